@@ -1,0 +1,125 @@
+/* main.c - the signbench entry point: git-style subcommand dispatch, global options
+ * placed before the command, and the one-line error / exit-status convention. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+
+int sb_cmd_devices(int argc, char **argv, sb_err *err);
+int sb_cmd_compile(int argc, char **argv, sb_err *err);
+static int cmd_help(int argc, char **argv, sb_err *err);
+
+/* Keep in the order a new user meets them; `signbench help` prints this table. */
+const sb_cmd sb_commands[] = {
+    {"devices", sb_cmd_devices, "list OpenCL devices, their limits and host locality"},
+    {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
+    {"help", cmd_help, "show help for signbench or one command"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: signbench [--device D] <command> [options]\n\n"
+               "Benchmarks sign-based compressed optimisation (signSGD and its family) on\n"
+               "OpenCL devices: kernel throughput against memory bandwidth, and convergence\n"
+               "on the tube function and logistic regression.\n\nCommands:\n");
+    for (const sb_cmd *c = sb_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nRun 'signbench <command> --help' for a command's options.\n"
+               "Exit status: 0 success, 1 runtime failure, 2 bad usage or input.\n");
+}
+
+static const sb_cmd *find(const char *name)
+{
+    for (const sb_cmd *c = sb_commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv, sb_err *err)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help")) {
+        usage(stdout);
+        return SB_OK;
+    }
+    if (argv[1][0] == '-')
+        return sb_fail(err, SB_EUSAGE, "help: unknown option '%s' (usage: signbench help "
+                       "[COMMAND])", argv[1]);
+    const sb_cmd *c = find(argv[1]);
+    if (!c)
+        return sb_fail(err, SB_EUSAGE, "help: unknown command '%s'", argv[1]);
+    char *args[] = {(char *)c->name, "--help", NULL};
+    return c->fn(2, args, err);
+}
+
+static int is_global_with_value(const char *a)
+{
+    return !strcmp(a, "--device") || !strcmp(a, "--kernel-dir") ||
+           !strcmp(a, "--kernel-binary");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SB_EUSAGE;
+    }
+    /* Global device options may stand before the command: move them after it. */
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        const char *a = argv[first];
+        if (!strcmp(a, "--version")) {
+            printf("signbench %s (git %s)\n", SB_VERSION, SB_GIT_COMMIT);
+            return SB_OK;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return SB_OK;
+        }
+        if (is_global_with_value(a) && first + 1 < argc)
+            first += 2;
+        else if (!strcmp(a, "--bind") || !strncmp(a, "--device=", 9) ||
+                 !strncmp(a, "--kernel-dir=", 13) || !strncmp(a, "--kernel-binary=", 16))
+            first += 1;
+        else {
+            fprintf(stderr, "signbench: unknown global option '%s' (valid before a command: "
+                            "--device, --kernel-dir, --kernel-binary, --bind, --version, "
+                            "--help)\n", a);
+            return SB_EUSAGE;
+        }
+    }
+    if (first >= argc) {
+        fprintf(stderr, "signbench: no command given (try 'signbench help')\n");
+        return SB_EUSAGE;
+    }
+    const sb_cmd *c = find(argv[first]);
+    if (!c) {
+        fprintf(stderr, "signbench: unknown command '%s'; valid:", argv[first]);
+        for (const sb_cmd *k = sb_commands; k->name; k++)
+            fprintf(stderr, " %s", k->name);
+        fprintf(stderr, "\n");
+        return SB_EUSAGE;
+    }
+    char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
+    if (!args)
+        return SB_ERUNTIME;
+    int n = 0;
+    args[n++] = argv[first];
+    for (int i = 1; i < first; i++)
+        args[n++] = argv[i];
+    for (int i = first + 1; i < argc; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    sb_err err = {0, ""};
+    int st = c->fn(n, args, &err);
+    free(args);
+    if (st != SB_OK) {
+        fprintf(stderr, "signbench: %s\n", err.msg[0] ? err.msg : "failed");
+        return st == SB_EUSAGE ? SB_EUSAGE : SB_ERUNTIME;
+    }
+    return SB_OK;
+}

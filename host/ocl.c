@@ -1,0 +1,534 @@
+/* ocl.c - the OpenCL runtime: enumeration and selection of devices, context and
+ * profiling queue, program build from sources or a saved binary, and small helpers. */
+#define _POSIX_C_SOURCE 200809L
+#include "ocl.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kernels.h"
+
+#ifndef SB_RANDOM123_INCLUDE
+#define SB_RANDOM123_INCLUDE "/usr/include"
+#endif
+
+/* Per-device tuning, first match wins. The last row matches everything. Streaming
+ * kernels use local_size work-items that each handle items_per_wi elements. */
+static const sb_devparams sb_params_table[] = {
+    {"NVIDIA", "-cl-nv-verbose", 256, 4},
+    {"Advanced Micro Devices", "", 256, 4},
+    {"Intel(R) Corporation", "", 256, 4},
+    {"Portable Computing Language", "", 64, 16},
+    {"pthread", "", 64, 16},
+    {"", "", 128, 4},
+};
+
+/* ---- selection ------------------------------------------------------------- */
+
+int sb_devspec_parse(const char *s, sb_devspec *out, sb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = SB_SEL_DEFAULT;
+    if (!s || !*s)
+        return SB_OK;
+    if (!strcasecmp(s, "cpu") || !strcasecmp(s, "gpu") || !strcasecmp(s, "accel") ||
+        !strcasecmp(s, "accelerator")) {
+        out->kind = SB_SEL_TYPE;
+        out->type = !strcasecmp(s, "cpu")   ? CL_DEVICE_TYPE_CPU
+                    : !strcasecmp(s, "gpu") ? CL_DEVICE_TYPE_GPU
+                                            : CL_DEVICE_TYPE_ACCELERATOR;
+        return SB_OK;
+    }
+    const char *colon = strchr(s, ':');
+    if (colon && colon != s && colon[1]) {
+        int digits = 1;
+        for (const char *p = s; *p; p++)
+            if (p != colon && !isdigit((unsigned char)*p))
+                digits = 0;
+        if (digits) {
+            char *end;
+            long p = strtol(s, &end, 10), d = strtol(colon + 1, &end, 10);
+            if (p > 1000 || d > 1000)
+                return sb_fail(err, SB_EUSAGE, "device index '%s' is out of range", s);
+            out->kind = SB_SEL_INDEX;
+            out->platform = (int)p;
+            out->device = (int)d;
+            return SB_OK;
+        }
+    }
+    if (strlen(s) >= sizeof out->name)
+        return sb_fail(err, SB_EUSAGE, "device name '%.40s...' is too long", s);
+    out->kind = SB_SEL_NAME;
+    strcpy(out->name, s);
+    return SB_OK;
+}
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (!strncasecmp(hay, needle, n))
+            return 1;
+    return n == 0;
+}
+
+static int first_of_type(const sb_devref *list, int n, cl_device_type t)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i].type & t)
+            return i;
+    return -1;
+}
+
+int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_err *err)
+{
+    int found = -1;
+    if (n == 0) {
+        sb_fail(err, SB_ERUNTIME,
+                "no OpenCL device found (install an ICD such as pocl-opencl-icd; "
+                "`bench/setup` does)");
+        return -1;
+    }
+    switch (spec->kind) {
+    case SB_SEL_DEFAULT:
+        found = first_of_type(list, n, CL_DEVICE_TYPE_GPU);
+        if (found < 0)
+            found = first_of_type(list, n, CL_DEVICE_TYPE_ACCELERATOR);
+        if (found < 0)
+            found = first_of_type(list, n, CL_DEVICE_TYPE_CPU);
+        if (found < 0)
+            found = 0;
+        return found;
+    case SB_SEL_TYPE:
+        found = first_of_type(list, n, spec->type);
+        break;
+    case SB_SEL_INDEX:
+        for (int i = 0; i < n; i++)
+            if (list[i].platform == spec->platform && list[i].device == spec->device)
+                found = i;
+        break;
+    case SB_SEL_NAME:
+        for (int i = 0; i < n && found < 0; i++)
+            if (contains_nocase(list[i].name, spec->name))
+                found = i;
+        break;
+    }
+    if (found >= 0)
+        return found;
+    char avail[768] = "";
+    size_t len = 0;
+    for (int i = 0; i < n && len + 80 < sizeof avail; i++)
+        len += (size_t)snprintf(avail + len, sizeof avail - len, "%s%d:%d %s",
+                                i ? ", " : "", list[i].platform, list[i].device,
+                                list[i].name);
+    const char *what = spec->kind == SB_SEL_TYPE    ? "no device of that type"
+                       : spec->kind == SB_SEL_INDEX ? "no device at that index"
+                                                    : "no device name contains it";
+    char shown[64];
+    if (spec->kind == SB_SEL_INDEX)
+        snprintf(shown, sizeof shown, "%d:%d", spec->platform, spec->device);
+    else if (spec->kind == SB_SEL_TYPE)
+        snprintf(shown, sizeof shown, "%s",
+                 spec->type == CL_DEVICE_TYPE_CPU   ? "cpu"
+                 : spec->type == CL_DEVICE_TYPE_GPU ? "gpu"
+                                                    : "accel");
+    else
+        snprintf(shown, sizeof shown, "%.60s", spec->name);
+    sb_fail(err, SB_EUSAGE, "--device %s: %s; available: %s", shown, what, avail);
+    return -1;
+}
+
+int sb_devices_list(sb_devref **out, int *n, sb_err *err)
+{
+    cl_uint np = 0;
+    *out = NULL;
+    *n = 0;
+    cl_int rc = clGetPlatformIDs(0, NULL, &np);
+    if (rc == CL_PLATFORM_NOT_FOUND_KHR || np == 0)
+        return SB_OK;
+    if (SB_CLFAIL(rc, err, "clGetPlatformIDs"))
+        return err->code;
+    cl_platform_id *plats = calloc(np, sizeof *plats);
+    if (!plats)
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    clGetPlatformIDs(np, plats, NULL);
+    int cap = 0, count = 0;
+    sb_devref *list = NULL;
+    for (cl_uint p = 0; p < np; p++) {
+        cl_uint nd = 0;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS)
+            continue;
+        cl_device_id *devs = calloc(nd, sizeof *devs);
+        if (!devs)
+            continue;
+        clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, devs, NULL);
+        for (cl_uint d = 0; d < nd; d++) {
+            if (count == cap) {
+                cap = cap ? 2 * cap : 8;
+                sb_devref *nl = realloc(list, (size_t)cap * sizeof *nl);
+                if (!nl)
+                    break;
+                list = nl;
+            }
+            sb_devref *r = &list[count++];
+            memset(r, 0, sizeof *r);
+            r->platform = (int)p;
+            r->device = (int)d;
+            r->pid = plats[p];
+            r->did = devs[d];
+            clGetDeviceInfo(devs[d], CL_DEVICE_TYPE, sizeof r->type, &r->type, NULL);
+            clGetDeviceInfo(devs[d], CL_DEVICE_NAME, sizeof r->name - 1, r->name, NULL);
+            clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof r->platform_name - 1,
+                              r->platform_name, NULL);
+        }
+        free(devs);
+    }
+    free(plats);
+    *out = list;
+    *n = count;
+    return SB_OK;
+}
+
+/* ---- context --------------------------------------------------------------- */
+
+static const sb_devparams *params_for(const char *vendor, const char *platform,
+                                      const char *name)
+{
+    size_t n = sizeof sb_params_table / sizeof sb_params_table[0];
+    for (size_t i = 0; i < n; i++) {
+        const char *m = sb_params_table[i].match;
+        if (contains_nocase(vendor, m) || contains_nocase(platform, m) ||
+            contains_nocase(name, m))
+            return &sb_params_table[i];
+    }
+    return &sb_params_table[n - 1];
+}
+
+int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
+{
+    memset(c, 0, sizeof *c);
+    if (o)
+        c->opts = *o;
+    const char *sel = c->opts.device;
+    if (!sel || !*sel)
+        sel = getenv("SIGNBENCH_DEVICE");
+    sb_devspec spec;
+    if (sb_devspec_parse(sel, &spec, err) != SB_OK)
+        return err->code;
+    sb_devref *list;
+    int n;
+    if (sb_devices_list(&list, &n, err) != SB_OK)
+        return err->code;
+    int idx = sb_devspec_match(&spec, list, n, err);
+    if (idx < 0) {
+        free(list);
+        return err->code;
+    }
+    c->dev = list[idx];
+    free(list);
+
+    cl_device_id d = c->dev.did;
+    clGetDeviceInfo(d, CL_DEVICE_VENDOR, sizeof c->vendor - 1, c->vendor, NULL);
+    clGetDeviceInfo(d, CL_DRIVER_VERSION, sizeof c->driver - 1, c->driver, NULL);
+    clGetDeviceInfo(d, CL_DEVICE_VERSION, sizeof c->version - 1, c->version, NULL);
+    clGetDeviceInfo(d, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof c->compute_units,
+                    &c->compute_units, NULL);
+    clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof c->max_wg, &c->max_wg, NULL);
+    clGetDeviceInfo(d, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof c->global_mem, &c->global_mem,
+                    NULL);
+    clGetDeviceInfo(d, CL_DEVICE_LOCAL_MEM_SIZE, sizeof c->local_mem, &c->local_mem, NULL);
+    clGetDeviceInfo(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof c->max_alloc, &c->max_alloc,
+                    NULL);
+    cl_device_fp_config fp = 0;
+    clGetDeviceInfo(d, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp, &fp, NULL);
+    c->fp64 = fp != 0;
+    c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name);
+
+    cl_int rc;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.pid,
+                                     0};
+    c->ctx = clCreateContext(props, 1, &d, NULL, NULL, &rc);
+    if (SB_CLFAIL(rc, err, "clCreateContext"))
+        return sb_wrap(err, "device %s", c->dev.name);
+    c->queue = clCreateCommandQueue(c->ctx, d, CL_QUEUE_PROFILING_ENABLE, &rc);
+    if (SB_CLFAIL(rc, err, "clCreateCommandQueue")) {
+        sb_ctx_close(c);
+        return sb_wrap(err, "device %s", c->dev.name);
+    }
+    return SB_OK;
+}
+
+void sb_ctx_close(sb_ctx *c)
+{
+    if (c->prog)
+        clReleaseProgram(c->prog);
+    if (c->queue)
+        clReleaseCommandQueue(c->queue);
+    if (c->ctx)
+        clReleaseContext(c->ctx);
+    c->prog = NULL;
+    c->queue = NULL;
+    c->ctx = NULL;
+}
+
+const char *sb_ctx_build_options(const sb_ctx *c)
+{
+    static char opts[1024];
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_ITEMS=%u%s %s",
+             SB_RANDOM123_INCLUDE, c->params->local_size, c->params->items_per_wi,
+             c->fp64 ? " -DSB_HAVE_FP64=1" : "", c->params->build_opts);
+    return opts;
+}
+
+uint64_t sb_ctx_source_hash(const sb_ctx *c)
+{
+    sb_source *s;
+    int n;
+    sb_err e;
+    uint64_t h = SB_FNV_INIT;
+    if (sb_sources_get(c->opts.kernel_dir, &s, &n, &e) != SB_OK)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        h = sb_fnv1a(h, s[i].name, strlen(s[i].name));
+        h = sb_fnv1a(h, s[i].text, s[i].len);
+    }
+    sb_sources_free(s, n, c->opts.kernel_dir);
+    const char *o = sb_ctx_build_options(c);
+    return sb_fnv1a(h, o, strlen(o));
+}
+
+/* Print-ready build log, with the failing file named by the #line directives. */
+static int build_failed(sb_ctx *c, cl_program p, cl_int rc, sb_err *err)
+{
+    size_t len = 0;
+    clGetProgramBuildInfo(p, c->dev.did, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
+    char *log = calloc(len + 1, 1);
+    if (log)
+        clGetProgramBuildInfo(p, c->dev.did, CL_PROGRAM_BUILD_LOG, len, log, NULL);
+    /* The log is many lines: print it to stderr now, keep the one-line summary. */
+    fprintf(stderr, "---- build log (%s) ----\n%s\n---- end of build log ----\n", c->dev.name,
+            log ? log : "");
+    char first[256] = "";
+    if (log) {
+        char *e = strstr(log, "error");
+        const char *line = e ? e : log;
+        while (e && e > log && e[-1] != '\n')
+            line = --e;
+        snprintf(first, sizeof first, "%.*s", (int)strcspn(line, "\n"), line);
+    }
+    free(log);
+    return sb_fail(err, SB_ERUNTIME, "kernel build failed on %s (%s)%s%s", c->dev.name,
+                   sb_cl_strerror(rc), first[0] ? ": " : "", first);
+}
+
+int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err)
+{
+    sb_source *s;
+    int n;
+    if (sb_sources_get(c->opts.kernel_dir, &s, &n, err) != SB_OK)
+        return err->code;
+    char *text = sb_sources_join(s, n);
+    sb_sources_free(s, n, c->opts.kernel_dir);
+    if (!text)
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    cl_int rc;
+    const char *src = text;
+    cl_program p = clCreateProgramWithSource(c->ctx, 1, &src, NULL, &rc);
+    free(text);
+    if (SB_CLFAIL(rc, err, "clCreateProgramWithSource"))
+        return err->code;
+    char opts[2048];
+    snprintf(opts, sizeof opts, "%s %s", sb_ctx_build_options(c), extra_opts ? extra_opts : "");
+    rc = clBuildProgram(p, 1, &c->dev.did, opts, NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        build_failed(c, p, rc, err);
+        clReleaseProgram(p);
+        return err->code;
+    }
+    *out = p;
+    return SB_OK;
+}
+
+/* ---- binaries ----------------------------------------------------------------
+ * File layout: the header below (little-endian as written by the host), then the
+ * device binary. The header makes a mismatched binary a clear refusal, not a crash. */
+
+#define SB_BIN_MAGIC "SBKBIN01"
+
+typedef struct sb_binhdr {
+    char magic[8];
+    char device[256];
+    char driver[128];
+    uint64_t source_hash;
+    uint64_t size;
+} sb_binhdr;
+
+int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err)
+{
+    cl_program p;
+    if (sb_ctx_program(c, &p, err) != SB_OK)
+        return err->code;
+    size_t size = 0;
+    cl_int rc = clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL);
+    if (SB_CLFAIL(rc, err, "clGetProgramInfo(BINARY_SIZES)"))
+        return err->code;
+    if (size == 0)
+        return sb_fail(err, SB_ERUNTIME, "the driver of %s returned no program binary",
+                       c->dev.name);
+    unsigned char *buf = malloc(sizeof(sb_binhdr) + size);
+    if (!buf)
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    sb_binhdr h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, SB_BIN_MAGIC, 8);
+    snprintf(h.device, sizeof h.device, "%s", c->dev.name);
+    snprintf(h.driver, sizeof h.driver, "%s", c->driver);
+    h.source_hash = sb_ctx_source_hash(c);
+    h.size = size;
+    memcpy(buf, &h, sizeof h);
+    unsigned char *bin = buf + sizeof h;
+    rc = clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL);
+    if (SB_CLFAIL(rc, err, "clGetProgramInfo(BINARIES)")) {
+        free(buf);
+        return err->code;
+    }
+    int st = sb_write_file(path, buf, sizeof h + size, err);
+    free(buf);
+    return st;
+}
+
+static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err)
+{
+    char *data;
+    size_t len;
+    if (sb_read_file(path, &data, &len, err) != SB_OK)
+        return sb_wrap(err, "--kernel-binary");
+    sb_binhdr h;
+    if (len < sizeof h || memcmp(data, SB_BIN_MAGIC, 8) != 0) {
+        free(data);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s: not a signbench binary (make one with "
+                       "`signbench compile -o FILE`)",
+                       path);
+    }
+    memcpy(&h, data, sizeof h);
+    h.device[sizeof h.device - 1] = h.driver[sizeof h.driver - 1] = '\0';
+    if (h.size != len - sizeof h) {
+        free(data);
+        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s: truncated file", path);
+    }
+    if (strcmp(h.device, c->dev.name) != 0 || strcmp(h.driver, c->driver) != 0) {
+        sb_fail(err, SB_EUSAGE,
+                "--kernel-binary %s was built for '%s' (driver %s), not for '%s' "
+                "(driver %s); rebuild it with `signbench compile`",
+                path, h.device, h.driver, c->dev.name, c->driver);
+        free(data);
+        return err->code;
+    }
+    if (h.source_hash != sb_ctx_source_hash(c)) {
+        free(data);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s was built from other kernel sources or options "
+                       "than this signbench; rebuild it with `signbench compile`",
+                       path);
+    }
+    const unsigned char *bin = (const unsigned char *)data + sizeof h;
+    size_t size = (size_t)h.size;
+    cl_int rc, status;
+    cl_program p =
+        clCreateProgramWithBinary(c->ctx, 1, &c->dev.did, &size, &bin, &status, &rc);
+    free(data);
+    if (rc == CL_SUCCESS)
+        rc = status;
+    if (SB_CLFAIL(rc, err, "clCreateProgramWithBinary"))
+        return sb_wrap(err, "--kernel-binary %s", path);
+    rc = clBuildProgram(p, 1, &c->dev.did, sb_ctx_build_options(c), NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        build_failed(c, p, rc, err);
+        clReleaseProgram(p);
+        return err->code;
+    }
+    *out = p;
+    return SB_OK;
+}
+
+int sb_ctx_program(sb_ctx *c, cl_program *out, sb_err *err)
+{
+    if (!c->prog) {
+        int st = c->opts.kernel_binary ? load_binary(c, c->opts.kernel_binary, &c->prog, err)
+                                       : sb_ctx_build(c, NULL, &c->prog, err);
+        if (st != SB_OK)
+            return st;
+    }
+    *out = c->prog;
+    return SB_OK;
+}
+
+int sb_ctx_kernel(sb_ctx *c, const char *name, cl_kernel *out, sb_err *err)
+{
+    cl_program p;
+    if (sb_ctx_program(c, &p, err) != SB_OK)
+        return err->code;
+    cl_int rc;
+    *out = clCreateKernel(p, name, &rc);
+    if (SB_CLFAIL(rc, err, "clCreateKernel"))
+        return sb_wrap(err, "kernel %s", name);
+    return SB_OK;
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+int sb_buffer(sb_ctx *c, cl_mem_flags flags, size_t bytes, void *host, cl_mem *out,
+              sb_err *err)
+{
+    cl_int rc;
+    if (bytes == 0)
+        bytes = 4; /* zero-sized buffers are invalid; keep callers simple */
+    *out = clCreateBuffer(c->ctx, flags, bytes, host, &rc);
+    if (SB_CLFAIL(rc, err, "clCreateBuffer"))
+        return sb_wrap(err, "%zu bytes on %s", bytes, c->dev.name);
+    return SB_OK;
+}
+
+double sb_event_seconds(cl_event ev)
+{
+    cl_ulong t0 = 0, t1 = 0;
+    clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
+    clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+    return t1 > t0 ? (double)(t1 - t0) * 1e-9 : 0.0;
+}
+
+size_t sb_round_up(size_t n, size_t local)
+{
+    return local ? (n + local - 1) / local * local : n;
+}
+
+const char *sb_cl_strerror(cl_int e)
+{
+    switch (e) {
+#define E(x)                                                                               \
+    case x:                                                                                \
+        return #x;
+        E(CL_SUCCESS) E(CL_DEVICE_NOT_FOUND) E(CL_DEVICE_NOT_AVAILABLE)
+        E(CL_COMPILER_NOT_AVAILABLE) E(CL_MEM_OBJECT_ALLOCATION_FAILURE)
+        E(CL_OUT_OF_RESOURCES) E(CL_OUT_OF_HOST_MEMORY) E(CL_PROFILING_INFO_NOT_AVAILABLE)
+        E(CL_BUILD_PROGRAM_FAILURE) E(CL_INVALID_VALUE) E(CL_INVALID_DEVICE_TYPE)
+        E(CL_INVALID_PLATFORM) E(CL_INVALID_DEVICE) E(CL_INVALID_CONTEXT)
+        E(CL_INVALID_QUEUE_PROPERTIES) E(CL_INVALID_COMMAND_QUEUE) E(CL_INVALID_HOST_PTR)
+        E(CL_INVALID_MEM_OBJECT) E(CL_INVALID_BINARY) E(CL_INVALID_BUILD_OPTIONS)
+        E(CL_INVALID_PROGRAM) E(CL_INVALID_PROGRAM_EXECUTABLE) E(CL_INVALID_KERNEL_NAME)
+        E(CL_INVALID_KERNEL_DEFINITION) E(CL_INVALID_KERNEL) E(CL_INVALID_ARG_INDEX)
+        E(CL_INVALID_ARG_VALUE) E(CL_INVALID_ARG_SIZE) E(CL_INVALID_KERNEL_ARGS)
+        E(CL_INVALID_WORK_DIMENSION) E(CL_INVALID_WORK_GROUP_SIZE)
+        E(CL_INVALID_WORK_ITEM_SIZE) E(CL_INVALID_GLOBAL_OFFSET) E(CL_INVALID_EVENT_WAIT_LIST)
+        E(CL_INVALID_EVENT) E(CL_INVALID_OPERATION) E(CL_INVALID_BUFFER_SIZE)
+        E(CL_INVALID_GLOBAL_WORK_SIZE) E(CL_MISALIGNED_SUB_BUFFER_OFFSET)
+        E(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST) E(CL_PLATFORM_NOT_FOUND_KHR)
+#undef E
+    default:
+        return "unknown OpenCL error";
+    }
+}

@@ -1,0 +1,112 @@
+/* ocl.h - the OpenCL runtime: platforms and devices, selection, context and queue,
+ * program build (embedded or on-disk sources, or a saved binary), buffers and events. */
+#ifndef SB_OCL_H
+#define SB_OCL_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+#include <CL/cl_ext.h>
+
+#include "sb.h"
+
+/* ---- device selection ------------------------------------------------------ */
+
+typedef enum { SB_SEL_DEFAULT, SB_SEL_TYPE, SB_SEL_INDEX, SB_SEL_NAME } sb_sel_kind;
+
+typedef struct sb_devspec {
+    sb_sel_kind kind;
+    cl_device_type type; /* SB_SEL_TYPE */
+    int platform, device; /* SB_SEL_INDEX */
+    char name[128];       /* SB_SEL_NAME: case-insensitive substring */
+} sb_devspec;
+
+/* Parse "cpu", "gpu", "accel", "P:D" or a name substring; NULL or "" is the default. */
+int sb_devspec_parse(const char *s, sb_devspec *out, sb_err *err);
+
+typedef struct sb_devref {
+    int platform, device; /* indices as `signbench devices` shows them */
+    cl_platform_id pid;
+    cl_device_id did;
+    cl_device_type type;
+    char name[256];
+    char platform_name[256];
+} sb_devref;
+
+/* Every device of every platform; *out is malloc'ed (free it). No platform is not an
+ * error: *n is 0. */
+int sb_devices_list(sb_devref **out, int *n, sb_err *err);
+
+/* Index into list of the device spec selects, or -1 with err filled (SB_EUSAGE,
+ * listing what is available). Pure: no OpenCL call, so tests can drive it. */
+int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_err *err);
+
+/* ---- per-device parameters, as data (CLBlast style) ----------------------- */
+
+typedef struct sb_devparams {
+    const char *match;      /* substring of vendor or device name; "" matches all */
+    const char *build_opts; /* extra options for clBuildProgram */
+    size_t local_size;      /* default work-group size for streaming kernels */
+    unsigned items_per_wi;  /* elements each work-item of a streaming kernel handles */
+} sb_devparams;
+
+/* ---- context --------------------------------------------------------------- */
+
+typedef struct sb_opts {
+    const char *device;        /* selection; NULL: $SIGNBENCH_DEVICE, else default */
+    const char *kernel_dir;    /* load the kernel sources from this folder */
+    const char *kernel_binary; /* load the program from a `signbench compile` file */
+    int bind;                  /* pin the host thread near the device (hwloc) */
+} sb_opts;
+
+typedef struct sb_ctx {
+    sb_devref dev;
+    cl_context ctx;
+    cl_command_queue queue; /* in order, profiling enabled */
+    cl_program prog;        /* the main program, built on first use */
+    const sb_devparams *params;
+    sb_opts opts;
+    char vendor[256], driver[128], version[128];
+    cl_uint compute_units;
+    size_t max_wg;
+    cl_ulong global_mem, local_mem, max_alloc;
+    int fp64;
+} sb_ctx;
+
+int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err);
+void sb_ctx_close(sb_ctx *c);
+
+/* The main program (every embedded kernel), built or loaded once per context. */
+int sb_ctx_program(sb_ctx *c, cl_program *out, sb_err *err);
+/* A kernel of the main program; the caller releases it. */
+int sb_ctx_kernel(sb_ctx *c, const char *name, cl_kernel *out, sb_err *err);
+/* A separate program from the same sources with extra options (e.g. "-DSB_REAL=double").
+ * The caller releases it. */
+int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err);
+
+/* Build options used for this device (per-device table + defines); static storage. */
+const char *sb_ctx_build_options(const sb_ctx *c);
+/* Fingerprint of sources + build options, recorded in saved binaries. */
+uint64_t sb_ctx_source_hash(const sb_ctx *c);
+
+/* Save the main program's binary with a header naming device, driver and source hash. */
+int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err);
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+const char *sb_cl_strerror(cl_int e);
+
+/* Turn a failed OpenCL call into an sb_err: `if (SB_CLFAIL(rc, err, "clFoo")) return ..`. */
+#define SB_CLFAIL(rc, err, what)                                                           \
+    ((rc) != CL_SUCCESS ? (sb_fail((err), SB_ERUNTIME, "%s failed: %s", (what),           \
+                                   sb_cl_strerror(rc)),                                    \
+                           1)                                                              \
+                        : 0)
+
+int sb_buffer(sb_ctx *c, cl_mem_flags flags, size_t bytes, void *host, cl_mem *out,
+              sb_err *err);
+/* Seconds between an event's START and END (profiling). */
+double sb_event_seconds(cl_event ev);
+/* Global size rounded up to a multiple of local. */
+size_t sb_round_up(size_t n, size_t local);
+
+#endif

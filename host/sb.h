@@ -1,0 +1,42 @@
+/* sb.h - what every signbench module shares: status codes and the error record.
+ * A failing function fills an sb_err with one line of context and returns its status. */
+#ifndef SB_H
+#define SB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SB_VERSION "0.1.0"
+
+/* Statuses double as process exit codes: the CLI returns them unchanged. */
+enum {
+    SB_OK = 0,
+    SB_ERUNTIME = 1, /* the device, the driver or the system failed */
+    SB_EUSAGE = 2    /* the user asked for something invalid */
+};
+
+typedef struct sb_err {
+    int code;
+    char msg[1024];
+} sb_err;
+
+/* Record an error and return its code, so callers can write `return sb_fail(...)`. */
+int sb_fail(sb_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prepend context ("while X: ") to an existing message; returns err->code. */
+int sb_wrap(sb_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Wall-clock seconds from a monotonic clock. */
+double sb_now(void);
+
+/* 64-bit FNV-1a, used to fingerprint kernel sources and build options. */
+uint64_t sb_fnv1a(uint64_t h, const void *data, size_t n);
+#define SB_FNV_INIT 0xcbf29ce484222325ULL
+
+/* Write a whole file atomically: to FILE.tmp, then rename. */
+int sb_write_file(const char *path, const void *data, size_t n, sb_err *err);
+/* Read a whole file; *out is malloc'ed and NUL-terminated (not counted in *n). */
+int sb_read_file(const char *path, char **out, size_t *n, sb_err *err);
+
+#endif
