@@ -1,0 +1,80 @@
+/* ops.h - host side of the vector kernels (kernels/sign.cl, update.cl, reduce.cl,
+ * roofline.cl): sign quantisation, packing, vote, fused optimiser updates, reductions. */
+#ifndef SB_OPS_H
+#define SB_OPS_H
+
+#include "ocl.h"
+
+/* Hyperparameters of one update step, passed by value to every update kernel. The
+ * layout must match `sb_hyper` in kernels/common.cl: twelve 4-byte fields. */
+typedef struct sb_hyper {
+    float lr;        /* step size of this step (schedule already applied) */
+    float b1, b2;    /* momentum / Adam / Lion betas; rmsprop's alpha in b2 */
+    float eps;       /* Adam / rmsprop */
+    float wd;        /* weight decay */
+    int decoupled;   /* 0: coupled (g += wd x), 1: decoupled (x *= 1 - lr wd) */
+    float bc1, bc2;  /* Adam bias corrections: 1 - b1^t, 1 - b2^t */
+    float scale;     /* ef-signsgd: norm1(p)/d, computed by the first pass */
+    int pad[3];
+} sb_hyper;
+
+/* The coordinate-wise optimisers of DESIGN.md section 6, each a fused kernel
+ * `update_<name>` (dash as underscore) with one signature:
+ *   (__global float *x, __global const float *g, __global float *s1,
+ *    __global float *s2, uint n, sb_hyper h)
+ * s1/s2 are optimiser state (momentum m, second moment v, error e); unused ones may be
+ * any buffer. bytes_per_elem is the minimal traffic (DESIGN.md section 3). */
+typedef struct sb_update_info {
+    const char *name;      /* "sgd", "momentum", "signsgd", "signum", "ef-signsgd", ... */
+    const char *kernel;    /* "update_sgd", ... */
+    int nstate;            /* 0, 1 or 2 state vectors */
+    int sign_based;        /* 1 when the step is lr * sign(...) */
+    double bytes_per_elem; /* for GB/s */
+} sb_update_info;
+
+extern const sb_update_info sb_updates[]; /* terminated by a NULL name */
+const sb_update_info *sb_update_find(const char *name);
+
+typedef enum { SB_NORM1, SB_NORM2, SB_NORMINF, SB_DOT } sb_reduce_kind;
+
+/* Kernels created once per context. */
+typedef struct sb_ops {
+    sb_ctx *ctx;
+    size_t local;     /* work-group size for streaming kernels */
+    cl_mem flag;      /* NaN flag written by sign/pack */
+    cl_mem partial;   /* per-work-group partial sums of reductions */
+    size_t partial_n;
+    float *partial_host;
+    cl_kernel k[32];  /* indexed privately by ops.c */
+} sb_ops;
+
+int sb_ops_init(sb_ops *o, sb_ctx *ctx, sb_err *err);
+void sb_ops_free(sb_ops *o);
+
+/* Every op enqueues its kernel(s) on ctx->queue. When dev_s is non-NULL the op waits
+ * for them and ADDS their profiled device time (END - START, summed) to *dev_s. When
+ * nan is non-NULL (sign, pack) the op waits and sets *nan to 1 if the input held a NaN
+ * (NaN is reported, never packed silently). */
+int sb_op_sign(sb_ops *o, cl_mem g, cl_mem s, size_t n, int *nan, double *dev_s,
+               sb_err *err);
+int sb_op_pack(sb_ops *o, cl_mem g, cl_mem bits, size_t n, int *nan, double *dev_s,
+               sb_err *err);
+int sb_op_unpack(sb_ops *o, cl_mem bits, cl_mem s, size_t n, double *dev_s, sb_err *err);
+/* bits: m packed vectors of ceil(n/32) words each, back to back. */
+int sb_op_vote(sb_ops *o, cl_mem bits, int m, size_t n, cl_mem out, double *dev_s,
+               sb_err *err);
+/* out = (norm1(g)/n) * sign(g); the norm is reduced on the device. */
+int sb_op_scaled_sign(sb_ops *o, cl_mem g, cl_mem out, size_t n, double *dev_s,
+                      sb_err *err);
+/* x -= lr * sign(vote(bits)): the full-precision aggregate is never written. */
+int sb_op_vote_update(sb_ops *o, cl_mem x, cl_mem bits, int m, size_t n, float lr,
+                      double *dev_s, sb_err *err);
+/* One optimiser step; for ef-signsgd both passes (h.scale is computed here). */
+int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem s1,
+                 cl_mem s2, size_t n, sb_hyper h, double *dev_s, sb_err *err);
+/* norm1, norm2, norminf of a, or dot(a, b); result in double (partials summed on the
+ * host in double). */
+int sb_op_reduce(sb_ops *o, sb_reduce_kind kind, cl_mem a, cl_mem b, size_t n, double *out,
+                 double *dev_s, sb_err *err);
+
+#endif
