@@ -77,4 +77,13 @@ int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem 
 int sb_op_reduce(sb_ops *o, sb_reduce_kind kind, cl_mem a, cl_mem b, size_t n, double *out,
                  double *dev_s, sb_err *err);
 
+/* Roofline references (DESIGN.md section 4), written like the kernels above so that the
+ * ratios are fair: copy (b = a: read 4, write 4 bytes/element), read (*sum = sum of a,
+ * partials summed on the host in double: read 4 bytes/element) and rmw (x += a*g in
+ * place: read 8, write 4 bytes/element). */
+int sb_op_copy(sb_ops *o, cl_mem a, cl_mem b, size_t n, double *dev_s, sb_err *err);
+int sb_op_read(sb_ops *o, cl_mem a, size_t n, double *sum, double *dev_s, sb_err *err);
+int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
+              sb_err *err);
+
 #endif
