@@ -1,0 +1,98 @@
+/* train.h - the training-run library: one optimiser on one problem for a budget of steps,
+ * gradient calls or a target, with a trace, a summary and its JSON/CSV forms. */
+#ifndef SB_TRAIN_H
+#define SB_TRAIN_H
+
+#include <cJSON.h>
+
+#include "ops.h"
+#include "optim.h"
+#include "problem.h"
+
+/* Everything one run needs. Fill it with sb_train_cfg_default() and then set fields;
+ * the defaults are the ones `signbench train --help` documents. */
+typedef struct sb_train_cfg {
+    sb_problem_opts problem;  /* problem.h; problem.seed is overwritten with seed */
+    const char *optimizer;    /* a name of sb_optims (optim.h): "signsgd", "adam", ... */
+    sb_optim_params hyper;    /* lr, schedule, betas, eps, weight decay, pgd (optim.h) */
+    const char *compress;     /* "none" (default), "sign", "pack", "scaled-sign" */
+    /* Budget: the run stops at the first of these that is set (0 = unset). When none
+     * of steps/evals is set, steps = 1000 (100000 with a target). */
+    uint64_t steps;           /* optimiser steps */
+    uint64_t evals;           /* stochastic gradient calls (oracle draws, n_k per step) */
+    double target_grad1;      /* stop when norm1 of the full gradient <= this (> 0) */
+    double target_loss;       /* stop when f <= this (set has_target_loss) */
+    int has_target_loss;
+    /* Stochastic oracle (problem.h / DESIGN.md 5.4). */
+    size_t batch;             /* 0: full batch (or n_k = k+1 with schedule theory) */
+    double sigma;             /* additive Gaussian noise per coordinate */
+    uint64_t seed;            /* problem, oracle and pgd perturbations */
+    uint64_t log_every;       /* metrics (full f, norms) every this many steps; 0: auto
+                                 (1, or steps/1000 for longer runs) */
+    int keep_trace;           /* 1 (default): fill result->trace */
+    int progress;             /* draw the stderr progress bar (CLI only) */
+    /* Device: ctx (and ops) may be given to share one context across many runs (sweeps);
+     * when ctx is NULL the run opens (and closes) one with dev. */
+    sb_ctx *ctx;
+    sb_ops *ops;              /* kernels of ctx; NULL: created for this run */
+    sb_opts dev;
+} sb_train_cfg;
+
+/* One row of the trace (and of the CSV): metrics at a logged step. */
+typedef struct sb_train_point {
+    uint64_t step, evals;
+    double f, grad1, grad2, grad1_min;
+    double test_accuracy; /* NaN when the problem has none */
+    double elapsed;       /* seconds since the start of the run (wall) */
+} sb_train_point;
+
+typedef struct sb_train_result {
+    char optimizer[32], problem[32], device[256];
+    size_t d;
+    /* Values of the full, noise-free objective, at logged steps. */
+    double f0, f_final, f_best;
+    double grad1_final, grad1_min, grad2_final, grad2_min;
+    uint64_t steps, evals;
+    /* Wall seconds of the run and its split (each phase ends with clFinish). */
+    double time_s, t_grad, t_compress, t_aggregate, t_update, t_metrics;
+    /* Target (if one was set): reached at the first logged step that met it. */
+    int has_target, reached;
+    uint64_t steps_to_target, evals_to_target;
+    double time_to_target;
+    /* Divergence: NaN/inf in f or x stops the run; recorded here, not hidden. */
+    int diverged;
+    uint64_t diverged_step;
+    char diverged_reason[128];
+    /* logreg with a held-out split */
+    int has_test_accuracy;
+    double test_accuracy;
+    /* Problem constants and the matching theorem (theory.h), when it applies. */
+    int has_fstar, has_L;
+    double fstar, L;
+    int has_theory;           /* 1: theorem, bound and measured are set */
+    char theorem[64];         /* "Theorem 1 (signSGD)" or "Theorem 2 (SGD)" */
+    double theory_bound;      /* tight form for Theorem 1 */
+    double theory_bound_loose;
+    double theory_measured;   /* grad1_min (Thm 1) or grad2_min^2 (Thm 2) */
+    sb_train_point *trace;
+    size_t ntrace;
+} sb_train_result;
+
+void sb_train_cfg_default(sb_train_cfg *cfg);
+
+/* Run one training. Returns SB_OK also when the run diverged (see result->diverged);
+ * SB_EUSAGE for a bad configuration, SB_ERUNTIME for a device failure. The result must
+ * be released with sb_train_result_free (also after a failure). */
+int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err);
+void sb_train_result_free(sb_train_result *res);
+
+/* The summary as JSON (field names documented in README.md, stable): the caller
+ * deletes it. cfg may be NULL (then no "config" object). */
+cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *res);
+/* Trace CSV: step,evals,f,grad1,grad2,grad1_min,test_accuracy,elapsed; atomic. */
+int sb_train_write_trace(const char *path, const sb_train_result *res, sb_err *err);
+/* Summary JSON file, atomic. */
+int sb_train_write_summary(const char *path, const sb_train_cfg *cfg,
+                           const sb_train_result *res, sb_err *err);
+
+#endif
