@@ -1,0 +1,175 @@
+/* test_stats.c - summary statistics and the Mann-Whitney U test against values from
+ * scipy's documentation and from brute-force enumeration of the null distribution. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "stats.h"
+
+START_TEST(summary_known)
+{
+    const double x[] = {5.0, 1.0, 4.0, 2.0, 3.0, 10.0};
+    sb_stats s;
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_stats_compute(x, 6, &s, &e), SB_OK);
+    ck_assert_uint_eq(s.n, 6);
+    ck_assert_double_eq(s.min, 1.0);
+    ck_assert_double_eq(s.max, 10.0);
+    ck_assert_double_eq_tol(s.median, 3.5, 1e-15);
+    ck_assert_double_eq_tol(s.p90, 7.5, 1e-12); /* numpy.percentile(x, 90) */
+    ck_assert_double_eq_tol(s.mean, 25.0 / 6, 1e-14);
+    ck_assert_double_eq_tol(s.stddev, 3.1885210782848317, 1e-12);
+    ck_assert_double_eq_tol(s.cv, 3.1885210782848317 / (25.0 / 6), 1e-12);
+    /* The input is left as it was (the summary sorts a copy). */
+    ck_assert_double_eq(x[0], 5.0);
+}
+END_TEST
+
+START_TEST(summary_edges)
+{
+    sb_stats s;
+    sb_err e = {0, ""};
+    const double one[] = {2.5};
+    ck_assert_int_eq(sb_stats_compute(one, 1, &s, &e), SB_OK);
+    ck_assert_double_eq(s.median, 2.5);
+    ck_assert_double_eq(s.p90, 2.5);
+    ck_assert_double_eq(s.stddev, 0);
+    ck_assert_double_eq(s.cv, 0);
+    /* Tiny spread on a large mean: a one-pass variance would lose it. */
+    const double close[] = {1e9 + 1, 1e9 + 2, 1e9 + 3};
+    ck_assert_int_eq(sb_stats_compute(close, 3, &s, &e), SB_OK);
+    ck_assert_double_eq_tol(s.stddev, 1.0, 1e-9);
+    ck_assert_int_eq(sb_stats_compute(one, 0, &s, &e), SB_EUSAGE);
+    const double bad[] = {1.0, NAN};
+    ck_assert_int_eq(sb_stats_compute(bad, 2, &s, &e), SB_EUSAGE);
+    const double inf[] = {INFINITY};
+    ck_assert_int_eq(sb_stats_compute(inf, 1, &s, &e), SB_EUSAGE);
+}
+END_TEST
+
+START_TEST(quantiles)
+{
+    const double s[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    ck_assert_double_eq(sb_quantile_sorted(s, 11, 0), 1);
+    ck_assert_double_eq(sb_quantile_sorted(s, 11, 1), 11);
+    ck_assert_double_eq_tol(sb_quantile_sorted(s, 11, 0.5), 6, 1e-15);
+    ck_assert_double_eq_tol(sb_quantile_sorted(s, 11, 0.9), 10, 1e-12);
+    ck_assert_double_eq_tol(sb_quantile_sorted(s, 10, 0.9), 9.1, 1e-12);
+}
+END_TEST
+
+/* scipy.stats.mannwhitneyu docs: males vs females, U1 = 17, p = 0.1111 (exact) and
+ * 0.11134688653314041 (asymptotic, with continuity correction). */
+static const double males[] = {19, 22, 16, 29, 24}, females[] = {20, 11, 17, 12};
+
+START_TEST(mwu_exact_small)
+{
+    sb_mwu r;
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_mann_whitney(males, 5, females, 4, &r, &e), SB_OK);
+    ck_assert(r.exact);
+    ck_assert_double_eq(r.u_a, 17);
+    ck_assert_double_eq(r.u_b, 3);
+    ck_assert_double_eq_tol(r.p, 1.0 / 9, 1e-12);
+    /* Symmetric in the order of the samples. */
+    ck_assert_int_eq(sb_mann_whitney(females, 4, males, 5, &r, &e), SB_OK);
+    ck_assert_double_eq(r.u_a, 3);
+    ck_assert_double_eq_tol(r.p, 1.0 / 9, 1e-12);
+    /* Complete separation of 5 and 5: p = 2 / C(10, 5). */
+    const double lo[] = {1, 2, 3, 4, 5}, hi[] = {6, 7, 8, 9, 10};
+    ck_assert_int_eq(sb_mann_whitney(lo, 5, hi, 5, &r, &e), SB_OK);
+    ck_assert_double_eq(r.u_a, 0);
+    ck_assert_double_eq_tol(r.p, 2.0 / 252, 1e-14);
+    /* 8 vs 7, p by enumerating all C(15, 8) = 6435 splits. */
+    const double a[] = {1.2, 3.4, 2.2, 5.9, 4.4, 6.1, 0.3, 7.7};
+    const double b[] = {2.5, 0.9, 1.1, 3.0, 0.5, 2.9, 1.7};
+    ck_assert_int_eq(sb_mann_whitney(a, 8, b, 7, &r, &e), SB_OK);
+    ck_assert(r.exact);
+    ck_assert_double_eq(r.u_a, 42);
+    ck_assert_double_eq_tol(r.p, 0.1205905205905206, 1e-12);
+}
+END_TEST
+
+START_TEST(mwu_exact_counts_sum)
+{
+    /* At the exact limit (20 vs 20) the null counts must still total C(40, 20): with
+     * identical samples shifted apart by less than any gap the p-value is the smallest
+     * possible, 2 / C(40, 20). */
+    double a[20], b[20];
+    for (int i = 0; i < 20; i++) {
+        a[i] = i;
+        b[i] = 100 + i;
+    }
+    sb_mwu r;
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_mann_whitney(a, 20, b, 20, &r, &e), SB_OK);
+    ck_assert(r.exact);
+    ck_assert_double_eq_tol(r.p, 2.0 / 137846528820.0, 1e-22);
+    /* Interleaved samples, U = 190 of 400: p by the recursion f(u, m, n) =
+     * f(u - n, m - 1, n) + f(u, m, n - 1) in exact integers (Mann and Whitney 1947). */
+    for (int i = 0; i < 20; i++) {
+        a[i] = 2 * i;
+        b[i] = 2 * i + 1;
+    }
+    ck_assert_int_eq(sb_mann_whitney(a, 20, b, 20, &r, &e), SB_OK);
+    ck_assert_double_eq(r.u_a, 190);
+    ck_assert_double_eq_tol(r.p, 0.799407187161697, 1e-12);
+}
+END_TEST
+
+START_TEST(mwu_normal_ties)
+{
+    sb_mwu r;
+    sb_err e = {0, ""};
+    /* With ties the normal approximation with tie correction is used. */
+    const double a[] = {3.1, 2.7, 3.1, 4.0, 5.2, 3.3, 2.7, 6.1};
+    const double b[] = {2.0, 2.7, 1.5, 3.1, 1.9, 2.2, 2.4};
+    ck_assert_int_eq(sb_mann_whitney(a, 8, b, 7, &r, &e), SB_OK);
+    ck_assert(!r.exact);
+    ck_assert_double_eq(r.u_a, 52);
+    ck_assert_double_eq_tol(r.p, 0.006158273612116086, 1e-12);
+    /* Large untied samples: normal approximation too. */
+    double big_a[25], big_b[20];
+    for (int i = 0; i < 25; i++)
+        big_a[i] = i + 1;
+    for (int i = 0; i < 20; i++)
+        big_b[i] = i + 11.5;
+    ck_assert_int_eq(sb_mann_whitney(big_a, 25, big_b, 20, &r, &e), SB_OK);
+    ck_assert(!r.exact);
+    ck_assert_double_eq(r.u_a, 105);
+    ck_assert_double_eq_tol(r.p, 0.000964739954959279, 1e-12);
+    /* Every value tied: the variance is 0 and there is no evidence either way. */
+    const double all_same[] = {1, 1, 1};
+    ck_assert_int_eq(sb_mann_whitney(all_same, 3, all_same, 3, &r, &e), SB_OK);
+    ck_assert_double_eq(r.p, 1.0);
+}
+END_TEST
+
+START_TEST(mwu_bad_input)
+{
+    sb_mwu r;
+    sb_err e = {0, ""};
+    const double a[] = {1, NAN};
+    ck_assert_int_eq(sb_mann_whitney(a, 0, a, 1, &r, &e), SB_EUSAGE);
+    ck_assert_int_eq(sb_mann_whitney(a, 2, a, 1, &r, &e), SB_EUSAGE);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("stats");
+    TCase *tc = tcase_create("stats");
+    tcase_add_test(tc, summary_known);
+    tcase_add_test(tc, summary_edges);
+    tcase_add_test(tc, quantiles);
+    tcase_add_test(tc, mwu_exact_small);
+    tcase_add_test(tc, mwu_exact_counts_sum);
+    tcase_add_test(tc, mwu_normal_ties);
+    tcase_add_test(tc, mwu_bad_input);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
