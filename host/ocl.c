@@ -4,12 +4,14 @@
 #include "ocl.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "kernels.h"
+#include "topo.h"
 
 #ifndef SB_RANDOM123_INCLUDE
 #define SB_RANDOM123_INCLUDE "/usr/include"
@@ -247,6 +249,18 @@ int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
     c->fp64 = fp != 0;
     c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name);
 
+    if (c->opts.bind) {
+        /* Pin before the context exists, so runtime threads created by the driver for
+         * this host thread inherit a sensible placement too. */
+        sb_locality loc;
+        if (sb_topo_bind_device(&c->dev, &loc, err) != SB_OK)
+            return err->code;
+        snprintf(c->bound_cpus, sizeof c->bound_cpus, "%s", loc.cpuset);
+        fprintf(stderr, "signbench: --bind: host thread pinned to PU%s %s%s%s (%s)\n",
+                loc.pus == 1 ? "" : "s", loc.cpuset, loc.numa_nodes[0] ? ", NUMA node " : "",
+                loc.numa_nodes, loc.source);
+    }
+
     cl_int rc;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->dev.pid,
                                      0};
@@ -283,24 +297,48 @@ const char *sb_ctx_build_options(const sb_ctx *c)
     return opts;
 }
 
-uint64_t sb_ctx_source_hash(const sb_ctx *c)
+/* The hash of the sources this context builds from (embedded, or --kernel-dir) and of
+ * the build options: file names and contents, in build order. */
+static int source_hash(const sb_ctx *c, uint64_t *out, sb_err *err)
 {
     sb_source *s;
     int n;
-    sb_err e;
     uint64_t h = SB_FNV_INIT;
-    if (sb_sources_get(c->opts.kernel_dir, &s, &n, &e) != SB_OK)
-        return 0;
+    if (sb_sources_get(c->opts.kernel_dir, &s, &n, err) != SB_OK)
+        return err->code;
     for (int i = 0; i < n; i++) {
-        h = sb_fnv1a(h, s[i].name, strlen(s[i].name));
+        h = sb_fnv1a(h, s[i].name, strlen(s[i].name) + 1);
         h = sb_fnv1a(h, s[i].text, s[i].len);
     }
     sb_sources_free(s, n, c->opts.kernel_dir);
     const char *o = sb_ctx_build_options(c);
-    return sb_fnv1a(h, o, strlen(o));
+    *out = sb_fnv1a(h, o, strlen(o));
+    return SB_OK;
 }
 
-/* Print-ready build log, with the failing file named by the #line directives. */
+uint64_t sb_ctx_source_hash(const sb_ctx *c)
+{
+    uint64_t h = 0;
+    sb_err e;
+    return source_hash(c, &h, &e) == SB_OK ? h : 0;
+}
+
+/* The kernel file a log line names ("error: sign.cl:12:3: ..." thanks to the #line
+ * directives of sb_sources_join), or "" when it names none. */
+static void file_in_line(const char *line, char *file, size_t n)
+{
+    file[0] = '\0';
+    const char *dot = strstr(line, ".cl:");
+    if (!dot)
+        return;
+    const char *start = dot;
+    while (start > line && !strchr(" \t'\"(:", start[-1]))
+        start--;
+    snprintf(file, n, "%.*s", (int)(dot + 3 - start), start);
+}
+
+/* Print the device's build log to stderr (it is many lines) and leave a one-line summary
+ * in err naming the kernel file of the first error. */
 static int build_failed(sb_ctx *c, cl_program p, cl_int rc, sb_err *err)
 {
     size_t len = 0;
@@ -311,17 +349,37 @@ static int build_failed(sb_ctx *c, cl_program p, cl_int rc, sb_err *err)
     /* The log is many lines: print it to stderr now, keep the one-line summary. */
     fprintf(stderr, "---- build log (%s) ----\n%s\n---- end of build log ----\n", c->dev.name,
             log ? log : "");
-    char first[256] = "";
-    if (log) {
-        char *e = strstr(log, "error");
-        const char *line = e ? e : log;
-        while (e && e > log && e[-1] != '\n')
-            line = --e;
-        snprintf(first, sizeof first, "%.*s", (int)strcspn(line, "\n"), line);
+    /* The first line that says "error" and names a .cl file, else the first "error". */
+    char first[512] = "", file[128] = "";
+    const char *pick = NULL;
+    for (const char *line = log; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        char buf[512];
+        snprintf(buf, sizeof buf, "%.*s", (int)len, line);
+        if (strstr(buf, "error")) {
+            char f[128];
+            file_in_line(buf, f, sizeof f);
+            if (!pick || (f[0] && !file[0])) {
+                pick = line;
+                snprintf(first, sizeof first, "%s", buf);
+                snprintf(file, sizeof file, "%s", f);
+            }
+            if (file[0])
+                break;
+        }
+        line += len;
+        if (*line)
+            line++;
     }
     free(log);
-    return sb_fail(err, SB_ERUNTIME, "kernel build failed on %s (%s)%s%s", c->dev.name,
-                   sb_cl_strerror(rc), first[0] ? ": " : "", first);
+    char where[4352] = "";
+    if (file[0])
+        snprintf(where, sizeof where, " in %s%s%s", c->opts.kernel_dir ? c->opts.kernel_dir : "",
+                 c->opts.kernel_dir ? "/" : "", file);
+    else if (c->opts.kernel_dir)
+        snprintf(where, sizeof where, " (sources from --kernel-dir %s)", c->opts.kernel_dir);
+    return sb_fail(err, SB_ERUNTIME, "kernel build failed on %s%s (%s)%s%s; build log above",
+                   c->dev.name, where, sb_cl_strerror(rc), first[0] ? ": " : "", first);
 }
 
 int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err)
@@ -378,16 +436,17 @@ int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err)
     if (size == 0)
         return sb_fail(err, SB_ERUNTIME, "the driver of %s returned no program binary",
                        c->dev.name);
-    unsigned char *buf = malloc(sizeof(sb_binhdr) + size);
-    if (!buf)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
     sb_binhdr h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, SB_BIN_MAGIC, 8);
     snprintf(h.device, sizeof h.device, "%s", c->dev.name);
     snprintf(h.driver, sizeof h.driver, "%s", c->driver);
-    h.source_hash = sb_ctx_source_hash(c);
+    if (source_hash(c, &h.source_hash, err) != SB_OK)
+        return err->code;
     h.size = size;
+    unsigned char *buf = malloc(sizeof(sb_binhdr) + size);
+    if (!buf)
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
     memcpy(buf, &h, sizeof h);
     unsigned char *bin = buf + sizeof h;
     rc = clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL);
@@ -428,7 +487,12 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
         free(data);
         return err->code;
     }
-    if (h.source_hash != sb_ctx_source_hash(c)) {
+    uint64_t want;
+    if (source_hash(c, &want, err) != SB_OK) {
+        free(data);
+        return err->code;
+    }
+    if (h.source_hash != want) {
         free(data);
         return sb_fail(err, SB_EUSAGE,
                        "--kernel-binary %s was built from other kernel sources or options "
@@ -443,8 +507,20 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
     free(data);
     if (rc == CL_SUCCESS)
         rc = status;
-    if (SB_CLFAIL(rc, err, "clCreateProgramWithBinary"))
+    if (rc == CL_INVALID_BINARY) {
+        /* The header matched but the driver rejects the payload: a damaged file. */
+        if (p)
+            clReleaseProgram(p);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s: the driver of %s rejects the binary "
+                       "(CL_INVALID_BINARY); rebuild it with `signbench compile`",
+                       path, c->dev.name);
+    }
+    if (SB_CLFAIL(rc, err, "clCreateProgramWithBinary")) {
+        if (p)
+            clReleaseProgram(p);
         return sb_wrap(err, "--kernel-binary %s", path);
+    }
     rc = clBuildProgram(p, 1, &c->dev.did, sb_ctx_build_options(c), NULL, NULL);
     if (rc != CL_SUCCESS) {
         build_failed(c, p, rc, err);
@@ -477,6 +553,51 @@ int sb_ctx_kernel(sb_ctx *c, const char *name, cl_kernel *out, sb_err *err)
     if (SB_CLFAIL(rc, err, "clCreateKernel"))
         return sb_wrap(err, "kernel %s", name);
     return SB_OK;
+}
+
+int sb_ctx_selftest(sb_ctx *c, sb_err *err)
+{
+    enum { N = 1000 };
+    const float a = 0.75f;
+    float x[N], y[N], want[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = (float)(i % 97) * 0.125f - 3.0f + 1.0f / (float)(i + 3);
+        y[i] = (float)(i % 13) - 6.5f;
+        want[i] = fmaf(a, x[i], y[i]);
+    }
+    cl_kernel k = NULL;
+    cl_mem bx = NULL, by = NULL;
+    int st = sb_ctx_kernel(c, "sb_selftest_axpy", &k, err);
+    if (st == SB_OK)
+        st = sb_buffer(c, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof x, x, &bx, err);
+    if (st == SB_OK)
+        st = sb_buffer(c, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof y, y, &by, err);
+    if (st == SB_OK) {
+        cl_uint n = N;
+        size_t global = N; /* no local size: any device's work-group limit is fine */
+        cl_int rc = clSetKernelArg(k, 0, sizeof a, &a);
+        rc |= clSetKernelArg(k, 1, sizeof bx, &bx);
+        rc |= clSetKernelArg(k, 2, sizeof by, &by);
+        rc |= clSetKernelArg(k, 3, sizeof n, &n);
+        if (rc == CL_SUCCESS)
+            rc = clEnqueueNDRangeKernel(c->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL);
+        if (rc == CL_SUCCESS)
+            rc = clEnqueueReadBuffer(c->queue, by, CL_TRUE, 0, sizeof y, y, 0, NULL, NULL);
+        if (SB_CLFAIL(rc, err, "running sb_selftest_axpy"))
+            st = err->code;
+    }
+    for (int i = 0; st == SB_OK && i < N; i++)
+        if (memcmp(&y[i], &want[i], sizeof y[i]) != 0)
+            st = sb_fail(err, SB_ERUNTIME,
+                         "self-test on %s: y[%d] = %.9g, the host computes %.9g", c->dev.name,
+                         i, (double)y[i], (double)want[i]);
+    if (by)
+        clReleaseMemObject(by);
+    if (bx)
+        clReleaseMemObject(bx);
+    if (k)
+        clReleaseKernel(k);
+    return st;
 }
 
 /* ---- helpers ------------------------------------------------------------------ */

@@ -70,6 +70,7 @@ typedef struct sb_ctx {
     size_t max_wg;
     cl_ulong global_mem, local_mem, max_alloc;
     int fp64;
+    char bound_cpus[256]; /* with opts.bind: the PUs the host thread is pinned to */
 } sb_ctx;
 
 int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err);
@@ -90,6 +91,10 @@ uint64_t sb_ctx_source_hash(const sb_ctx *c);
 
 /* Save the main program's binary with a header naming device, driver and source hash. */
 int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err);
+
+/* Run the sb_selftest_axpy kernel of the main program on a small vector and compare it
+ * exactly with the host's fmaf: proves a loaded binary really runs. */
+int sb_ctx_selftest(sb_ctx *c, sb_err *err);
 
 /* ---- helpers ---------------------------------------------------------------- */
 

@@ -17,3 +17,65 @@ inline float sb_sign(float v)
 __kernel void empty(void)
 {
 }
+
+/* Self-test for program binaries (signbench compile --kernel-binary, tests/test_ocl.c):
+ * y[i] = fma(a, x[i], y[i]), exact against the host's fmaf. */
+__kernel void sb_selftest_axpy(const float a, __global const float *x, __global float *y,
+                               const uint n)
+{
+    uint i = get_global_id(0);
+    if (i < n)
+        y[i] = fma(a, x[i], y[i]);
+}
+
+/* ---- vector kernels (h2: sign.cl, update.cl, reduce.cl, roofline.cl) ------------- */
+
+/* Hyperparameters of one update step; must match sb_hyper in host/ops.h. */
+typedef struct sb_hyper {
+    float lr, b1, b2, eps, wd;
+    int decoupled;
+    float bc1, bc2, scale;
+    int pad[3];
+} sb_hyper;
+
+/* Work split of streaming kernels. CPU devices (PoCL runs one work-group's items one
+ * after another on a thread) take one contiguous chunk per work-item, so each thread
+ * streams memory in order; GPUs use a grid stride so neighbouring work-items touch
+ * neighbouring addresses. Any global size covers all units, so callers may launch any
+ * size. Override with -DSB_CHUNKED=0/1. */
+#ifndef SB_CHUNKED
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \
+    defined(__arm__) || defined(__powerpc64__) || defined(__riscv)
+#define SB_CHUNKED 1
+#else
+#define SB_CHUNKED 0
+#endif
+#endif
+#define SB_FOR_UNITS(i, nv)                                                                \
+    for (size_t sb_W_ = get_global_size(0), sb_per_ = ((nv) + sb_W_ - 1) / sb_W_,        \
+                sb_k_ = 0,                                                                 \
+                i = SB_CHUNKED ? get_global_id(0) * sb_per_ : get_global_id(0);            \
+         sb_k_ < sb_per_ && i < (nv); sb_k_++, i += SB_CHUNKED ? 1 : sb_W_)
+
+/* Sign from the bits, exact whatever the device's denormal mode: +1, -1, 0 at +-0 and
+ * at NaN (NaN is flagged separately, never trusted). */
+inline float4 sb_sign4(float4 v)
+{
+    int4 u = as_int4(v);
+    uint4 mag = as_uint4(u & 0x7fffffff);
+    float4 r = select((float4)(1.0f), (float4)(-1.0f), u);
+    return select(r, (float4)(0.0f), (mag == 0u) | (mag > 0x7f800000u));
+}
+
+/* -1 (all bits) where v packs to bit 1 (negative, not -0.0, not NaN), else 0. */
+inline int4 sb_neg4(float4 v)
+{
+    int4 u = as_int4(v);
+    uint4 mag = as_uint4(u & 0x7fffffff);
+    return (u < 0) & ((mag - 1u) < 0x7f800000u);
+}
+
+inline int sb_nan4(float4 v)
+{
+    return any(as_uint4(as_int4(v) & 0x7fffffff) > 0x7f800000u);
+}
