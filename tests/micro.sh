@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# micro.sh - `signbench micro` as a user drives it: usage errors exit 2 with one line, a
+# tiny run's JSON is checked against the Google Benchmark field names, CSV matches it.
+set -u
+bin=${SB_BIN:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+ok() { passes=$((passes+1)); }
+bad() { fails=$((fails+1)); echo "FAIL $*"; }
+usage_error() { # usage_error NAME ARGS...: exit 2 and exactly one line on stderr
+    local name=$1; shift
+    local err rc
+    err=$("$bin" micro "$@" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" -ne 2 ]; then bad "$name: exit $rc, wanted 2: $err"; return; fi
+    if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then bad "$name: not one line: $err"; return; fi
+    ok
+}
+
+"$bin" micro --help >"$tmp/help" 2>&1 && ok || bad "help exits non-zero"
+for word in "default 10" "default 2" "default 8" "default: all" 64M; do
+    grep -q -- "$word" "$tmp/help" && ok || bad "help does not document '$word'"
+done
+usage_error reps-zero --reps 0
+usage_error reps-text --reps ten
+usage_error warmup-negative --warmup -1
+usage_error kernel-unknown --kernels sign,frobnicate
+usage_error kernel-empty --kernels ,
+usage_error sizes-backwards --sizes 1M..1K
+usage_error sizes-text --sizes lots
+usage_error sizes-zero --sizes 0
+usage_error local-zero --local-size 0
+usage_error vote-m-zero --vote-m 0
+usage_error vote-m-huge --vote-m 5000
+usage_error json-nowhere --sizes 33 --json /nonexistent-dir/x.json
+usage_error stray-argument extra
+usage_error bad-option --frobnicate
+
+if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
+    echo "no OpenCL device: skipping device runs"; echo "$passes passed, $fails failed"
+    [ $fails -eq 0 ] && exit 77 || exit 1
+fi
+
+# A tiny full run: every kernel, sizes not multiples of 32 or of a work-group.
+if "$bin" micro --sizes 33,1000 --reps 3 --warmup 1 --vote-m 3 --targets \
+        --json "$tmp/m.json" --csv "$tmp/m.csv" >"$tmp/out" 2>"$tmp/err"; then ok
+else bad "tiny run failed: $(cat "$tmp/err")"; fi
+for word in "GB/s" roofline "CLBlast" "empty kernel" "transfer h2d_write" "targets" signsgd pack norm2; do
+    grep -q -- "$word" "$tmp/out" && ok || bad "table lacks '$word'"
+done
+ls "$tmp"/*.tmp >/dev/null 2>&1 && bad "temporary file left behind" || ok
+
+python3 - "$tmp/m.json" "$tmp/m.csv" <<'PY' && ok || bad "JSON/CSV validation"
+import csv, json, sys
+doc = json.load(open(sys.argv[1]))
+ctx, rows = doc["context"], doc["benchmarks"]
+for f in ["date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "caches",
+          "library_build_type", "device", "driver", "signbench_version", "git_commit"]:
+    assert f in ctx, "context lacks " + f
+assert isinstance(ctx["num_cpus"], int) and ctx["num_cpus"] >= 1
+for c in ctx["caches"]:
+    assert set(c) >= {"type", "level", "size", "num_sharing"}, c
+need = ["name", "run_name", "run_type", "repetitions", "threads", "iterations",
+        "real_time", "cpu_time", "time_unit", "kernel", "impl", "n", "device"]
+kernels = ["sign", "pack", "unpack", "vote", "vote_update", "scaled_sign", "sgd",
+           "momentum", "signsgd", "signum", "ef-signsgd", "lion", "adam", "rmsprop",
+           "norm1", "norm2", "norminf", "dot", "copy", "read", "rmw"]
+seen = {}
+for r in rows:
+    for f in need:
+        assert f in r, "%s lacks %s" % (r.get("name"), f)
+    assert r["run_type"] in ("iteration", "aggregate"), r["run_type"]
+    assert r["time_unit"] in ("ns", "us", "ms", "s")
+    assert r["kernel"] in r["name"], r["name"]
+    assert r["impl"] in ("ocl", "clblast", "c1", "omp"), r["impl"]
+    assert r["real_time"] >= 0 and r["cpu_time"] >= 0
+    if r["run_type"] == "iteration":
+        assert r["name"] == r["run_name"] and 0 <= r["repetition_index"] < r["repetitions"]
+        assert r["iterations"] == 1
+        assert r["repetitions"] == 3 or r["kernel"] == "empty", r["name"]
+    else:
+        assert r["name"] == r["run_name"] + "_" + r["aggregate_name"], r["name"]
+        assert r["aggregate_unit"] == ("percentage" if r["aggregate_name"] == "cv" else "time")
+    if r["impl"] in ("ocl", "clblast") and r["kernel"] not in ("empty",):
+        assert r["name"].endswith("manual_time") or "manual_time_" in r["name"], r["name"]
+    if r["impl"] == "ocl" and r["kernel"] in kernels:
+        assert r["bytes_per_second"] > 0, r["name"]
+        assert r["roofline_fraction"] > 0 and r["roofline_ref"] in ("copy", "read", "rmw")
+        if r["kernel"] in ("copy", "read", "rmw") and r.get("aggregate_name") == "median":
+            assert abs(r["roofline_fraction"] - 1) < 1e-9, r
+    seen.setdefault(r["kernel"], set()).add((r["impl"], r["n"]))
+for k in kernels:
+    for impl in ("ocl", "c1", "omp"):
+        for n in (33, 1000):
+            assert (impl, n) in seen.get(k, ()), "missing %s %s n=%d" % (k, impl, n)
+for k in ("saxpy", "sasum", "snrm2", "sdot", "isamax", "scopy"):
+    assert ("clblast", 1000) in seen.get(k, ()), "missing CLBlast " + k
+for k in ("empty", "h2d_write", "d2h_read", "map_read"):
+    assert k in seen, "missing " + k
+# Each run has its 6 aggregates: mean, median, stddev, cv, min, p90.
+aggs = {}
+for r in rows:
+    if r["run_type"] == "aggregate":
+        aggs.setdefault(r["run_name"], set()).add(r["aggregate_name"])
+assert all(a == {"mean", "median", "stddev", "cv", "min", "p90"} for a in aggs.values())
+lines = list(csv.DictReader(open(sys.argv[2])))
+assert len(lines) == len(rows), (len(lines), len(rows))
+assert lines[0]["name"] == rows[0]["name"] and float(lines[0]["real_time"]) == rows[0]["real_time"]
+PY
+
+# A work-group sweep with one kernel, no baselines: names carry the local size.
+if "$bin" micro --sizes 1000 --reps 3 --warmup 0 --kernels signsgd --local-size 32,64 \
+        --no-host --no-clblast --json "$tmp/l.json" >"$tmp/out2" 2>"$tmp/err2"; then ok
+else bad "local-size sweep failed: $(cat "$tmp/err2")"; fi
+python3 - "$tmp/l.json" <<'PY' && ok || bad "local-size sweep JSON"
+import json, sys
+rows = json.load(open(sys.argv[1]))["benchmarks"]
+names = {r["run_name"] for r in rows if r["kernel"] == "signsgd"}
+assert any("/local:32/" in n for n in names) and any("/local:64/" in n for n in names), names
+assert not any(r["impl"] in ("c1", "omp", "clblast") for r in rows)
+PY
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
