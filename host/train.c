@@ -1,0 +1,462 @@
+/* train.c - the training-run library: one optimiser on one problem for a budget of steps,
+ * gradient calls or a target, with a trace, a summary and its JSON/CSV forms. */
+#include "train.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pipeline.h"
+#include "theory.h"
+
+void sb_train_cfg_default(sb_train_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->problem.lambda = -1;
+    cfg->optimizer = "signsgd";
+    sb_optim_params_init(&cfg->hyper);
+    cfg->compress = "none";
+    cfg->seed = 1;
+    cfg->keep_trace = 1;
+}
+
+void sb_train_result_free(sb_train_result *res)
+{
+    if (!res)
+        return;
+    free(res->trace);
+    res->trace = NULL;
+    res->ntrace = 0;
+}
+
+/* Append a point to the trace (grown by doubling). */
+static int trace_add(sb_train_result *r, size_t *cap, const sb_train_point *pt, sb_err *err)
+{
+    if (r->ntrace == *cap) {
+        size_t nc = *cap ? 2 * *cap : 256;
+        sb_train_point *t = realloc(r->trace, nc * sizeof *t);
+        if (!t)
+            return sb_fail(err, SB_ERUNTIME, "out of memory for the trace");
+        r->trace = t;
+        *cap = nc;
+    }
+    r->trace[r->ntrace++] = *pt;
+    return SB_OK;
+}
+
+/* Fill res's theorem fields when the run matches a theorem's assumptions and the
+ * problem's constants are known (DESIGN.md section 7). */
+static void theory(const sb_train_cfg *cfg, const sb_optim_info *o, const sb_optim_params *p,
+                   const sb_problem *prob, sb_compress comp, sb_train_result *r)
+{
+    /* sigma is the per-call noise only when no data rows are sampled. */
+    int sigma_known = prob->n_train == 0;
+    if (!r->has_fstar || !r->has_L || !sigma_known || r->diverged || r->steps == 0 ||
+        !isfinite(r->f0))
+        return;
+    sb_theory_in in = {.gap = r->f0 - r->fstar, .L = r->L, .sigma = cfg->sigma,
+                       .d = (double)r->d, .delta = p->lr};
+    if (in.gap < 0)
+        in.gap = 0;
+    if (!strcmp(o->name, "signsgd") && p->sched == SB_SCHED_THEORY && comp == SB_COMP_NONE &&
+        p->wd == 0) {
+        r->theory_bound = sb_theory_sign_tight(&in, r->steps);
+        r->theory_bound_loose = sb_theory_sign_loose(&in, r->steps);
+        r->theory_measured = r->grad1_min;
+        snprintf(r->theorem, sizeof r->theorem, "Theorem 1 (signSGD)");
+        r->has_theory = isfinite(r->theory_bound);
+    } else if (!strcmp(o->name, "sgd") && p->sched == SB_SCHED_INVSQRT && cfg->batch <= 1 &&
+               comp == SB_COMP_NONE && p->wd == 0) {
+        r->theory_bound = r->theory_bound_loose = sb_theory_sgd(&in, r->steps);
+        r->theory_measured = r->grad2_min * r->grad2_min;
+        snprintf(r->theorem, sizeof r->theorem, "Theorem 2 (SGD)");
+        r->has_theory = isfinite(r->theory_bound);
+    }
+}
+
+/* Record metrics at the current step: trace, bests, divergence, target. Returns 1 when
+ * the run must stop (diverged or target met). */
+static int record(const sb_train_cfg *cfg, sb_pipeline *pl, const sb_metrics *m, double t0,
+                  sb_train_result *r, size_t *cap, int *st, sb_err *err)
+{
+    double el = sb_now() - t0;
+    r->steps = pl->step;
+    r->evals = pl->calls;
+    if (!m->x_finite || !isfinite(m->f) || !isfinite(m->grad1)) {
+        r->diverged = 1;
+        r->diverged_step = pl->step;
+        snprintf(r->diverged_reason, sizeof r->diverged_reason, "%s at step %llu",
+                 !m->x_finite ? "x holds NaN or inf" : !isfinite(m->f) ? "f is NaN or inf"
+                                                                       : "gradient is NaN or inf",
+                 (unsigned long long)pl->step);
+        return 1;
+    }
+    if (r->ntrace == 0 && pl->step == 0)
+        r->f0 = m->f;
+    r->f_final = m->f;
+    r->grad1_final = m->grad1;
+    r->grad2_final = m->grad2;
+    if (!(m->f >= r->f_best))
+        r->f_best = m->f;
+    if (!(m->grad1 >= r->grad1_min))
+        r->grad1_min = m->grad1;
+    if (!(m->grad2 >= r->grad2_min))
+        r->grad2_min = m->grad2;
+    r->has_test_accuracy = !isnan(m->test_accuracy);
+    r->test_accuracy = m->test_accuracy;
+    if (cfg->keep_trace) {
+        sb_train_point pt = {pl->step, pl->calls, m->f, m->grad1, m->grad2, r->grad1_min,
+                             m->test_accuracy, el};
+        if ((*st = trace_add(r, cap, &pt, err)) != SB_OK)
+            return 1;
+    }
+    if (r->has_target && !r->reached &&
+        ((cfg->target_grad1 > 0 && m->grad1 <= cfg->target_grad1) ||
+         (cfg->has_target_loss && m->f <= cfg->target_loss))) {
+        r->reached = 1;
+        r->steps_to_target = pl->step;
+        r->evals_to_target = pl->calls;
+        r->time_to_target = el;
+        return 1;
+    }
+    return 0;
+}
+
+static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
+               const sb_optim_params *p, sb_compress comp, sb_train_result *r, sb_err *err)
+{
+    sb_problem_opts po = cfg->problem;
+    po.seed = cfg->seed;
+    sb_problem *prob = NULL;
+    int st = sb_problem_create(&po, ops->ctx, &prob, err);
+    if (st != SB_OK)
+        return st;
+    snprintf(r->problem, sizeof r->problem, "%s", prob->name);
+    r->d = prob->d;
+    r->has_fstar = prob->has_fstar;
+    r->fstar = prob->fstar;
+    r->has_L = prob->has_L;
+    r->L = prob->L;
+
+    sb_oracle orc = {.batch = cfg->batch, .theory_batch = p->sched == SB_SCHED_THEORY,
+                     .sigma = cfg->sigma, .seed = cfg->seed};
+    float *x0 = malloc(sizeof(float) * (prob->d ? prob->d : 1));
+    if (!x0) {
+        sb_problem_free(prob);
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    }
+    for (size_t i = 0; i < prob->d; i++)
+        x0[i] = (float)prob->x0[i];
+    sb_pipeline pl;
+    st = sb_pipeline_init(&pl, ops, prob, o, p, &orc, comp, cfg->seed, x0, err);
+    free(x0);
+    if (st != SB_OK) {
+        sb_problem_free(prob);
+        return st;
+    }
+
+    /* Budget (train.h): steps default 1000, 100000 with a target; evals alone has none. */
+    r->has_target = cfg->target_grad1 > 0 || cfg->has_target_loss;
+    uint64_t max_steps = cfg->steps;
+    if (!max_steps && !cfg->evals)
+        max_steps = r->has_target ? 100000 : 1000;
+    uint64_t log_every = cfg->log_every;
+    if (!log_every)
+        log_every = max_steps > 1000 ? (max_steps + 999) / 1000 : 1;
+
+    sb_progress bar;
+    if (cfg->progress)
+        sb_progress_start(&bar, o->name, (long)(max_steps ? max_steps : cfg->evals));
+    size_t cap = 0;
+    r->f_best = r->grad1_min = r->grad2_min = INFINITY;
+    r->f0 = NAN;
+    double t0 = sb_now();
+    sb_metrics m;
+    int stop = 0;
+    st = sb_pipeline_metrics(&pl, &m, err);
+    if (st == SB_OK)
+        stop = record(cfg, &pl, &m, t0, r, &cap, &st, err);
+    while (st == SB_OK && !stop) {
+        if ((max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals))
+            break;
+        st = sb_pipeline_step(&pl, err);
+        if (st != SB_OK)
+            break;
+        if (pl.grad_nan) {
+            r->diverged = 1;
+            r->diverged_step = pl.step;
+            snprintf(r->diverged_reason, sizeof r->diverged_reason,
+                     "gradient holds NaN at step %llu", (unsigned long long)pl.step);
+            break;
+        }
+        int last = (max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals);
+        if (pl.step % log_every == 0 || last) {
+            st = sb_pipeline_metrics(&pl, &m, err);
+            if (st == SB_OK)
+                stop = record(cfg, &pl, &m, t0, r, &cap, &st, err);
+        }
+        if (cfg->progress)
+            sb_progress_step(&bar, (long)(max_steps ? pl.step : pl.calls));
+    }
+    if (cfg->progress)
+        sb_progress_end(&bar);
+    r->time_s = sb_now() - t0;
+    r->steps = pl.step;
+    r->evals = pl.calls;
+    r->t_grad = pl.t_grad;
+    r->t_compress = pl.t_compress;
+    r->t_aggregate = pl.t_aggregate;
+    r->t_update = pl.t_update;
+    r->t_metrics = pl.t_metrics;
+    if (!isfinite(r->f_best))
+        r->f_best = NAN;
+    if (!isfinite(r->grad1_min))
+        r->grad1_min = NAN;
+    if (!isfinite(r->grad2_min))
+        r->grad2_min = NAN;
+    if (st == SB_OK)
+        theory(cfg, o, p, prob, comp, r);
+    sb_pipeline_free(&pl);
+    sb_problem_free(prob);
+    return st;
+}
+
+int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
+{
+    memset(res, 0, sizeof *res);
+    res->f0 = res->f_final = res->f_best = NAN;
+    res->grad1_final = res->grad1_min = res->grad2_final = res->grad2_min = NAN;
+    res->test_accuracy = NAN;
+    const sb_optim_info *o = sb_optim_find(cfg->optimizer);
+    if (!o)
+        return sb_fail(err, SB_EUSAGE, "unknown optimizer '%s' (valid: %s)",
+                       cfg->optimizer ? cfg->optimizer : "", sb_optim_names());
+    snprintf(res->optimizer, sizeof res->optimizer, "%s", o->name);
+    sb_optim_params p;
+    int st = sb_optim_resolve(o, &cfg->hyper, &p, err);
+    if (st != SB_OK)
+        return sb_wrap(err, "%s", o->name);
+    sb_compress comp = SB_COMP_NONE;
+    if (cfg->compress && (st = sb_compress_parse(cfg->compress, &comp, err)) != SB_OK)
+        return st;
+    if (cfg->target_grad1 < 0 || isnan(cfg->target_grad1))
+        return sb_fail(err, SB_EUSAGE, "target norm1 %g: must be positive", cfg->target_grad1);
+    if (cfg->has_target_loss && !isfinite(cfg->target_loss))
+        return sb_fail(err, SB_EUSAGE, "target loss must be finite");
+    if (!(cfg->sigma >= 0) || !isfinite(cfg->sigma))
+        return sb_fail(err, SB_EUSAGE, "sigma %g: must be >= 0", cfg->sigma);
+
+    sb_ctx own_ctx, *ctx = cfg->ctx;
+    if (!ctx) {
+        if ((st = sb_ctx_open(&own_ctx, &cfg->dev, err)) != SB_OK)
+            return st;
+        ctx = &own_ctx;
+    }
+    snprintf(res->device, sizeof res->device, "%s", ctx->dev.name);
+    sb_ops own_ops, *ops = cfg->ops;
+    if (!ops) {
+        st = sb_ops_init(&own_ops, ctx, err);
+        ops = st == SB_OK ? &own_ops : NULL;
+    }
+    if (st == SB_OK)
+        st = run(cfg, ops, o, &p, comp, res, err);
+    if (ops && ops != cfg->ops)
+        sb_ops_free(ops);
+    if (ctx != cfg->ctx)
+        sb_ctx_close(ctx);
+    return st;
+}
+
+/* ---- outputs ------------------------------------------------------------------ */
+
+/* JSON has no NaN: non-finite values become null. */
+static void num(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *config_json(const sb_train_cfg *cfg)
+{
+    cJSON *c = cJSON_CreateObject();
+    const sb_optim_info *o = sb_optim_find(cfg->optimizer);
+    sb_optim_params p = cfg->hyper;
+    sb_err e;
+    if (o)
+        sb_optim_resolve(o, &cfg->hyper, &p, &e);
+    const sb_problem_opts *po = &cfg->problem;
+    cJSON_AddStringToObject(c, "problem", po->name ? po->name : "");
+    cJSON_AddNumberToObject(c, "d", (double)po->d);
+    cJSON_AddStringToObject(c, "optimizer", o ? o->name : (cfg->optimizer ? cfg->optimizer : ""));
+    num(c, "lr", p.lr);
+    cJSON_AddStringToObject(c, "schedule", sb_sched_name(p.sched));
+    if (p.sched == SB_SCHED_STEP) {
+        num(c, "gamma", p.gamma);
+        cJSON_AddNumberToObject(c, "step_every", (double)p.step_every);
+    }
+    num(c, "b1", p.b1);
+    num(c, "b2", p.b2);
+    num(c, "eps", p.eps);
+    num(c, "wd", p.wd);
+    cJSON_AddStringToObject(c, "wd_mode", p.decoupled ? "decoupled" : "coupled");
+    if (o && o->kind == SB_OPT_PGD) {
+        num(c, "pgd_r", p.pgd_r);
+        num(c, "pgd_gthres", p.pgd_gthres);
+        cJSON_AddNumberToObject(c, "pgd_tthres", (double)p.pgd_tthres);
+    }
+    cJSON_AddStringToObject(c, "compress", cfg->compress ? cfg->compress : "none");
+    cJSON_AddNumberToObject(c, "steps", (double)cfg->steps);
+    cJSON_AddNumberToObject(c, "evals", (double)cfg->evals);
+    if (cfg->target_grad1 > 0)
+        num(c, "target_grad1", cfg->target_grad1);
+    if (cfg->has_target_loss)
+        num(c, "target_loss", cfg->target_loss);
+    cJSON_AddNumberToObject(c, "batch", (double)cfg->batch);
+    num(c, "sigma", cfg->sigma);
+    cJSON_AddNumberToObject(c, "seed", (double)cfg->seed);
+    cJSON_AddNumberToObject(c, "log_every", (double)cfg->log_every);
+    if (po->data)
+        cJSON_AddStringToObject(c, "data", po->data);
+    return c;
+}
+
+cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "schema", "signbench-train/1");
+    cJSON_AddStringToObject(j, "optimizer", r->optimizer);
+    cJSON_AddStringToObject(j, "problem", r->problem);
+    cJSON_AddNumberToObject(j, "d", (double)r->d);
+    cJSON_AddStringToObject(j, "device", r->device);
+    if (cfg)
+        cJSON_AddItemToObject(j, "config", config_json(cfg));
+    num(j, "f0", r->f0);
+    num(j, "f_final", r->f_final);
+    num(j, "f_best", r->f_best);
+    num(j, "grad1_final", r->grad1_final);
+    num(j, "grad1_min", r->grad1_min);
+    num(j, "grad2_final", r->grad2_final);
+    num(j, "grad2_min", r->grad2_min);
+    cJSON_AddNumberToObject(j, "steps", (double)r->steps);
+    cJSON_AddNumberToObject(j, "evals", (double)r->evals);
+    num(j, "time_s", r->time_s);
+    cJSON *ts = cJSON_AddObjectToObject(j, "time_split");
+    num(ts, "gradient", r->t_grad);
+    num(ts, "compress", r->t_compress);
+    num(ts, "aggregate", r->t_aggregate);
+    num(ts, "update", r->t_update);
+    num(ts, "metrics", r->t_metrics);
+    cJSON_AddBoolToObject(j, "has_target", r->has_target);
+    cJSON_AddBoolToObject(j, "reached", r->reached);
+    if (r->reached) {
+        cJSON_AddNumberToObject(j, "steps_to_target", (double)r->steps_to_target);
+        cJSON_AddNumberToObject(j, "evals_to_target", (double)r->evals_to_target);
+        num(j, "time_to_target", r->time_to_target);
+    } else {
+        cJSON_AddNullToObject(j, "steps_to_target");
+        cJSON_AddNullToObject(j, "evals_to_target");
+        cJSON_AddNullToObject(j, "time_to_target");
+    }
+    cJSON_AddBoolToObject(j, "diverged", r->diverged);
+    if (r->diverged) {
+        cJSON_AddNumberToObject(j, "diverged_step", (double)r->diverged_step);
+        cJSON_AddStringToObject(j, "diverged_reason", r->diverged_reason);
+    } else {
+        cJSON_AddNullToObject(j, "diverged_step");
+    }
+    if (r->has_test_accuracy)
+        num(j, "test_accuracy", r->test_accuracy);
+    if (r->has_fstar)
+        num(j, "fstar", r->fstar);
+    if (r->has_L)
+        num(j, "L", r->L);
+    if (r->has_theory) {
+        cJSON *t = cJSON_AddObjectToObject(j, "theory");
+        cJSON_AddStringToObject(t, "theorem", r->theorem);
+        cJSON_AddStringToObject(t, "quantity", r->theorem[8] == '1' ? "min norm1(grad)"
+                                                                     : "min norm2(grad)^2");
+        num(t, "bound", r->theory_bound);
+        num(t, "bound_loose", r->theory_bound_loose);
+        num(t, "measured", r->theory_measured);
+    }
+    return j;
+}
+
+int sb_train_write_summary(const char *path, const sb_train_cfg *cfg,
+                           const sb_train_result *res, sb_err *err)
+{
+    cJSON *j = sb_train_summary_json(cfg, res);
+    char *s = j ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    if (!s)
+        return sb_fail(err, SB_ERUNTIME, "cannot format the summary JSON (out of memory)");
+    size_t n = strlen(s);
+    s[n] = '\n'; /* replace the NUL: the file ends with a newline */
+    int st = sb_write_file(path, s, n + 1, err);
+    cJSON_free(s);
+    return st;
+}
+
+/* Append formatted text to a growing buffer. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sbuf_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sbuf_add(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && b->n + (size_t)k < b->cap) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
+        char *q = realloc(b->p, nc);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = nc;
+    }
+}
+
+int sb_train_write_trace(const char *path, const sb_train_result *r, sb_err *err)
+{
+    sbuf b = {0};
+    sbuf_add(&b, "step,evals,f,grad1,grad2,grad1_min,test_accuracy,elapsed\n");
+    for (size_t i = 0; i < r->ntrace; i++) {
+        const sb_train_point *t = &r->trace[i];
+        sbuf_add(&b, "%llu,%llu,%.9g,%.9g,%.9g,%.9g,", (unsigned long long)t->step,
+                 (unsigned long long)t->evals, t->f, t->grad1, t->grad2, t->grad1_min);
+        if (isnan(t->test_accuracy))
+            sbuf_add(&b, ",%.6f\n", t->elapsed);
+        else
+            sbuf_add(&b, "%.6f,%.6f\n", t->test_accuracy, t->elapsed);
+    }
+    if (b.oom) {
+        free(b.p);
+        return sb_fail(err, SB_ERUNTIME, "out of memory writing %s", path);
+    }
+    int st = sb_write_file(path, b.p, b.n, err);
+    free(b.p);
+    return st;
+}

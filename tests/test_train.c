@@ -1,0 +1,408 @@
+/* test_train.c - optimisers and training runs: each optimiser's device step equals its host
+ * reference, seeded runs repeat exactly, divergence is caught, targets are reached. */
+#include <math.h>
+#include <string.h>
+
+#include "oracle.h"
+#include "pipeline.h"
+#include "testutil.h"
+#include "train.h"
+
+/* Distance in units in the last place between two finite floats. */
+static uint32_t ulps(float a, float b)
+{
+    if (a == b)
+        return 0;
+    int32_t ia, ib;
+    memcpy(&ia, &a, 4);
+    memcpy(&ib, &b, 4);
+    if (ia < 0)
+        ia = (int32_t)(0x80000000u - (uint32_t)ia);
+    if (ib < 0)
+        ib = (int32_t)(0x80000000u - (uint32_t)ib);
+    int64_t d = (int64_t)ia - (int64_t)ib;
+    return (uint32_t)(d < 0 ? -d : d);
+}
+
+static void fill(float *v, size_t n, uint64_t seed, uint64_t step, double scale)
+{
+    double *t = malloc(sizeof(double) * n);
+    sb_normals(seed, 7, step, n, t);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(scale * t[i]);
+    free(t);
+}
+
+static cl_mem upload(sb_ctx *ctx, const float *v, size_t n)
+{
+    cl_mem m;
+    sb_err e;
+    ck_assert_int_eq(sb_buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+                               sizeof(float) * n, (void *)v, &m, &e), SB_OK);
+    return m;
+}
+
+static void download(sb_ctx *ctx, cl_mem m, float *v, size_t n)
+{
+    ck_assert_int_eq(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, sizeof(float) * n, v, 0,
+                                         NULL, NULL), CL_SUCCESS);
+}
+
+/* Every registered optimiser, three weight-decay modes, the invsqrt schedule: five device
+ * steps from the same state as the host reference, compared element by element. */
+START_TEST(steps_match_reference)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    const size_t n = 1037; /* not a multiple of any work-group size */
+    float *x = malloc(4 * n), *g = malloc(4 * n), *s1 = calloc(n, 4), *s2 = calloc(n, 4);
+    float *dx = malloc(4 * n), *ds1 = malloc(4 * n), *ds2 = malloc(4 * n);
+    for (const sb_optim_info *o = sb_optims; o->name; o++) {
+        for (int wdm = 0; wdm < 3; wdm++) {
+            sb_optim_params in, p;
+            sb_optim_params_init(&in);
+            in.lr = 0.05;
+            in.sched = SB_SCHED_INVSQRT;
+            in.wd = wdm ? 0.01 : 0;
+            in.decoupled = wdm == 2;
+            in.pgd_gthres = 1e9;
+            in.pgd_tthres = 2; /* pgd: perturb at steps 0, 2, 4; GD at 1, 3 */
+            ck_assert_int_eq(sb_optim_resolve(o, &in, &p, &e), SB_OK);
+            fill(x, n, 11, 0, 1.0);
+            memset(s1, 0, 4 * n);
+            memset(s2, 0, 4 * n);
+            cl_mem bx = upload(&ctx, x, n), bs1 = upload(&ctx, s1, n), bs2 = upload(&ctx, s2, n);
+            cl_mem bg = upload(&ctx, x, n), btmp = upload(&ctx, x, n);
+            sb_pgd_state hp = {-1, 0}, dp = {-1, 0};
+            for (uint64_t k = 0; k < 5; k++) {
+                fill(g, n, 12, k, 2.0);
+                if (k == 3)
+                    memset(g, 0, 4 * 16); /* exact zeros: sign(0) = 0 paths */
+                ck_assert_int_eq(clEnqueueWriteBuffer(ctx.queue, bg, CL_TRUE, 0, 4 * n, g, 0,
+                                                      NULL, NULL), CL_SUCCESS);
+                ck_assert_msg(sb_optim_step(&ops, o, &p, &dp, 5, k, bx, bg, bs1, bs2, btmp, n,
+                                            NULL, &e) == SB_OK, "%s: %s", o->name, e.msg);
+                sb_optim_host_step(o, &p, &hp, 5, k, x, g, s1, s2, n);
+            }
+            download(&ctx, bx, dx, n);
+            download(&ctx, bs1, ds1, n);
+            download(&ctx, bs2, ds2, n);
+            uint32_t worst = 0;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t u = ulps(x[i], dx[i]);
+                if (o->nstate >= 1 && ulps(s1[i], ds1[i]) > u)
+                    u = ulps(s1[i], ds1[i]);
+                if (o->nstate >= 2 && ulps(s2[i], ds2[i]) > u)
+                    u = ulps(s2[i], ds2[i]);
+                /* ef-signsgd's error e = p - delta can cancel to near 0: absolute check */
+                if (u > 8 && fabsf(s1[i] - ds1[i]) < 1e-7f && fabsf(x[i] - dx[i]) < 1e-6f)
+                    u = 0;
+                ck_assert_msg(u <= 8, "%s wd mode %d: element %zu differs by %u ulp: host %.9g "
+                              "device %.9g", o->name, wdm, i, u, x[i], dx[i]);
+                if (u > worst)
+                    worst = u;
+            }
+            if (o->kind == SB_OPT_PGD) {
+                ck_assert_uint_eq(dp.count, 3);
+                ck_assert_uint_eq(hp.count, 3);
+            }
+            clReleaseMemObject(bx);
+            clReleaseMemObject(bg);
+            clReleaseMemObject(bs1);
+            clReleaseMemObject(bs2);
+            clReleaseMemObject(btmp);
+        }
+    }
+    free(x), free(g), free(s1), free(s2), free(dx), free(ds1), free(ds2);
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
+/* ngd takes no step at g = 0; pgd's perturbation has norm <= r. */
+START_TEST(ngd_zero_and_pgd_ball)
+{
+    const sb_optim_info *ngd = sb_optim_find("ngd");
+    sb_optim_params in, p;
+    sb_err e;
+    sb_optim_params_init(&in);
+    ck_assert_int_eq(sb_optim_resolve(ngd, &in, &p, &e), SB_OK);
+    float x[4] = {1, 2, 3, 4}, g[4] = {0, 0, 0, 0};
+    sb_pgd_state st = {-1, 0};
+    sb_optim_host_step(ngd, &p, &st, 1, 0, x, g, NULL, NULL, 4);
+    ck_assert(x[0] == 1 && x[3] == 4);
+    float xi[100];
+    for (uint64_t k = 0; k < 50; k++) {
+        sb_pgd_xi(3, k, 0.1, 100, xi);
+        double n2 = 0;
+        for (int i = 0; i < 100; i++)
+            n2 += (double)xi[i] * xi[i];
+        ck_assert(sqrt(n2) <= 0.1 * (1 + 1e-6));
+        ck_assert(sqrt(n2) > 0);
+    }
+    /* Aliases and defaults. */
+    ck_assert_ptr_eq(sb_optim_find("signgd"), sb_optim_find("signsgd"));
+    ck_assert_ptr_eq(sb_optim_find("gd"), sb_optim_find("sgd"));
+    ck_assert_ptr_null(sb_optim_find("nope"));
+    ck_assert_int_eq(sb_optim_resolve(sb_optim_find("adam"), &in, &p, &e), SB_OK);
+    ck_assert_double_eq(p.b2, 0.999);
+    ck_assert_int_eq(sb_optim_resolve(sb_optim_find("lion"), &in, &p, &e), SB_OK);
+    ck_assert_double_eq(p.b2, 0.99);
+    ck_assert_double_eq(p.lr, 1e-3);
+    in.lr = -1;
+    ck_assert_int_eq(sb_optim_resolve(ngd, &in, &p, &e), SB_EUSAGE);
+    /* Schedules. */
+    sb_optim_params_init(&in);
+    in.lr = 1;
+    in.sched = SB_SCHED_INVSQRT;
+    ck_assert_int_eq(sb_optim_resolve(ngd, &in, &p, &e), SB_OK);
+    ck_assert_double_eq_tol(sb_sched_lr(&p, 3), 0.5, 1e-15);
+    p.sched = SB_SCHED_STEP;
+    p.gamma = 0.5;
+    p.step_every = 10;
+    ck_assert_double_eq(sb_sched_lr(&p, 9), 1);
+    ck_assert_double_eq(sb_sched_lr(&p, 25), 0.25);
+}
+END_TEST
+
+static void quad_cfg(sb_train_cfg *c, sb_ctx *ctx, sb_ops *ops, const char *opt)
+{
+    sb_train_cfg_default(c);
+    c->problem.name = "quad";
+    c->problem.d = 50;
+    c->optimizer = opt;
+    c->ctx = ctx;
+    c->ops = ops;
+}
+
+/* Same seed: the same trace, bit for bit; another seed: another trace. */
+START_TEST(seeded_runs_repeat)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    const char *opts[] = {"adam", "signum", "pgd"};
+    for (int k = 0; k < 3; k++) {
+        sb_train_cfg c;
+        quad_cfg(&c, &ctx, &ops, opts[k]);
+        c.problem.name = k == 2 ? "tube" : "quad";
+        c.problem.d = 10;
+        c.sigma = 0.3;
+        c.steps = 60;
+        c.hyper.lr = 0.01;
+        c.hyper.pgd_gthres = 1e9;
+        c.hyper.pgd_tthres = 7;
+        sb_train_result r[3];
+        for (int i = 0; i < 3; i++) {
+            c.seed = i == 2 ? 99 : 42;
+            ck_assert_msg(sb_train_run(&c, &r[i], &e) == SB_OK, "%s: %s", opts[k], e.msg);
+            ck_assert_uint_eq(r[i].steps, 60);
+            ck_assert_uint_eq(r[i].ntrace, 61);
+        }
+        /* Compare values, not structs: elapsed times differ. */
+        for (size_t i = 0; i < 61; i++) {
+            ck_assert(r[0].trace[i].f == r[1].trace[i].f);
+            ck_assert(r[0].trace[i].grad1 == r[1].trace[i].grad1);
+            ck_assert(r[0].trace[i].evals == r[1].trace[i].evals);
+        }
+        int differs = 0;
+        for (size_t i = 1; i < 61; i++)
+            differs |= r[0].trace[i].f != r[2].trace[i].f;
+        ck_assert_msg(differs, "%s: seeds 42 and 99 gave the same trace", opts[k]);
+        for (int i = 0; i < 3; i++)
+            sb_train_result_free(&r[i]);
+    }
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
+/* A huge step on a quadratic overflows: the run stops, says so, and returns SB_OK. */
+START_TEST(divergence_detected)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    const char *opts[] = {"sgd", "momentum"};
+    for (int k = 0; k < 2; k++) {
+        sb_train_cfg c;
+        quad_cfg(&c, &ctx, &ops, opts[k]);
+        c.hyper.lr = 1e6;
+        c.steps = 500;
+        sb_train_result r;
+        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        ck_assert_msg(r.diverged, "%s with lr 1e6 did not diverge (f_final %g)", opts[k],
+                      r.f_final);
+        ck_assert(r.diverged_step > 0 && r.diverged_step < 500);
+        ck_assert_uint_eq(r.steps, r.diverged_step);
+        ck_assert(strstr(r.diverged_reason, "NaN or inf") != NULL);
+        cJSON *j = sb_train_summary_json(&c, &r);
+        ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "diverged")));
+        ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(j, "diverged_step")));
+        cJSON_Delete(j);
+        sb_train_result_free(&r);
+        /* A sane step does not diverge. */
+        c.hyper.lr = 0.1;
+        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        ck_assert(!r.diverged);
+        sb_train_result_free(&r);
+    }
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
+/* signsgd reaches a gradient target on a small quadratic, and the summary says when;
+ * sgd reaches a loss target. */
+START_TEST(target_reached)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    sb_train_cfg c;
+    quad_cfg(&c, &ctx, &ops, "signsgd");
+    c.problem.d = 10;
+    c.hyper.lr = 0.01;
+    c.target_grad1 = 0.5;
+    sb_train_result r;
+    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    ck_assert_msg(r.reached, "signsgd: target not reached in %llu steps (grad1_min %g)",
+                  (unsigned long long)r.steps, r.grad1_min);
+    ck_assert_uint_eq(r.steps, r.steps_to_target);
+    ck_assert(r.steps > 0 && r.grad1_final <= 0.5);
+    ck_assert(r.grad1_min <= r.trace[0].grad1);
+    ck_assert(r.t_grad + r.t_compress + r.t_aggregate + r.t_update + r.t_metrics <=
+              r.time_s * 1.01 + 1e-3);
+    ck_assert_uint_ge(r.evals, r.steps);
+    sb_train_result_free(&r);
+
+    quad_cfg(&c, &ctx, &ops, "sgd");
+    c.hyper.lr = 0.5;
+    c.has_target_loss = 1;
+    c.target_loss = 1e-3;
+    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    ck_assert(r.reached && r.f_final <= 1e-3);
+    sb_train_result_free(&r);
+
+    /* An evals budget with the theory schedule: n_k = k+1 calls at step k. */
+    quad_cfg(&c, &ctx, &ops, "signsgd");
+    c.hyper.sched = SB_SCHED_THEORY;
+    c.hyper.lr = 0.1;
+    c.sigma = 0.1;
+    c.evals = 55; /* 1 + 2 + ... + 10 */
+    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    ck_assert_uint_eq(r.steps, 10);
+    ck_assert_uint_eq(r.evals, 55);
+    ck_assert_msg(r.has_theory, "theory schedule on quad: no Theorem 1 bound");
+    ck_assert(r.theory_bound > 0 && r.theory_bound <= r.theory_bound_loose);
+    sb_train_result_free(&r);
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
+/* Compression paths: sign, pack and scaled-sign in front of sgd match signsgd (sign,
+ * pack away from zeros) and ef-style scaling. */
+START_TEST(compression_paths)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    sb_train_cfg c;
+    sb_train_result ref, r;
+    quad_cfg(&c, &ctx, &ops, "signsgd");
+    c.problem.name = "quad";
+    c.sigma = 0.5;
+    c.steps = 30;
+    c.hyper.lr = 0.01;
+    ck_assert_msg(sb_train_run(&c, &ref, &e) == SB_OK, "%s", e.msg);
+    const char *comp[] = {"sign", "pack"};
+    for (int k = 0; k < 2; k++) {
+        c.optimizer = "sgd";
+        c.compress = comp[k];
+        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        for (size_t i = 0; i < r.ntrace; i++)
+            ck_assert_msg(fabs(r.trace[i].f - ref.trace[i].f) <= 1e-6 * fabs(ref.trace[i].f),
+                          "sgd + %s differs from signsgd at %zu: %g vs %g", comp[k], i,
+                          r.trace[i].f, ref.trace[i].f);
+        sb_train_result_free(&r);
+    }
+    c.compress = "scaled-sign";
+    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    ck_assert(!r.diverged && r.f_final < r.f0);
+    sb_train_result_free(&r);
+    c.compress = "bogus";
+    ck_assert_int_eq(sb_train_run(&c, &r, &e), SB_EUSAGE);
+    sb_train_result_free(&r);
+    c.compress = "none";
+    c.optimizer = "nope";
+    ck_assert_int_eq(sb_train_run(&c, &r, &e), SB_EUSAGE);
+    ck_assert(strstr(e.msg, "unknown optimizer") != NULL);
+    sb_train_result_free(&r);
+    sb_train_result_free(&ref);
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
+/* The summary JSON carries the documented field names. */
+START_TEST(summary_fields)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    sb_train_cfg c;
+    quad_cfg(&c, &ctx, &ops, "sgd");
+    c.hyper.sched = SB_SCHED_INVSQRT;
+    c.hyper.lr = 0.5;
+    c.sigma = 0.1;
+    c.steps = 20;
+    sb_train_result r;
+    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    cJSON *j = sb_train_summary_json(&c, &r);
+    const char *keys[] = {"schema", "optimizer", "problem", "d", "device", "config", "f0",
+                          "f_final", "f_best", "grad1_min", "grad2_min", "steps", "evals",
+                          "time_s", "time_split", "reached", "steps_to_target",
+                          "evals_to_target", "diverged", "theory"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        ck_assert_msg(cJSON_GetObjectItem(j, keys[i]) != NULL, "missing %s", keys[i]);
+    cJSON *t = cJSON_GetObjectItem(j, "theory");
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "theorem")->valuestring, "Theorem 2 (SGD)");
+    ck_assert_double_eq(cJSON_GetObjectItem(j, "steps")->valuedouble, 20);
+    ck_assert(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "time_split"), "gradient"));
+    cJSON_Delete(j);
+    sb_train_result_free(&r);
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
+int main(void)
+{
+    sb_test_require_device();
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("train");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, ngd_zero_and_pgd_ball);
+    tcase_add_test(tc, steps_match_reference);
+    tcase_add_test(tc, seeded_runs_repeat);
+    tcase_add_test(tc, divergence_detected);
+    tcase_add_test(tc, target_reached);
+    tcase_add_test(tc, compression_paths);
+    tcase_add_test(tc, summary_fields);
+    suite_add_tcase(s, tc);
+    return sb_test_run(s);
+}
