@@ -1,0 +1,33 @@
+/* report.h - what the study commands (sweep, grid, suite, plot) share: JSON files,
+ * run folders, the plots drawn from saved JSON, and report.md / report.html. */
+#ifndef SB_REPORT_H
+#define SB_REPORT_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+#include "sb.h"
+
+/* mkdir -p; SB_EUSAGE naming the path when it cannot be created. */
+int sb_mkdir_p(const char *path, sb_err *err);
+/* Write / read a JSON file (atomic write; the read returns SB_EUSAGE for a missing,
+ * empty or malformed file). */
+int sb_json_save(const char *path, const cJSON *j, sb_err *err);
+int sb_json_load(const char *path, cJSON **out, sb_err *err);
+
+/* "20260101T120000Z" into buf (at least 17 bytes). */
+const char *sb_utc_stamp(char *buf, size_t n);
+/* Lower-case letters, digits and single dashes from a device name ("pthread-cpu"). */
+void sb_slug(const char *in, char *out, size_t n);
+
+/* Plots from the JSON documents the commands save (so `signbench plot` redraws them):
+ * the sweep (schema signbench-sweep) into BASE_norms and BASE_evals, the grid (schema
+ * signbench-grid) into BASE_<optimiser> heatmaps. */
+int sb_sweep_plot_json(const cJSON *sweep, const char *base, sb_err *err);
+int sb_grid_plot_json(const cJSON *grid, const char *base, sb_err *err);
+
+/* report.md and report.html (self-contained: PNGs embedded as base64) for a suite run
+ * folder, from the files in it (summary.json, micro.json, sweep.json, grid.json, ...). */
+int sb_report_write(const char *dir, sb_err *err);
+
+#endif
