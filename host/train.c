@@ -163,9 +163,16 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     uint64_t max_steps = cfg->steps;
     if (!max_steps && !cfg->evals)
         max_steps = r->has_target ? 100000 : 1000;
+    /* Auto logging: about 1000 points. With only an evals budget, estimate the steps
+     * from the calls a step costs (theory schedule: K(K+1)/2 calls in K steps). */
+    uint64_t est = max_steps;
+    if (!est) {
+        size_t per = cfg->batch ? cfg->batch : (prob->n_train ? prob->n_train : 1);
+        est = orc.theory_batch ? (uint64_t)sqrt(2.0 * (double)cfg->evals) : cfg->evals / per;
+    }
     uint64_t log_every = cfg->log_every;
     if (!log_every)
-        log_every = max_steps > 1000 ? (max_steps + 999) / 1000 : 1;
+        log_every = est > 1000 ? (est + 999) / 1000 : 1;
 
     sb_progress bar;
     if (cfg->progress)

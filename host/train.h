@@ -28,7 +28,8 @@ typedef struct sb_train_cfg {
     double sigma;             /* additive Gaussian noise per coordinate */
     uint64_t seed;            /* problem, oracle and pgd perturbations */
     uint64_t log_every;       /* metrics (full f, norms) every this many steps; 0: auto
-                                 (1, or steps/1000 for longer runs) */
+                                 (1, or steps/1000 for longer runs; with only an
+                                 evals budget, from the estimated steps) */
     int keep_trace;           /* 1 (default): fill result->trace */
     int progress;             /* draw the stderr progress bar (CLI only) */
     /* Device: ctx (and ops) may be given to share one context across many runs (sweeps);
