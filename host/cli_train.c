@@ -54,12 +54,16 @@ static const char help[] =
     "Output:\n"
     "  --log-every N       metrics every N steps (default 1, or steps/1000 for longer runs)\n"
     "  --out DIR           output folder (default results/runs/<UTC time>-<device>)\n"
-    "  --json              print the summaries as one JSON object on stdout\n" SB_COMMON_HELP;
+    "  --json              print the summaries as one JSON object on stdout\n"
+    "  --no-split          do not time gradient/compress/aggregate/update separately:\n"
+    "                      one clFinish per step instead of one per phase (less\n"
+    "                      overhead at small d; time_split is null but for metrics)\n"
+    SB_COMMON_HELP;
 
 enum {
     O_OPT = SB_OPT_FIRST_FREE, O_STEPS, O_EVALS, O_TG1, O_TLOSS, O_LR,
     O_SCHED, O_GAMMA, O_STEP_EVERY, O_B1, O_B2, O_EPS, O_WD, O_WDMODE, O_PGDR, O_PGDG,
-    O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON
+    O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON, O_NOSPLIT
 };
 
 /* mkdir -p */
@@ -176,6 +180,7 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         {"batch", required_argument, 0, O_BATCH}, {"sigma", required_argument, 0, O_SIGMA},
         {"seed", required_argument, 0, O_SEED}, {"log-every", required_argument, 0, O_LOG},
         {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
+        {"no-split", no_argument, 0, O_NOSPLIT},
         SB_PROBLEM_LONGOPTS,
         SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     sb_train_cfg cfg;
@@ -240,6 +245,7 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         case O_LOG: st = parse_u64("--log-every", a, &cfg.log_every, err); break;
         case O_OUT: out = a; break;
         case O_JSON: json = 1; break;
+        case O_NOSPLIT: cfg.no_split = 1; break;
         default: return sb_cli_bad_option("train", argc, argv, err);
         }
         if (st != SB_OK)

@@ -41,6 +41,8 @@ struct sb_pipeline {
     int grad_nan;           /* sign/pack found a NaN in the gradient: diverged */
     /* Wall seconds per phase (each phase ends with clFinish). */
     double t_grad, t_compress, t_aggregate, t_update, t_metrics;
+    int split;              /* 1 (default): finish each phase to time it; 0: only the
+                               step is synchronised (lower overhead, no split) */
     sb_aggregate_fn aggregate;
     void *aggregate_user;
 };

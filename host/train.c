@@ -153,6 +153,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     sb_pipeline pl;
     st = sb_pipeline_init(&pl, ops, prob, o, p, &orc, comp, cfg->seed, x0, err);
     free(x0);
+    pl.split = !cfg->no_split;
     if (st != SB_OK) {
         sb_problem_free(prob);
         return st;
@@ -213,10 +214,10 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     r->time_s = sb_now() - t0;
     r->steps = pl.step;
     r->evals = pl.calls;
-    r->t_grad = pl.t_grad;
-    r->t_compress = pl.t_compress;
-    r->t_aggregate = pl.t_aggregate;
-    r->t_update = pl.t_update;
+    r->t_grad = pl.split ? pl.t_grad : NAN;
+    r->t_compress = pl.split ? pl.t_compress : NAN;
+    r->t_aggregate = pl.split ? pl.t_aggregate : NAN;
+    r->t_update = pl.split ? pl.t_update : NAN;
     r->t_metrics = pl.t_metrics;
     if (!isfinite(r->f_best))
         r->f_best = NAN;
@@ -327,6 +328,7 @@ static cJSON *config_json(const sb_train_cfg *cfg)
     num(c, "sigma", cfg->sigma);
     cJSON_AddNumberToObject(c, "seed", (double)cfg->seed);
     cJSON_AddNumberToObject(c, "log_every", (double)cfg->log_every);
+    cJSON_AddBoolToObject(c, "no_split", cfg->no_split);
     if (po->data)
         cJSON_AddStringToObject(c, "data", po->data);
     return c;

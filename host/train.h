@@ -31,6 +31,8 @@ typedef struct sb_train_cfg {
                                  (1, or steps/1000 for longer runs; with only an
                                  evals budget, from the estimated steps) */
     int keep_trace;           /* 1 (default): fill result->trace */
+    int no_split;             /* 1: do not time the phases separately (one clFinish per
+                                 step instead of one per phase; time_split is null) */
     int progress;             /* draw the stderr progress bar (CLI only) */
     /* Device: ctx (and ops) may be given to share one context across many runs (sweeps);
      * when ctx is NULL the run opens (and closes) one with dev. */
@@ -54,7 +56,8 @@ typedef struct sb_train_result {
     double f0, f_final, f_best;
     double grad1_final, grad1_min, grad2_final, grad2_min;
     uint64_t steps, evals;
-    /* Wall seconds of the run and its split (each phase ends with clFinish). */
+    /* Wall seconds of the run and its split (each phase ends with clFinish); the split
+     * is NaN with cfg->no_split, except t_metrics. */
     double time_s, t_grad, t_compress, t_aggregate, t_update, t_metrics;
     /* Target (if one was set): reached at the first logged step that met it. */
     int has_target, reached;
