@@ -257,7 +257,9 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
     if (!(cfg->sigma >= 0) || !isfinite(cfg->sigma))
         return sb_fail(err, SB_EUSAGE, "sigma %g: must be >= 0", cfg->sigma);
 
-    sb_ctx own_ctx, *ctx = cfg->ctx;
+    sb_ctx own_ctx, *ctx = cfg->ctx ? cfg->ctx : (cfg->ops ? cfg->ops->ctx : NULL);
+    if (cfg->ctx && cfg->ops && cfg->ops->ctx != cfg->ctx)
+        return sb_fail(err, SB_EUSAGE, "sb_train_run: cfg->ops belongs to another context");
     if (!ctx) {
         if ((st = sb_ctx_open(&own_ctx, &cfg->dev, err)) != SB_OK)
             return st;
@@ -273,7 +275,7 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
         st = run(cfg, ops, o, &p, comp, res, err);
     if (ops && ops != cfg->ops)
         sb_ops_free(ops);
-    if (ctx != cfg->ctx)
+    if (ctx == &own_ctx)
         sb_ctx_close(ctx);
     return st;
 }
