@@ -224,6 +224,63 @@ START_TEST(seeded_runs_repeat)
 }
 END_TEST
 
+/* The whole pipeline against a host loop: the problem's double reference gradient, the
+ * optimiser's host step. Noise-free, so only rounding separates them. */
+START_TEST(pipeline_matches_host_loop)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    const char *opts[] = {"adam", "momentum", "rmsprop", "sgd"};
+    for (int k = 0; k < 4; k++) {
+        sb_train_cfg c;
+        quad_cfg(&c, &ctx, &ops, opts[k]);
+        c.problem.spectrum = "log";
+        c.problem.cond = 10;
+        c.hyper.lr = 0.05;
+        c.hyper.sched = SB_SCHED_INVSQRT;
+        c.steps = 40;
+        sb_train_result r;
+        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+
+        sb_problem_opts po = c.problem;
+        po.seed = c.seed;
+        sb_problem *p = NULL;
+        ck_assert_msg(sb_problem_create(&po, NULL, &p, &e) == SB_OK, "%s", e.msg);
+        const sb_optim_info *o = sb_optim_find(opts[k]);
+        sb_optim_params hp;
+        ck_assert_int_eq(sb_optim_resolve(o, &c.hyper, &hp, &e), SB_OK);
+        size_t d = p->d;
+        float *x = malloc(4 * d), *g = malloc(4 * d), *s1 = calloc(d, 4), *s2 = calloc(d, 4);
+        double *xd = malloc(8 * d), *gd = malloc(8 * d), f = 0;
+        for (size_t i = 0; i < d; i++)
+            x[i] = (float)p->x0[i];
+        sb_pgd_state st = {-1, 0};
+        for (uint64_t step = 0; step < 40; step++) {
+            for (size_t i = 0; i < d; i++)
+                xd[i] = x[i];
+            p->vt->host(p, xd, &f, gd);
+            for (size_t i = 0; i < d; i++)
+                g[i] = (float)gd[i];
+            sb_optim_host_step(o, &hp, &st, c.seed, step, x, g, s1, s2, d);
+        }
+        for (size_t i = 0; i < d; i++)
+            xd[i] = x[i];
+        p->vt->host(p, xd, &f, NULL);
+        ck_assert_msg(fabs(f - r.f_final) <= 1e-4 * fabs(f) + 1e-7,
+                      "%s: device f %.9g, host loop f %.9g", opts[k], r.f_final, f);
+        ck_assert(r.f_final < r.f0);
+        free(x), free(g), free(s1), free(s2), free(xd), free(gd);
+        sb_problem_free(p);
+        sb_train_result_free(&r);
+    }
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
 /* A huge step on a quadratic overflows: the run stops, says so, and returns SB_OK. */
 START_TEST(divergence_detected)
 {
@@ -401,6 +458,7 @@ int main(void)
     tcase_add_test(tc, ngd_zero_and_pgd_ball);
     tcase_add_test(tc, steps_match_reference);
     tcase_add_test(tc, seeded_runs_repeat);
+    tcase_add_test(tc, pipeline_matches_host_loop);
     tcase_add_test(tc, divergence_detected);
     tcase_add_test(tc, target_reached);
     tcase_add_test(tc, compression_paths);
