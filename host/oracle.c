@@ -110,3 +110,27 @@ void sb_oracle_indices_host(const sb_oracle *o, uint64_t step, size_t m, size_t 
             out[e + i] = (uint32_t)(((uint64_t)r[i] * (uint64_t)n) >> 32);
     }
 }
+
+int sb_oracle_add_noise(sb_ctx *ctx, cl_kernel noise, const sb_oracle *o, uint64_t step,
+                        double sd, cl_mem g, size_t d, sb_err *err)
+{
+    if (!(sd > 0.0) || d == 0)
+        return SB_OK;
+    cl_uint dd = (cl_uint)d, s0 = (cl_uint)o->seed, s1 = (cl_uint)(o->seed >> 32),
+            k0 = (cl_uint)step, k1 = (cl_uint)(step >> 32);
+    cl_float sdf = (cl_float)sd;
+    cl_int rc = clSetKernelArg(noise, 0, sizeof g, &g);
+    rc |= clSetKernelArg(noise, 1, sizeof dd, &dd);
+    rc |= clSetKernelArg(noise, 2, sizeof sdf, &sdf);
+    rc |= clSetKernelArg(noise, 3, sizeof s0, &s0);
+    rc |= clSetKernelArg(noise, 4, sizeof s1, &s1);
+    rc |= clSetKernelArg(noise, 5, sizeof k0, &k0);
+    rc |= clSetKernelArg(noise, 6, sizeof k1, &k1);
+    if (SB_CLFAIL(rc, err, "clSetKernelArg(oracle_noise)"))
+        return err->code;
+    size_t local = ctx->params->local_size, global = sb_round_up((d + 1) / 2, local);
+    rc = clEnqueueNDRangeKernel(ctx->queue, noise, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(oracle_noise)"))
+        return err->code;
+    return SB_OK;
+}

@@ -53,9 +53,9 @@ void sb_oracle_noise_host(const sb_oracle *o, uint64_t step, size_t d, double sd
 void sb_oracle_indices_host(const sb_oracle *o, uint64_t step, size_t m, size_t n,
                             uint32_t *out);
 
-/* Add the oracle's noise (sd = sb_oracle_noise_sd) to g on the device (kernel
- * oracle_noise). No-op when sigma is 0. */
-int sb_oracle_add_noise(sb_ctx *ctx, const sb_oracle *o, uint64_t step, cl_mem g, size_t d,
-                        sb_err *err);
+/* g += sd * z on the device (kernel oracle_noise, made by the caller with
+ * sb_ctx_kernel), z the standard normals of (o->seed, step). No-op when sd is 0. */
+int sb_oracle_add_noise(sb_ctx *ctx, cl_kernel noise, const sb_oracle *o, uint64_t step,
+                        double sd, cl_mem g, size_t d, sb_err *err);
 
 #endif

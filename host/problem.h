@@ -66,8 +66,110 @@ struct sb_problem {
     void *impl;
 };
 
-/* Create a problem; ctx may be NULL (host reference only). */
+/* Create a problem; ctx may be NULL (host reference only). Gradient calls (grad's
+ * *calls): n_k per step for a minibatch or the theory schedule (tube and quad: n_k
+ * oracle draws averaged, i.e. noise sd sigma / sqrt(n_k)); full batch costs n_train for
+ * logreg and 1 for the others. */
 int sb_problem_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem **out, sb_err *err);
 void sb_problem_free(sb_problem *p);
+
+/* ---- additions (h4): defaults, shared CLI options, introspection ------------- */
+
+/* Zero everything and set the "default" markers (lambda = -1). */
+void sb_problem_opts_init(sb_problem_opts *o);
+
+/* Problem options any command can accept (train, eval, sweep). --seed is not among
+ * them: the command owns it and copies it into o->seed. Codes are 0x200 and up. */
+enum { SB_OPT_PROBLEM = 0x200, SB_OPT_D, SB_OPT_TUBE_L, SB_OPT_TUBE_GAMMA, SB_OPT_TUBE_TAU,
+       SB_OPT_TUBE_DOMAIN, SB_OPT_ROTATION, SB_OPT_DATA, SB_OPT_FORMAT, SB_OPT_LABEL_COL,
+       SB_OPT_BIAS, SB_OPT_STANDARDIZE, SB_OPT_LAMBDA, SB_OPT_TEST_SPLIT, SB_OPT_NSYNTH,
+       SB_OPT_LABEL_NOISE, SB_OPT_GEMV, SB_OPT_SPECTRUM, SB_OPT_COND, SB_OPT_PROBLEM_END };
+
+#define SB_PROBLEM_LONGOPTS                                                                \
+    {"problem", required_argument, 0, SB_OPT_PROBLEM},                                     \
+        {"d", required_argument, 0, SB_OPT_D},                                             \
+        {"tube-L", required_argument, 0, SB_OPT_TUBE_L},                                   \
+        {"tube-gamma", required_argument, 0, SB_OPT_TUBE_GAMMA},                           \
+        {"tube-tau", required_argument, 0, SB_OPT_TUBE_TAU},                               \
+        {"tube-domain", required_argument, 0, SB_OPT_TUBE_DOMAIN},                         \
+        {"rotation", required_argument, 0, SB_OPT_ROTATION},                               \
+        {"data", required_argument, 0, SB_OPT_DATA},                                       \
+        {"format", required_argument, 0, SB_OPT_FORMAT},                                   \
+        {"label-col", required_argument, 0, SB_OPT_LABEL_COL},                             \
+        {"bias", no_argument, 0, SB_OPT_BIAS},                                             \
+        {"standardize", no_argument, 0, SB_OPT_STANDARDIZE},                               \
+        {"lambda", required_argument, 0, SB_OPT_LAMBDA},                                   \
+        {"test-split", required_argument, 0, SB_OPT_TEST_SPLIT},                           \
+        {"n", required_argument, 0, SB_OPT_NSYNTH},                                        \
+        {"label-noise", required_argument, 0, SB_OPT_LABEL_NOISE},                         \
+        {"gemv", required_argument, 0, SB_OPT_GEMV},                                       \
+        {"spectrum", required_argument, 0, SB_OPT_SPECTRUM},                               \
+        {"cond", required_argument, 0, SB_OPT_COND }
+
+#define SB_PROBLEM_HELP                                                                    \
+    "Problem options:\n"                                                                   \
+    "  --problem P         tube | tube-rotated | logreg | quad | quad-rotated (required)\n" \
+    "  --d N               dimension (default 10; logreg: from the data, 20 if synthetic)\n" \
+    "  --tube-L X, --tube-gamma X, --tube-tau X   tube parameters (default e, 1, e)\n"      \
+    "  --tube-domain R     continue (default: evaluate the formulas outside the tube set\n" \
+    "                      too) | strict (trajectories stop when they leave it)\n"         \
+    "  --rotation FILE     d x d orthogonal matrix (CSV rows) for the *-rotated problems;\n" \
+    "                      default: Haar-random from the seed\n"                           \
+    "  --data FILE         logreg data: LIBSVM, or CSV if it ends in .csv (default:\n"     \
+    "                      synthetic, Gaussian rows, planted w*)\n"                        \
+    "  --format F          libsvm | csv (overrides the extension)\n"                        \
+    "  --label-col N       CSV label column, 0-based (default 0)\n"                         \
+    "  --bias              append a constant 1 feature\n"                                   \
+    "  --standardize       scale features to mean 0, variance 1 (training rows' stats)\n"  \
+    "  --lambda X          L2 weight (default 1e-4)\n"                                      \
+    "  --test-split F      hold out this fraction of rows (seeded shuffle; default 0)\n"  \
+    "  --n N               synthetic rows (default 1000)\n"                                 \
+    "  --label-noise F     synthetic: fraction of flipped labels (default 0)\n"            \
+    "  --gemv G            logreg gradient: native (fused kernel, default) | clblast\n"    \
+    "                      (CLBlast GEMV twice; minibatches always use native)\n"          \
+    "  --spectrum S        quad eigenvalues: equal (all 1, default) | linear | log, from\n" \
+    "                      1/cond to 1\n"                                                   \
+    "  --cond C            condition number for linear/log (default 100)\n"
+
+/* Handle a problem option inside a getopt_long loop: 1 if c was one and its value is
+ * good, 0 if c is not a problem option, -1 on a bad value (err filled, SB_EUSAGE). */
+int sb_problem_cli(int c, const char *arg, sb_problem_opts *o, sb_err *err);
+
+/* The tube parameters (tube, tube-rotated) or NULL; the rotation Q (row-major d x d,
+ * double) of a rotated problem or NULL. For batched trajectory kernels. */
+/* (tube params as L, gamma, tau in that order; sb_tube_params has the same layout) */
+const double *sb_problem_tube_params(const sb_problem *p);
+const double *sb_problem_rotation(const sb_problem *p);
+
+/* ---- shared by the problem implementations (problem.c) ---------------------- */
+
+/* Every impl struct starts with this, so the accessors and the oracle work on any. */
+typedef struct sb_problem_common {
+    double tube[3];      /* L, gamma, tau for the tube problems (else 0) */
+    double *Q;           /* rotation, row-major d x d, or NULL */
+    cl_kernel noise;     /* oracle_noise, or NULL without a device */
+} sb_problem_common;
+
+int sb_problem_tube_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
+                           sb_problem **out, sb_err *err);
+int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
+                           sb_problem **out, sb_err *err);
+int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem **out,
+                             sb_err *err);
+/* A zeroed sb_problem with name, d, x0 (length d) and impl allocated. */
+int sb_problem_alloc(const char *name, size_t d, size_t impl_size, sb_problem **out,
+                     sb_err *err);
+/* Run a 1-D kernel over n items with the device's SB_LOCAL_SIZE work-groups. */
+int sb_problem_run(sb_ctx *ctx, cl_kernel k, size_t n, sb_err *err);
+/* y = alpha op(A) x + beta y with CLBlastSgemv, A row-major rows x cols. */
+int sb_problem_gemv(sb_ctx *ctx, int trans, size_t rows, size_t cols, float alpha, cl_mem A,
+                    cl_mem x, float beta, cl_mem y, sb_err *err);
+/* Sum in double of n floats of a device buffer. */
+int sb_problem_sum(sb_ctx *ctx, cl_mem buf, size_t n, double *sum, sb_err *err);
+/* Upload / download d doubles as floats. */
+int sb_problem_put(sb_ctx *ctx, cl_mem buf, const double *v, size_t n, sb_err *err);
+int sb_problem_get(sb_ctx *ctx, cl_mem buf, double *v, size_t n, sb_err *err);
+/* A float device buffer of n elements (optionally filled from doubles). */
+int sb_problem_buffer(sb_ctx *ctx, size_t n, const double *init, cl_mem *out, sb_err *err);
 
 #endif
