@@ -57,7 +57,7 @@ static const char help[] =
     "  --json              print the summaries as one JSON object on stdout\n"
     "  --no-split          do not time gradient/compress/aggregate/update separately:\n"
     "                      one clFinish per step instead of one per phase (less\n"
-    "                      overhead at small d; time_split is null but for metrics)\n"
+    "                      overhead at small d; time_split is null but for metrics)\n\n"
     SB_COMMON_HELP;
 
 enum {
