@@ -11,12 +11,18 @@
 int sb_cmd_devices(int argc, char **argv, sb_err *err);
 int sb_cmd_compile(int argc, char **argv, sb_err *err);
 int sb_cmd_compare(int argc, char **argv, sb_err *err);
+int sb_cmd_sweep(int argc, char **argv, sb_err *err);
+int sb_cmd_grid(int argc, char **argv, sb_err *err);
+int sb_cmd_suite(int argc, char **argv, sb_err *err);
 static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
 const sb_cmd sb_commands[] = {
     {"devices", sb_cmd_devices, "list OpenCL devices, their limits and host locality"},
     {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
+    {"suite", sb_cmd_suite, "run every study into one folder with report.md and report.html"},
+    {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
+    {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
     {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
     {"help", cmd_help, "show help for signbench or one command"},
     {NULL, NULL, NULL},

@@ -95,3 +95,479 @@ void sb_slug(const char *in, char *out, size_t n)
         k = (size_t)snprintf(out, n, "device");
     out[k] = '\0';
 }
+
+/* ---- report.md + report.html, written side by side from the same blocks ---- */
+
+typedef struct doc {
+    char *md, *html;
+    size_t nm, nh, cm, ch;
+    int oom;
+} doc;
+
+static void app(char **s, size_t *n, size_t *cap, int *oom, const char *fmt, va_list ap)
+{
+    if (*oom)
+        return;
+    va_list a2;
+    va_copy(a2, ap);
+    int k = vsnprintf(NULL, 0, fmt, a2);
+    va_end(a2);
+    if (k < 0) {
+        *oom = 1;
+        return;
+    }
+    if (*n + (size_t)k + 1 > *cap) {
+        size_t c = *cap ? *cap : 8192;
+        while (c < *n + (size_t)k + 1)
+            c *= 2;
+        char *t = realloc(*s, c);
+        if (!t) {
+            *oom = 1;
+            return;
+        }
+        *s = t;
+        *cap = c;
+    }
+    vsnprintf(*s + *n, *cap - *n, fmt, ap);
+    *n += (size_t)k;
+}
+
+static void md(doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md(doc *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    app(&d->md, &d->nm, &d->cm, &d->oom, fmt, ap);
+    va_end(ap);
+}
+
+static void ht(doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ht(doc *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    app(&d->html, &d->nh, &d->ch, &d->oom, fmt, ap);
+    va_end(ap);
+}
+
+/* Text into HTML with <, >, & escaped. */
+static void ht_text(doc *d, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<')
+            ht(d, "&lt;");
+        else if (*s == '>')
+            ht(d, "&gt;");
+        else if (*s == '&')
+            ht(d, "&amp;");
+        else
+            ht(d, "%c", *s);
+    }
+}
+
+static void heading(doc *d, int level, const char *text)
+{
+    md(d, "\n%.*s %s\n\n", level, "######", text);
+    ht(d, "<h%d>", level);
+    ht_text(d, text);
+    ht(d, "</h%d>\n", level);
+}
+
+static void para(doc *d, const char *text)
+{
+    md(d, "%s\n\n", text);
+    ht(d, "<p>");
+    ht_text(d, text);
+    ht(d, "</p>\n");
+}
+
+/* A table: cells separated by tabs in each row string; row 0 is the header. */
+static void table(doc *d, const char *const *rows, int n)
+{
+    for (int r = 0; r < n; r++) {
+        md(d, "| ");
+        for (const char *p = rows[r]; *p; p++)
+            md(d, *p == '\t' ? " | " : *p == '|' ? "\\|" : "%c", *p);
+        md(d, " |\n");
+        if (r == 0) {
+            md(d, "|");
+            for (const char *p = rows[0]; *p; p++)
+                if (*p == '\t')
+                    md(d, "---|");
+            md(d, "---|\n");
+        }
+    }
+    md(d, "\n");
+    ht(d, "<table>\n");
+    for (int r = 0; r < n; r++) {
+        ht(d, "<tr>");
+        const char *p = rows[r];
+        while (1) {
+            const char *e = strchr(p, '\t');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            char cell[512];
+            snprintf(cell, sizeof cell, "%.*s", (int)(len < sizeof cell ? len : sizeof cell - 1),
+                     p);
+            ht(d, r == 0 ? "<th>" : "<td>");
+            ht_text(d, cell);
+            ht(d, r == 0 ? "</th>" : "</td>");
+            if (!e)
+                break;
+            p = e + 1;
+        }
+        ht(d, "</tr>\n");
+    }
+    ht(d, "</table>\n");
+}
+
+static void b64(doc *d, const unsigned char *s, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char out[5] = {0};
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        out[0] = tab[(v >> 18) & 63];
+        out[1] = tab[(v >> 12) & 63];
+        out[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[3] = i + 2 < n ? tab[v & 63] : '=';
+        ht(d, "%s", out);
+    }
+}
+
+/* A figure: linked from the markdown, embedded as base64 in the HTML. */
+static void figure(doc *d, const char *dir, const char *rel, const char *caption)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    char *data = NULL;
+    size_t n = 0;
+    sb_err e;
+    if (sb_read_file(path, &data, &n, &e) != SB_OK)
+        return;
+    md(d, "![%s](%s)\n\n", caption, rel);
+    ht(d, "<figure><img alt=\"");
+    ht_text(d, caption);
+    ht(d, "\" src=\"data:image/png;base64,");
+    b64(d, (const unsigned char *)data, n);
+    ht(d, "\"><figcaption>");
+    ht_text(d, caption);
+    ht(d, "</figcaption></figure>\n");
+    free(data);
+}
+
+static const cJSON *get(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = get(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = get(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static cJSON *load_opt(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cJSON *j = NULL;
+    sb_err e;
+    if (sb_json_load(path, &j, &e) != SB_OK)
+        return NULL;
+    return j;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Throughput: per kernel and size, the median of the device (ocl) repetitions. */
+static void section_micro(doc *d, const cJSON *micro)
+{
+    heading(d, 2, "Throughput (signbench micro)");
+    const cJSON *ctx = get(micro, "context");
+    char line[1024];
+    snprintf(line, sizeof line, "Device %s (%s), driver %s. GB/s and roofline_fraction are "
+             "medians of the repetitions; roofline_fraction is the kernel's GB/s over the "
+             "matching reference kernel timed in the same run (rmw for updates, read for "
+             "pack and norms, copy), the ratio the regression gate tracks.",
+             str(ctx, "device"), str(ctx, "platform"), str(ctx, "driver"));
+    para(d, line);
+    const cJSON *list = get(micro, "benchmarks"), *b;
+    double nmax = 0; /* the largest size only: bandwidth figures, not launch latency */
+    cJSON_ArrayForEach(b, list)
+    {
+        if (isfinite(num(b, "roofline_fraction")) && num(b, "n") > nmax)
+            nmax = num(b, "n");
+    }
+    char **rows = NULL;
+    int n = 0, cap = 0;
+    cJSON_ArrayForEach(b, list)
+    {
+        if (strcmp(str(b, "run_type"), "aggregate") || strcmp(str(b, "aggregate_name"), "median"))
+            continue;
+        double rf = num(b, "roofline_fraction"), bps = num(b, "bytes_per_second");
+        if ((!isfinite(rf) && !isfinite(bps)) || num(b, "n") != nmax)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **t = realloc(rows, (size_t)cap * sizeof *t);
+            if (!t)
+                break;
+            rows = t;
+        }
+        char r[512], rfs[32] = "-", gbs[32] = "-";
+        if (isfinite(rf))
+            snprintf(rfs, sizeof rfs, "%.3f", rf);
+        if (isfinite(bps))
+            snprintf(gbs, sizeof gbs, "%.1f", bps / 1e9);
+        snprintf(r, sizeof r, "%s\t%s\t%.0f\t%s\t%s", str(b, "kernel"), str(b, "impl"), num(b, "n"),
+                 gbs, rfs);
+        rows[n] = strdup(r);
+        if (rows[n])
+            n++;
+    }
+    if (n == 0) {
+        para(d, "micro.json holds no median rows with bandwidth figures.");
+    } else {
+        qsort(rows, (size_t)n, sizeof *rows, cmp_rows);
+        const char **all = malloc((size_t)(n + 1) * sizeof *all);
+        if (all) {
+            all[0] = "kernel\timplementation\tn\tGB/s\troofline_fraction";
+            for (int i = 0; i < n; i++)
+                all[i + 1] = rows[i];
+            table(d, all, n + 1);
+            free(all);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(rows[i]);
+    free(rows);
+}
+
+static void verdict_row(char *out, size_t cap, const char *claim, const char *evidence,
+                        const char *verdict)
+{
+    snprintf(out, cap, "%s\t%s\t%s", claim, evidence, verdict);
+}
+
+int sb_report_write(const char *dir, sb_err *err)
+{
+    doc d = {0};
+    cJSON *summary = load_opt(dir, "summary.json"), *micro = load_opt(dir, "micro.json"),
+          *sweep = load_opt(dir, "sweep.json"), *grid = load_opt(dir, "grid.json"),
+          *devices = load_opt(dir, "devices.json");
+    char line[2048];
+    ht(&d, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>signbench report"
+           "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto;"
+           "padding:1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid "
+           "#bbb;padding:3px 8px;text-align:left}th{background:#eee}img{max-width:100%%}"
+           "figure{margin:1em 0}</style></head><body>\n");
+    heading(&d, 1, "signbench report");
+    snprintf(line, sizeof line, "Run folder %s, created %s by signbench %s (%s mode). Every "
+             "number below comes from the JSON/CSV files in this folder; timings on a shared "
+             "machine are noisy, ratios in one run are not.", dir, str(summary, "created"),
+             SB_VERSION, str(summary, "mode"));
+    para(&d, line);
+
+    heading(&d, 2, "Device");
+    snprintf(line, sizeof line, "%s", str(summary, "device"));
+    para(&d, line[0] ? line : "(unknown device)");
+    (void)devices;
+
+    const cJSON *steps = get(summary, "steps"), *s;
+    if (cJSON_IsArray(steps)) {
+        heading(&d, 2, "Steps");
+        int n = cJSON_GetArraySize(steps), k = 1;
+        char (*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
+        const char **rp = calloc((size_t)n + 1, sizeof *rp);
+        if (rows && rp) {
+            snprintf(rows[0], sizeof rows[0], "step\tstatus\tseconds\tcommand");
+            rp[0] = rows[0];
+            cJSON_ArrayForEach(s, steps)
+            {
+                snprintf(rows[k], sizeof rows[k], "%s\t%s\t%.1f\t%s", str(s, "name"),
+                         str(s, "status"), num(s, "seconds"), str(s, "command"));
+                rp[k] = rows[k];
+                k++;
+            }
+            table(&d, rp, k);
+        }
+        free(rows);
+        free(rp);
+    }
+    if (micro)
+        section_micro(&d, micro);
+
+    const cJSON *conv = get(summary, "benchmarks"), *c;
+    if (cJSON_IsArray(conv) && cJSON_GetArraySize(conv) > 0) {
+        heading(&d, 2, "Convergence (signbench train)");
+        para(&d, "Seeded runs: the values the regression gate compares (f_final, "
+                 "steps_to_target when a target was set) and the held-out accuracy.");
+        int n = cJSON_GetArraySize(conv), k = 1;
+        char (*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
+        const char **rp = calloc((size_t)n + 1, sizeof *rp);
+        if (rows && rp) {
+            snprintf(rows[0], sizeof rows[0], "run\tf_final\tgrad1_min\ttest_accuracy");
+            rp[0] = rows[0];
+            cJSON_ArrayForEach(c, conv)
+            {
+                const cJSON *m = get(c, "metrics");
+                snprintf(rows[k], sizeof rows[k], "%s\t%.6g\t%.4g\t%.4f", str(c, "name"),
+                         num(m, "f_final"), num(m, "grad1_min"), num(m, "test_accuracy"));
+                rp[k] = rows[k];
+                k++;
+            }
+            table(&d, rp, k);
+        }
+        free(rows);
+        free(rp);
+    }
+
+    heading(&d, 2, "Verdicts on the paper's claims");
+    char vrows[8][1024];
+    const char *vp[8];
+    int nv = 0;
+    snprintf(vrows[nv], sizeof vrows[0], "claim\tevidence\tverdict");
+    vp[nv] = vrows[nv];
+    nv++;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, get(sweep, "variants"))
+    {
+        if (nv >= 6)
+            break;
+        const cJSON *f = get(v, "fit_min_norm");
+        double sl = num(f, "slope"), lo = num(f, "ci_lo"), hi = num(f, "ci_hi"),
+               pred = num(f, "predicted");
+        const char *name = str(v, "name");
+        if (!strcmp(name, "signsgd-const"))
+            continue;
+        char claim[256], ev[512];
+        int thm = strncmp(name, "sgd", 3) ? 1 : 2, above = 0, pts = 0;
+        double worst_d = NAN;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, get(v, "points"))
+        {
+            double m = num(p, "min_norm"), b = num(p, "bound");
+            if (!isfinite(m) || !isfinite(b))
+                continue;
+            pts++;
+            if (m > b)
+                above++, worst_d = num(p, "d");
+        }
+        snprintf(claim, sizeof claim, "Theorem %d (%s): min %s stays below the bound, which "
+                 "grows like d^%.0f at a fixed budget", thm, name, str(v, "quantity"), pred);
+        snprintf(ev, sizeof ev, "%s sweep: below the bound at %d of %d d values; measured "
+                 "slope %.2f, 95%% interval [%.2f, %.2f] (bound: %.0f)",
+                 str(sweep, "problem"), pts - above, pts, sl, lo, hi, pred);
+        char vd[128];
+        if (!pts)
+            snprintf(vd, sizeof vd, "not measured");
+        else if (above)
+            snprintf(vd, sizeof vd, "violated (above the bound at d = %.0f)", worst_d);
+        else
+            snprintf(vd, sizeof vd, "holds; slope %s", !isfinite(sl) ? "not fitted"
+                     : isfinite(lo) && lo > pred ? "steeper than the bound's"
+                     : isfinite(hi) && hi < pred ? "flatter than the bound's"
+                                                 : "consistent with the bound's");
+        verdict_row(vrows[nv], sizeof vrows[0], claim, ev, vd);
+        vp[nv] = vrows[nv];
+        nv++;
+    }
+    /* The dense-gradient premise: density near 1 makes the d^2 and d bounds agree. */
+    const cJSON *v0 = cJSON_GetArrayItem(get(sweep, "variants"), 0);
+    if (v0) {
+        const cJSON *pts = get(v0, "points");
+        const cJSON *last = cJSON_GetArrayItem(pts, cJSON_GetArraySize(pts) - 1);
+        double rho = num(last, "density_end");
+        char ev[256];
+        snprintf(ev, sizeof ev, "||g||_1^2/(d ||g||_2^2) = %.3f at d = %.0f (end of "
+                 "signsgd-theory runs)", rho, num(last, "d"));
+        verdict_row(vrows[nv], sizeof vrows[0], "Section 5: gradients are dense, so signSGD's "
+                    "d^2 l1 bound is comparable to SGD's d l2 bound", ev,
+                    !isfinite(rho) ? "not measured" : rho > 0.3 ? "supported (dense)"
+                                                                : "not supported (sparse)");
+        vp[nv] = vrows[nv];
+        nv++;
+    }
+    if (grid) {
+        double best_all = INFINITY, sig = NAN, sig_rob = NAN, adam_rob = NAN;
+        const cJSON *o;
+        cJSON_ArrayForEach(o, get(grid, "optimizers"))
+        {
+            double e = num(get(o, "best"), "test_error");
+            if (e < best_all)
+                best_all = e;
+            if (!strcmp(str(o, "name"), "signum"))
+                sig = e, sig_rob = num(o, "robustness");
+            if (!strcmp(str(o, "name"), "adam"))
+                adam_rob = num(o, "robustness");
+        }
+        char ev[256];
+        snprintf(ev, sizeof ev, "best test error: signum %.4f, best of all %.4f; share of the "
+                 "grid within 1 point of the best: signum %.0f%%, adam %.0f%%", sig, best_all,
+                 100 * sig_rob, 100 * adam_rob);
+        verdict_row(vrows[nv], sizeof vrows[0], "Figure 2: Signum matches Adam and SGD on "
+                    "logistic regression when tuned", ev,
+                    !isfinite(sig) ? "not measured"
+                    : sig <= best_all + 0.01 ? "supported (within 1 point of the best)"
+                                             : "not supported");
+        vp[nv] = vrows[nv];
+        nv++;
+    }
+    if (nv > 1)
+        table(&d, vp, nv);
+    else
+        para(&d, "No sweep or grid in this run: no verdicts.");
+
+    heading(&d, 2, "Figures");
+    static const char *figs[][2] = {
+        {"sweep_norms.png", "Dimension sweep: minimum gradient norm vs d, with the theorem "
+                            "bounds (dashed)"},
+        {"sweep_evals.png", "Dimension sweep: gradient calls to reach the target vs d"},
+        {"grid_sgd.png", "Grid: SGD test error"},
+        {"grid_signum.png", "Grid: Signum test error"},
+        {"grid_adam.png", "Grid: Adam test error"},
+    };
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        figure(&d, dir, figs[i][0], figs[i][1]);
+    /* Figures of other steps (figure1, train plots) listed in summary.json. */
+    const cJSON *extra = get(summary, "figures"), *f;
+    cJSON_ArrayForEach(f, extra)
+    {
+        if (cJSON_IsString(f))
+            figure(&d, dir, f->valuestring, f->valuestring);
+    }
+    ht(&d, "</body></html>\n");
+    int rc = SB_OK;
+    if (d.oom)
+        rc = sb_fail(err, SB_ERUNTIME, "report: out of memory");
+    char path[2048];
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/report.md", dir);
+        rc = sb_write_file(path, d.md, d.nm, err);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/report.html", dir);
+        rc = sb_write_file(path, d.html, d.nh, err);
+    }
+    free(d.md);
+    free(d.html);
+    cJSON_Delete(summary);
+    cJSON_Delete(micro);
+    cJSON_Delete(sweep);
+    cJSON_Delete(grid);
+    cJSON_Delete(devices);
+    return rc;
+}
