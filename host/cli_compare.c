@@ -10,7 +10,7 @@
 
 static const char help[] =
     "usage: signbench compare BASE NEW [--threshold 5%] [--metric NAME[:higher|:lower]]...\n"
-    "                         [--alpha 0.05] [--json]\n\n"
+    "                         [--alpha 0.05] [--filter S] [--json]\n\n"
     "Compares two result files benchmark by benchmark (matched by name) and gives each\n"
     "metric a verdict. Files: micro's JSON (Google Benchmark schema), a signbench summary\n"
     "(summary.json of `signbench suite`, schema signbench-summary) or a `train --json`\n"
@@ -26,6 +26,8 @@ static const char help[] =
     "  --metric M      compare M instead of the tracked set (repeatable); known metrics\n"
     "                  have a direction, others need :higher or :lower (higher is better)\n"
     "  --alpha A       significance level of the rank test (default 0.05)\n"
+    "  --filter S      only benchmarks whose name contains S (e.g. /1000003/: the\n"
+    "                  bandwidth-sized runs, not the launch-bound small ones)\n"
     "  --json          print the comparison as JSON (schema signbench-compare)\n\n"
     "Exit status: 0 no tracked metric regressed, 1 at least one regressed past the\n"
     "threshold, 2 unreadable, malformed, empty or mismatched input.\n";
@@ -84,6 +86,7 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
     static const struct option longopts[] = {
         {"threshold", required_argument, 0, 't'}, {"metric", required_argument, 0, 'm'},
         {"alpha", required_argument, 0, 'a'},     {"json", no_argument, 0, 'j'},
+        {"filter", required_argument, 0, 'F'},
         {"help", no_argument, 0, SB_OPT_HELP},    {0, 0, 0, 0}};
     sb_cmp_opts o = {.threshold = 0.05, .alpha = 0.05};
     const char *metrics[32];
@@ -105,6 +108,8 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
                 return sb_wrap(err, "compare");
         } else if (c == 'j')
             json = 1;
+        else if (c == 'F')
+            o.filter = optarg;
         else
             return sb_cli_bad_option("compare", argc, argv, err);
     }

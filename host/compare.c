@@ -499,6 +499,8 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
     int seen[MAXM] = {0};
     for (size_t i = 0; i < base->n; i++) {
         const sb_cmp_bench *a = &base->b[i], *b = find_bench(new_, a->name);
+        if (o->filter && !strstr(a->name, o->filter))
+            continue;
         if (!b) {
             res->only_base++;
             sb_cmp_row *row = push_row(res, &cap);
@@ -539,7 +541,8 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
         }
     }
     for (size_t i = 0; i < new_->n; i++)
-        if (!find_bench(base, new_->b[i].name)) {
+        if (!find_bench(base, new_->b[i].name) &&
+            !(o->filter && !strstr(new_->b[i].name, o->filter))) {
             res->only_new++;
             sb_cmp_row *row = push_row(res, &cap);
             if (!row)

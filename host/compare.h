@@ -47,6 +47,7 @@ typedef struct sb_cmp_opts {
     const char **metrics;   /* metric names to compare ("name" or "name:higher|lower");
                                NULL: the tracked defaults */
     int nmetrics;
+    const char *filter;     /* compare only benchmarks whose name contains this; NULL: all */
 } sb_cmp_opts;
 
 typedef enum {
