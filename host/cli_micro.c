@@ -36,12 +36,12 @@ static const char help[] =
     "                      signum, ef-signsgd, lion, adam, rmsprop, norm1, norm2,\n"
     "                      norminf, dot, copy, read, rmw\n"
     "  --sizes LIST        element counts: a list (4K,1M,64M) or a range LO..HI in\n"
-    "                      steps of x4 (1K..256M); default 64K x4 up to at least 64M\n"
-    "                      and 16x the last-level cache\n"
+    "                      steps of x4 (1K..256M); default 64K x4 up to 64M, and\n"
+    "                      on while one buffer is under 8x the last-level cache\n"
     "  --reps N            timed repetitions per benchmark (default 10, at least 3)\n"
     "  --warmup N          untimed calls first (default 2)\n"
-    "  --local-size L      work-group size, or a list to sweep (64,128,256); default the\n"
-    "                      device table's value\n"
+    "  --local-size L      work-group size (a power of two), or a list to sweep\n"
+    "                      (64,128,256); default the device table's value\n"
     "  --vote-m M          voters for vote and vote_update (default 8, 1..1024)\n"
     "  --json FILE         write results in the Google Benchmark JSON schema\n"
     "  --csv FILE          write the same rows as CSV\n"
@@ -696,6 +696,10 @@ static int parse_locals(const char *list, micro_opts *mo, sb_err *err)
          t = strtok_r(NULL, ",", &save)) {
         long v;
         st = sb_parse_long("micro: --local-size", t, 1, 65536, &v, err);
+        /* The reductions halve their work-group in a tree: powers of two only. */
+        if (st == SB_OK && (v & (v - 1)))
+            st = sb_fail(err, SB_EUSAGE, "micro: --local-size %ld: must be a power of two",
+                         v);
         if (st == SB_OK && mo->nlocals == MAX_LOCALS)
             st = sb_fail(err, SB_EUSAGE, "micro: --local-size: more than %d values",
                          MAX_LOCALS);
@@ -941,8 +945,11 @@ static void print_table(const run_state *s, const sb_ctx *c)
                    r->cs.min * 1e6, r->rs.median * 1e6);
         else if (!r->k && !strcmp(r->impl, "ocl"))
             printf("transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
-                   "clock\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
-                   r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0);
+                   "clock (median %.1f us)%s\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
+                   r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6,
+                   !strcmp(r->kernel, "map_read") && r->gbps > 1000
+                       ? ": no copy, the device shares host memory"
+                       : "");
     }
     for (int i = 0; i < s->nnotes; i++)
         printf("note: %s\n", s->notes[i]);
@@ -1043,7 +1050,8 @@ static int write_outputs(const run_state *s, const sb_ctx *c, sb_err *err)
             .n = r->n, .local = r->local, .bytes = r->bytes, .manual_time = r->manual,
             .roofline_fraction = r->roof,
             .roofline_ref = r->ref == REF_NONE ? NULL : ref_names[r->ref],
-            .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps};
+            .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps,
+            .threads = !strcmp(r->impl, "omp") ? omp_get_max_threads() : 1};
         st = sb_gb_add(doc, &b, err);
     }
     if (st == SB_OK && mo->json)
@@ -1182,6 +1190,8 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
             sb_ctx_close(&c);
     }
     sb_progress_end(&s.prog);
+    if (!mo.no_clblast)
+        CLBlastClearCache(); /* CLBlast's programs and kernels for our contexts */
     if (st == SB_OK && have_first) {
         print_table(&s, &first);
         int has64 = 0;

@@ -10,6 +10,7 @@
 
 int sb_cmd_devices(int argc, char **argv, sb_err *err);
 int sb_cmd_compile(int argc, char **argv, sb_err *err);
+int sb_cmd_micro(int argc, char **argv, sb_err *err);
 int sb_cmd_compare(int argc, char **argv, sb_err *err);
 int sb_cmd_sweep(int argc, char **argv, sb_err *err);
 int sb_cmd_grid(int argc, char **argv, sb_err *err);
@@ -20,6 +21,7 @@ static int cmd_help(int argc, char **argv, sb_err *err);
 const sb_cmd sb_commands[] = {
     {"devices", sb_cmd_devices, "list OpenCL devices, their limits and host locality"},
     {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
+    {"micro", sb_cmd_micro, "kernel throughput vs memory bandwidth, CLBlast and C"},
     {"suite", sb_cmd_suite, "run every study into one folder with report.md and report.html"},
     {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
     {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},

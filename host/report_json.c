@@ -163,7 +163,7 @@ static cJSON *row(const sb_gb_bench *b, const char *name, const char *run_name,
     cJSON_AddNumberToObject(r, "repetitions", b->reps);
     if (rep_index >= 0)
         cJSON_AddNumberToObject(r, "repetition_index", rep_index);
-    cJSON_AddNumberToObject(r, "threads", 1);
+    cJSON_AddNumberToObject(r, "threads", b->threads > 0 ? b->threads : 1);
     return r;
 }
 

@@ -21,6 +21,7 @@ typedef struct sb_gb_bench {
     const double *real_s; /* per repetition: device time (or wall time for host rows) */
     const double *cpu_s;  /* per repetition: host wall time around enqueue + finish */
     int reps;
+    int threads;          /* host threads of the implementation; 0 counts as 1 */
 } sb_gb_bench;
 
 /* A new document: {"context": {...}, "benchmarks": []}. The context holds date,
