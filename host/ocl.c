@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "kernels.h"
 #include "topo.h"
@@ -463,6 +464,10 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
 {
     char *data;
     size_t len;
+    struct stat sbuf;
+    if (stat(path, &sbuf) == 0 && S_ISDIR(sbuf.st_mode))
+        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s is a folder, not a file made by "
+                       "`signbench compile -o FILE`", path);
     if (sb_read_file(path, &data, &len, err) != SB_OK)
         return sb_wrap(err, "--kernel-binary");
     sb_binhdr h;

@@ -1,40 +1,161 @@
 #!/usr/bin/env bash
 # cli.sh - drives the signbench binary as a user would: exit codes, one-line errors,
-# --help on every command. Exit 77 (skip) when no OpenCL device exists.
+# --help on every command, devices (table and JSON), compile/--kernel-binary refusals.
+# Exit 77 (skip) when no OpenCL device exists.
 set -u
 bin=${SB_BIN:?}
+src=${SB_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+tmp=$(mktemp -d /tmp/sbtest-cli-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
 fails=0 passes=0
+ok() { passes=$((passes+1)); }
+bad() { fails=$((fails+1)); echo "FAIL $*"; }
 check() { # check NAME EXPECTED_STATUS CMD...
     local name=$1 want=$2; shift 2
     local out rc
     out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then passes=$((passes+1));
-    else fails=$((fails+1)); echo "FAIL $name: exit $rc, wanted $want: $out"; fi
+    if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, wanted $want: $out"; fi
 }
-one_line() { # one_line NAME CMD...: fails unless stderr is exactly one line
+one_line() { # one_line NAME CMD...: fails unless stderr is exactly one "signbench: " line
     local name=$1; shift
-    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
-    if [ "$n" -eq 1 ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $name: $n lines on stderr"; fi
+    local err; err=$("$@" 2>&1 >/dev/null)
+    if [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [ "${err#signbench: }" != "$err" ]; then ok
+    else bad "$name: stderr is not one 'signbench: ' line: $err"; fi
+}
+refused() { # refused NAME STATUS CMD...: exit STATUS with exactly one line on stderr
+    local name=$1 want=$2; shift 2
+    check "$name" "$want" "$@"
+    one_line "$name-line" "$@"
+}
+contains() { # contains NAME TEXT CMD...: stdout+stderr of CMD contains TEXT
+    local name=$1 text=$2; shift 2
+    local out; out=$("$@" 2>&1)
+    case $out in *"$text"*) ok ;; *) bad "$name: no '$text' in: $out" ;; esac
 }
 
 check version 0 "$bin" --version
+contains version-commit "(git " "$bin" --version
 check help 0 "$bin" help
 check no-command 2 "$bin"
-check unknown-command 2 "$bin" frobnicate
-one_line unknown-command-line "$bin" frobnicate
+refused unknown-command 2 "$bin" frobnicate
+refused unknown-global-option 2 "$bin" --frobnicate devices
 for cmd in $("$bin" help | awk '/^Commands:/{on=1; next} on && NF==0{exit} on{print $1}'); do
     check "help-$cmd" 0 "$bin" "$cmd" --help
-    check "bad-option-$cmd" 2 "$bin" "$cmd" --no-such-option
-    one_line "bad-option-line-$cmd" "$bin" "$cmd" --no-such-option
+    refused "bad-option-$cmd" 2 "$bin" "$cmd" --no-such-option
 done
 
-if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
+if [ "$("$bin" devices --json 2>/dev/null |
+        python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))' 2>/dev/null)" \
+     = 0 ]; then
     echo "no OpenCL device: skipping device tests"; echo "$passes passed, $fails failed"
     [ $fails -eq 0 ] && exit 77 || exit 1
 fi
-check unknown-device 2 "$bin" compile --device no-such-device -o /tmp/x
-one_line unknown-device-line "$bin" compile --device no-such-device -o /tmp/x
-check missing-binary 2 "$bin" compile --device cpu -o /dev/null --kernel-binary /nonexistent
+
+# ---- devices -----------------------------------------------------------------------
+check devices 0 "$bin" devices
+for text in "Device 0:0" "compute units" "vector widths" "global memory" "max allocation" \
+            "fp64" "unified memory" "host locality" "PCI bus" "Host " "caches" "[default]"; do
+    contains "devices-table-$text" "$text" "$bin" devices
+done
+"$bin" devices --json >"$tmp/devices.json" 2>"$tmp/devices.err"
+if python3 - "$tmp/devices.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "signbench-devices/1", d["schema"]
+need = ["index", "platform_index", "device_index", "platform", "platform_version", "name",
+        "vendor", "type", "opencl_version", "opencl_c_version", "driver_version", "available",
+        "compute_units", "clock_mhz", "max_work_group_size", "max_work_item_sizes",
+        "preferred_vector_width", "global_mem_bytes", "global_mem_cache_bytes",
+        "local_mem_bytes", "local_mem_dedicated", "max_alloc_bytes", "max_constant_bytes",
+        "fp64", "unified_memory", "default", "locality"]
+for dev in d["devices"]:
+    missing = [k for k in need if k not in dev]
+    assert not missing, (dev.get("name"), missing)
+    assert dev["type"] in ("cpu", "gpu", "accelerator", "custom"), dev["type"]
+    assert set(dev["preferred_vector_width"]) == {"char", "short", "int", "long", "float",
+                                                  "double", "half"}
+    assert dev["compute_units"] >= 1 and dev["global_mem_bytes"] > 0
+    assert dev["max_alloc_bytes"] <= dev["global_mem_bytes"]
+    loc = dev["locality"]
+    for k in ("pci_bus_id", "cpuset", "pus", "numa_nodes", "hwloc_osdev", "whole_machine",
+              "source"):
+        assert k in loc, (dev["name"], k)
+    assert loc["pus"] >= 1 and loc["cpuset"], loc
+assert sum(dev["default"] for dev in d["devices"]) <= 1
+h = d["host"]
+assert h["packages"] >= 1 and h["cores"] >= h["packages"] and h["pus"] >= h["cores"], h
+assert h["numa_nodes"] >= 1 and h["memory_bytes"] > 0, h
+for c in h["caches"]:
+    assert c["level"] >= 1 and c["kind"] in ("data", "instruction", "unified"), c
+    assert c["size_bytes"] > 0 and c["count"] >= 1, c
+# PoCL's CPU device, when installed, is listed with the whole machine as its locality.
+pocl = [x for x in d["devices"] if x["type"] == "cpu" and "Portable" in x["platform"]]
+if pocl:
+    loc = pocl[0]["locality"]
+    assert loc["whole_machine"] and loc["pus"] == h["pus"] and loc["numa_nodes"], loc
+print(len(d["devices"]), "device(s),", len(pocl), "PoCL CPU")
+PY
+then ok; else bad "devices --json: fields (stderr: $(cat "$tmp/devices.err"))"; fi
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(x["type"]=="cpu" for x in d["devices"]) else 1)' "$tmp/devices.json"; then
+    n=$("$bin" devices --json --device cpu | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))')
+    [ "$n" = 1 ] && ok || bad "devices --device cpu lists $n devices, wanted 1"
+fi
+refused devices-unknown-device 2 "$bin" devices --device no-such-device
+refused devices-kernel-dir 2 "$bin" devices --kernel-dir "$src/kernels"
+refused devices-extra-arg 2 "$bin" devices extra
+contains devices-bind "pinned to PU" "$bin" devices --bind
+"$bin" devices --bind --json >"$tmp/bind.json" 2>/dev/null
+python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bound"]; assert b["cpuset"] and b["index"]' \
+    "$tmp/bind.json" && ok || bad "devices --bind --json: no 'bound' object"
+
+# ---- device selection ----------------------------------------------------------------
+refused unknown-device 2 "$bin" compile --device no-such-device -o "$tmp/x.bin"
+refused unknown-index 2 "$bin" compile --device 9:9 -o "$tmp/x.bin"
+refused env-unknown-device 2 env SIGNBENCH_DEVICE=no-such-device "$bin" compile -o "$tmp/x.bin"
+contains unknown-device-lists "available: 0:0" "$bin" compile --device no-such-device -o "$tmp/x.bin"
+
+# ---- compile and binaries ------------------------------------------------------------
+refused compile-no-output 2 "$bin" compile
+refused compile-both 2 "$bin" compile -o "$tmp/x.bin" --kernel-binary "$tmp/x.bin"
+refused compile-unwritable 2 "$bin" compile -o /nonexistent-dir/x.bin
+check compile 0 "$bin" compile -o "$tmp/prog.bin"
+[ -f "$tmp/prog.bin" ] && [ ! -e "$tmp/prog.bin.tmp" ] && ok || bad "compile: no file (or .tmp left)"
+check compile-verify 0 "$bin" compile --kernel-binary "$tmp/prog.bin"
+contains compile-verify-exact "self-test exact" "$bin" compile --kernel-binary "$tmp/prog.bin"
+contains compile-bind-note "signbench: --bind: host thread pinned" "$bin" --bind compile -o "$tmp/b.bin"
+python3 - "$tmp" <<'PY'
+import sys
+t = sys.argv[1]
+d = bytearray(open(t + "/prog.bin", "rb").read())
+o = bytearray(d); o[8:13] = b"Other"; open(t + "/other.bin", "wb").write(o)
+h = bytearray(d); h[8 + 256 + 128] ^= 0x5A; open(t + "/hash.bin", "wb").write(h)
+open(t + "/short.bin", "wb").write(d[:len(d) - 7])
+open(t + "/junk.bin", "wb").write(b"hello, not a binary\n")
+PY
+refused binary-other-device 2 "$bin" compile --kernel-binary "$tmp/other.bin"
+contains binary-other-device-msg "was built for 'Other" "$bin" compile --kernel-binary "$tmp/other.bin"
+refused binary-other-sources 2 "$bin" compile --kernel-binary "$tmp/hash.bin"
+refused binary-truncated 2 "$bin" compile --kernel-binary "$tmp/short.bin"
+refused binary-garbage 2 "$bin" compile --kernel-binary "$tmp/junk.bin"
+refused binary-missing 2 "$bin" compile --kernel-binary "$tmp/none.bin"
+refused binary-folder 2 "$bin" compile --kernel-binary "$tmp"
+
+# ---- --kernel-dir ----------------------------------------------------------------------
+mkdir -p "$tmp/empty" "$tmp/good" "$tmp/broken"
+refused kernel-dir-missing-file 2 "$bin" compile --kernel-dir "$tmp/empty" -o "$tmp/k.bin"
+refused kernel-dir-nonexistent 2 "$bin" compile --kernel-dir "$tmp/nonexistent" -o "$tmp/k.bin"
+cp "$src"/kernels/*.cl "$tmp/good/"
+check kernel-dir-good 0 "$bin" compile --kernel-dir "$tmp/good" -o "$tmp/k.bin"
+check kernel-dir-binary 0 "$bin" compile --kernel-dir "$tmp/good" --kernel-binary "$tmp/k.bin"
+cp "$src"/kernels/*.cl "$tmp/broken/"
+printf '\n__kernel void sb_broken(void) { int x = ; }\n' >>"$tmp/broken/common.cl"
+check kernel-dir-broken 1 "$bin" compile --kernel-dir "$tmp/broken" -o "$tmp/k2.bin"
+"$bin" compile --kernel-dir "$tmp/broken" -o "$tmp/k2.bin" >/dev/null 2>"$tmp/broken.err"
+grep -q -- "---- build log" "$tmp/broken.err" && ok || bad "kernel-dir-broken: no build log on stderr"
+[ "$(grep -c '^signbench: ' "$tmp/broken.err")" -eq 1 ] && ok || bad "kernel-dir-broken: not one error line"
+grep -q "^signbench: kernel build failed .* in $tmp/broken/common.cl" "$tmp/broken.err" && ok ||
+    bad "kernel-dir-broken: error does not name the file: $(grep '^signbench' "$tmp/broken.err")"
+[ ! -e "$tmp/k2.bin" ] && ok || bad "kernel-dir-broken: left an output file"
 
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

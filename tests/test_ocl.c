@@ -1,9 +1,14 @@
 /* test_ocl.c - the OpenCL layer: device selection parsing and matching (pure), build
- * errors reported with a log, program binaries round trip, embedded sources. */
+ * errors reported with a log, program binaries round trip, embedded sources, hwloc. */
+#include <dirent.h>
+#include <math.h>
+#include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernels.h"
 #include "testutil.h"
+#include "topo.h"
 
 START_TEST(parse_good)
 {
@@ -105,8 +110,308 @@ START_TEST(embedded_sources)
 }
 END_TEST
 
+/* ---- helpers for the device tests ------------------------------------------------ */
+
+/* A fresh folder under /tmp, removed (one level deep) by rm_tree. */
+static void make_dir(char *dir, size_t n)
+{
+    snprintf(dir, n, "/tmp/sbtest-ocl-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void put_file(const char *dir, const char *name, const void *data, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    sb_err e = {0, ""};
+    ck_assert_msg(sb_write_file(path, data, n, &e) == SB_OK, "%s", e.msg);
+}
+
+/* Copy the embedded sources into dir; append `extra` to the file called `victim`. */
+static void copy_sources(const char *dir, const char *victim, const char *extra)
+{
+    for (int i = 0; i < sb_embedded_count; i++) {
+        const sb_source *s = &sb_embedded_sources[i];
+        size_t add = victim && !strcmp(s->name, victim) ? strlen(extra) : 0;
+        char *buf = malloc(s->len + add + 1);
+        ck_assert_ptr_nonnull(buf);
+        memcpy(buf, s->text, s->len);
+        memcpy(buf + s->len, add ? extra : "", add);
+        put_file(dir, s->name, buf, s->len + add);
+        free(buf);
+    }
+}
+
+enum { AXPY_N = 777 };
+
+/* Run sb_selftest_axpy through the context's main program into y (AXPY_N floats). */
+static void run_axpy(sb_ctx *c, float *y)
+{
+    float x[AXPY_N];
+    const float a = -1.25f;
+    for (int i = 0; i < AXPY_N; i++) {
+        x[i] = sinf((float)i) * 3.0f;
+        y[i] = (float)i / 7.0f;
+    }
+    sb_err e = {0, ""};
+    cl_kernel k;
+    cl_mem bx, by;
+    ck_assert_msg(sb_ctx_kernel(c, "sb_selftest_axpy", &k, &e) == SB_OK, "%s", e.msg);
+    ck_assert_int_eq(sb_buffer(c, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof x, x, &bx,
+                               &e), SB_OK);
+    ck_assert_int_eq(sb_buffer(c, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof x, y, &by,
+                               &e), SB_OK);
+    cl_uint n = AXPY_N;
+    size_t global = AXPY_N;
+    ck_assert_int_eq(clSetKernelArg(k, 0, sizeof a, &a), CL_SUCCESS);
+    ck_assert_int_eq(clSetKernelArg(k, 1, sizeof bx, &bx), CL_SUCCESS);
+    ck_assert_int_eq(clSetKernelArg(k, 2, sizeof by, &by), CL_SUCCESS);
+    ck_assert_int_eq(clSetKernelArg(k, 3, sizeof n, &n), CL_SUCCESS);
+    ck_assert_int_eq(clEnqueueNDRangeKernel(c->queue, k, 1, NULL, &global, NULL, 0, NULL,
+                                            NULL), CL_SUCCESS);
+    ck_assert_int_eq(clEnqueueReadBuffer(c->queue, by, CL_TRUE, 0, sizeof x, y, 0, NULL,
+                                         NULL), CL_SUCCESS);
+    clReleaseMemObject(by);
+    clReleaseMemObject(bx);
+    clReleaseKernel(k);
+    /* Exact against the host: fma is correctly rounded on every conforming device. */
+    for (int i = 0; i < AXPY_N; i++) {
+        float want = fmaf(a, sinf((float)i) * 3.0f, (float)i / 7.0f);
+        ck_assert_msg(memcmp(&want, &y[i], sizeof want) == 0, "y[%d] = %.9g, host %.9g", i,
+                      (double)y[i], (double)want);
+    }
+}
+
+/* Open a context with o, build or load its program; returns the status, err filled. */
+static int open_and_build(const sb_opts *o, sb_err *e)
+{
+    sb_ctx c;
+    int st = sb_ctx_open(&c, o, e);
+    if (st != SB_OK)
+        return st;
+    cl_program p;
+    st = sb_ctx_program(&c, &p, e);
+    sb_ctx_close(&c);
+    return st;
+}
+
+/* ---- device tests ------------------------------------------------------------------ */
+
+START_TEST(build_error_names_file)
+{
+    char dir[64];
+    make_dir(dir, sizeof dir);
+    /* Break the last file of the build, so the error must come from it, not common.cl. */
+    const char *victim = sb_embedded_sources[sb_embedded_count - 1].name;
+    copy_sources(dir, victim, "\n__kernel void sb_broken(void) { int x = ; }\n");
+    sb_opts o = {.kernel_dir = dir};
+    sb_err e = {0, ""};
+    ck_assert_int_eq(open_and_build(&o, &e), SB_ERUNTIME);
+    ck_assert_msg(strstr(e.msg, "kernel build failed") != NULL, "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, victim) != NULL, "error does not name %s: %s", victim, e.msg);
+    ck_assert_msg(strchr(e.msg, '\n') == NULL, "not one line: %s", e.msg);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(kernel_dir_missing_file)
+{
+    char dir[64];
+    make_dir(dir, sizeof dir);
+    sb_opts o = {.kernel_dir = dir};
+    sb_err e = {0, ""};
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    ck_assert_msg(strstr(e.msg, "missing common.cl") != NULL, "%s", e.msg);
+    /* A good copy on disk builds and gives the embedded program's results. */
+    copy_sources(dir, NULL, NULL);
+    sb_ctx c;
+    sb_test_open(&c, &o);
+    float y[AXPY_N];
+    run_axpy(&c, y);
+    sb_ctx_close(&c);
+    rm_tree(dir);
+}
+END_TEST
+
+static char *slurp(const char *path, size_t *n)
+{
+    char *data;
+    sb_err e = {0, ""};
+    ck_assert_msg(sb_read_file(path, &data, n, &e) == SB_OK, "%s", e.msg);
+    return data;
+}
+
+START_TEST(binary_round_trip)
+{
+    char dir[64], bin[128], path[160];
+    make_dir(dir, sizeof dir);
+    snprintf(bin, sizeof bin, "%s/prog.bin", dir);
+    sb_err e = {0, ""};
+
+    /* Compile from the embedded sources and save. */
+    sb_ctx src;
+    sb_test_open(&src, NULL);
+    float y_src[AXPY_N], y_bin[AXPY_N];
+    run_axpy(&src, y_src);
+    ck_assert_msg(sb_ctx_save_binary(&src, bin, &e) == SB_OK, "%s", e.msg);
+    char dev_name[256];
+    snprintf(dev_name, sizeof dev_name, "%s", src.dev.name);
+    sb_ctx_close(&src);
+
+    /* Reload on the same device: same results, bit for bit, and the self-test passes. */
+    sb_opts o = {.kernel_binary = bin, .device = dev_name};
+    sb_ctx ld;
+    sb_test_open(&ld, &o);
+    run_axpy(&ld, y_bin);
+    ck_assert(memcmp(y_src, y_bin, sizeof y_src) == 0);
+    ck_assert_msg(sb_ctx_selftest(&ld, &e) == SB_OK, "%s", e.msg);
+    sb_ctx_close(&ld);
+
+    size_t n;
+    char *data = slurp(bin, &n);
+    const size_t dev_off = 8, hash_off = 8 + 256 + 128;
+    ck_assert_uint_gt(n, hash_off + 16);
+
+    /* Another device's name in the header: refused. */
+    char *other = malloc(n);
+    memcpy(other, data, n);
+    memcpy(other + dev_off, "Other", 5);
+    put_file(dir, "other.bin", other, n);
+    snprintf(path, sizeof path, "%s/other.bin", dir);
+    o.kernel_binary = path;
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    ck_assert_msg(strstr(e.msg, "was built for") != NULL, "%s", e.msg);
+
+    /* Another source hash: refused. */
+    memcpy(other, data, n);
+    other[hash_off] ^= 0x5a;
+    put_file(dir, "hash.bin", other, n);
+    snprintf(path, sizeof path, "%s/hash.bin", dir);
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    ck_assert_msg(strstr(e.msg, "other kernel sources") != NULL, "%s", e.msg);
+
+    /* Truncated, garbage, missing, a folder: refused as bad input. */
+    put_file(dir, "short.bin", data, n - 10);
+    snprintf(path, sizeof path, "%s/short.bin", dir);
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    put_file(dir, "junk.bin", "not a binary at all", 19);
+    snprintf(path, sizeof path, "%s/junk.bin", dir);
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    ck_assert_msg(strstr(e.msg, "not a signbench binary") != NULL, "%s", e.msg);
+    snprintf(path, sizeof path, "%s/none.bin", dir);
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    o.kernel_binary = dir;
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    free(other);
+    free(data);
+
+    /* Sources that differ from the embedded ones (a --kernel-dir edit): the binary made
+     * from them is refused without that --kernel-dir, accepted with it. */
+    char kdir[64];
+    make_dir(kdir, sizeof kdir);
+    copy_sources(kdir, "common.cl", "\n/* a local edit */\n");
+    sb_opts ok = {.kernel_dir = kdir, .device = dev_name};
+    sb_ctx c2;
+    sb_test_open(&c2, &ok);
+    ck_assert_msg(sb_ctx_save_binary(&c2, bin, &e) == SB_OK, "%s", e.msg);
+    sb_ctx_close(&c2);
+    o.kernel_binary = bin;
+    ck_assert_int_eq(open_and_build(&o, &e), SB_EUSAGE);
+    ck_assert_msg(strstr(e.msg, "other kernel sources") != NULL, "%s", e.msg);
+    ok.kernel_binary = bin;
+    ck_assert_msg(open_and_build(&ok, &e) == SB_OK, "%s", e.msg);
+    rm_tree(kdir);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(sources_join_marks_files)
+{
+    char *text = sb_sources_join(sb_embedded_sources, sb_embedded_count);
+    ck_assert_ptr_nonnull(text);
+    for (int i = 0; i < sb_embedded_count; i++) {
+        char mark[160];
+        snprintf(mark, sizeof mark, "#line 1 \"%s\"\n", sb_embedded_sources[i].name);
+        ck_assert_msg(strstr(text, mark) != NULL, "no #line for %s",
+                      sb_embedded_sources[i].name);
+    }
+    free(text);
+}
+END_TEST
+
+START_TEST(topology_and_bind)
+{
+    sb_topo *t;
+    sb_err e = {0, ""};
+    ck_assert_msg(sb_topo_open(&t, &e) == SB_OK, "%s", e.msg);
+    sb_host_info h;
+    sb_topo_host(t, &h);
+    ck_assert_uint_ge(h.packages, 1);
+    ck_assert_uint_ge(h.cores, h.packages);
+    ck_assert_uint_ge(h.pus, h.cores);
+    ck_assert_uint_ge(h.numa_nodes, 1);
+    ck_assert_uint_gt(h.memory, 0);
+    for (int i = 0; i < h.ncaches; i++)
+        ck_assert(h.caches[i].level >= 1 && h.caches[i].size > 0 && h.caches[i].count >= 1);
+
+    /* Every device gets a non-empty CPU set; CPU devices get the whole machine. */
+    sb_devref *list;
+    int n;
+    ck_assert_int_eq(sb_devices_list(&list, &n, &e), SB_OK);
+    for (int i = 0; i < n; i++) {
+        sb_locality loc;
+        sb_topo_locate(t, &list[i], &loc);
+        ck_assert_uint_ge(loc.pus, 1);
+        ck_assert_uint_le(loc.pus, h.pus);
+        ck_assert_ptr_nonnull(loc.source);
+        if (list[i].type & CL_DEVICE_TYPE_CPU) {
+            ck_assert(loc.whole_machine);
+            ck_assert_uint_eq(loc.pus, h.pus);
+        }
+    }
+    /* Binding this thread to the first device's set: the affinity mask matches it. */
+    if (n > 0) {
+        sb_locality loc;
+        sb_topo_locate(t, &list[0], &loc);
+        cpu_set_t before;
+        ck_assert_int_eq(sched_getaffinity(0, sizeof before, &before), 0);
+        ck_assert_msg(sb_topo_bind(t, &loc, &e) == SB_OK, "%s", e.msg);
+        cpu_set_t now;
+        ck_assert_int_eq(sched_getaffinity(0, sizeof now, &now), 0);
+        ck_assert_int_eq(CPU_COUNT(&now), (int)loc.pus);
+        sched_setaffinity(0, sizeof before, &before);
+        /* Through sb_ctx_open: the context records where it pinned the thread. */
+        sb_opts o = {.bind = 1, .device = "0:0"};
+        sb_ctx c;
+        sb_test_open(&c, &o);
+        ck_assert_str_ne(c.bound_cpus, "");
+        sb_ctx_close(&c);
+        sched_setaffinity(0, sizeof before, &before);
+    }
+    free(list);
+    sb_topo_close(t);
+}
+END_TEST
+
 int main(void)
 {
+    sb_test_require_device();
     Suite *s = suite_create("ocl");
     TCase *pure = tcase_create("selection");
     tcase_add_test(pure, parse_good);
@@ -114,5 +419,13 @@ int main(void)
     tcase_add_test(pure, match_rules);
     tcase_add_test(pure, embedded_sources);
     suite_add_tcase(s, pure);
+    TCase *dev = tcase_create("device");
+    tcase_set_timeout(dev, 240);
+    tcase_add_test(dev, sources_join_marks_files);
+    tcase_add_test(dev, build_error_names_file);
+    tcase_add_test(dev, kernel_dir_missing_file);
+    tcase_add_test(dev, binary_round_trip);
+    tcase_add_test(dev, topology_and_bind);
+    suite_add_tcase(s, dev);
     return sb_test_run(s);
 }
