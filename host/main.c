@@ -10,11 +10,14 @@
 
 int sb_cmd_devices(int argc, char **argv, sb_err *err);
 int sb_cmd_compile(int argc, char **argv, sb_err *err);
+int sb_cmd_train(int argc, char **argv, sb_err *err);
+int sb_cmd_eval(int argc, char **argv, sb_err *err);
 int sb_cmd_micro(int argc, char **argv, sb_err *err);
 int sb_cmd_compare(int argc, char **argv, sb_err *err);
 int sb_cmd_sweep(int argc, char **argv, sb_err *err);
 int sb_cmd_grid(int argc, char **argv, sb_err *err);
 int sb_cmd_suite(int argc, char **argv, sb_err *err);
+int sb_cmd_plot(int argc, char **argv, sb_err *err);
 static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
@@ -25,7 +28,10 @@ const sb_cmd sb_commands[] = {
     {"suite", sb_cmd_suite, "run every study into one folder with report.md and report.html"},
     {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
     {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
+    {"plot", sb_cmd_plot, "redraw figures from saved .dat, JSON or CSV results"},
     {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
+    {"train", sb_cmd_train, "run optimisers on a problem: traces, summaries, theorems"},
+    {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
     {"help", cmd_help, "show help for signbench or one command"},
     {NULL, NULL, NULL},
 };

@@ -21,6 +21,16 @@ int sb_problem_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem **out, s
     if (!o->name)
         return sb_fail(err, SB_EUSAGE, "--problem is required (tube, tube-rotated, logreg, "
                        "quad, quad-rotated)");
+    if (strcmp(o->name, "logreg")) {
+        const char *opt = o->data ? "data" : o->format ? "format" : o->bias ? "bias"
+                          : o->standardize ? "standardize" : o->lambda >= 0 ? "lambda"
+                          : o->test_split > 0 ? "test-split" : o->n_synth ? "n"
+                          : o->label_noise > 0 ? "label-noise" : o->gemv ? "gemv"
+                          : o->label_col ? "label-col" : NULL;
+        if (opt)
+            return sb_fail(err, SB_EUSAGE, "%s: --%s belongs to --problem logreg", o->name,
+                           opt);
+    }
     if (!strcmp(o->name, "tube"))
         return sb_problem_tube_create(o, ctx, 0, out, err);
     if (!strcmp(o->name, "tube-rotated"))

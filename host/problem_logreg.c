@@ -13,11 +13,11 @@ typedef struct logreg_impl {
     sb_problem_common c;
     sb_dataset tr, te;
     double lambda;
-    int clblast, fused_ok;
+    int clblast, fused_ok, cpu; /* cpu: logreg_part_cpu (one work-item per row range) */
     size_t ls, groups, cgroups, wgroups; /* local size; work-groups of part/coef/reduce */
     size_t idx_cap;
     uint32_t *hidx;
-    cl_kernel kpart, kreduce, kcoef;
+    cl_kernel kpart, kreduce, kcoef, kcpu;
     cl_mem X, y, idx, part, lpart, wpart, z, cvec, tmp;
 } logreg_impl;
 
@@ -74,7 +74,7 @@ static int fused(sb_problem *p, cl_mem w, cl_mem g, int use_idx, size_t m, doubl
 {
     logreg_impl *L = p->impl;
     sb_ctx *ctx = p->ctx;
-    if (!L->fused_ok)
+    if (!L->fused_ok && !L->cpu)
         return sb_fail(err, SB_EUSAGE, "logreg: minibatches need the fused kernel, but d = %zu "
                        "does not fit in %s's local memory", p->d, ctx->dev.name);
     size_t rows = (m + L->groups - 1) / L->groups, groups = (m + rows - 1) / rows;
@@ -85,12 +85,14 @@ static int fused(sb_problem *p, cl_mem w, cl_mem g, int use_idx, size_t m, doubl
                              4, 4, 4, 4, sizeof(cl_mem), sizeof(cl_mem), p->d * sizeof(float)};
         const void *v[] = {&L->X, &L->y, &w, &L->idx, &ui, &um, &ud, &ur, &L->part, &L->lpart,
                            NULL};
-        if (setargs(L->kpart, "logreg_part", 11, sz, v, err) != SB_OK)
+        cl_kernel k = L->cpu ? L->kcpu : L->kpart;
+        if (setargs(k, L->cpu ? "logreg_part_cpu" : "logreg_part", L->cpu ? 10 : 11, sz, v,
+                    err) != SB_OK)
             return err->code;
     }
-    size_t global = groups * L->ls;
-    cl_int rc = clEnqueueNDRangeKernel(ctx->queue, L->kpart, 1, NULL, &global, &L->ls, 0,
-                                       NULL, NULL);
+    size_t one = 1, global = L->cpu ? groups : groups * L->ls;
+    cl_int rc = clEnqueueNDRangeKernel(ctx->queue, L->cpu ? L->kcpu : L->kpart, 1, NULL,
+                                       &global, L->cpu ? &one : &L->ls, 0, NULL, NULL);
     if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(logreg_part)"))
         return err->code;
     cl_float lam = (cl_float)L->lambda, scale = (cl_float)(1.0 / (double)m);
@@ -228,8 +230,8 @@ static int logreg_acc(sb_problem *p, cl_mem w, double *acc, sb_err *err)
 static void logreg_destroy(sb_problem *p)
 {
     logreg_impl *L = p->impl;
-    cl_kernel *k[] = {&L->kpart, &L->kreduce, &L->kcoef};
-    for (size_t i = 0; i < 3; i++)
+    cl_kernel *k[] = {&L->kpart, &L->kreduce, &L->kcoef, &L->kcpu};
+    for (size_t i = 0; i < 4; i++)
         if (*k[i])
             clReleaseKernel(*k[i]);
     cl_mem *m[] = {&L->X, &L->y, &L->idx, &L->part, &L->lpart, &L->wpart, &L->z, &L->cvec,
@@ -247,7 +249,7 @@ static const sb_problem_vt logreg_vt = {logreg_grad, logreg_full, logreg_host, N
 static const sb_problem_vt logreg_vt_test = {logreg_grad, logreg_full, logreg_host,
                                              logreg_acc, logreg_destroy};
 
-/* ||X||_2^2 by power iteration on X^T X (at most 50 iterations, to 1e-6 relative): an
+/* ||X||_2^2 by power iteration on X^T X (at most 30 iterations, to 1e-5 relative): an
  * estimate from below of the true value, used for the smoothness constant. */
 static double spectral_sq(const sb_dataset *ds, uint64_t seed)
 {
@@ -259,7 +261,7 @@ static double spectral_sq(const sb_dataset *ds, uint64_t seed)
         return NAN;
     }
     sb_normals(seed, SB_STREAM_DATA, 0xffffffffu, d, v);
-    for (int it = 0; it < 50; it++) {
+    for (int it = 0; it < 30; it++) {
         double nv = 0.0;
         for (size_t j = 0; j < d; j++)
             nv += v[j] * v[j];
@@ -282,7 +284,7 @@ static double spectral_sq(const sb_dataset *ds, uint64_t seed)
             for (size_t j = 0; j < d; j++)
                 v[j] += (double)ds->X[i * d + j] * u[i];
         }
-        if (it > 0 && fabs(est - prev) <= 1e-6 * est)
+        if (it > 0 && fabs(est - prev) <= 1e-5 * est)
             break;
     }
     free(v);
@@ -338,16 +340,20 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
         p->ctx = ctx;
         size_t n = tr.n, d = tr.d;
         L->ls = ctx->params->local_size;
-        /* The fused kernel keeps a partial gradient of length d in local memory. */
-        size_t need = d * sizeof(float) + L->ls * sizeof(float);
+        /* CPU devices get the one-work-item-per-row-range kernel (explicit float8);
+         * others the work-group kernel. $SB_LOGREG_KERNEL=wg|cpu overrides (tests). */
+        const char *kv = getenv("SB_LOGREG_KERNEL");
+        L->cpu = kv ? !strcmp(kv, "cpu") : (ctx->dev.type & CL_DEVICE_TYPE_CPU) != 0;
+        /* The work-group kernel keeps a partial gradient of length d in local memory. */
+        size_t need = (d + 32 * L->ls + 64) * sizeof(float); /* acc, red, coef, lsum */
         L->fused_ok = need <= ctx->local_mem;
-        if (!L->fused_ok && !L->clblast) {
+        if (!L->fused_ok && !L->clblast && !L->cpu) {
             st = sb_fail(err, SB_EUSAGE, "logreg: d = %zu needs %zu bytes of local memory for "
                          "the fused kernel, %s has %llu: use --gemv clblast (full batch)", d,
                          need, ctx->dev.name, (unsigned long long)ctx->local_mem);
             goto fail;
         }
-        size_t g = (size_t)(ctx->compute_units ? ctx->compute_units : 1) * 8;
+        size_t g = (size_t)(ctx->compute_units ? ctx->compute_units : 1) * (L->cpu ? 4 : 8);
         L->groups = g > 1024 ? 1024 : g;
         if (L->groups > n)
             L->groups = n;
@@ -358,6 +364,7 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
         if ((st = sb_ctx_kernel(ctx, "logreg_part", &L->kpart, err)) ||
             (st = sb_ctx_kernel(ctx, "logreg_reduce", &L->kreduce, err)) ||
             (st = sb_ctx_kernel(ctx, "logreg_coef", &L->kcoef, err)) ||
+            (st = sb_ctx_kernel(ctx, "logreg_part_cpu", &L->kcpu, err)) ||
             (st = sb_ctx_kernel(ctx, "oracle_noise", &L->c.noise, err)) ||
             (st = sb_buffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * d * sizeof(float),
                             tr.X, &L->X, err)) ||

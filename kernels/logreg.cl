@@ -21,41 +21,66 @@ inline void sb_logreg_reduce(__local float *red, uint l)
     barrier(CLK_LOCAL_MEM_FENCE);
 }
 
+/* Rows per block of the fused kernel: one block costs three barriers. */
+#define SB_LR_B 32
+
 /* Fused pass: work-group grp takes rows [grp * rows, (grp + 1) * rows) of the m used
- * rows (row r is idx[r] for a minibatch, else r), computes each margin, and accumulates
- * -y sigma(-m) x_row into its own partial gradient acc (local, length d) while the row
- * is still in cache: X is read from memory once. part[grp * d + j] = that partial sum,
- * lpart[grp] = the group's summed loss. Work-group size must be SB_LOCAL_SIZE. */
+ * rows (row r is idx[r] for a minibatch, else r), SB_LR_B rows at a time: each
+ * work-item dots its own contiguous chunk of columns with w for every row of the block,
+ * the block's margins are summed in local memory, and each work-item then adds
+ * -y sigma(-m) x_row over its chunk into the partial gradient acc (local, length d)
+ * while the block is still in cache: X is read from memory once. Writes
+ * part[grp * d + j] and the group's summed loss lpart[grp]. Work-group size must be
+ * SB_LOCAL_SIZE. */
 __kernel __attribute__((reqd_work_group_size(SB_LOCAL_SIZE, 1, 1)))
 void logreg_part(__global const float *X, __global const float *y, __global const float *w,
                  __global const uint *idx, const uint use_idx, const uint m, const uint d,
                  const uint rows, __global float *part, __global float *lpart,
                  __local float *acc)
 {
-    __local float red[SB_LOCAL_SIZE];
+    __local float red[SB_LR_B * SB_LOCAL_SIZE];
+    __local float coef[SB_LR_B], lsum[SB_LR_B];
     uint l = get_local_id(0), grp = get_group_id(0);
-    for (uint j = l; j < d; j += SB_LOCAL_SIZE)
+    uint cw = (d + SB_LOCAL_SIZE - 1) / SB_LOCAL_SIZE;
+    uint j0 = min(l * cw, d), j1 = min(j0 + cw, d);
+    for (uint j = j0; j < j1; j++)
         acc[j] = 0.0f;
     float loss = 0.0f;
     uint r0 = grp * rows, r1 = min(r0 + rows, m);
-    for (uint r = r0; r < r1; r++) {
-        uint row = use_idx ? idx[r] : r;
-        __global const float *xr = X + (size_t)row * d;
-        float s = 0.0f;
-        for (uint j = l; j < d; j += SB_LOCAL_SIZE)
-            s += xr[j] * w[j];
-        red[l] = s;
-        sb_logreg_reduce(red, l);
-        float yi = y[row], sig;
-        float li = sb_logreg_loss(yi * red[0], &sig);
-        float c = -yi * sig;
-        loss += li;
-        /* Each work-item owns columns j = l (mod SB_LOCAL_SIZE) of acc: no race. */
-        for (uint j = l; j < d; j += SB_LOCAL_SIZE)
-            acc[j] += c * xr[j];
-        barrier(CLK_LOCAL_MEM_FENCE); /* red[0] is read before the next row rewrites it */
+    for (uint b = r0; b < r1; b += SB_LR_B) {
+        uint nb = min((uint)SB_LR_B, r1 - b);
+        for (uint r = 0; r < nb; r++) {
+            uint row = use_idx ? idx[b + r] : b + r;
+            __global const float *xr = X + (size_t)row * d;
+            float s = 0.0f;
+            for (uint j = j0; j < j1; j++)
+                s += xr[j] * w[j];
+            red[l * SB_LR_B + r] = s;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (l < nb) {
+            float z = 0.0f;
+            for (uint k = 0; k < SB_LOCAL_SIZE; k++)
+                z += red[k * SB_LR_B + l];
+            uint row = use_idx ? idx[b + l] : b + l;
+            float yi = y[row], sig;
+            lsum[l] = sb_logreg_loss(yi * z, &sig);
+            coef[l] = -yi * sig;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (uint r = 0; r < nb; r++) {
+            uint row = use_idx ? idx[b + r] : b + r;
+            __global const float *xr = X + (size_t)row * d;
+            float c = coef[r];
+            for (uint j = j0; j < j1; j++)
+                acc[j] += c * xr[j];
+        }
+        if (l == 0)
+            for (uint r = 0; r < nb; r++)
+                loss += lsum[r];
+        barrier(CLK_LOCAL_MEM_FENCE); /* red, coef and lsum are reused by the next block */
     }
-    for (uint j = l; j < d; j += SB_LOCAL_SIZE)
+    for (uint j = j0; j < j1; j++)
         part[(size_t)grp * d + j] = acc[j];
     if (l == 0)
         lpart[grp] = loss;
@@ -103,4 +128,40 @@ void logreg_coef(__global const float *z, __global const float *y, const uint n,
     sb_logreg_reduce(red, l);
     if (l == 0)
         lpart[get_group_id(0)] = red[0];
+}
+
+/* The fused pass for CPU devices (work-group size 1): work-item gid takes rows
+ * [gid * rows, (gid + 1) * rows) and, per row, the dot product with w in float8 lanes,
+ * then part_row += -y sigma(-m) x_row while the row is still in L1. Explicit vectors,
+ * because a CPU runtime vectorises neither a float reduction nor a strided work-item
+ * loop well. Same outputs as logreg_part (part[gid * d + j], lpart[gid]). */
+__kernel void logreg_part_cpu(__global const float *X, __global const float *y,
+                              __global const float *w, __global const uint *idx,
+                              const uint use_idx, const uint m, const uint d, const uint rows,
+                              __global float *part, __global float *lpart)
+{
+    uint gid = get_global_id(0), d8 = d / 8;
+    __global float *acc = part + (size_t)gid * d;
+    for (uint j = 0; j < d; j++)
+        acc[j] = 0.0f;
+    float loss = 0.0f;
+    uint r0 = gid * rows, r1 = min(r0 + rows, m);
+    for (uint r = r0; r < r1; r++) {
+        uint row = use_idx ? idx[r] : r;
+        __global const float *xr = X + (size_t)row * d;
+        float8 s8 = (float8)(0.0f);
+        for (uint k = 0; k < d8; k++)
+            s8 += vload8(k, xr) * vload8(k, w);
+        float s = ((s8.s0 + s8.s1) + (s8.s2 + s8.s3)) + ((s8.s4 + s8.s5) + (s8.s6 + s8.s7));
+        for (uint j = d8 * 8; j < d; j++)
+            s += xr[j] * w[j];
+        float yi = y[row], sig;
+        loss += sb_logreg_loss(yi * s, &sig);
+        float c = -yi * sig;
+        for (uint k = 0; k < d8; k++)
+            vstore8(vload8(k, acc) + c * vload8(k, xr), k, acc);
+        for (uint j = d8 * 8; j < d; j++)
+            acc[j] += c * xr[j];
+    }
+    lpart[gid] = loss;
 }

@@ -1,0 +1,426 @@
+/* cli_eval.c - `signbench eval`: a problem's value and gradient at points read from a CSV
+ * file (device or host reference), and the time / GB/s of full gradients (--repeat). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "problem.h"
+
+static const char help[] =
+    "usage: signbench eval --problem P [problem options] --points FILE [--out FILE] [--host]\n"
+    "       signbench eval --problem P [problem options] --repeat N [--json]\n\n"
+    "Evaluates a problem's full (noise-free) value and gradient at each point of FILE (CSV,\n"
+    "one point per row, d numbers separated by commas; '#' lines are comments) and writes\n"
+    "CSV rows 'f,g1,...,gd' (header first) to FILE or stdout, computed on the device in\n"
+    "fp32 by default, or by the double-precision C reference with --host. With --repeat N\n"
+    "it times N full gradients (after one warm-up) and prints the time per gradient and,\n"
+    "for logreg, the GB/s of X read (n d 4 bytes per gradient): the fused kernel, CLBlast\n"
+    "GEMV (twice) and the host loop (1 thread) side by side.\n\n"
+    "Options:\n"
+    "  --points FILE       points to evaluate at\n"
+    "  --out FILE          write the CSV here (atomically) instead of stdout\n"
+    "  --host              use the C reference in double (no device needed)\n"
+    "  --seed S            seed of rotations, synthetic data, split (default 1)\n"
+    "  --repeat N          time N full gradients (default 0: no timing)\n"
+    "  --json              print the timing as JSON\n" SB_PROBLEM_HELP SB_COMMON_HELP;
+
+enum { OPT_POINTS = SB_OPT_FIRST_FREE, OPT_OUT, OPT_HOST, OPT_SEED, OPT_REPEAT, OPT_JSON };
+
+/* Points: rows of d comma-separated numbers. */
+static int read_points(const char *path, size_t d, double **out, size_t *np, sb_err *err)
+{
+    char *text;
+    size_t len;
+    if (sb_read_file(path, &text, &len, err) != SB_OK)
+        return sb_wrap(err, "--points");
+    size_t cap = 16, n = 0, line = 0;
+    double *pts = malloc(cap * d * sizeof *pts);
+    int st = pts ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
+    char *save = NULL;
+    for (char *ln = strtok_r(text, "\n", &save); ln && st == SB_OK;
+         ln = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *p = ln;
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        if (n == cap) {
+            double *q = realloc(pts, 2 * cap * d * sizeof *pts);
+            if (!q) {
+                st = sb_fail(err, SB_ERUNTIME, "out of memory");
+                break;
+            }
+            pts = q;
+            cap *= 2;
+        }
+        size_t c = 0;
+        for (;;) {
+            char *end;
+            double v = strtod(p, &end);
+            if (end == p || !isfinite(v)) {
+                st = sb_fail(err, SB_EUSAGE, "%s:%zu: column %zu is not a finite number",
+                             path, line, c + 1);
+                break;
+            }
+            if (c == d) {
+                st = sb_fail(err, SB_EUSAGE, "%s:%zu: more than d = %zu columns", path, line,
+                             d);
+                break;
+            }
+            pts[n * d + c++] = v;
+            p = end;
+            while (*p == ' ' || *p == '\t' || *p == '\r')
+                p++;
+            if (!*p)
+                break;
+            if (*p != ',') {
+                st = sb_fail(err, SB_EUSAGE, "%s:%zu: expected ',' after column %zu", path,
+                             line, c);
+                break;
+            }
+            p++;
+        }
+        if (st == SB_OK && c != d)
+            st = sb_fail(err, SB_EUSAGE, "%s:%zu: %zu columns, the problem has d = %zu", path,
+                         line, c, d);
+        n++;
+    }
+    free(text);
+    if (st == SB_OK && n == 0)
+        st = sb_fail(err, SB_EUSAGE, "%s: no points", path);
+    if (st != SB_OK) {
+        free(pts);
+        return st;
+    }
+    *out = pts;
+    *np = n;
+    return SB_OK;
+}
+
+/* Append to a growing text buffer. */
+typedef struct text {
+    char *p;
+    size_t n, cap;
+} text;
+
+static int reserve(text *t)
+{
+    if (t->cap - t->n < 64) {
+        size_t cap = t->cap ? 2 * t->cap : 4096;
+        char *q = realloc(t->p, cap);
+        if (!q)
+            return -1;
+        t->p = q;
+        t->cap = cap;
+    }
+    return 0;
+}
+
+static int putstr(text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= 64 || reserve(t) < 0)
+        return -1;
+    memcpy(t->p + t->n, s, n + 1);
+    t->n += n;
+    return 0;
+}
+
+static int put(text *t, const char *fmt, double v, int first)
+{
+    if (reserve(t) < 0)
+        return -1;
+    if (!first)
+        t->p[t->n++] = ',';
+    /* + 0.0 turns -0 into 0: the CSV says 0 for a zero gradient on either side. */
+    t->n += (size_t)snprintf(t->p + t->n, t->cap - t->n, fmt, v + 0.0);
+    return 0;
+}
+
+static int eval_points(sb_problem *p, int host, const double *pts, size_t np, const char *out,
+                       sb_err *err)
+{
+    size_t d = p->d;
+    text t = {0};
+    double *g = malloc(d * sizeof *g);
+    cl_mem xb = NULL, gb = NULL;
+    int st = g ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
+    if (st == SB_OK && !host &&
+        ((st = sb_problem_buffer(p->ctx, d, NULL, &xb, err)) ||
+         (st = sb_problem_buffer(p->ctx, d, NULL, &gb, err))))
+        goto done;
+    /* header: f,g1,...,gd */
+    if (st == SB_OK && putstr(&t, "f") < 0)
+        st = sb_fail(err, SB_ERUNTIME, "out of memory");
+    for (size_t j = 0; j < d && st == SB_OK; j++) {
+        char h[32];
+        snprintf(h, sizeof h, ",g%zu", j + 1);
+        if (putstr(&t, h) < 0)
+            st = sb_fail(err, SB_ERUNTIME, "out of memory");
+    }
+    if (st == SB_OK && putstr(&t, "\n") < 0)
+        st = sb_fail(err, SB_ERUNTIME, "out of memory");
+    const char *fmt = host ? "%.17g" : "%.9g";
+    for (size_t k = 0; k < np && st == SB_OK; k++) {
+        double f;
+        const double *x = pts + k * d;
+        if (host)
+            st = p->vt->host(p, x, &f, g) == SB_OK
+                     ? SB_OK
+                     : sb_fail(err, SB_EUSAGE, "%s: point %zu is outside the domain", p->name,
+                               k + 1);
+        else if ((st = sb_problem_put(p->ctx, xb, x, d, err)) == SB_OK &&
+                 (st = p->vt->full(p, xb, gb, &f, err)) == SB_OK)
+            st = sb_problem_get(p->ctx, gb, g, d, err);
+        if (st != SB_OK)
+            break;
+        if (put(&t, fmt, f, 1) < 0)
+            st = sb_fail(err, SB_ERUNTIME, "out of memory");
+        for (size_t j = 0; j < d && st == SB_OK; j++)
+            if (put(&t, fmt, g[j], 0) < 0)
+                st = sb_fail(err, SB_ERUNTIME, "out of memory");
+        if (st == SB_OK && putstr(&t, "\n") < 0)
+            st = sb_fail(err, SB_ERUNTIME, "out of memory");
+    }
+    if (st == SB_OK) {
+        if (out)
+            st = sb_write_file(out, t.p, t.n, err);
+        else if (fwrite(t.p, 1, t.n, stdout) != t.n || fflush(stdout))
+            st = sb_fail(err, SB_ERUNTIME, "eval: cannot write to stdout");
+    }
+done:
+    free(t.p);
+    free(g);
+    if (xb)
+        clReleaseMemObject(xb);
+    if (gb)
+        clReleaseMemObject(gb);
+    return st;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct timing {
+    const char *path;
+    long reps;
+    double min, median;
+} timing;
+
+/* Time reps full gradients of p (device unless host) after one warm-up. */
+static int time_path(sb_problem *p, int host, long reps, const char *label, timing *tm,
+                     sb_err *err)
+{
+    size_t d = p->d;
+    double *t = malloc((size_t)reps * sizeof *t), *g = malloc(d * sizeof *g);
+    cl_mem xb = NULL, gb = NULL;
+    int st = t && g ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
+    if (st == SB_OK && !host &&
+        ((st = sb_problem_buffer(p->ctx, d, p->x0, &xb, err)) ||
+         (st = sb_problem_buffer(p->ctx, d, NULL, &gb, err))))
+        goto done;
+    sb_progress pr;
+    sb_progress_start(&pr, label, reps);
+    for (long r = -1; r < reps && st == SB_OK; r++) {
+        double t0 = sb_now();
+        if (host)
+            p->vt->host(p, p->x0, NULL, g);
+        else if ((st = p->vt->full(p, xb, gb, NULL, err)) == SB_OK) {
+            cl_int rc = clFinish(p->ctx->queue);
+            if (SB_CLFAIL(rc, err, "clFinish"))
+                st = err->code;
+        }
+        if (r >= 0) {
+            t[r] = sb_now() - t0;
+            sb_progress_step(&pr, r + 1);
+        }
+    }
+    sb_progress_end(&pr);
+    if (st == SB_OK) {
+        qsort(t, (size_t)reps, sizeof *t, cmp_double);
+        tm->path = label;
+        tm->reps = reps;
+        tm->min = t[0];
+        tm->median = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+    }
+done:
+    free(t);
+    free(g);
+    if (xb)
+        clReleaseMemObject(xb);
+    if (gb)
+        clReleaseMemObject(gb);
+    return st;
+}
+
+static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int nt, int json,
+                  sb_err *err)
+{
+    int logreg = !strcmp(p->name, "logreg");
+    double bytes = logreg ? 4.0 * (double)p->n_train * (double)p->d : 0.0;
+    if (!json) {
+        printf("%s: d = %zu%s", p->name, p->d, logreg ? "" : "\n");
+        if (logreg)
+            printf(", n = %zu (X is %.1f MB)\n", p->n_train, bytes / 1e6);
+        printf("%-10s %6s %14s %14s%s\n", "path", "reps", "min s/grad", "median s/grad",
+               logreg ? "   GB/s of X (median)" : "");
+        for (int i = 0; i < nt; i++) {
+            printf("%-10s %6ld %14.6g %14.6g", tm[i].path, tm[i].reps, tm[i].min, tm[i].median);
+            if (logreg)
+                printf(" %20.2f", bytes / tm[i].median / 1e9);
+            printf("\n");
+        }
+        if (ctx)
+            printf("device: %s (%s)\n", ctx->dev.name, ctx->dev.platform_name);
+        return SB_OK;
+    }
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    cJSON_AddStringToObject(root, "problem", p->name);
+    cJSON_AddNumberToObject(root, "d", (double)p->d);
+    if (logreg) {
+        cJSON_AddNumberToObject(root, "n", (double)p->n_train);
+        cJSON_AddNumberToObject(root, "bytes_per_gradient", bytes);
+    }
+    if (ctx)
+        cJSON_AddStringToObject(root, "device", ctx->dev.name);
+    for (int i = 0; i < nt; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "path", tm[i].path);
+        cJSON_AddNumberToObject(o, "repetitions", (double)tm[i].reps);
+        cJSON_AddNumberToObject(o, "time_min_s", tm[i].min);
+        cJSON_AddNumberToObject(o, "time_median_s", tm[i].median);
+        if (logreg)
+            cJSON_AddNumberToObject(o, "gbps", bytes / tm[i].median / 1e9);
+        cJSON_AddItemToArray(arr, o);
+    }
+    cJSON_AddItemToObject(root, "results", arr);
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    printf("%s\n", s);
+    free(s);
+    return SB_OK;
+}
+
+int sb_cmd_eval(int argc, char **argv, sb_err *err)
+{
+    static const struct option longopts[] = {
+        {"points", required_argument, 0, OPT_POINTS}, {"out", required_argument, 0, OPT_OUT},
+        {"host", no_argument, 0, OPT_HOST},           {"seed", required_argument, 0, OPT_SEED},
+        {"repeat", required_argument, 0, OPT_REPEAT}, {"json", no_argument, 0, OPT_JSON},
+        SB_PROBLEM_LONGOPTS,                          SB_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
+    sb_opts o = {0};
+    sb_problem_opts po;
+    sb_problem_opts_init(&po);
+    po.seed = 1;
+    const char *points = NULL, *out = NULL;
+    int host = 0, json = 0, c;
+    long repeat = 0, seed;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (sb_cli_common(c, optarg, &o))
+            continue;
+        int r = sb_problem_cli(c, optarg, &po, err);
+        if (r < 0)
+            return err->code;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case SB_OPT_HELP:
+            return sb_cli_help(help);
+        case OPT_POINTS:
+            points = optarg;
+            break;
+        case OPT_OUT:
+            out = optarg;
+            break;
+        case OPT_HOST:
+            host = 1;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_SEED:
+            if (sb_parse_long("--seed", optarg, 0, 0x7fffffffffffffffL, &seed, err) != SB_OK)
+                return err->code;
+            po.seed = (uint64_t)seed;
+            break;
+        case OPT_REPEAT:
+            if (sb_parse_long("--repeat", optarg, 1, 1000000000L, &repeat, err) != SB_OK)
+                return err->code;
+            break;
+        default:
+            return sb_cli_bad_option("eval", argc, argv, err);
+        }
+    }
+    if (optind < argc)
+        return sb_fail(err, SB_EUSAGE, "eval: unexpected argument '%s'", argv[optind]);
+    if (!po.name)
+        return sb_fail(err, SB_EUSAGE, "eval: --problem is required (see signbench eval --help)");
+    if (!points && !repeat)
+        return sb_fail(err, SB_EUSAGE, "eval: give --points FILE or --repeat N");
+    if (out && !points)
+        return sb_fail(err, SB_EUSAGE, "eval: --out needs --points");
+    if (json && !repeat)
+        return sb_fail(err, SB_EUSAGE, "eval: --json goes with --repeat");
+    if (host && po.gemv)
+        return sb_fail(err, SB_EUSAGE, "eval: --gemv selects a device path; drop --host");
+    sb_ctx ctx;
+    int have_ctx = 0, st;
+    if (!host) {
+        if ((st = sb_ctx_open(&ctx, &o, err)) != SB_OK)
+            return st;
+        have_ctx = 1;
+    }
+    sb_problem *p = NULL, *p2 = NULL;
+    double *pts = NULL;
+    size_t np = 0;
+    if ((st = sb_problem_create(&po, have_ctx ? &ctx : NULL, &p, err)) != SB_OK)
+        goto done;
+    if (points && (st = read_points(points, p->d, &pts, &np, err)) == SB_OK)
+        st = eval_points(p, host, pts, np, out, err);
+    if (st == SB_OK && repeat) {
+        timing tm[3];
+        int nt = 0;
+        int logreg = !strcmp(p->name, "logreg");
+        const char *main_label = host ? "host" : logreg && po.gemv && !strcmp(po.gemv, "clblast")
+                                                     ? "clblast"
+                                                     : logreg ? "native" : "device";
+        st = time_path(p, host, repeat, main_label, &tm[nt], err);
+        nt += st == SB_OK;
+        if (st == SB_OK && logreg && !host) {
+            /* The other GEMV path on the same data, then the host loop. */
+            sb_problem_opts po2 = po;
+            po2.gemv = strcmp(main_label, "clblast") ? "clblast" : "native";
+            if ((st = sb_problem_create(&po2, &ctx, &p2, err)) == SB_OK &&
+                (st = time_path(p2, 0, repeat, po2.gemv, &tm[nt], err)) == SB_OK)
+                nt++;
+            sb_problem_free(p2);
+            p2 = NULL;
+        }
+        if (st == SB_OK && !host) {
+            long hr = repeat < 3 ? repeat : 3;
+            if ((st = time_path(p, 1, hr, "host", &tm[nt], err)) == SB_OK)
+                nt++;
+        }
+        if (st == SB_OK)
+            st = report(p, have_ctx ? &ctx : NULL, tm, nt, json, err);
+    }
+done:
+    free(pts);
+    sb_problem_free(p);
+    if (have_ctx)
+        sb_ctx_close(&ctx);
+    return st;
+}
