@@ -23,26 +23,27 @@ inline SB_REAL sb_tube_nu(SB_REAL L, SB_REAL gamma, SB_REAL tau)
            ((SB_REAL)37 / (SB_REAL)6) * L * tau * tau;
 }
 
-/* g1 and its derivative. */
+/* g1 and its derivative. The products are grouped exactly as in the host reference
+ * (host/problem_tube.c), so the fp64 build rounds as the host does. */
 inline SB_REAL sb_tube_g1(SB_REAL u, SB_REAL L, SB_REAL gamma, SB_REAL tau, SB_REAL *du)
 {
-    SB_REAL c3 = ((SB_REAL)-14 * L + (SB_REAL)10 * gamma) / ((SB_REAL)3 * tau);
-    SB_REAL c4 = ((SB_REAL)5 * L - (SB_REAL)3 * gamma) / ((SB_REAL)2 * tau * tau);
-    SB_REAL s = u - tau, s2 = s * s;
-    *du = (SB_REAL)-2 * gamma * u + (SB_REAL)3 * c3 * s2 + (SB_REAL)4 * c4 * s2 * s;
-    return -gamma * u * u + c3 * s2 * s + c4 * s2 * s2;
+    SB_REAL A = ((SB_REAL)-14 * L + (SB_REAL)10 * gamma) / ((SB_REAL)3 * tau);
+    SB_REAL B = ((SB_REAL)5 * L - (SB_REAL)3 * gamma) / ((SB_REAL)2 * tau * tau);
+    SB_REAL v = u - tau;
+    *du = (SB_REAL)-2 * gamma * u + (SB_REAL)3 * A * v * v + (SB_REAL)4 * B * v * v * v;
+    return -gamma * u * u + A * v * v * v + B * v * v * v * v;
 }
 
-/* g2 and its derivative. */
+/* g2 and its derivative (same grouping as the host reference). */
 inline SB_REAL sb_tube_g2(SB_REAL u, SB_REAL L, SB_REAL gamma, SB_REAL tau, SB_REAL *du)
 {
-    SB_REAL t3 = tau * tau * tau, lg = L + gamma;
-    SB_REAL e3 = (SB_REAL)-10 * lg / t3;
-    SB_REAL e4 = (SB_REAL)-15 * lg / (t3 * tau);
-    SB_REAL e5 = (SB_REAL)-6 * lg / (t3 * tau * tau);
-    SB_REAL s = u - (SB_REAL)2 * tau, s2 = s * s;
-    *du = (SB_REAL)3 * e3 * s2 + (SB_REAL)4 * e4 * s2 * s + (SB_REAL)5 * e5 * s2 * s2;
-    return -gamma + e3 * s2 * s + e4 * s2 * s2 + e5 * s2 * s2 * s;
+    SB_REAL s = L + gamma;
+    SB_REAL C = (SB_REAL)10 * s / (tau * tau * tau);
+    SB_REAL D = (SB_REAL)15 * s / (tau * tau * tau * tau);
+    SB_REAL E = (SB_REAL)6 * s / (tau * tau * tau * tau * tau);
+    SB_REAL v = u - (SB_REAL)2 * tau, v2 = v * v, v3 = v2 * v;
+    *du = -(SB_REAL)3 * C * v2 - (SB_REAL)4 * D * v3 - (SB_REAL)5 * E * v2 * v2;
+    return -gamma - C * v3 - D * v2 * v2 - E * v3 * v2;
 }
 
 /* The tube is evaluated in two passes so that one code serves private and global arrays:

@@ -1,0 +1,107 @@
+/* tube_batch.h - batched tube trajectories on the device (kernels/tube_batch.cl) and the
+ * host reference of one trajectory in double, with saddle passing and orbit detection. */
+#ifndef SB_TUBE_BATCH_H
+#define SB_TUBE_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocl.h"
+#include "tube.h"
+
+struct sb_progress; /* cli.h */
+
+/* Optimisers of the tube study (numbers shared with kernels/tube_batch.cl). */
+enum { SB_TB_GD = 0, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD, SB_TB_SIGNUM, SB_TB_NOPT };
+enum { SB_TB_CONST = 0, SB_TB_INVSQRT = 1 };
+
+/* Per-trajectory result flags (kernels/tube_batch.cl). */
+enum { SB_TB_DIVERGED = 1, SB_TB_LEFT = 2, SB_TB_ORBIT = 4, SB_TB_DONE = 8 };
+
+/* Name <-> number of an optimiser; -1 / NULL when unknown. */
+int sb_tb_optim_parse(const char *name);
+const char *sb_tb_optim_name(int opt);
+
+/* One trajectory's settings. */
+typedef struct sb_tb_traj {
+    int opt, sched; /* SB_TB_GD.., SB_TB_CONST / SB_TB_INVSQRT */
+    int rot;        /* index of its rotation in sb_tb_setup.Q, -1: axis aligned */
+    int trace;      /* row of the f trace it fills, -1: none */
+    double lr;      /* base step */
+    double beta;    /* signum's momentum */
+} sb_tb_traj;
+
+/* A batch: B trajectories of K steps in dimension d, each from its own x0. */
+typedef struct sb_tb_setup {
+    size_t d, B;
+    long K;                  /* updates; f is evaluated at steps 0..K */
+    sb_tube_params tube;
+    int strict;              /* --tube-domain strict: stop when x leaves the tube set */
+    int f64;                 /* compute in double (device must have fp64) */
+    double pgd_r, pgd_gthres;
+    int pgd_tthres;
+    uint64_t seed;           /* PGD's perturbations (Philox) */
+    const double *Q;         /* nrot row-major d x d rotations (may be NULL if nrot 0) */
+    size_t nrot;
+    const double *x0;        /* B x d starting points */
+    const sb_tb_traj *traj;  /* B settings */
+    size_t trace_len;        /* f recorded at steps < trace_len for traced trajectories */
+    int ntrace;              /* rows of the trace */
+} sb_tb_setup;
+
+/* Defaults of DESIGN.md 5.1 for the tube and PGD (r 0.1, g_thres 0.1, t_thres 40). */
+void sb_tb_setup_defaults(sb_tb_setup *s);
+
+/* What one trajectory did. pass[r - 1] (r = 1..d+1) is the first step whose point lies in
+ * region >= r, -1 if never: saddle s (s leading coordinates at 4 tau) is passed at
+ * pass[s + 1], the basin of the minimum is reached at pass[d]. */
+typedef struct sb_tb_result {
+    int flags;             /* SB_TB_DIVERGED | SB_TB_LEFT | SB_TB_ORBIT */
+    int region, maxreg;    /* region at the last step and the largest reached */
+    long outside;          /* steps whose point lay outside the tube set */
+    long npert;            /* PGD perturbations */
+    long stop;             /* step where a diverged / left trajectory stopped, else -1 */
+    long orb_det, orb_period, orb_entry; /* orbit: detected at, period, entered at */
+    int orb_region;        /* region of the orbit's points at detection */
+    double f, gnorm;       /* at the last evaluated step */
+    int *pass;             /* d + 1 entries (points into sb_tb_out.pass) */
+} sb_tb_result;
+
+typedef struct sb_tb_out {
+    size_t B, d;
+    sb_tb_result *res;
+    int *pass;      /* B x (d + 1) */
+    float *trace;   /* ntrace x trace_len f values (NaN after a stop) */
+    double seconds; /* wall time of the device run (launches + finish) */
+    long launches;
+} sb_tb_out;
+
+void sb_tb_out_free(sb_tb_out *o);
+
+/* The device program for one precision and dimension bucket (built once, reused). */
+typedef struct sb_tb_engine {
+    sb_ctx *ctx;
+    int f64;
+    size_t maxd;
+    cl_program prog;
+    cl_kernel steps, entry;
+} sb_tb_engine;
+
+int sb_tb_engine_open(sb_tb_engine *e, sb_ctx *ctx, size_t d, int f64, sb_err *err);
+void sb_tb_engine_close(sb_tb_engine *e);
+
+/* Run the whole batch on the device. steps_per_launch 0: chosen so that a launch is a
+ * fraction of a second. progress may be NULL. */
+int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
+              struct sb_progress *progress, sb_tb_out *out, sb_err *err);
+
+/* Host reference in double of trajectory t of the setup (same steps, same order of
+ * operations, h4's sb_tube_eval): fills r (r->pass must hold d + 1 ints) and, when
+ * trace is not NULL, trace[k] = f at step k < trace_len. */
+int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
+               size_t trace_len, sb_err *err);
+
+/* Validate a setup before running (SB_EUSAGE with a clear message). */
+int sb_tb_check(const sb_tb_setup *s, sb_err *err);
+
+#endif
