@@ -582,6 +582,21 @@ START_TEST(device_matches_host)
         free(x);
         sb_problem_free(p);
     }
+    /* Both fused kernels (work-group and CPU variants) on a d that is not a multiple of
+     * 8 or of the work-group size, with a minibatch too. */
+    const char *variants[] = {"wg", "cpu"};
+    for (int v = 0; v < 2; v++) {
+        setenv("SB_LOGREG_KERNEL", variants[v], 1);
+        sb_problem *p = make("logreg", 77, &ctx);
+        unsetenv("SB_LOGREG_KERNEL");
+        double *x = malloc(p->d * sizeof *x);
+        uint64_t s = 23;
+        for (size_t j = 0; j < p->d; j++)
+            x[j] = u01(&s) - 0.5;
+        dev_vs_host(p, x, 2e-5);
+        free(x);
+        sb_problem_free(p);
+    }
     /* logreg through CLBlast GEMV equals the fused kernel's result to float rounding. */
     sb_problem_opts o;
     sb_problem_opts_init(&o);
@@ -643,7 +658,23 @@ START_TEST(oracle_device)
     clReleaseMemObject(gb);
     sb_problem_free(p);
 
-    /* logreg minibatch (batch 37, no noise) vs the host on the same rows. */
+    free(zero);
+    free(gd);
+    free(gh);
+}
+END_TEST
+
+/* logreg minibatch (batch 37, no noise) vs the host on the same rows, for both fused
+ * kernels; full batch costs n calls. */
+static void minibatch_check(const char *variant)
+{
+    sb_err e = {0, ""};
+    sb_problem *p;
+    cl_mem xb, gb;
+    uint64_t calls;
+    size_t d;
+    double *gd = malloc(40 * sizeof *gd), *gh = malloc(40 * sizeof *gh);
+    setenv("SB_LOGREG_KERNEL", variant, 1);
     sb_problem_opts po;
     sb_problem_opts_init(&po);
     po.name = "logreg";
@@ -651,6 +682,7 @@ START_TEST(oracle_device)
     po.n_synth = 500;
     po.seed = 8;
     ck_assert_int_eq(sb_problem_create(&po, &ctx, &p, &e), SB_OK);
+    unsetenv("SB_LOGREG_KERNEL");
     d = p->d;
     double *w = malloc(d * sizeof *w);
     uint64_t s = 99;
@@ -666,8 +698,6 @@ START_TEST(oracle_device)
     ck_assert_int_eq(sb_problem_get(&ctx, gb, gd, d, &e), SB_OK);
     uint32_t idx[37];
     sb_oracle_indices_host(&mb, 3, 37, p->n_train, idx);
-    sb_problem_opts one = po;
-    (void)one;
     /* host: average over the drawn rows of the per-row gradient, plus lambda w */
     sb_dataset ds;
     ck_assert_int_eq(sb_dataset_synthetic(500, 40, 8, 0.0, &ds, &e), SB_OK);
@@ -695,12 +725,17 @@ START_TEST(oracle_device)
     ck_assert_uint_eq(calls, 500);
     sb_dataset_free(&ds);
     free(w);
-    free(zero);
     free(gd);
     free(gh);
     clReleaseMemObject(xb);
     clReleaseMemObject(gb);
     sb_problem_free(p);
+}
+
+START_TEST(oracle_minibatch)
+{
+    minibatch_check("wg");
+    minibatch_check("cpu");
 }
 END_TEST
 
@@ -753,6 +788,7 @@ int main(void)
     tcase_add_unchecked_fixture(dev, setup, teardown);
     tcase_add_test(dev, device_matches_host);
     tcase_add_test(dev, oracle_device);
+    tcase_add_test(dev, oracle_minibatch);
     suite_add_tcase(s, dev);
     return sb_test_run(s);
 }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# eval.sh - `signbench eval` as a user drives it: tube facts through the CLI, device vs
+# host reference, rotation files, logreg on the shipped data, timing JSON, bad input.
+set -u
+bin=${SB_BIN:?}
+root=${SB_SOURCE_ROOT:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+ok() { passes=$((passes+1)); }
+bad() { fails=$((fails+1)); echo "FAIL $*"; }
+check() { # check NAME EXPECTED_STATUS CMD...
+    local name=$1 want=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, wanted $want: $out"; fi
+}
+one_line() { # one_line NAME CMD...: stderr must be exactly one line
+    local name=$1; shift
+    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
+    if [ "$n" -eq 1 ]; then ok; else bad "$name: $n lines on stderr"; fi
+}
+# close A B TOL: every field of two CSV files agrees to TOL (relative to 1 + |b|)
+close() {
+    awk -F, -v tol="$3" 'NR==FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; n = FNR; next }
+        FNR > 1 { for (i = 1; i <= NF; i++) { d = a[FNR, i] - $i; if (d < 0) d = -d;
+                  m = $i < 0 ? -$i : $i; if (d > tol * (1 + m)) { print "row " FNR " col " i ": " a[FNR, i] " vs " $i; bad = 1 } } }
+        END { if (FNR != n) { print "row counts differ"; bad = 1 } exit bad }' "$1" "$2"
+}
+
+if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
+    echo "no OpenCL device: skipping"; exit 77
+fi
+
+# Saddles (+-4tau, ..., 0, ...) and the minimum: f = -k nu, gradient 0 (d = 4).
+t=2.718281828459045
+cat > "$tmp/saddles.csv" <<CSV
+0,0,0,0
+$(awk -v t=$t 'BEGIN { printf "%.17g,0,0,0\n", -4*t; printf "%.17g,%.17g,0,0\n", 4*t, -4*t; printf "%.17g,%.17g,%.17g,%.17g\n", 4*t, 4*t, -4*t, 4*t }')
+CSV
+"$bin" eval --problem tube --d 4 --points "$tmp/saddles.csv" --host > "$tmp/host.csv"
+if awk -F, 'NR > 1 { want = -(NR - 2) * 139.8704334; if (NR == 5) want = -4 * 139.8704334;
+        d = $1 - want; if (d < 0) d = -d; if (d > 1e-4) exit 1;
+        for (i = 2; i <= NF; i++) if ($i > 1e-9 || $i < -1e-9) exit 1 } END { if (NR != 5) exit 1 }' "$tmp/host.csv"
+then ok; else bad "tube saddle values / zero gradients (host): $(cat "$tmp/host.csv")"; fi
+"$bin" eval --problem tube --d 4 --points "$tmp/saddles.csv" > "$tmp/dev.csv"
+if close "$tmp/dev.csv" "$tmp/host.csv" 1e-5; then ok; else bad "tube saddles: device vs host"; fi
+
+# Random points in every region, device (fp32) vs the double reference.
+awk 'BEGIN { srand(3); for (r = 0; r < 40; r++) { for (j = 0; j < 6; j++)
+    printf "%s%.6f", j ? "," : "", (rand() - 0.5) * 30; printf "\n" } }' > "$tmp/pts6.csv"
+for p in tube tube-rotated quad quad-rotated; do
+    "$bin" eval --problem $p --d 6 --seed 4 --points "$tmp/pts6.csv" --out "$tmp/d.csv" &&
+    "$bin" eval --problem $p --d 6 --seed 4 --points "$tmp/pts6.csv" --host --out "$tmp/h.csv" &&
+    close "$tmp/d.csv" "$tmp/h.csv" 3e-5 && ok || bad "$p: device vs host"
+done
+[ ! -e "$tmp/d.csv.tmp" ] && ok || bad "temporary file left behind"
+
+# A rotation file equal to the identity turns tube-rotated into tube.
+printf '1,0,0,0,0,0\n0,1,0,0,0,0\n0,0,1,0,0,0\n0,0,0,1,0,0\n0,0,0,0,1,0\n0,0,0,0,0,1\n' > "$tmp/id.csv"
+"$bin" eval --problem tube-rotated --d 6 --rotation "$tmp/id.csv" --points "$tmp/pts6.csv" --host > "$tmp/r.csv"
+"$bin" eval --problem tube --d 6 --points "$tmp/pts6.csv" --host > "$tmp/u.csv"
+cmp -s "$tmp/r.csv" "$tmp/u.csv" && ok || bad "identity rotation differs from tube"
+printf '1,1,0,0,0,0\n0,1,0,0,0,0\n0,0,1,0,0,0\n0,0,0,1,0,0\n0,0,0,0,1,0\n0,0,0,0,0,1\n' > "$tmp/skew.csv"
+check non-orthogonal 2 "$bin" eval --problem tube-rotated --d 6 --rotation "$tmp/skew.csv" --points "$tmp/pts6.csv" --host
+one_line non-orthogonal-line "$bin" eval --problem tube-rotated --d 6 --rotation "$tmp/skew.csv" --points "$tmp/pts6.csv" --host
+
+# logreg on the shipped breast cancer data: f(0) = ln 2; device and host agree.
+bc="$root/tests/data/breast_cancer.libsvm"
+awk 'BEGIN { for (j = 0; j < 30; j++) printf "%s0", j ? "," : ""; printf "\n";
+    srand(5); for (j = 0; j < 30; j++) printf "%s%.5f", j ? "," : "", rand() - 0.5; printf "\n" }' > "$tmp/w.csv"
+for g in native clblast; do
+    "$bin" eval --problem logreg --data "$bc" --standardize --gemv $g --points "$tmp/w.csv" > "$tmp/ld.csv" &&
+    "$bin" eval --problem logreg --data "$bc" --standardize --points "$tmp/w.csv" --host > "$tmp/lh.csv" &&
+    close "$tmp/ld.csv" "$tmp/lh.csv" 2e-5 && ok || bad "logreg --gemv $g: device vs host"
+done
+awk -F, 'NR == 2 { d = $1 - log(2); exit !(d < 1e-12 && d > -1e-12) }' "$tmp/lh.csv" && ok || bad "logreg f(0) != ln 2"
+
+# Timing: JSON with every path.
+"$bin" eval --problem logreg --n 300 --d 20 --repeat 3 --json > "$tmp/t.json" 2>/dev/null
+python3 - "$tmp/t.json" <<'PY' && ok || bad "eval --repeat --json"
+import json, sys
+j = json.load(open(sys.argv[1]))
+paths = [r["path"] for r in j["results"]]
+assert paths == ["native", "clblast", "host"], paths
+assert j["n"] == 300 and j["d"] == 20 and all(r["gbps"] > 0 and r["time_median_s"] > 0 for r in j["results"])
+PY
+
+# Bad input: one line, exit 2.
+printf '1,2,3\n1,2\n' > "$tmp/short.csv"
+check short-row 2 "$bin" eval --problem tube --d 3 --points "$tmp/short.csv"
+out=$("$bin" eval --problem tube --d 3 --points "$tmp/short.csv" 2>&1)
+case $out in *short.csv:2:*) ok ;; *) bad "no file:line in '$out'" ;; esac
+check no-problem 2 "$bin" eval --points "$tmp/short.csv"
+check unknown-problem 2 "$bin" eval --problem nope --points "$tmp/short.csv"
+check no-points 2 "$bin" eval --problem tube
+check missing-points-file 2 "$bin" eval --problem tube --points "$tmp/none.csv"
+check bad-d 2 "$bin" eval --problem tube --d 1 --repeat 1
+check bad-lambda 2 "$bin" eval --problem logreg --lambda -1 --repeat 1
+check lambda-not-logreg 2 "$bin" eval --problem quad --lambda 1 --repeat 1
+check bad-data 2 "$bin" eval --problem logreg --data "$tmp/short.csv" --repeat 1
+printf '1 1:2\n-1 1:x\n' > "$tmp/bad.libsvm"
+out=$("$bin" eval --problem logreg --data "$tmp/bad.libsvm" --repeat 1 2>&1); rc=$?
+[ $rc -eq 2 ] && case $out in *bad.libsvm:2:*) true ;; *) false ;; esac && ok || bad "bad libsvm: $rc $out"
+one_line bad-libsvm-line "$bin" eval --problem logreg --data "$tmp/bad.libsvm" --repeat 1
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
