@@ -13,7 +13,8 @@
 #include "report.h"
 
 static const char help[] =
-    "usage: signbench suite [--quick | --full] [--out DIR] [--only LIST] [device options]\n\n"
+    "usage: signbench suite [--quick | --full] [--out DIR] [--only LIST] [device options]\n"
+    "       signbench suite --report-only DIR\n\n"
     "Runs, on one device, every study signbench has and writes one run folder:\n"
     "  devices  devices.json\n"
     "  micro    micro.json (Google Benchmark schema), micro.csv\n"
@@ -34,6 +35,8 @@ static const char help[] =
     "                full grid): tens of minutes\n"
     "  --out DIR     run folder (default results/runs/<UTC time>-<device slug>)\n"
     "  --only LIST   run only these steps (comma list of the names above)\n"
+    "  --report-only DIR  rewrite report.md and report.html of an existing run folder\n"
+    "                from the files in it (runs nothing)\n"
     SB_COMMON_HELP;
 
 /* Run a command of the table in-process with its stdout going to LOG (or to OUT when
@@ -142,9 +145,10 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     static const struct option longopts[] = {
         {"quick", no_argument, 0, 'q'},     {"full", no_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'}, {"only", required_argument, 0, 'O'},
+        {"report-only", required_argument, 0, 'R'},
         SB_COMMON_LONGOPTS,                 {0, 0, 0, 0}};
     sb_opts dev = {0};
-    const char *out = NULL, *only = NULL, *devname = NULL;
+    const char *out = NULL, *only = NULL, *devname = NULL, *report_only = NULL;
     int full = 0, c;
     optind = 1;
     opterr = 0;
@@ -163,11 +167,22 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
             out = optarg;
         else if (c == 'O')
             only = optarg;
+        else if (c == 'R')
+            report_only = optarg;
         else
             return sb_cli_bad_option("suite", argc, argv, err);
     }
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "suite: unexpected argument '%s'", argv[optind]);
+    if (report_only) {
+        if (access(report_only, R_OK | X_OK))
+            return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: no such run folder",
+                           report_only);
+        if (sb_report_write(report_only, err))
+            return sb_wrap(err, "suite");
+        printf("report: %s/report.md, %s/report.html\n", report_only, report_only);
+        return SB_OK;
+    }
     if (only) {
         static const char *names[] = {"devices", "micro", "train", "figure1", "grid", "sweep"};
         char buf[256];

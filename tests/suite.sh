@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# suite.sh - the suite and its report on a tiny run: a real `suite` (devices + train),
+# then tiny sweep and grid runs folded into a report with --report-only; plots redrawn
+# from their .dat and JSON; compare on the summary. Exit 77 (skip) without a device.
+set -u
+bin=${SB_BIN:?}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+check() { # check NAME EXPECTED_STATUS CMD...
+    local name=$1 want=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" -eq "$want" ]; then passes=$((passes+1));
+    else fails=$((fails+1)); echo "FAIL $name: exit $rc, wanted $want: $(echo "$out" | tail -5)"; fi
+}
+has() { # has NAME FILE PATTERN: the file exists and holds the (grep -E) pattern
+    if [ -f "$2" ] && grep -Eq -- "$3" "$2"; then passes=$((passes+1));
+    else fails=$((fails+1)); echo "FAIL $1: $2 lacks '$3'"; fi
+}
+lacks() { # lacks NAME FILE PATTERN
+    if [ -f "$2" ] && ! grep -Eq -- "$3" "$2"; then passes=$((passes+1));
+    else fails=$((fails+1)); echo "FAIL $1: $2 holds '$3' (or is missing)"; fi
+}
+one_line() {
+    local name=$1; shift
+    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
+    if [ "$n" -eq 1 ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $name: $n lines on stderr"; fi
+}
+
+check bad-step 2 "$bin" suite --only nonsense
+one_line bad-step-line "$bin" suite --only nonsense
+check report-only-missing 2 "$bin" suite --report-only "$tmp/nonexistent"
+check plot-nothing 2 "$bin" plot
+check plot-missing-file 2 "$bin" plot "$tmp/nonexistent.dat"
+echo '{"schema": "signbench-summary", "benchmarks": []}' >"$tmp/summary-only.json"
+check plot-unrecognised 2 "$bin" plot "$tmp/summary-only.json"
+
+if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
+    echo "no OpenCL device: skipping device tests"; echo "$passes passed, $fails failed"
+    [ $fails -eq 0 ] && exit 77 || exit 1
+fi
+command -v gnuplot >/dev/null || { echo "gnuplot missing: skipping"; exit 77; }
+cd "$SB_SOURCE_ROOT" || exit 1   # the default data file is tests/data/breast_cancer.libsvm
+
+run=$tmp/run
+check suite-tiny 0 "$bin" suite --quick --only devices,train --out "$run"
+has summary-schema "$run/summary.json" '"schema":[[:space:]]*"signbench-summary"'
+has summary-steps "$run/summary.json" '"status":[[:space:]]*"ok"'
+has summary-train "$run/summary.json" 'train/logreg/signum/seed1'
+has devices-json "$run/devices.json" '"devices"|"platforms"|"name"'
+has report-md "$run/report.md" '^# signbench report'
+has report-md-conv "$run/report.md" 'train/logreg/adam/seed1'
+has report-html "$run/report.html" '<table>'
+check compare-summary-self 0 "$bin" compare "$run/summary.json" "$run/summary.json"
+
+check sweep-tiny 0 "$bin" sweep --dims 8,16,32 --seeds 2 --evals 400 --tune-lrs 0.01,0.1 --out "$run"
+check grid-tiny 0 "$bin" grid --lrs 1e-3,1e-1 --wds 0,1e-2 --momenta 0,0.9 --steps 20 --out "$run"
+check report-only 0 "$bin" suite --report-only "$run"
+has report-verdict-thm1 "$run/report.md" 'Theorem 1 \(signsgd-theory\)'
+has report-verdict-thm2 "$run/report.md" 'Theorem 2 \(sgd-theory\)'
+has report-verdict-grid "$run/report.md" 'Figure 2: Signum'
+has report-embedded "$run/report.html" 'src="data:image/png;base64,iVBORw0KGgo'
+lacks report-self-contained "$run/report.html" 'src="[^d]'
+has sweep-json "$run/sweep.json" '"schema":[[:space:]]*"signbench-sweep"'
+has sweep-fit "$run/sweep.json" '"fit_min_norm"'
+has sweep-csv "$run/sweep.csv" '^variant,d,seed,lr,min_norm'
+has grid-json "$run/grid.json" '"robustness"'
+
+# Plots come back from their data files, their JSON and a trace CSV.
+rm -f "$run"/sweep_norms.png "$run"/grid_adam.png
+check redraw-dat 0 "$bin" plot "$run/sweep_norms.dat"
+check redraw-grid-json 0 "$bin" plot "$run/grid.json"
+check redraw-csv 0 "$bin" plot "$run/train/train-adam.csv"
+for f in sweep_norms.png grid_adam.png train/train-adam.png train/train-adam.svg; do
+    if [ -s "$run/$f" ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL redraw: no $f"; fi
+done
+ls "$run"/*.tmp >/dev/null 2>&1 && { fails=$((fails+1)); echo "FAIL: temporary files left"; }
+check gnuplot-missing 1 env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
+one_line gnuplot-missing-line env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
