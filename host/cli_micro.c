@@ -22,7 +22,9 @@ static const char help[] =
     "Measures the throughput of the signbench kernels in GB/s (10^9 bytes/s of minimal\n"
     "traffic) and, in the same run at the same size, of the roofline references copy,\n"
     "read and rmw; each kernel's roofline_fraction is its GB/s over its reference's\n"
-    "(rmw for updates, read for pack/vote/norms, copy for sign/unpack/scaled_sign).\n"
+    "(rmw for updates, read for pack/vote/norms, copy for sign/unpack/scaled_sign),\n"
+    "the reference being timed call by call alternately with the kernel (ABBA), so\n"
+    "drift on a busy machine moves both alike.\n"
     "Side by side: CLBlast (Saxpy, Sasum, Snrm2, Sdot, iSamax, Scopy: the routine with\n"
     "the kernel's traffic pattern) and the plain C loops on the host, 1 thread and\n"
     "OpenMP. Also: enqueue-to-finish latency of an empty kernel and host-device\n"
@@ -385,25 +387,45 @@ static int call_once(const call *c, double *dev_s, sb_err *err)
     }
 }
 
-/* Warm-up calls, then reps timed calls: real[] is the device time (the host wall time
- * for the C loops), cpu[] the host wall time around enqueue + finish. */
-static int time_call(const call *c, int warmup, int reps, double *real, double *cpu,
-                     sb_err *err)
+static cl_command_queue queue_of(const call *c)
 {
-    double d;
+    return c->what == 2 ? NULL : (c->what == 0 ? c->ops->ctx->queue : c->ctx->queue);
+}
+
+/* One timed call: real is the device time (the host wall time for the C loops), cpu the
+ * host wall time around enqueue + finish. */
+static int timed_once(const call *c, double *real, double *cpu, sb_err *err)
+{
+    cl_command_queue q = queue_of(c);
+    double d, t0 = sb_now();
+    if (call_once(c, &d, err) != SB_OK)
+        return err->code;
+    if (q)
+        clFinish(q);
+    double t1 = sb_now();
+    *cpu = t1 - t0;
+    *real = c->what == 2 ? t1 - t0 : d;
+    return SB_OK;
+}
+
+/* Warm-up calls, then reps timed calls. With a pair (the roofline reference), the two
+ * alternate call by call (ABBA order), so a machine that drifts over minutes moves both
+ * samples alike and their ratio stays put; pair_real gets the reference's times. */
+static int time_call(const call *c, const call *pair, int warmup, int reps, double *real,
+                     double *cpu, double *pair_real, sb_err *err)
+{
+    double d, dummy;
     for (int i = 0; i < warmup; i++)
-        if (call_once(c, &d, err) != SB_OK)
+        if (call_once(c, &d, err) != SB_OK || (pair && call_once(pair, &d, err) != SB_OK))
             return err->code;
-    cl_command_queue q = c->what == 2 ? NULL : (c->what == 0 ? c->ops->ctx->queue : c->ctx->queue);
     for (int i = 0; i < reps; i++) {
-        double t0 = sb_now();
-        if (call_once(c, &d, err) != SB_OK)
+        int pair_first = pair && (i & 1);
+        if (pair_first && timed_once(pair, &pair_real[i], &dummy, err) != SB_OK)
             return err->code;
-        if (q)
-            clFinish(q);
-        double t1 = sb_now();
-        cpu[i] = t1 - t0;
-        real[i] = c->what == 2 ? t1 - t0 : d;
+        if (timed_once(c, &real[i], &cpu[i], err) != SB_OK)
+            return err->code;
+        if (pair && !pair_first && timed_once(pair, &pair_real[i], &dummy, err) != SB_OK)
+            return err->code;
     }
     return SB_OK;
 }
@@ -422,6 +444,7 @@ typedef struct result {
     sb_stats rs, cs;
     double gbps;        /* bytes / median real time / 1e9 */
     double roof;        /* NAN: none */
+    double pair_gbps;   /* the reference's GB/s timed alternately with this; 0: none */
     refkind ref;
     int manual;         /* real is device time */
 } result;
@@ -821,6 +844,20 @@ static const char *blas_ref_name(blas bl)
     return bl == BL_SAXPY ? "rmw" : bl == BL_SCOPY ? "copy" : "read";
 }
 
+static const kdef *ref_kernel(refkind r)
+{
+    return find_kernel(ref_names[r]);
+}
+
+/* GB/s of a reference from its alternated sample's median. */
+static double pair_gbps(const call *pair, const bufs *b, const double *real, int reps)
+{
+    sb_stats st;
+    if (sb_stats_compute(real, (size_t)reps, &st, NULL) != SB_OK || !(st.median > 0))
+        return 0;
+    return kernel_bytes(pair->k, b->n, b->m) / st.median / 1e9;
+}
+
 /* Time everything selected at size n on one context (local size `local`; baselines
  * only when `baselines`). */
 static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local,
@@ -851,6 +888,11 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
     bufs b;
     if (bufs_alloc(&b, c, n, m, err) != SB_OK)
         return sb_wrap(err, "micro n = %zu", n);
+    double *pair_real = calloc((size_t)reps, sizeof *pair_real);
+    if (!pair_real) {
+        bufs_free(&b);
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    }
     int st = SB_OK;
     int used_blas[BL_N] = {0};
     for (int i = 0; i < n_all && st == SB_OK; i++) {
@@ -862,7 +904,9 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
         result *r = add_result(&s->rs, k->name, "ocl", n, mo->nlocals ? local : 0,
                                kernel_bytes(k, n, m), reps, 1, err);
         call cl = {.what = 0, .ops = ops, .k = k, .b = &b};
-        if (!r || (st = time_call(&cl, warm, reps, r->real, r->cpu, err)) != SB_OK ||
+        call pair = {.what = 0, .ops = ops, .k = ref_kernel(k->ref), .b = &b};
+        if (!r || (st = time_call(&cl, is_ref ? NULL : &pair, warm, reps, r->real, r->cpu,
+                                  pair_real, err)) != SB_OK ||
             (st = finish_result(r, err)) != SB_OK) {
             st = st != SB_OK ? st : err->code;
             sb_wrap(err, "micro: %s at n = %zu", k->name, n);
@@ -870,6 +914,8 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
         }
         r->k = k;
         r->ref = k->ref;
+        if (!is_ref)
+            r->pair_gbps = pair_gbps(&pair, &b, pair_real, reps);
         sb_progress_step(&s->prog, ++s->done);
         if (!baselines || mo->no_host)
             continue;
@@ -877,7 +923,7 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
             result *h = add_result(&s->rs, k->name, omp ? "omp" : "c1", n, 0,
                                    kernel_bytes(k, n, m), reps, 0, err);
             call hc = {.what = 2, .k = k, .b = &b, .omp = omp};
-            if (!h || (st = time_call(&hc, warm, reps, h->real, h->cpu, err)) != SB_OK ||
+            if (!h || (st = time_call(&hc, NULL, warm, reps, h->real, h->cpu, NULL, err)) != SB_OK ||
                 (st = finish_result(h, err)) != SB_OK) {
                 st = st != SB_OK ? st : err->code;
                 sb_wrap(err, "micro: C loop %s at n = %zu", k->name, n);
@@ -892,24 +938,30 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
                 continue;
             result *r = add_result(&s->rs, blas_names[bl], "clblast", n, 0,
                                    blas_bytes[bl] * (double)n, reps, 1, err);
+            refkind rk = !strcmp(blas_ref_name((blas)bl), "rmw")    ? REF_RMW
+                         : !strcmp(blas_ref_name((blas)bl), "copy") ? REF_COPY
+                                                                    : REF_READ;
             call cl = {.what = 1, .ctx = c, .bl = (blas)bl, .b = &b};
-            if (!r || (st = time_call(&cl, warm, reps, r->real, r->cpu, err)) != SB_OK ||
+            call pair = {.what = 0, .ops = ops, .k = ref_kernel(rk), .b = &b};
+            if (!r || (st = time_call(&cl, &pair, warm, reps, r->real, r->cpu, pair_real,
+                                      err)) != SB_OK ||
                 (st = finish_result(r, err)) != SB_OK) {
                 st = st != SB_OK ? st : err->code;
                 sb_wrap(err, "micro: CLBlast %s at n = %zu", blas_names[bl], n);
                 break;
             }
             r->bl = (blas)bl;
-            r->ref = !strcmp(blas_ref_name((blas)bl), "rmw")    ? REF_RMW
-                     : !strcmp(blas_ref_name((blas)bl), "copy") ? REF_COPY
-                                                                : REF_READ;
+            r->ref = rk;
+            r->pair_gbps = pair_gbps(&pair, &b, pair_real, reps);
         }
     if (st == SB_OK && baselines && largest)
         st = measure_transfers(c, &b, &s->rs, warm, reps, err);
     bufs_free(&b);
+    free(pair_real);
     if (st != SB_OK)
         return st;
-    /* Roofline fractions against the references just timed at this size and local. */
+    /* Roofline fractions: against the reference timed alternately with the kernel when
+     * there is one, else against the reference's own run at this size and local. */
     for (int i = 0; i < s->rs.n; i++) {
         result *r = &s->rs.r[i];
         if (r->n != n || r->ref == REF_NONE || !isnan(r->roof))
@@ -918,7 +970,9 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
             continue;
         const result *ref = find_result(&s->rs, ref_names[r->ref], "ocl", n,
                                         mo->nlocals ? local : 0);
-        if (ref && ref->gbps > 0)
+        if (r->pair_gbps > 0)
+            r->roof = r->gbps / r->pair_gbps;
+        else if (ref && ref->gbps > 0)
             r->roof = r->gbps / ref->gbps;
     }
     return SB_OK;
@@ -949,9 +1003,9 @@ static void print_table(const run_state *s, const sb_ctx *c)
     printf("%ld reps after %ld warm-up; times are medians of OpenCL event time (END-START);"
            " GB = 1e9 bytes of minimal traffic; vote M = %ld\n\n", mo->reps, mo->warmup,
            mo->vote_m);
-    printf("%-12s %10s %6s %12s %10s %6s %8s %-10s %-16s %8s %8s\n", "kernel", "n", "local",
-           "bytes/call", "time_us", "cv%", "GB/s", "roofline", "CLBlast GB/s", "C1 GB/s",
-           "OMP GB/s");
+    printf("%-12s %10s %6s %12s %10s %10s %10s %6s %8s %-10s %-16s %8s %8s\n", "kernel", "n",
+           "local", "bytes/call", "median_us", "min_us", "p90_us", "cv%", "GB/s", "roofline",
+           "CLBlast GB/s", "C1 GB/s", "OMP GB/s");
     size_t last_n = 0;
     for (int i = 0; i < s->rs.n; i++) {
         const result *r = &s->rs.r[i];
@@ -972,8 +1026,9 @@ static void print_table(const run_state *s, const sb_ctx *c)
         char local[24] = "def";
         if (r->local)
             snprintf(local, sizeof local, "%zu", r->local);
-        printf("%-12s %10zu %6s %12.0f %10.2f %6.1f %8s %-10s %-16s %8s %8s\n", r->kernel, r->n,
-               local, r->bytes, r->rs.median * 1e6, 100 * r->rs.cv, g, roof, blas_s, c1, omp);
+        printf("%-12s %10zu %6s %12.0f %10.2f %10.2f %10.2f %6.1f %8s %-10s %-16s %8s %8s\n",
+               r->kernel, r->n, local, r->bytes, r->rs.median * 1e6, r->rs.min * 1e6,
+               r->rs.p90 * 1e6, 100 * r->rs.cv, g, roof, blas_s, c1, omp);
     }
     printf("\n");
     for (int i = 0; i < s->rs.n; i++) {

@@ -210,7 +210,7 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     sb_stats rs, fs;
     sb_stats_compute(rate, (size_t)b->reps, &rs, NULL);
     sb_stats_compute(frac, (size_t)b->reps, &fs, NULL);
-    const char *unit = real.median < 1e-5 ? "ns" : real.median < 1e-2 ? "us" : "ms";
+    const char *unit = real.median < 1e-6 ? "ns" : real.median < 1e-3 ? "us" : "ms";
     double scale = unit[0] == 'n' ? 1e9 : unit[0] == 'u' ? 1e6 : 1e3;
     char name[256], agg[300];
     sb_gb_name(b, name, sizeof name);

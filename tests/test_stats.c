@@ -1,9 +1,12 @@
 /* test_stats.c - summary statistics and the Mann-Whitney U test against values from
- * scipy's documentation and from brute-force enumeration of the null distribution. */
+ * scipy's documentation and brute-force enumeration; the Google Benchmark rows built
+ * from a known sample (report_json.c). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "report_json.h"
 #include "stats.h"
 
 START_TEST(summary_known)
@@ -155,6 +158,79 @@ START_TEST(mwu_bad_input)
 }
 END_TEST
 
+static const cJSON *row_named(const cJSON *list, const char *name)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, list)
+    {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "name");
+        if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
+            return r;
+    }
+    return NULL;
+}
+
+static double num(const cJSON *r, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, field);
+    ck_assert_msg(cJSON_IsNumber(v), "field %s missing", field);
+    return v->valuedouble;
+}
+
+START_TEST(gbench_rows)
+{
+    /* 4 repetitions of 1, 2, 4, 3 ms moving 8e6 bytes; fraction 0.5 at the median. */
+    const double real[] = {1e-3, 2e-3, 4e-3, 3e-3}, cpu[] = {2e-3, 3e-3, 5e-3, 4e-3};
+    sb_gb_bench b = {.kernel = "signsgd", .impl = "ocl", .device = "dev", .n = 1000000,
+                     .bytes = 8e6, .manual_time = 1, .roofline_fraction = 0.5,
+                     .roofline_ref = "rmw", .real_s = real, .cpu_s = cpu, .reps = 4};
+    cJSON *ctx = NULL, *doc = sb_gb_new("test", &ctx);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(ctx, "num_cpus"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(ctx, "caches"));
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "benchmarks");
+    ck_assert_int_eq(cJSON_GetArraySize(list), 4 + 6);
+    const char *name = "signsgd/ocl/1000000/repeats:4/manual_time";
+    const cJSON *it = cJSON_GetArrayItem(list, 2);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring, name);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(it, "run_type")->valuestring,
+                     "iteration");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(it, "time_unit")->valuestring, "ms");
+    ck_assert_double_eq_tol(num(it, "real_time"), 4, 1e-12);
+    ck_assert_double_eq_tol(num(it, "cpu_time"), 5, 1e-12);
+    ck_assert_double_eq_tol(num(it, "bytes_per_second"), 2e9, 1e-3);
+    ck_assert_double_eq(num(it, "repetition_index"), 2);
+    /* This repetition took 4 ms against a 2.5 ms median: fraction 0.5 * 2.5 / 4. */
+    ck_assert_double_eq_tol(num(it, "roofline_fraction"), 0.3125, 1e-12);
+    const cJSON *med = row_named(list, "signsgd/ocl/1000000/repeats:4/manual_time_median");
+    ck_assert_ptr_nonnull(med);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(med, "run_name")->valuestring, name);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(med, "aggregate_name")->valuestring,
+                     "median");
+    ck_assert_double_eq_tol(num(med, "real_time"), 2.5, 1e-12);
+    ck_assert_double_eq_tol(num(med, "roofline_fraction"), 0.5, 1e-12);
+    const cJSON *cv = row_named(list, "signsgd/ocl/1000000/repeats:4/manual_time_cv");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cv, "aggregate_unit")->valuestring,
+                     "percentage");
+    /* stddev of 1, 2, 4, 3 is sqrt(5/3); cv is a fraction of the mean 2.5. */
+    ck_assert_double_eq_tol(num(cv, "real_time"), sqrt(5.0 / 3) / 2.5, 1e-12);
+    const cJSON *mn = row_named(list, "signsgd/ocl/1000000/repeats:4/manual_time_min");
+    ck_assert_double_eq_tol(num(mn, "real_time"), 1, 1e-12);
+    ck_assert_double_eq_tol(num(mn, "bytes_per_second"), 8e9, 1e-3);
+    /* No reference: no roofline field at all. */
+    b.roofline_fraction = NAN;
+    b.kernel = "sign";
+    b.manual_time = 0;
+    ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
+    const cJSON *plain = row_named(list, "sign/ocl/1000000/repeats:4");
+    ck_assert_ptr_nonnull(plain);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(plain, "roofline_fraction"));
+    cJSON_Delete(doc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stats");
@@ -166,6 +242,7 @@ int main(void)
     tcase_add_test(tc, mwu_exact_counts_sum);
     tcase_add_test(tc, mwu_normal_ties);
     tcase_add_test(tc, mwu_bad_input);
+    tcase_add_test(tc, gbench_rows);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
