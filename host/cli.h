@@ -36,7 +36,8 @@ enum { SB_OPT_DEVICE = 0x100, SB_OPT_KERNEL_DIR, SB_OPT_KERNEL_BINARY, SB_OPT_BI
     "                      substring; default $SIGNBENCH_DEVICE, else the first GPU,\n"   \
     "                      accelerator, CPU\n"                                              \
     "  --kernel-dir DIR    build kernels from DIR/*.cl instead of the embedded sources\n"  \
-    "  --kernel-binary F   load the program from F (made by `signbench compile`)\n"       \
+    "  --kernel-binary F   load the program from F (made by `signbench compile`, or an\n"  \
+    "                      offline FPGA build named *.aocx or *.xclbin)\n"                 \
     "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"
 
 /* Handle a common option inside a getopt_long loop; returns 1 if c was one. */

@@ -460,6 +460,14 @@ int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err)
     return st;
 }
 
+/* Offline FPGA builds keep their vendor's format and file name. */
+static int is_vendor_binary(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 5 && !strcasecmp(path + n - 5, ".aocx")) ||
+           (n > 7 && !strcasecmp(path + n - 7, ".xclbin"));
+}
+
 static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err)
 {
     char *data;
@@ -471,11 +479,25 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
     if (sb_read_file(path, &data, &len, err) != SB_OK)
         return sb_wrap(err, "--kernel-binary");
     sb_binhdr h;
+    int vendor = 0;
+    const unsigned char *bin = (const unsigned char *)data;
+    size_t size = len;
+    if ((len < sizeof h || memcmp(data, SB_BIN_MAGIC, 8) != 0) && is_vendor_binary(path)) {
+        /* An FPGA bitstream built offline (aoc, v++): no header to check, the driver
+         * decides whether it fits the device. */
+        if (len == 0) {
+            free(data);
+            return sb_fail(err, SB_EUSAGE, "--kernel-binary %s is empty", path);
+        }
+        vendor = 1;
+        goto load;
+    }
     if (len < sizeof h || memcmp(data, SB_BIN_MAGIC, 8) != 0) {
         free(data);
         return sb_fail(err, SB_EUSAGE,
                        "--kernel-binary %s: not a signbench binary (make one with "
-                       "`signbench compile -o FILE`)",
+                       "`signbench compile -o FILE`; offline FPGA builds must end in "
+                       ".aocx or .xclbin)",
                        path);
     }
     memcpy(&h, data, sizeof h);
@@ -504,8 +526,9 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
                        "than this signbench; rebuild it with `signbench compile`",
                        path);
     }
-    const unsigned char *bin = (const unsigned char *)data + sizeof h;
-    size_t size = (size_t)h.size;
+    bin = (const unsigned char *)data + sizeof h;
+    size = (size_t)h.size;
+load:;
     cl_int rc, status;
     cl_program p =
         clCreateProgramWithBinary(c->ctx, 1, &c->dev.did, &size, &bin, &status, &rc);
@@ -518,8 +541,10 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
             clReleaseProgram(p);
         return sb_fail(err, SB_EUSAGE,
                        "--kernel-binary %s: the driver of %s rejects the binary "
-                       "(CL_INVALID_BINARY); rebuild it with `signbench compile`",
-                       path, c->dev.name);
+                       "(CL_INVALID_BINARY); %s",
+                       path, c->dev.name,
+                       vendor ? "was this vendor binary built for this device?"
+                              : "rebuild it with `signbench compile`");
     }
     if (SB_CLFAIL(rc, err, "clCreateProgramWithBinary")) {
         if (p)
@@ -532,6 +557,9 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
         clReleaseProgram(p);
         return err->code;
     }
+    if (vendor)
+        fprintf(stderr, "signbench: --kernel-binary %s: vendor binary without a signbench "
+                "header; device and source checks were left to the driver\n", path);
     *out = p;
     return SB_OK;
 }

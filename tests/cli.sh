@@ -131,6 +131,9 @@ o = bytearray(d); o[8:13] = b"Other"; open(t + "/other.bin", "wb").write(o)
 h = bytearray(d); h[8 + 256 + 128] ^= 0x5A; open(t + "/hash.bin", "wb").write(h)
 open(t + "/short.bin", "wb").write(d[:len(d) - 7])
 open(t + "/junk.bin", "wb").write(b"hello, not a binary\n")
+# The FPGA flow: a vendor binary without our header (here PoCL's own payload), by name.
+open(t + "/raw.xclbin", "wb").write(d[8 + 256 + 128 + 16:])
+open(t + "/junk.aocx", "wb").write(b"not a bitstream\n" * 4)
 PY
 refused binary-other-device 2 "$bin" compile --kernel-binary "$tmp/other.bin"
 contains binary-other-device-msg "was built for 'Other" "$bin" compile --kernel-binary "$tmp/other.bin"
@@ -139,6 +142,9 @@ refused binary-truncated 2 "$bin" compile --kernel-binary "$tmp/short.bin"
 refused binary-garbage 2 "$bin" compile --kernel-binary "$tmp/junk.bin"
 refused binary-missing 2 "$bin" compile --kernel-binary "$tmp/none.bin"
 refused binary-folder 2 "$bin" compile --kernel-binary "$tmp"
+check vendor-binary 0 "$bin" compile --kernel-binary "$tmp/raw.xclbin"
+contains vendor-binary-note "vendor binary without a signbench header" "$bin" compile --kernel-binary "$tmp/raw.xclbin"
+refused vendor-binary-junk 2 "$bin" compile --kernel-binary "$tmp/junk.aocx"
 
 # ---- --kernel-dir ----------------------------------------------------------------------
 mkdir -p "$tmp/empty" "$tmp/good" "$tmp/broken"
