@@ -5,11 +5,24 @@ import os
 import sys
 
 
+def c_escape(ch):
+    # Quotes and backslashes escaped; '?' too, so no trigraph (-std=c11) rewrites the text;
+    # other control bytes as octal, which never swallows the next character past 3 digits.
+    if ch in '\\"?':
+        return "\\" + ch
+    if ch == "\n":
+        return "\\n"
+    if ch == "\t":
+        return "\\t"
+    if ord(ch) < 32 or ord(ch) == 127:
+        return "\\%03o" % ord(ch)
+    return ch
+
+
 def c_string(text):
     out = []
     for line in text.splitlines(keepends=True):
-        esc = line.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        out.append('    "' + esc + '"')
+        out.append('    "' + "".join(c_escape(ch) for ch in line) + '"')
     return "\n".join(out) if out else '    ""'
 
 
@@ -20,7 +33,7 @@ def main():
              '#include "kernels.h"', '']
     entries = []
     for i, f in enumerate(files):
-        with open(f, encoding="utf-8") as fh:
+        with open(f, encoding="utf-8", newline="") as fh:
             text = fh.read()
         parts.append("static const char src_%d[] =\n%s;" % (i, c_string(text)))
         entries.append('    {"%s", src_%d, sizeof src_%d - 1},'
