@@ -191,7 +191,7 @@ START_TEST(seeded_runs_repeat)
     for (int k = 0; k < 3; k++) {
         sb_train_cfg c;
         quad_cfg(&c, &ctx, &ops, opts[k]);
-        c.problem.name = k == 2 ? "tube" : "quad";
+        c.problem.name = k == 2 ? "tube-rotated" : "quad-rotated";
         c.problem.d = 10;
         c.sigma = 0.3;
         c.steps = 60;
@@ -381,7 +381,7 @@ START_TEST(compression_paths)
     sb_train_cfg c;
     sb_train_result ref, r;
     quad_cfg(&c, &ctx, &ops, "signsgd");
-    c.problem.name = "quad";
+    c.problem.name = "quad-rotated";
     c.sigma = 0.5;
     c.steps = 30;
     c.hyper.lr = 0.01;
