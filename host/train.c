@@ -15,7 +15,7 @@
 void sb_train_cfg_default(sb_train_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->problem.lambda = -1;
+    sb_problem_opts_init(&cfg->problem);
     cfg->optimizer = "signsgd";
     sb_optim_params_init(&cfg->hyper);
     cfg->compress = "none";
