@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "ops.h"
 #include "problem.h"
 
 static const char help[] =
@@ -19,7 +20,9 @@ static const char help[] =
     "fp32 by default, or by the double-precision C reference with --host. With --repeat N\n"
     "it times N full gradients (after one warm-up) and prints the time per gradient and,\n"
     "for logreg, the GB/s of X read (n d 4 bytes per gradient): the fused kernel, CLBlast\n"
-    "GEMV (twice) and the host loop (1 thread) side by side.\n\n"
+    "GEMV (twice), the host loop (1 thread, at most 3 runs) and the `read` roofline\n"
+    "reference (a sum over X) side by side, each path's roofline_fraction being the read\n"
+    "reference's time over its own. Times are wall clock around each call + clFinish.\n\n"
     "Options:\n"
     "  --points FILE       points to evaluate at\n"
     "  --out FILE          write the CSV here (atomically) instead of stdout\n"
@@ -215,9 +218,10 @@ typedef struct timing {
     double min, median;
 } timing;
 
-/* Time reps full gradients of p (device unless host) after one warm-up. */
+/* Time reps full gradients of p (device unless host) after one warm-up; with ops, time
+ * the `read` roofline reference over logreg's X instead (same bytes, same clock). */
 static int time_path(sb_problem *p, int host, long reps, const char *label, timing *tm,
-                     sb_err *err)
+                     sb_ops *ops, sb_err *err)
 {
     size_t d = p->d;
     double *t = malloc((size_t)reps * sizeof *t), *g = malloc(d * sizeof *g);
@@ -231,8 +235,11 @@ static int time_path(sb_problem *p, int host, long reps, const char *label, timi
     sb_progress_start(&pr, label, reps);
     for (long r = -1; r < reps && st == SB_OK; r++) {
         double t0 = sb_now();
+        double sum;
         if (host)
             p->vt->host(p, p->x0, NULL, g);
+        else if (ops)
+            st = sb_op_read(ops, sb_problem_data(p), p->n_train * p->d, &sum, NULL, err);
         else if ((st = p->vt->full(p, xb, gb, NULL, err)) == SB_OK) {
             cl_int rc = clFinish(p->ctx->queue);
             if (SB_CLFAIL(rc, err, "clFinish"))
@@ -266,18 +273,26 @@ static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int 
 {
     int logreg = !strcmp(p->name, "logreg");
     double bytes = logreg ? 4.0 * (double)p->n_train * (double)p->d : 0.0;
+    const timing *rd = NULL; /* the read roofline, when measured */
+    for (int i = 0; i < nt; i++)
+        if (!strcmp(tm[i].path, "read"))
+            rd = &tm[i];
     if (!json) {
         printf("%s: d = %zu%s", p->name, p->d, logreg ? "" : "\n");
         if (logreg)
             printf(", n = %zu (X is %.1f MB)\n", p->n_train, bytes / 1e6);
         printf("%-10s %6s %14s %14s%s\n", "path", "reps", "min s/grad", "median s/grad",
-               logreg ? "   GB/s of X (median)" : "");
+               logreg ? "   GB/s of X (median)  x read roofline" : "");
         for (int i = 0; i < nt; i++) {
             printf("%-10s %6ld %14.6g %14.6g", tm[i].path, tm[i].reps, tm[i].min, tm[i].median);
             if (logreg)
                 printf(" %20.2f", bytes / tm[i].median / 1e9);
+            if (logreg && rd)
+                printf(" %16.2f", rd->median / tm[i].median);
             printf("\n");
         }
+        if (rd)
+            printf("read: the roofline reference kernel summing X once (same bytes)\n");
         if (ctx)
             printf("device: %s (%s)\n", ctx->dev.name, ctx->dev.platform_name);
         return SB_OK;
@@ -299,6 +314,8 @@ static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int 
         cJSON_AddNumberToObject(o, "time_median_s", tm[i].median);
         if (logreg)
             cJSON_AddNumberToObject(o, "gbps", bytes / tm[i].median / 1e9);
+        if (logreg && rd)
+            cJSON_AddNumberToObject(o, "roofline_fraction", rd->median / tm[i].median);
         cJSON_AddItemToArray(arr, o);
     }
     cJSON_AddItemToObject(root, "results", arr);
@@ -391,28 +408,36 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
     if (points && (st = read_points(points, p->d, &pts, &np, err)) == SB_OK)
         st = eval_points(p, host, pts, np, out, err);
     if (st == SB_OK && repeat) {
-        timing tm[3];
+        timing tm[4];
         int nt = 0;
         int logreg = !strcmp(p->name, "logreg");
         const char *main_label = host ? "host" : logreg && po.gemv && !strcmp(po.gemv, "clblast")
                                                      ? "clblast"
                                                      : logreg ? "native" : "device";
-        st = time_path(p, host, repeat, main_label, &tm[nt], err);
+        st = time_path(p, host, repeat, main_label, &tm[nt], NULL, err);
         nt += st == SB_OK;
         if (st == SB_OK && logreg && !host) {
             /* The other GEMV path on the same data, then the host loop. */
             sb_problem_opts po2 = po;
             po2.gemv = strcmp(main_label, "clblast") ? "clblast" : "native";
             if ((st = sb_problem_create(&po2, &ctx, &p2, err)) == SB_OK &&
-                (st = time_path(p2, 0, repeat, po2.gemv, &tm[nt], err)) == SB_OK)
+                (st = time_path(p2, 0, repeat, po2.gemv, &tm[nt], NULL, err)) == SB_OK)
                 nt++;
             sb_problem_free(p2);
             p2 = NULL;
         }
         if (st == SB_OK && !host) {
             long hr = repeat < 3 ? repeat : 3;
-            if ((st = time_path(p, 1, hr, "host", &tm[nt], err)) == SB_OK)
+            if ((st = time_path(p, 1, hr, "host", &tm[nt], NULL, err)) == SB_OK)
                 nt++;
+        }
+        if (st == SB_OK && logreg && !host) {
+            sb_ops ops;
+            if ((st = sb_ops_init(&ops, &ctx, err)) == SB_OK) {
+                if ((st = time_path(p, 0, repeat, "read", &tm[nt], &ops, err)) == SB_OK)
+                    nt++;
+                sb_ops_free(&ops);
+            }
         }
         if (st == SB_OK)
             st = report(p, have_ctx ? &ctx : NULL, tm, nt, json, err);

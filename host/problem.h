@@ -140,6 +140,9 @@ int sb_problem_cli(int c, const char *arg, sb_problem_opts *o, sb_err *err);
 /* (tube params as L, gamma, tau in that order; sb_tube_params has the same layout) */
 const double *sb_problem_tube_params(const sb_problem *p);
 const double *sb_problem_rotation(const sb_problem *p);
+/* The device buffer of logreg's training rows X (n_train x d floats) or NULL: for
+ * roofline comparisons (eval --repeat reads it with the `read` reference kernel). */
+cl_mem sb_problem_data(const sb_problem *p);
 
 /* ---- shared by the problem implementations (problem.c) ---------------------- */
 

@@ -390,3 +390,10 @@ fail_data:
     sb_dataset_free(&te);
     return st;
 }
+
+cl_mem sb_problem_data(const sb_problem *p)
+{
+    if (!p || strcmp(p->name, "logreg") || !p->ctx)
+        return NULL;
+    return ((const logreg_impl *)p->impl)->X;
+}

@@ -82,8 +82,9 @@ python3 - "$tmp/t.json" <<'PY' && ok || bad "eval --repeat --json"
 import json, sys
 j = json.load(open(sys.argv[1]))
 paths = [r["path"] for r in j["results"]]
-assert paths == ["native", "clblast", "host"], paths
+assert paths == ["native", "clblast", "host", "read"], paths
 assert j["n"] == 300 and j["d"] == 20 and all(r["gbps"] > 0 and r["time_median_s"] > 0 for r in j["results"])
+assert j["results"][3]["roofline_fraction"] == 1.0
 PY
 
 # Bad input: one line, exit 2.
