@@ -40,7 +40,11 @@ static const char help[] =
     "  --pgd-g X           pgd: perturb when norm2(g) <= X (0.1)\n"
     "  --pgd-t N           pgd: at least N steps between perturbations (40)\n"
     "  --compress C        gradient compression before the update: none (default) |\n"
-    "                      sign | pack (1 bit, 0 -> +1) | scaled-sign (norm1(g)/d sign(g))\n\n"
+    "                      sign | pack (1 bit, 0 -> +1) | scaled-sign (norm1(g)/d sign(g))\n"
+    "  --workers M         M simulated data-parallel workers on this device, each with\n"
+    "                      its own noise/minibatch stream (default 1); aggregate: the\n"
+    "                      majority vote of their packed signs with --compress pack,\n"
+    "                      else the mean of their (compressed) gradients\n\n"
     "Budget (the first one met stops a run):\n"
     "  --steps K           optimiser steps (default 1000; 100000 with a target)\n"
     "  --evals N           stochastic gradient calls (n_k per step)\n"
@@ -63,7 +67,8 @@ static const char help[] =
 enum {
     O_OPT = SB_OPT_FIRST_FREE, O_STEPS, O_EVALS, O_TG1, O_TLOSS, O_LR,
     O_SCHED, O_GAMMA, O_STEP_EVERY, O_B1, O_B2, O_EPS, O_WD, O_WDMODE, O_PGDR, O_PGDG,
-    O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON, O_NOSPLIT
+    O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON, O_NOSPLIT,
+    O_WORKERS
 };
 
 /* mkdir -p */
@@ -181,6 +186,7 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         {"seed", required_argument, 0, O_SEED}, {"log-every", required_argument, 0, O_LOG},
         {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
         {"no-split", no_argument, 0, O_NOSPLIT},
+        {"workers", required_argument, 0, O_WORKERS},
         SB_PROBLEM_LONGOPTS,
         SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     sb_train_cfg cfg;
@@ -246,6 +252,10 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         case O_OUT: out = a; break;
         case O_JSON: json = 1; break;
         case O_NOSPLIT: cfg.no_split = 1; break;
+        case O_WORKERS:
+            st = sb_parse_long("--workers", a, 1, 4096, &lv, err);
+            cfg.workers = (int)lv;
+            break;
         default: return sb_cli_bad_option("train", argc, argv, err);
         }
         if (st != SB_OK)

@@ -39,6 +39,15 @@ static int finish(sb_pipeline *pl, double t0, double *acc, sb_err *err)
 static int aggregate_identity(sb_pipeline *pl, void *user, sb_err *err)
 {
     (void)user;
+    if (pl->workers > 1) {
+        if (pl->compress != SB_COMP_PACK) {
+            pl->u = pl->agg; /* the mean, accumulated as the workers finished */
+            return SB_OK;
+        }
+        pl->u = pl->c;
+        int st = sb_op_vote(pl->ops, pl->bits_all, pl->workers, pl->d, pl->bits, NULL, err);
+        return st == SB_OK ? sb_op_unpack(pl->ops, pl->bits, pl->c, pl->d, NULL, err) : st;
+    }
     if (pl->compress == SB_COMP_PACK) {
         pl->u = pl->c;
         return sb_op_unpack(pl->ops, pl->bits, pl->c, pl->d, NULL, err);
@@ -63,6 +72,7 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
     pl->seed = seed;
     pl->pgd.last = -1;
     pl->split = 1;
+    pl->workers = 1;
     pl->aggregate = aggregate_identity;
     sb_ctx *ctx = ops->ctx;
     size_t d = pl->d, fb = sizeof(float) * d;
@@ -96,24 +106,54 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
     return st;
 }
 
-int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
+uint64_t sb_worker_seed(uint64_t seed, int w)
+{
+    /* Worker 0 keeps the run's seed, so one worker is exactly the plain run. */
+    return seed + (uint64_t)w * 0x9E3779B97F4A7C15ULL;
+}
+
+int sb_pipeline_set_workers(sb_pipeline *pl, int m, sb_err *err)
+{
+    if (m < 1 || m > 4096)
+        return sb_fail(err, SB_EUSAGE, "workers %d: expected 1 to 4096", m);
+    if (m == pl->workers)
+        return SB_OK;
+    if (pl->bits_all || pl->agg || pl->step)
+        return sb_fail(err, SB_EUSAGE, "workers can be set once, before the first step");
+    size_t words = (pl->d + 31) / 32;
+    int st = SB_OK;
+    if (m > 1 && pl->compress == SB_COMP_PACK)
+        st = sb_buffer(pl->ops->ctx, CL_MEM_READ_WRITE, words * 4 * (size_t)m, NULL,
+                       &pl->bits_all, err);
+    else if (m > 1)
+        st = sb_buffer(pl->ops->ctx, CL_MEM_READ_WRITE, sizeof(float) * pl->d, NULL, &pl->agg,
+                       err);
+    if (st == SB_OK)
+        pl->workers = m;
+    return st;
+}
+
+/* One worker's gradient and compression; with several workers, its result goes into
+ * bits_all (packed) or is added to the mean in agg. */
+static int worker(sb_pipeline *pl, int w, int *nan, sb_err *err)
 {
     sb_problem *p = pl->prob;
+    sb_oracle orc = pl->oracle;
+    orc.seed = sb_worker_seed(pl->oracle.seed, w);
     double t0 = sb_now();
-    int st = p->vt->grad(p, pl->x, pl->g, &pl->oracle, pl->step, NULL, &pl->calls, err);
+    int st = p->vt->grad(p, pl->x, pl->g, &orc, pl->step, NULL, &pl->calls, err);
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_grad, err);
     if (st != SB_OK)
-        return sb_wrap(err, "step %llu: gradient", (unsigned long long)pl->step);
+        return sb_wrap(err, "step %llu: gradient (worker %d)", (unsigned long long)pl->step, w);
 
     t0 = sb_now();
-    int nan = 0;
     switch (pl->compress) {
     case SB_COMP_SIGN:
-        st = sb_op_sign(pl->ops, pl->g, pl->c, pl->d, &nan, NULL, err);
+        st = sb_op_sign(pl->ops, pl->g, pl->c, pl->d, nan, NULL, err);
         break;
     case SB_COMP_PACK:
-        st = sb_op_pack(pl->ops, pl->g, pl->bits, pl->d, &nan, NULL, err);
+        st = sb_op_pack(pl->ops, pl->g, pl->bits, pl->d, nan, NULL, err);
         break;
     case SB_COMP_SCALED:
         st = sb_op_scaled_sign(pl->ops, pl->g, pl->c, pl->d, NULL, err);
@@ -124,13 +164,48 @@ int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_compress, err);
     if (st != SB_OK)
-        return sb_wrap(err, "step %llu: compress", (unsigned long long)pl->step);
+        return sb_wrap(err, "step %llu: compress (worker %d)", (unsigned long long)pl->step, w);
+    if (pl->workers == 1 || *nan)
+        return SB_OK;
+
+    /* Several workers: this one's share of the aggregate. */
+    t0 = sb_now();
+    cl_command_queue q = pl->ops->ctx->queue;
+    cl_int rc = CL_SUCCESS;
+    if (pl->compress == SB_COMP_PACK) {
+        size_t wb = (pl->d + 31) / 32 * 4;
+        rc = clEnqueueCopyBuffer(q, pl->bits, pl->bits_all, 0, wb * (size_t)w, wb, 0, NULL,
+                                 NULL);
+        if (SB_CLFAIL(rc, err, "clEnqueueCopyBuffer(worker bits)"))
+            return err->code;
+    } else {
+        if (w == 0) {
+            float zero = 0.0f;
+            rc = clEnqueueFillBuffer(q, pl->agg, &zero, sizeof zero, 0,
+                                     sizeof(float) * pl->d, 0, NULL, NULL);
+            if (SB_CLFAIL(rc, err, "clEnqueueFillBuffer(mean)"))
+                return err->code;
+        }
+        st = sb_op_rmw(pl->ops, pl->agg, pl->compress == SB_COMP_NONE ? pl->g : pl->c, pl->d,
+                       1.0f / (float)pl->workers, NULL, err);
+        if (st != SB_OK)
+            return sb_wrap(err, "step %llu: mean (worker %d)", (unsigned long long)pl->step, w);
+    }
+    return finish(pl, t0, &pl->t_aggregate, err);
+}
+
+int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
+{
+    int nan = 0, st = SB_OK;
+    for (int w = 0; w < pl->workers && st == SB_OK && !nan; w++)
+        st = worker(pl, w, &nan, err);
+    if (st != SB_OK)
+        return st;
     if (nan) {
         pl->grad_nan = 1; /* the caller records the divergence; x is left as it was */
         return SB_OK;
     }
-
-    t0 = sb_now();
+    double t0 = sb_now();
     st = pl->aggregate(pl, pl->aggregate_user, err);
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_aggregate, err);
@@ -217,7 +292,8 @@ int sb_pipeline_read_x(sb_pipeline *pl, float *x, sb_err *err)
 
 void sb_pipeline_free(sb_pipeline *pl)
 {
-    cl_mem *all[] = {&pl->x, &pl->g, &pl->c, &pl->bits, &pl->s1, &pl->s2, &pl->tmp, &pl->gfull};
+    cl_mem *all[] = {&pl->x,  &pl->g,   &pl->c,     &pl->bits, &pl->s1,
+                     &pl->s2, &pl->tmp, &pl->gfull, &pl->bits_all, &pl->agg};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i]) {
             clReleaseMemObject(*all[i]);

@@ -19,10 +19,11 @@ const char *sb_compress_name(sb_compress c);
 
 typedef struct sb_pipeline sb_pipeline;
 
-/* The aggregation seam: combines the workers' compressed gradients (pl->c for float
- * forms, pl->bits for packed) and sets pl->u to the buffer the update reads. The
- * default (one worker) is the identity (for pack: unpack its own bits). An MPI build
- * plugs in majority vote or allreduce here. */
+/* The aggregation seam: combines the workers' compressed gradients and sets pl->u to the
+ * buffer the update reads. The default: one worker, the identity (for pack: unpack its
+ * own bits); M simulated workers on this device (sb_pipeline_set_workers), majority
+ * vote of their packed signs (pack) or the mean of their vectors (other forms). An MPI
+ * build plugs in its vote or allreduce here. */
 typedef int (*sb_aggregate_fn)(sb_pipeline *pl, void *user, sb_err *err);
 
 struct sb_pipeline {
@@ -36,6 +37,8 @@ struct sb_pipeline {
     uint64_t seed;
     cl_mem x, g, c, bits, s1, s2, tmp, gfull;
     cl_mem u;               /* what the update reads (g, or c after compression) */
+    int workers;            /* simulated workers, each with its own oracle stream */
+    cl_mem bits_all, agg;   /* workers > 1: M packed vectors back to back; float mean */
     uint64_t step, calls;   /* steps done, stochastic gradient calls spent */
     sb_pgd_state pgd;
     int grad_nan;           /* sign/pack found a NaN in the gradient: diverged */
@@ -58,6 +61,11 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
                      const sb_optim_info *opt, const sb_optim_params *params,
                      const sb_oracle *oracle, sb_compress compress, uint64_t seed,
                      const float *x0, sb_err *err);
+/* M >= 1 simulated data-parallel workers on this device: worker w draws its stochastic
+ * gradient with oracle seed sb_worker_seed(seed, w) (worker 0: the seed itself), and
+ * the aggregate combines them. Gradient calls count all workers. */
+int sb_pipeline_set_workers(sb_pipeline *pl, int m, sb_err *err);
+uint64_t sb_worker_seed(uint64_t seed, int w);
 /* One step (step pl->step, then pl->step++). */
 int sb_pipeline_step(sb_pipeline *pl, sb_err *err);
 int sb_pipeline_metrics(sb_pipeline *pl, sb_metrics *m, sb_err *err);

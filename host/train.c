@@ -55,7 +55,7 @@ static void theory(const sb_train_cfg *cfg, const sb_optim_info *o, const sb_opt
     /* sigma is the per-call noise only when no data rows are sampled. */
     int sigma_known = prob->n_train == 0;
     if (!r->has_fstar || !r->has_L || !sigma_known || r->diverged || r->steps == 0 ||
-        !isfinite(r->f0))
+        !isfinite(r->f0) || cfg->workers > 1)
         return;
     sb_theory_in in = {.gap = r->f0 - r->fstar, .L = r->L, .sigma = cfg->sigma,
                        .d = (double)r->d, .delta = p->lr};
@@ -154,6 +154,12 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     st = sb_pipeline_init(&pl, ops, prob, o, p, &orc, comp, cfg->seed, x0, err);
     free(x0);
     pl.split = !cfg->no_split;
+    if (st == SB_OK && cfg->workers > 1 &&
+        (st = sb_pipeline_set_workers(&pl, cfg->workers, err)) != SB_OK) {
+        sb_pipeline_free(&pl);
+        sb_problem_free(prob);
+        return st;
+    }
     if (st != SB_OK) {
         sb_problem_free(prob);
         return st;
@@ -254,6 +260,8 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
         return sb_fail(err, SB_EUSAGE, "target norm1 %g: must be positive", cfg->target_grad1);
     if (cfg->has_target_loss && !isfinite(cfg->target_loss))
         return sb_fail(err, SB_EUSAGE, "target loss must be finite");
+    if (cfg->workers < 0 || cfg->workers > 4096)
+        return sb_fail(err, SB_EUSAGE, "workers %d: expected 1 to 4096", cfg->workers);
     if (!(cfg->sigma >= 0) || !isfinite(cfg->sigma))
         return sb_fail(err, SB_EUSAGE, "sigma %g: must be >= 0", cfg->sigma);
 
@@ -320,6 +328,7 @@ static cJSON *config_json(const sb_train_cfg *cfg)
         cJSON_AddNumberToObject(c, "pgd_tthres", (double)p.pgd_tthres);
     }
     cJSON_AddStringToObject(c, "compress", cfg->compress ? cfg->compress : "none");
+    cJSON_AddNumberToObject(c, "workers", cfg->workers > 1 ? cfg->workers : 1);
     cJSON_AddNumberToObject(c, "steps", (double)cfg->steps);
     cJSON_AddNumberToObject(c, "evals", (double)cfg->evals);
     if (cfg->target_grad1 > 0)

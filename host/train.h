@@ -23,6 +23,9 @@ typedef struct sb_train_cfg {
     double target_grad1;      /* stop when norm1 of the full gradient <= this (> 0) */
     double target_loss;       /* stop when f <= this (set has_target_loss) */
     int has_target_loss;
+    int workers;              /* simulated data-parallel workers (0 or 1: one); each
+                                 draws its own oracle stream; pack: majority vote,
+                                 other compressions: mean (pipeline.h) */
     /* Stochastic oracle (problem.h / DESIGN.md 5.4). */
     size_t batch;             /* 0: full batch (or n_k = k+1 with schedule theory) */
     double sigma;             /* additive Gaussian noise per coordinate */

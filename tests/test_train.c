@@ -5,6 +5,7 @@
 
 #include "oracle.h"
 #include "pipeline.h"
+#include "ref.h"
 #include "testutil.h"
 #include "train.h"
 
@@ -281,6 +282,83 @@ START_TEST(pipeline_matches_host_loop)
 }
 END_TEST
 
+/* Simulated workers: the pipeline's majority vote (pack) and mean (none) equal the host
+ * references applied to the same per-worker device gradients. */
+START_TEST(workers_aggregate)
+{
+    sb_ctx ctx;
+    sb_ops ops;
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+    sb_problem_opts po;
+    sb_problem_opts_init(&po);
+    po.name = "quad";
+    po.d = 100;
+    po.seed = 3;
+    sb_problem *p = NULL;
+    ck_assert_msg(sb_problem_create(&po, &ctx, &p, &e) == SB_OK, "%s", e.msg);
+    const size_t d = p->d, words = (d + 31) / 32;
+    const sb_optim_info *o = sb_optim_find("sgd");
+    sb_optim_params in, hp;
+    sb_optim_params_init(&in);
+    in.lr = 0.01;
+    ck_assert_int_eq(sb_optim_resolve(o, &in, &hp, &e), SB_OK);
+    sb_oracle orc = {.sigma = 1.0, .seed = 7};
+    float *x0 = malloc(4 * d), *x = malloc(4 * d), *dx = malloc(4 * d), *gw = malloc(4 * d);
+    float *v = malloc(4 * d), *mean = malloc(4 * d);
+    uint32_t *bits = malloc(4 * words * 3), *vote = malloc(4 * words);
+    for (size_t i = 0; i < d; i++)
+        x0[i] = (float)p->x0[i];
+    for (int mode = 0; mode < 2; mode++) {
+        const int m = mode == 0 ? 3 : 2;
+        sb_pipeline pl;
+        ck_assert_msg(sb_pipeline_init(&pl, &ops, p, o, &hp, &orc,
+                                       mode == 0 ? SB_COMP_PACK : SB_COMP_NONE, 7, x0, &e) ==
+                          SB_OK, "%s", e.msg);
+        ck_assert_int_eq(sb_pipeline_set_workers(&pl, m, &e), SB_OK);
+        memset(mean, 0, 4 * d);
+        for (int w = 0; w < m; w++) {
+            sb_oracle ow = orc;
+            ow.seed = sb_worker_seed(orc.seed, w);
+            uint64_t calls = 0;
+            ck_assert_msg(p->vt->grad(p, pl.x, pl.g, &ow, 0, NULL, &calls, &e) == SB_OK, "%s",
+                          e.msg);
+            download(&ctx, pl.g, gw, d);
+            if (mode == 0)
+                sb_ref_pack(gw, bits + words * (size_t)w, d, 0);
+            else
+                sb_ref_rmw(mean, gw, d, 1.0f / (float)m, 0);
+        }
+        if (mode == 0) {
+            sb_ref_vote(bits, m, d, vote, 0);
+            sb_ref_unpack(vote, v, d, 0);
+        } else {
+            memcpy(v, mean, 4 * d);
+        }
+        memcpy(x, x0, 4 * d);
+        sb_pgd_state st = {-1, 0};
+        sb_optim_host_step(o, &hp, &st, 7, 0, x, v, NULL, NULL, d);
+        ck_assert_msg(sb_pipeline_step(&pl, &e) == SB_OK, "%s", e.msg);
+        ck_assert_uint_eq(pl.calls, (uint64_t)m);
+        ck_assert_msg(sb_pipeline_read_x(&pl, dx, &e) == SB_OK, "%s", e.msg);
+        int moved = 0;
+        for (size_t i = 0; i < d; i++) {
+            ck_assert_msg(ulps(x[i], dx[i]) <= (mode == 0 ? 0u : 4u),
+                          "%s of %d workers, element %zu: host %.9g device %.9g",
+                          mode == 0 ? "vote" : "mean", m, i, x[i], dx[i]);
+            moved |= x[i] != x0[i];
+        }
+        ck_assert(moved);
+        sb_pipeline_free(&pl);
+    }
+    free(x0), free(x), free(dx), free(gw), free(v), free(mean), free(bits), free(vote);
+    sb_problem_free(p);
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+END_TEST
+
 /* A huge step on a quadratic overflows: the run stops, says so, and returns SB_OK. */
 START_TEST(divergence_detected)
 {
@@ -459,6 +537,7 @@ int main(void)
     tcase_add_test(tc, steps_match_reference);
     tcase_add_test(tc, seeded_runs_repeat);
     tcase_add_test(tc, pipeline_matches_host_loop);
+    tcase_add_test(tc, workers_aggregate);
     tcase_add_test(tc, divergence_detected);
     tcase_add_test(tc, target_reached);
     tcase_add_test(tc, compression_paths);

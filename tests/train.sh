@@ -38,6 +38,7 @@ check bad-compress 2 "$bin" train "${q[@]}" --optimizer sgd --compress zip
 check bad-wd-mode 2 "$bin" train "${q[@]}" --optimizer sgd --wd-mode both
 check bad-b1 2 "$bin" train "${q[@]}" --optimizer adam --b1 1.5
 check bad-steps 2 "$bin" train "${q[@]}" --optimizer sgd --steps 0
+check bad-workers 2 "$bin" train "${q[@]}" --optimizer sgd --workers 0
 check extra-arg 2 "$bin" train "${q[@]}" --optimizer sgd stray
 check bad-problem 2 "$bin" train --problem banana --optimizer sgd --out "$tmp/x"
 one_line bad-problem-line "$bin" train --problem banana --optimizer sgd --out "$tmp/x"
@@ -63,6 +64,10 @@ ok json-stdout json "$tmp/j.json" 'len(j["runs"]) == 2 and j["runs"][1]["optimiz
 "$bin" train "${q[@]}" --optimizer adam --sigma 0.3 --seed 5 --out "$tmp/s1" >/dev/null 2>&1
 "$bin" train "${q[@]}" --optimizer adam --sigma 0.3 --seed 5 --out "$tmp/s2" >/dev/null 2>&1
 ok same-seed test "$(cut -d, -f1-6 "$tmp/s1/train-adam.csv")" = "$(cut -d, -f1-6 "$tmp/s2/train-adam.csv")"
+
+# Simulated workers: majority vote of packed signs; every worker's calls are counted.
+check workers 0 "$bin" train "${q[@]}" --optimizer sgd --compress pack --workers 3 --sigma 1 --out "$tmp/w"
+ok workers-json json "$tmp/w/train-sgd.json" 'j["evals"] == 150 and j["config"]["workers"] == 3'
 
 # Divergence: recorded and reported, exit 0.
 check diverge 0 "$bin" train "${q[@]}" --optimizer sgd --lr 1e6 --out "$tmp/d"
