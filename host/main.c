@@ -18,6 +18,7 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err);
 int sb_cmd_grid(int argc, char **argv, sb_err *err);
 int sb_cmd_suite(int argc, char **argv, sb_err *err);
 int sb_cmd_plot(int argc, char **argv, sb_err *err);
+int sb_cmd_tube(int argc, char **argv, sb_err *err);
 static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
@@ -31,6 +32,7 @@ const sb_cmd sb_commands[] = {
     {"plot", sb_cmd_plot, "redraw figures from saved .dat, JSON or CSV results"},
     {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
     {"train", sb_cmd_train, "run optimisers on a problem: traces, summaries, theorems"},
+    {"tube", sb_cmd_tube, "saddle study on the tube function: batched trajectories, orbits"},
     {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
     {"help", cmd_help, "show help for signbench or one command"},
     {NULL, NULL, NULL},

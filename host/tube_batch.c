@@ -8,6 +8,7 @@
 #include <Random123/philox.h>
 
 #include "cli.h"
+#include "oracle.h"
 #include "orbit.h"
 #include "rotation.h"
 #include "tube_batch.h"
@@ -80,18 +81,62 @@ int sb_tb_check(const sb_tb_setup *s, sb_err *err)
     return SB_OK;
 }
 
+int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, uint64_t seed,
+                      double **Q, size_t *nrot, double **x0, sb_err *err)
+{
+    *Q = NULL;
+    *nrot = 0;
+    *x0 = NULL;
+    size_t nq = rot_mode == SB_TB_ROT_RANDOM ? trials : (rot_mode == SB_TB_ROT_FILE ? 1 : 0);
+    if ((double)nq * (double)d * (double)d * 8.0 > 2e9)
+        return sb_fail(err, SB_EUSAGE, "tube: %zu rotations of %zu x %zu need more than 2 GB; "
+                       "use fewer --trials", nq, d, d);
+    double *q = nq ? malloc(sizeof(double) * nq * d * d) : NULL;
+    double *x = malloc(sizeof(double) * trials * d), *u = malloc(sizeof(double) * d);
+    if ((nq && !q) || !x || !u) {
+        free(q);
+        free(x);
+        free(u);
+        return sb_fail(err, SB_ERUNTIME, "tube: out of memory for %zu trials", trials);
+    }
+    int st = SB_OK;
+    if (rot_mode == SB_TB_ROT_FILE)
+        st = sb_rotation_read(file, d, q, err);
+    for (size_t t = 0; t < trials && st == SB_OK; t++) {
+        if (rot_mode == SB_TB_ROT_RANDOM)
+            st = sb_rotation_haar(d, seed + t, q + t * d * d, err);
+        if (st != SB_OK)
+            break;
+        sb_uniforms(seed + t, SB_STREAM_START, 0, d, -1, 1, u);
+        if (q)
+            sb_matvec_t(d, q + (rot_mode == SB_TB_ROT_RANDOM ? t * d * d : 0), u, x + t * d);
+        else
+            memcpy(x + t * d, u, sizeof(double) * d);
+    }
+    free(u);
+    if (st != SB_OK) {
+        free(q);
+        free(x);
+        return st;
+    }
+    *Q = q;
+    *nrot = nq;
+    *x0 = x;
+    return SB_OK;
+}
+
 /* ---- device ------------------------------------------------------------------ */
 
 /* Mirrors of `sb_tb_env` in kernels/tube_batch.cl for each precision (same field order;
  * the C layout rules of these types match OpenCL's). */
 typedef struct {
-    cl_uint d, K, strict;
+    cl_uint d, K, strict, stop;
     cl_float L, gamma, tau, pgd_r, pgd_gthres;
     cl_int pgd_tthres;
     cl_uint seed_lo, seed_hi;
 } env_f32;
 typedef struct {
-    cl_uint d, K, strict;
+    cl_uint d, K, strict, stop;
     cl_double L, gamma, tau, pgd_r, pgd_gthres;
     cl_int pgd_tthres;
     cl_uint seed_lo, seed_hi;
@@ -123,6 +168,17 @@ int sb_tb_engine_open(sb_tb_engine *e, sb_ctx *ctx, size_t d, int f64, sb_err *e
     if (SB_CLFAIL(rc, err, "clCreateKernel(tube_batch_orbit_entry)")) {
         sb_tb_engine_close(e);
         return err->code;
+    }
+    /* On CPUs, work-groups of one trajectory: PoCL otherwise runs the work-items of a
+     * group in lock step, and with per-trajectory branches (regions, optimisers) that
+     * measured several times slower. Elsewhere (GPUs), the preferred multiple. */
+    e->local = 1;
+    if (!(ctx->dev.type & CL_DEVICE_TYPE_CPU)) {
+        size_t m = 0;
+        if (clGetKernelWorkGroupInfo(e->steps, ctx->dev.did,
+                                     CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof m, &m,
+                                     NULL) == CL_SUCCESS && m > 0 && m <= 256)
+            e->local = m;
     }
     return SB_OK;
 }
@@ -240,11 +296,12 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     }
     free(zeros);
 
-    env_f32 ef = {(cl_uint)d, (cl_uint)s->K, (cl_uint)s->strict, (float)s->tube.L,
+    cl_uint stop = (s->stop_at_orbit ? 1u : 0u) | (s->stop_at_basin ? 2u : 0u);
+    env_f32 ef = {(cl_uint)d, (cl_uint)s->K, (cl_uint)s->strict, stop, (float)s->tube.L,
                   (float)s->tube.gamma, (float)s->tube.tau, (float)s->pgd_r,
                   (float)s->pgd_gthres, s->pgd_tthres, (cl_uint)(s->seed & 0xffffffffu),
                   (cl_uint)(s->seed >> 32)};
-    env_f64 ed = {(cl_uint)d, (cl_uint)s->K, (cl_uint)s->strict, s->tube.L, s->tube.gamma,
+    env_f64 ed = {(cl_uint)d, (cl_uint)s->K, (cl_uint)s->strict, stop, s->tube.L, s->tube.gamma,
                   s->tube.tau, s->pgd_r, s->pgd_gthres, s->pgd_tthres,
                   (cl_uint)(s->seed & 0xffffffffu), (cl_uint)(s->seed >> 32)};
     const void *env = e->f64 ? (const void *)&ed : (const void *)&ef;
@@ -270,23 +327,24 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
         double n = 2e8 / cost;
         steps_per_launch = n < 16 ? 16 : (n > 1e6 ? 1000000 : (long)n);
     }
-    size_t global = B;
+    size_t local = e->local, global = sb_round_up(B, local);
     double t0 = sb_now();
     for (long k = 0; k <= s->K; k += steps_per_launch) {
         long kend = k + steps_per_launch;
         cl_uint ke = (cl_uint)(kend > s->K + 1 ? s->K + 1 : kend);
         rc = clSetKernelArg(e->steps, 14, sizeof ke, &ke);
         if (rc == CL_SUCCESS)
-            rc = clEnqueueNDRangeKernel(ctx->queue, e->steps, 1, NULL, &global, NULL, 0, NULL,
+            rc = clEnqueueNDRangeKernel(ctx->queue, e->steps, 1, NULL, &global, &local, 0, NULL,
                                         NULL);
         if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(tube_batch_steps)")) {
             st = err->code;
             goto done;
         }
         out->launches++;
-        if (progress) {
+        if (progress || s->sync_each) {
             clFinish(ctx->queue);
-            sb_progress_step(progress, (long)ke);
+            if (progress)
+                sb_progress_step(progress, (long)ke);
         }
     }
     /* Entry steps of the orbits found (a no-op for the other trajectories). */
@@ -518,7 +576,7 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
                 break;
             }
         }
-        if (k == s->K)
+        if (k == s->K || (s->stop_at_basin && region == (int)d + 1))
             break;
         double lk = c->sched == SB_TB_INVSQRT ? c->lr / sqrt((double)(k + 1)) : c->lr;
         switch (c->opt) {
@@ -562,6 +620,8 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
             r->orb_det = k + 1;
             r->orb_period = br.period;
             r->orb_region = region;
+            if (s->stop_at_orbit)
+                break;
         }
     }
     r->region = region;

@@ -47,6 +47,9 @@ typedef struct sb_tb_setup {
     const sb_tb_traj *traj;  /* B settings */
     size_t trace_len;        /* f recorded at steps < trace_len for traced trajectories */
     int ntrace;              /* rows of the trace */
+    int stop_at_orbit;       /* a trajectory ends when its orbit is detected */
+    int stop_at_basin;       /* a trajectory ends on reaching the basin of the minimum */
+    int sync_each;           /* wait for each launch (the one-at-a-time baseline) */
 } sb_tb_setup;
 
 /* Defaults of DESIGN.md 5.1 for the tube and PGD (r 0.1, g_thres 0.1, t_thres 40). */
@@ -85,6 +88,7 @@ typedef struct sb_tb_engine {
     size_t maxd;
     cl_program prog;
     cl_kernel steps, entry;
+    size_t local; /* work-group size of the launches */
 } sb_tb_engine;
 
 int sb_tb_engine_open(sb_tb_engine *e, sb_ctx *ctx, size_t d, int f64, sb_err *err);
@@ -100,6 +104,15 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
  * trace is not NULL, trace[k] = f at step k < trace_len. */
 int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
                size_t trace_len, sb_err *err);
+
+/* The trials of a study: trial t starts at x0 = Q_t^T u_t, u_t uniform in [-1, 1]^d
+ * (Philox stream SB_STREAM_START, seed + t), and Q_t is the identity (rot_mode
+ * SB_TB_ROT_NONE; *Q NULL, *nrot 0), a Haar rotation seeded seed + t (SB_TB_ROT_RANDOM;
+ * *nrot = trials) or the matrix in `file` for every trial (SB_TB_ROT_FILE; *nrot 1).
+ * *Q and *x0 are malloc'ed. */
+enum { SB_TB_ROT_NONE = 0, SB_TB_ROT_RANDOM, SB_TB_ROT_FILE };
+int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, uint64_t seed,
+                      double **Q, size_t *nrot, double **x0, sb_err *err);
 
 /* Validate a setup before running (SB_EUSAGE with a clear message). */
 int sb_tb_check(const sb_tb_setup *s, sb_err *err);

@@ -44,6 +44,7 @@
 /* Tube parameters and PGD settings, identical for the whole batch. */
 typedef struct sb_tb_env {
     uint d, K, strict;
+    uint stop; /* bit 0: stop at a detected orbit, bit 1: stop on reaching the basin */
     SB_REAL L, gamma, tau;
     SB_REAL pgd_r, pgd_gthres;
     int pgd_tthres;
@@ -180,7 +181,7 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
                 break;
             }
         }
-        if (k == e.K) {
+        if (k == e.K || ((e.stop & 2u) && region == d + 1)) {
             flags |= SB_TB_F_DONE;
             break;
         }
@@ -227,6 +228,11 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
                 s[SB_TB_ORB_DET] = (int)k + 1;
                 s[SB_TB_ORB_PERIOD] = lam;
                 s[SB_TB_ORB_REGION] = (int)region;
+                if (e.stop & 1u) { /* the rest of the run repeats this cycle */
+                    flags |= SB_TB_F_DONE;
+                    k++;
+                    break;
+                }
             } else {
                 if (power == lam) {
                     for (uint j = 0; j < d; j++)
