@@ -421,6 +421,7 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
         !cJSON_IsArray(vars))
         return sb_fail(err, SB_EUSAGE, "plot: not a sweep result (schema signbench-sweep)");
     sb_plot_series s[2 * NVAR + 2];
+    int col[2 * NVAR + 2] = {0};
     double buf[2 * NVAR + 2][5][MAXD];
     int ns = 0, ne = 0;
     sb_plot_series se[NVAR];
@@ -468,11 +469,13 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
                  q->valuestring);
         s[ns] = (sb_plot_series){labels[ns], n, buf[ns][0], buf[ns][1], buf[ns][2], buf[ns][3],
                                  SB_PLOT_BAND};
+        col[ns] = ne + 1;
         ns++;
         if (nb) {
             snprintf(labels[ns], sizeof labels[0], "%s: theorem bound", name->valuestring);
             s[ns] = (sb_plot_series){labels[ns], nb, buf[ns][0], buf[ns][1], NULL, NULL,
                                      SB_PLOT_DASHED};
+            col[ns] = ne + 1;
             ns++;
         }
         snprintf(elabels[ne], sizeof elabels[0], "%s", name->valuestring);
@@ -491,7 +494,7 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
     sb_plot p = {title, "dimension d", "min ||g||_1^2 (signSGD), min ||g||_2^2 (SGD)", 1, 1, 0,
                  0};
     snprintf(path, sizeof path, "%s_norms", base);
-    int rc = sb_plot_lines(path, &p, s, ns, err);
+    int rc = sb_plot_lines_colored(path, &p, s, col, ns, err);
     if (rc)
         return rc;
     int any = 0;

@@ -219,6 +219,13 @@ static int load_train(const cJSON *root, sb_cmp_set *s, sb_err *err)
     const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
     if (add_fields(b, cJSON_IsObject(res) ? res : root, 0))
         return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
+    /* No target set: *_to_target are null and mean nothing (not "never reached"). */
+    const cJSON *has_t = cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root,
+                                                          "has_target");
+    if (cJSON_IsFalse(has_t))
+        for (int i = 0; i < b->nm; i++)
+            if (null_is_inf(b->m[i].name))
+                b->m[i].n = 0;
     /* A target that was never reached: steps/evals to target are infinite. */
     const cJSON *reached = cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root,
                                                             "reached");

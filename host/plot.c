@@ -220,7 +220,7 @@ typedef struct dat_info {
     char title[256], xlabel[256], ylabel[256], zlabel[256];
     int logx, logy, width, height;
     int nseries;
-    int style[MAX_SERIES];
+    int style[MAX_SERIES], color[MAX_SERIES];
     char label[MAX_SERIES][128];
     int nx, ny, mark_x, mark_y;
     char **xtics, **ytics; /* heatmaps; malloc'ed */
@@ -316,13 +316,21 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
                 return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
         } else if (!strcmp(key, "series")) {
             char sty[32];
-            int off = 0;
-            if (sscanf(v, "%31s %n", sty, &off) < 1 || style_parse(sty) < 0)
+            int off = 0, color = 0;
+            if (sscanf(v, "%31s %n", sty, &off) < 1)
+                return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
+            char *colon = strchr(sty, ':'); /* STYLE[:COLOR] */
+            if (colon) {
+                *colon = '\0';
+                color = atoi(colon + 1);
+            }
+            if (style_parse(sty) < 0 || color < 0 || color > 64)
                 return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
             if (d->nseries >= MAX_SERIES)
                 return sb_fail(err, SB_EUSAGE, "plot: %s: more than %d series", path,
                                MAX_SERIES);
             d->style[d->nseries] = style_parse(sty);
+            d->color[d->nseries] = color;
             snprintf(d->label[d->nseries], sizeof d->label[0], "%s", v + off);
             d->nseries++;
         }
@@ -371,7 +379,7 @@ static void script_lines(buf *b, const dat_info *d, const char *dat)
     bprintf(b, d->logy ? "set logscale y 10\n" : "unset logscale y\n");
     bprintf(b, "plot ");
     for (int i = 0; i < d->nseries; i++) {
-        int lc = i + 1;
+        int lc = d->color[i] > 0 ? d->color[i] : i + 1;
         if (i)
             bprintf(b, ", \\\n     ");
         if (d->style[i] == SB_PLOT_BAND) {
@@ -533,6 +541,12 @@ static int write_dat(const char *base, buf *b, char **dat_out, sb_err *err)
 int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, int ns,
                   sb_err *err)
 {
+    return sb_plot_lines_colored(base, p, s, NULL, ns, err);
+}
+
+int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
+                          const int *colors, int ns, sb_err *err)
+{
     if (!base || !*base || !p || ns < 1 || ns > MAX_SERIES)
         return sb_fail(err, SB_EUSAGE, "plot: need an output name and 1 to %d series",
                        MAX_SERIES);
@@ -564,8 +578,12 @@ int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, i
         if (block++)
             bprintf(&b, "\n\n");
         char head[200];
-        snprintf(head, sizeof head, "%s %s", style_name(s[i].style),
-                 s[i].label ? s[i].label : "");
+        if (colors && colors[i] > 0 && colors[i] <= 64)
+            snprintf(head, sizeof head, "%s:%d %s", style_name(s[i].style), colors[i],
+                     s[i].label ? s[i].label : "");
+        else
+            snprintf(head, sizeof head, "%s %s", style_name(s[i].style),
+                     s[i].label ? s[i].label : "");
         put_text(&b, "series", head);
         for (size_t k = 0; k < s[i].n; k++) {
             put_num(&b, s[i].x[k]);

@@ -41,6 +41,10 @@ typedef struct sb_plot {
  * with a clear message when gnuplot is missing or fails; SB_EUSAGE for bad input. */
 int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, int ns,
                   sb_err *err);
+/* The same with a gnuplot colour index (1, 2, ...) per series, so that related series
+ * (a measurement and its bound) share a colour; colors[i] = 0 keeps the default (i+1). */
+int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
+                          const int *colors, int ns, sb_err *err);
 
 typedef struct sb_heatmap {
     const char *title, *xlabel, *ylabel;
