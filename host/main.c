@@ -19,6 +19,7 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err);
 int sb_cmd_suite(int argc, char **argv, sb_err *err);
 int sb_cmd_plot(int argc, char **argv, sb_err *err);
 int sb_cmd_tube(int argc, char **argv, sb_err *err);
+int sb_cmd_figure1(int argc, char **argv, sb_err *err);
 static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
@@ -33,6 +34,7 @@ const sb_cmd sb_commands[] = {
     {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
     {"train", sb_cmd_train, "run optimisers on a problem: traces, summaries, theorems"},
     {"tube", sb_cmd_tube, "saddle study on the tube function: batched trajectories, orbits"},
+    {"figure1", sb_cmd_figure1, "the paper's Figure 1 on the tube function, claims checked"},
     {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
     {"help", cmd_help, "show help for signbench or one command"},
     {NULL, NULL, NULL},
