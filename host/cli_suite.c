@@ -20,7 +20,9 @@ static const char help[] =
     "  micro    micro.json (Google Benchmark schema), micro.csv\n"
     "  train    train/train-<optimizer>.{json,csv}: logistic regression on breast cancer\n"
     "           with sgd, signsgd, signum, adam (seeded)\n"
-    "  figure1  figure1/ (the tube function study), when the command exists\n"
+    "  tube     tube/ (trajectories on the tube function: escapes, orbits), when the\n"
+    "           command exists\n"
+    "  figure1  figure1/ (the paper's Figure 1), when the command exists\n"
     "  grid     grid.json, grid.csv, grid_<optimizer> heatmaps (the paper's Figure 2)\n"
     "  sweep    sweep.json, sweep.csv, sweep_norms / sweep_evals plots\n"
     "then summary.json (schema signbench-summary: steps, convergence metrics for\n"
@@ -29,7 +31,7 @@ static const char help[] =
     "verdicts on the paper's claims. Each step's console output goes to <step>.log. A\n"
     "failing step is recorded and the others still run; the exit status is then 1.\n\n"
     "Options:\n"
-    "  --quick       small sizes, few seeds: about 1-3 minutes on PoCL with 2 cores\n"
+    "  --quick       small sizes, few seeds: under a minute on PoCL with 2 cores\n"
     "                (default)\n"
     "  --full        the paper-sized studies (64M-element kernels, d up to 10^5, the\n"
     "                full grid): tens of minutes\n"
@@ -184,16 +186,17 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         return SB_OK;
     }
     if (only) {
-        static const char *names[] = {"devices", "micro", "train", "figure1", "grid", "sweep"};
+        static const char *names[] = {"devices", "micro", "train", "tube", "figure1", "grid",
+                                      "sweep"};
         char buf[256];
         snprintf(buf, sizeof buf, "%s", only);
         for (char *s = NULL, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
             int ok = 0;
-            for (size_t i = 0; i < 6; i++)
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
                 ok |= !strcmp(t, names[i]);
             if (!ok)
                 return sb_fail(err, SB_EUSAGE, "suite: --only: unknown step '%s' (devices, "
-                               "micro, train, figure1, grid, sweep)", t);
+                               "micro, train, tube, figure1, grid, sweep)", t);
         }
     }
     if (dev.kernel_dir || dev.kernel_binary || dev.bind)
@@ -225,7 +228,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         char *argv[40];
         int argc;
     } step;
-    step steps[6];
+    step steps[8];
     int ns = 0;
 #define ADD(...)                                                                           \
     do {                                                                                   \
@@ -263,7 +266,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         DEV();
         ns++;
     }
-    static char f1[1200];
+    static char f1[1200], tb[1200];
+    if (wanted(only, "tube") && has_cmd("tube")) {
+        snprintf(tb, sizeof tb, "%s/tube", dir);
+        steps[ns].name = "tube", steps[ns].cmd = "tube";
+        ADD("tube", "--out", tb, "--trials", full ? "1000" : "100");
+        DEV();
+        ns++;
+    }
     if (wanted(only, "figure1") && has_cmd("figure1")) {
         snprintf(f1, sizeof f1, "%s/figure1", dir);
         steps[ns].name = "figure1", steps[ns].cmd = "figure1";
@@ -301,7 +311,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     cJSON_AddStringToObject(summary, "signbench_version", SB_VERSION);
     cJSON *jsteps = cJSON_AddArrayToObject(summary, "steps");
     cJSON *bench = cJSON_AddArrayToObject(summary, "benchmarks");
-    cJSON *figs = cJSON_AddArrayToObject(summary, "figures");
+    cJSON_AddArrayToObject(summary, "figures"); /* extra figures for the report */
     int failed = 0;
     char firstfail[512] = "";
     sb_progress bar;
@@ -339,27 +349,10 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     static const char *opts[] = {"sgd", "signsgd", "signum", "adam", NULL};
     for (int i = 0; opts[i]; i++)
         add_train(bench, dir, opts[i]);
-    /* Figures other steps wrote in sub-folders (figure1/, train/), for the report. */
-    static const char *subdirs[] = {"figure1", "train", NULL};
-    for (int i = 0; subdirs[i]; i++) {
-        char cmd[1400];
-        snprintf(cmd, sizeof cmd, "%s/%s", dir, subdirs[i]);
-        if (access(cmd, R_OK))
-            continue;
-        for (int k = 0; k < 1; k++) {
-            /* Known names first; a figure1 step documents its own outputs. */
-            static const char *cand[] = {"figure1.png", "figure1_left.png", "figure1_right.png",
-                                         "train.png", "train_loss.png", NULL};
-            for (int m = 0; cand[m]; m++) {
-                char f[1500];
-                snprintf(f, sizeof f, "%s/%s", cmd, cand[m]);
-                if (access(f, R_OK) == 0) {
-                    char rel[200];
-                    snprintf(rel, sizeof rel, "%s/%s", subdirs[i], cand[m]);
-                    cJSON_AddItemToArray(figs, cJSON_CreateString(rel));
-                }
-            }
-        }
+    if (wanted(only, "train")) {
+        sb_err pe = {0, ""};
+        if (sb_report_train_plot(dir, opts, &pe))
+            fprintf(stderr, "suite: no convergence figure: %s\n", pe.msg);
     }
     char path[1200];
     snprintf(path, sizeof path, "%s/summary.json", dir);

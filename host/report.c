@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "plot.h"
+
 int sb_mkdir_p(const char *path, sb_err *err)
 {
     char buf[1024];
@@ -436,8 +438,8 @@ int sb_report_write(const char *dir, sb_err *err)
     }
 
     heading(&d, 2, "Verdicts on the paper's claims");
-    char vrows[8][1024];
-    const char *vp[8];
+    char vrows[16][1024];
+    const char *vp[16];
     int nv = 0;
     snprintf(vrows[nv], sizeof vrows[0], "claim\tevidence\tverdict");
     vp[nv] = vrows[nv];
@@ -526,6 +528,23 @@ int sb_report_write(const char *dir, sb_err *err)
         vp[nv] = vrows[nv];
         nv++;
     }
+    /* figure1 computes its own verdicts from measured numbers: show them as they are. */
+    cJSON *fig1 = load_opt(dir, "figure1/figure1.json");
+    const cJSON *cl;
+    cJSON_ArrayForEach(cl, get(fig1, "claims"))
+    {
+        if (nv >= (int)(sizeof vrows / sizeof vrows[0]))
+            break;
+        char *nums = cJSON_PrintUnformatted(get(cl, "numbers"));
+        char claim[600];
+        snprintf(claim, sizeof claim, "Figure 1: %s", str(cl, "claim"));
+        verdict_row(vrows[nv], sizeof vrows[0], claim, nums ? nums : "",
+                    cJSON_IsTrue(get(cl, "held")) ? "holds" : "does not hold");
+        free(nums);
+        vp[nv] = vrows[nv];
+        nv++;
+    }
+    cJSON_Delete(fig1);
     if (nv > 1)
         table(&d, vp, nv);
     else
@@ -533,6 +552,13 @@ int sb_report_write(const char *dir, sb_err *err)
 
     heading(&d, 2, "Figures");
     static const char *figs[][2] = {
+        {"train_loss.png", "Logistic regression on breast cancer (train step): objective "
+                           "against gradient calls"},
+        {"figure1/figure1_left.png", "Figure 1 (left): the axis-aligned tube"},
+        {"figure1/figure1_middle.png", "Figure 1 (middle): a random rotation"},
+        {"figure1/figure1_right.png", "Figure 1 (right): a rotation where constant-step "
+                                      "signGD is caught in a periodic orbit; signum beside"},
+        {"tube/traces.png", "Tube function (tube step): f against iteration, first trials"},
         {"sweep_norms.png", "Dimension sweep: minimum gradient norm vs d, with the theorem "
                             "bounds (dashed)"},
         {"sweep_evals.png", "Dimension sweep: gradient calls to reach the target vs d"},
@@ -569,5 +595,80 @@ int sb_report_write(const char *dir, sb_err *err)
     cJSON_Delete(sweep);
     cJSON_Delete(grid);
     cJSON_Delete(devices);
+    return rc;
+}
+
+/* ---- the train step's convergence figure ---- */
+
+/* Columns evals (1) and f (2) of a train trace CSV (header step,evals,f,...). */
+static int read_trace(const char *path, double **x, double **y, size_t *n)
+{
+    *x = *y = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    size_t cap = 0;
+    int ok = fgets(line, sizeof line, f) && !strncmp(line, "step,evals,f,", 13);
+    while (ok && fgets(line, sizeof line, f)) {
+        double step, evals, fv;
+        if (sscanf(line, "%lf,%lf,%lf", &step, &evals, &fv) != 3)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            double *a = realloc(*x, cap * sizeof *a), *b = a ? realloc(*y, cap * sizeof *b) : NULL;
+            if (a)
+                *x = a;
+            if (!a || !b) {
+                ok = 0;
+                break;
+            }
+            *y = b;
+        }
+        (*x)[*n] = evals;
+        (*y)[*n] = fv;
+        (*n)++;
+    }
+    fclose(f);
+    if (!ok || *n == 0) {
+        free(*x);
+        free(*y);
+        *x = *y = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int sb_report_train_plot(const char *dir, const char *const *optimizers, sb_err *err)
+{
+    enum { MAXS = 16 };
+    sb_plot_series s[MAXS];
+    double *xs[MAXS] = {0}, *ys[MAXS] = {0};
+    int ns = 0;
+    for (int i = 0; optimizers[i] && ns < MAXS; i++) {
+        char path[1200];
+        size_t n;
+        snprintf(path, sizeof path, "%s/train/train-%s.csv", dir, optimizers[i]);
+        if (read_trace(path, &xs[ns], &ys[ns], &n))
+            continue;
+        s[ns] = (sb_plot_series){optimizers[i], n, xs[ns], ys[ns], NULL, NULL, SB_PLOT_LINES};
+        ns++;
+    }
+    int rc;
+    if (!ns) {
+        rc = sb_fail(err, SB_EUSAGE, "report: no train traces in %s/train", dir);
+    } else {
+        char base[1200];
+        snprintf(base, sizeof base, "%s/train_loss", dir);
+        sb_plot p = {"logistic regression (train step): full objective f", "gradient calls",
+                     "f (log scale)", 0, 1, 0, 0};
+        rc = sb_plot_lines(base, &p, s, ns, err);
+    }
+    for (int i = 0; i < ns; i++) {
+        free(xs[i]);
+        free(ys[i]);
+    }
     return rc;
 }

@@ -26,6 +26,11 @@ void sb_slug(const char *in, char *out, size_t n);
 int sb_sweep_plot_json(const cJSON *sweep, const char *base, sb_err *err);
 int sb_grid_plot_json(const cJSON *grid, const char *base, sb_err *err);
 
+/* One figure of the train step's traces (DIR/train/train-<opt>.csv): full objective f
+ * against gradient calls for each optimiser found, as DIR/train_loss.{png,svg,dat}.
+ * SB_EUSAGE when no trace is there. */
+int sb_report_train_plot(const char *dir, const char *const *optimizers, sb_err *err);
+
 /* report.md and report.html (self-contained: PNGs embedded as base64) for a suite run
  * folder, from the files in it (summary.json, micro.json, sweep.json, grid.json, ...). */
 int sb_report_write(const char *dir, sb_err *err);
