@@ -360,7 +360,11 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
         L->cgroups = sb_round_up(n, L->ls) / L->ls;
         L->wgroups = sb_round_up(d, L->ls) / L->ls;
         size_t lparts = L->cgroups > L->groups ? L->cgroups : L->groups;
-        L->idx_cap = 1;
+        L->idx_cap = 1; /* the 1-element idx buffer below and hidx match it */
+        if (!(L->hidx = malloc(sizeof *L->hidx))) {
+            st = sb_fail(err, SB_ERUNTIME, "logreg: out of memory");
+            goto fail;
+        }
         if ((st = sb_ctx_kernel(ctx, "logreg_part", &L->kpart, err)) ||
             (st = sb_ctx_kernel(ctx, "logreg_reduce", &L->kreduce, err)) ||
             (st = sb_ctx_kernel(ctx, "logreg_coef", &L->kcoef, err)) ||

@@ -723,6 +723,27 @@ static void minibatch_check(const char *variant)
     calls = 0;
     ck_assert_int_eq(p->vt->grad(p, xb, gb, &(sb_oracle){.seed = 1}, 0, NULL, &calls, &e), SB_OK);
     ck_assert_uint_eq(calls, 500);
+    /* The theory schedule: 1 row at step 0, then 2, 3, ... (the index buffer grows). */
+    calls = 0;
+    sb_oracle th = {.theory_batch = 1, .seed = 6};
+    for (uint64_t k = 0; k < 40; k++) {
+        ck_assert_int_eq(p->vt->grad(p, xb, gb, &th, k, &fmb, &calls, &e), SB_OK);
+        ck_assert(isfinite(fmb));
+    }
+    ck_assert_uint_eq(calls, 40 * 41 / 2);
+    /* At step 0 the gradient is one row's: the host on that row. */
+    ck_assert_int_eq(p->vt->grad(p, xb, gb, &th, 0, NULL, &calls, &e), SB_OK);
+    ck_assert_int_eq(sb_problem_get(&ctx, gb, gd, d, &e), SB_OK);
+    sb_oracle_indices_host(&th, 0, 1, p->n_train, idx);
+    {
+        const float *xr = ds.X + (size_t)idx[0] * d;
+        double z = 0;
+        for (size_t j = 0; j < d; j++)
+            z += xr[j] * w[j];
+        double sig = 1 / (1 + exp(ds.y[idx[0]] * z));
+        for (size_t j = 0; j < d; j++)
+            ck_assert(fabs(gd[j] - (-ds.y[idx[0]] * sig * xr[j] + 1e-4 * w[j])) < 1e-5);
+    }
     sb_dataset_free(&ds);
     free(w);
     free(gd);
