@@ -24,7 +24,8 @@ static const char help[] =
     "           command exists\n"
     "  figure1  figure1/ (the paper's Figure 1), when the command exists\n"
     "  grid     grid.json, grid.csv, grid_<optimizer> heatmaps (the paper's Figure 2)\n"
-    "  sweep    sweep.json, sweep.csv, sweep_norms / sweep_evals plots\n"
+    "  sweep    sweep.json, sweep.csv, sweep_norms / sweep_evals plots (quad); with\n"
+    "           --full also sweep-quad-rotated/ and sweep-tube/\n"
     "then summary.json (schema signbench-summary: steps, convergence metrics for\n"
     "`signbench compare`) and report.md + report.html (self-contained, plots embedded):\n"
     "the device, the throughput table with roofline fractions, convergence figures and\n"
@@ -228,7 +229,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         char *argv[40];
         int argc;
     } step;
-    step steps[8];
+    step steps[12];
     int ns = 0;
 #define ADD(...)                                                                           \
     do {                                                                                   \
@@ -296,6 +297,22 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
             ADD("--dims", "10:100000:6", "--seeds", "5", "--evals", "100000");
         else
             ADD("--dims", "10:1000:3", "--seeds", "2", "--evals", "5000");
+        DEV();
+        ns++;
+    }
+    /* --full: the other problem families with known constants, each in its folder. */
+    static char sw_rot[1200], sw_tube[1200];
+    if (wanted(only, "sweep") && full) {
+        snprintf(sw_rot, sizeof sw_rot, "%s/sweep-quad-rotated", dir);
+        steps[ns].name = "sweep-quad-rotated", steps[ns].cmd = "sweep";
+        ADD("sweep", "--problem", "quad-rotated", "--out", sw_rot, "--dims", "10:1000:4",
+            "--seeds", "3", "--evals", "50000");
+        DEV();
+        ns++;
+        snprintf(sw_tube, sizeof sw_tube, "%s/sweep-tube", dir);
+        steps[ns].name = "sweep-tube", steps[ns].cmd = "sweep";
+        ADD("sweep", "--problem", "tube", "--out", sw_tube, "--dims", "10:1000:4", "--seeds",
+            "3", "--evals", "50000");
         DEV();
         ns++;
     }

@@ -437,6 +437,52 @@ int sb_report_write(const char *dir, sb_err *err)
         free(rp);
     }
 
+    /* Every sweep of the run (sweep.json, and sweep-<problem>/ with --full): slopes. */
+    static const char *sweeps[] = {"sweep.json", "sweep-quad-rotated/sweep.json",
+                                   "sweep-tube/sweep.json", "sweep-logreg/sweep.json"};
+    char srows[24][512];
+    const char *sp[24];
+    int nsr = 0;
+    snprintf(srows[nsr], sizeof srows[0], "problem\tvariant\td range\tmin-norm slope [95%%]"
+             "\tbound\tN-to-target slope [95%%]\tbound");
+    sp[nsr] = srows[nsr];
+    nsr++;
+    for (size_t i = 0; i < sizeof sweeps / sizeof sweeps[0]; i++) {
+        cJSON *sw = load_opt(dir, sweeps[i]);
+        const cJSON *dims = get(sw, "dims"), *vv;
+        int nd = cJSON_GetArraySize(dims);
+        cJSON_ArrayForEach(vv, get(sw, "variants"))
+        {
+            if (nsr >= 24)
+                break;
+            const cJSON *f1 = get(vv, "fit_min_norm"), *f2 = get(vv, "fit_evals_to_target");
+            char a[96] = "-", b[96] = "-";
+            if (isfinite(num(f1, "slope")))
+                snprintf(a, sizeof a, "%.2f [%.2f, %.2f]", num(f1, "slope"), num(f1, "ci_lo"),
+                         num(f1, "ci_hi"));
+            if (isfinite(num(f2, "slope")))
+                snprintf(b, sizeof b, "%.2f [%.2f, %.2f]", num(f2, "slope"), num(f2, "ci_lo"),
+                         num(f2, "ci_hi"));
+            snprintf(srows[nsr], sizeof srows[0], "%s\t%s\t%.0f..%.0f\t%s\t%.0f\t%s\t%.0f",
+                     str(sw, "problem"), str(vv, "name"),
+                     nd ? cJSON_GetArrayItem(dims, 0)->valuedouble : NAN,
+                     nd ? cJSON_GetArrayItem(dims, nd - 1)->valuedouble : NAN, a,
+                     num(f1, "predicted"), b, num(f2, "predicted"));
+            sp[nsr] = srows[nsr];
+            nsr++;
+        }
+        cJSON_Delete(sw);
+    }
+    if (nsr > 1) {
+        heading(&d, 2, "Dimension sweeps (signbench sweep)");
+        para(&d, "Log-log slopes against d of the minimum squared norm at a fixed budget of "
+                 "gradient calls and of the calls needed to reach a target, with the slopes "
+                 "the bounds give (Theorem 1: d^2/sqrt(N) for signSGD's squared l1 norm; "
+                 "Theorem 2: d/sqrt(N) for SGD's squared l2 norm). A bound is an upper "
+                 "bound: a flatter measured slope is consistent with it.");
+        table(&d, sp, nsr);
+    }
+
     heading(&d, 2, "Verdicts on the paper's claims");
     char vrows[16][1024];
     const char *vp[16];
@@ -562,6 +608,8 @@ int sb_report_write(const char *dir, sb_err *err)
         {"sweep_norms.png", "Dimension sweep: minimum gradient norm vs d, with the theorem "
                             "bounds (dashed)"},
         {"sweep_evals.png", "Dimension sweep: gradient calls to reach the target vs d"},
+        {"sweep-quad-rotated/sweep_norms.png", "Dimension sweep, rotated quadratic"},
+        {"sweep-tube/sweep_norms.png", "Dimension sweep, tube function"},
         {"grid_sgd.png", "Grid: SGD test error"},
         {"grid_signum.png", "Grid: Signum test error"},
         {"grid_adam.png", "Grid: Adam test error"},
