@@ -239,12 +239,19 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     float *trace = malloc(sizeof(float) * ntr);
     double *cr = malloc(sizeof(double) * B * 2);
     out->res = calloc(B, sizeof(sb_tb_result));
-    if (s->nrot)
-        q = to_real(s->Q, s->nrot * d * d, e->f64);
-    else {
-        qd = calloc(d * d, sizeof(double));
-        q = qd ? to_real(qd, d * d, e->f64) : NULL;
-    }
+    /* Each rotation as Q then Q^T (kernels/tube_batch.cl, sb_tb_eval). */
+    qd = calloc(nq * 2 * d * d, sizeof(double));
+    if (qd && s->nrot)
+        for (size_t r = 0; r < s->nrot; r++) {
+            const double *src = s->Q + r * d * d;
+            double *dst = qd + r * 2 * d * d;
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = 0; j < d; j++) {
+                    dst[i * d + j] = src[i * d + j];
+                    dst[d * d + j * d + i] = src[i * d + j];
+                }
+        }
+    q = qd ? to_real(qd, nq * 2 * d * d, e->f64) : NULL;
     if (cr)
         for (size_t t = 0; t < B; t++) {
             cr[2 * t] = s->traj[t].lr;
@@ -284,7 +291,7 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
         (st = sb_buffer(ctx, rw, es * B * d, zeros, &buf[B_M], err)) ||
         (st = sb_buffer(ctx, rw, sizeof(int) * B * d, zeros, &buf[B_Z], err)) ||
         (st = sb_buffer(ctx, rw, sizeof(int) * B * d, zeros, &buf[B_ZS], err)) ||
-        (st = sb_buffer(ctx, ro, es * nq * d * d, q, &buf[B_Q], err)) ||
+        (st = sb_buffer(ctx, ro, es * nq * 2 * d * d, q, &buf[B_Q], err)) ||
         (st = sb_buffer(ctx, ro, sizeof(int) * B * 4, cfg, &buf[B_CFG], err)) ||
         (st = sb_buffer(ctx, ro, es * B * 2, cfgr, &buf[B_CFGR], err)) ||
         (st = sb_buffer(ctx, rw, sizeof(int) * B * ST_N, sti, &buf[B_ST], err)) ||

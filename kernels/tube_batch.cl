@@ -51,7 +51,11 @@ typedef struct sb_tb_env {
     uint seed_lo, seed_hi;
 } sb_tb_env;
 
-/* f and gradient of f(Qx) (Q row-major, NULL-like rot < 0 for the axis-aligned tube). */
+/* f and gradient of f(Qx); rot < 0 is the axis-aligned tube. Rotation r occupies 2 d^2
+ * reals of Q: Q row-major, then Q^T row-major, so that both products run along
+ * contiguous rows in their inner loop (which the compiler can vectorise). Each y_i and
+ * g_j still sums its terms in the host's order (j, resp. i, ascending from 0), so the
+ * results are bit for bit those of sb_matvec / sb_matvec_t. */
 inline SB_REAL sb_tb_eval(const SB_REAL *x, SB_REAL *g, SB_REAL *y, SB_REAL *gy,
                           __global const SB_REAL *Q, int rot, const sb_tb_env *e,
                           uint *region, int *in_tube)
@@ -59,17 +63,16 @@ inline SB_REAL sb_tb_eval(const SB_REAL *x, SB_REAL *g, SB_REAL *y, SB_REAL *gy,
     uint d = e->d;
     if (rot < 0)
         return sb_tube_eval_p(x, g, d, e->L, e->gamma, e->tau, region, in_tube);
-    __global const SB_REAL *q = Q + (size_t)rot * d * d;
-    for (uint i = 0; i < d; i++) {
-        SB_REAL s = 0;
-        for (uint j = 0; j < d; j++)
-            s += q[i * d + j] * x[j];
-        y[i] = s;
-    }
+    __global const SB_REAL *q = Q + (size_t)rot * 2 * d * d, *qt = q + (size_t)d * d;
+    for (uint i = 0; i < d; i++)
+        y[i] = 0;
+    for (uint j = 0; j < d; j++) /* y = Q x: column j of Q is row j of Q^T */
+        for (uint i = 0; i < d; i++)
+            y[i] += qt[j * d + i] * x[j];
     SB_REAL f = sb_tube_eval_p(y, gy, d, e->L, e->gamma, e->tau, region, in_tube);
     for (uint j = 0; j < d; j++)
         g[j] = 0;
-    for (uint i = 0; i < d; i++) /* g = Q^T gy, row by row of Q, in the host's order */
+    for (uint i = 0; i < d; i++) /* g = Q^T gy: row i of Q scaled by gy_i */
         for (uint j = 0; j < d; j++)
             g[j] += q[i * d + j] * gy[i];
     return f;
