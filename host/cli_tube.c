@@ -44,8 +44,11 @@ static const char help[] =
     "  --json              print the aggregate JSON instead of the table\n"
     "  --study orbits      probability that constant-step signgd ends in a periodic orbit\n"
     "                      around a saddle, against d (--study-d, default\n"
-    "                      2,5,10,20,50,100), step size, and beside it the fraction that\n"
-    "                      never reaches the minimum for invsqrt signgd and signum\n"
+    "                      2,5,10,20,50,100) and step size; beside it, for signgd with\n"
+    "                      invsqrt (base step scaled to the constant step's path length)\n"
+    "                      and signum (--momentum), the probability of being trapped at a\n"
+    "                      saddle (no new region in the second half of the run), and for\n"
+    "                      all the probability of never reaching the minimum\n"
     "  --study-d LIST      dimensions of the study\n"
     "  --bench             trajectory-steps per second, d-dim rotated tube, batched (B =\n"
     "                      --trials, default 1024) against one trajectory at a time (a\n"
@@ -846,6 +849,15 @@ done:
 enum { V_CONST, V_INVSQRT, V_SIGNUM, NV };
 static const char *const variant_names[NV] = {"signgd const", "signgd invsqrt", "signum const"};
 
+/* Trapped at a saddle: an exact orbit there, or never at the minimum and no new region
+ * reached during the second half of the run. */
+static int trapped(const sb_tb_result *r, size_t d, long K)
+{
+    if (saddle_orbit(r, d))
+        return 1;
+    return r->pass[d] < 0 && r->maxreg >= 1 && 2L * r->pass[r->maxreg - 1] <= K;
+}
+
 static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
 {
     size_t trials = a->trials_set ? (size_t)a->trials : 1000;
@@ -863,12 +875,22 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
     if (st)
         return st;
     int nd = a->nstudy_d;
-    /* counts[d][variant][lr]: saddle orbits, never reached the minimum */
+    /* counts[d][variant][lr]: saddle orbits, trapped at a saddle, never reached the
+     * minimum */
     long *orb = calloc((size_t)nd * NV * (size_t)nlr, sizeof(long));
+    long *trap = calloc((size_t)nd * NV * (size_t)nlr, sizeof(long));
     long *stuck = calloc((size_t)nd * NV * (size_t)nlr, sizeof(long));
     double *secs = calloc((size_t)nd, sizeof(double));
-    if (!orb || !stuck || !secs) {
+    /* invsqrt with the same path length as the constant step over K steps:
+     * sum_k lr' / sqrt(k + 1) = K lr. Otherwise lr / sqrt(k + 1) cannot even cover the
+     * distance to the minimum (2 lr sqrt(K) < 4 tau for lr <= 0.1, K = 3000). */
+    double hk = 0;
+    for (long k = 1; k <= a->steps; k++)
+        hk += 1 / sqrt((double)k);
+    double inv_scale = (double)a->steps / hk;
+    if (!orb || !trap || !stuck || !secs) {
         free(orb);
+        free(trap);
         free(stuck);
         free(secs);
         return sb_fail(err, SB_ERUNTIME, "tube: out of memory");
@@ -888,7 +910,8 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
         for (int v = 0; v < NV; v++)
             for (int l = 0; l < nlr; l++)
                 set[nset++] = (setting){v == V_SIGNUM ? SB_TB_SIGNUM : SB_TB_SIGNGD,
-                                        v == V_INVSQRT ? SB_TB_INVSQRT : SB_TB_CONST, lrs[l],
+                                        v == V_INVSQRT ? SB_TB_INVSQRT : SB_TB_CONST,
+                                        v == V_INVSQRT ? lrs[l] * inv_scale : lrs[l],
                                         a->mom[0]};
         st = sb_tb_make_trials(d, trials, SB_TB_ROT_RANDOM, NULL, a->seed, &Qs, &nrot, &x0s,
                                err);
@@ -914,6 +937,7 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
                     const sb_tb_result *r = &out.res[(size_t)si * trials + i];
                     orb[IDX(di, si / nlr, si % nlr)] += saddle_orbit(r, d);
                     stuck[IDX(di, si / nlr, si % nlr)] += r->pass[d] < 0;
+                    trap[IDX(di, si / nlr, si % nlr)] += trapped(r, d, a->steps);
                 }
         }
         sb_tb_out_free(&out);
@@ -938,8 +962,12 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
     cJSON_AddStringToObject(root, "definition",
                             "saddle_orbit: exact periodic orbit (repeated lattice vector) in "
                             "a region <= d, i.e. around a saddle; only constant-step signgd "
-                            "lives on a lattice. never_reached_minimum: did not enter the "
-                            "basin of the minimum within the steps (any variant)");
+                            "lives on a lattice. trapped_at_saddle: a saddle orbit, or never "
+                            "at the minimum and no new region reached in the second half of "
+                            "the steps. never_reached_minimum: did not enter the basin of the "
+                            "minimum within the steps. signgd invsqrt runs lr_effective = lr "
+                            "K / sum_k 1/sqrt(k), the constant step's path length");
+    cJSON_AddNumberToObject(root, "invsqrt_lr_scale", inv_scale);
     cJSON *rows = cJSON_AddArrayToObject(root, "rows");
     size_t cap = 1024 + (size_t)nd * NV * (size_t)nlr * 200, len = 0;
     char *csv = malloc(cap);
@@ -949,19 +977,23 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
         goto done;
     }
     len += (size_t)snprintf(csv + len, cap - len,
-                            "d,variant,lr,trials,saddle_orbits,p_orbit,orbit_lo,orbit_hi,"
-                            "never_reached,p_stuck,stuck_lo,stuck_hi,seconds\n");
+                            "d,variant,lr,lr_effective,trials,saddle_orbits,p_orbit,orbit_lo,"
+                            "orbit_hi,trapped,p_trapped,trapped_lo,trapped_hi,never_reached,"
+                            "p_no_minimum,no_minimum_lo,no_minimum_hi,seconds\n");
     if (!a->json)
-        printf("%5s %-16s %6s %22s %22s\n", "d", "variant", "lr", "P(saddle orbit) [95% CI]",
-               "P(no minimum) [95% CI]");
+        printf("%5s %-16s %6s %22s %22s %22s\n", "d", "variant", "lr",
+               "P(saddle orbit) [95%]", "P(trapped) [95%]", "P(no minimum) [95%]");
     for (int di = 0; di < nd; di++)
         for (int v = 0; v < NV; v++)
             for (int l = 0; l < nlr; l++) {
-                long ko = orb[IDX(di, v, l)], ks = stuck[IDX(di, v, l)];
-                double olo, ohi, slo, shi;
+                long ko = orb[IDX(di, v, l)], ks = stuck[IDX(di, v, l)], kt = trap[IDX(di, v, l)];
+                double olo, ohi, slo, shi, tlo, thi;
                 sb_wilson(ko, (long)trials, 1.96, &olo, &ohi);
                 sb_wilson(ks, (long)trials, 1.96, &slo, &shi);
+                sb_wilson(kt, (long)trials, 1.96, &tlo, &thi);
                 double po = (double)ko / (double)trials, ps = (double)ks / (double)trials;
+                double pt = (double)kt / (double)trials;
+                double lre = v == V_INVSQRT ? lrs[l] * inv_scale : lrs[l];
                 cJSON *r = cJSON_CreateObject();
                 cJSON_AddNumberToObject(r, "d", (double)a->study_d[di]);
                 cJSON_AddStringToObject(r, "variant", variant_names[v]);
@@ -970,19 +1002,24 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
                     cJSON_AddItemToObject(r, "saddle_orbit", frac_ci(ko, (long)trials));
                 else
                     cJSON_AddNullToObject(r, "saddle_orbit");
+                cJSON_AddNumberToObject(r, "lr_effective", lre);
+                cJSON_AddItemToObject(r, "trapped_at_saddle", frac_ci(kt, (long)trials));
                 cJSON_AddItemToObject(r, "never_reached_minimum", frac_ci(ks, (long)trials));
                 cJSON_AddNumberToObject(r, "seconds_for_d", secs[di]);
                 cJSON_AddItemToArray(rows, r);
                 len += (size_t)snprintf(csv + len, cap - len,
-                                        "%ld,%s,%g,%zu,%ld,%.6g,%.6g,%.6g,%ld,%.6g,%.6g,%.6g,%.3f\n",
-                                        a->study_d[di], variant_names[v], lrs[l], trials, ko, po,
-                                        olo, ohi, ks, ps, slo, shi, secs[di]);
+                                        "%ld,%s,%g,%.6g,%zu,%ld,%.6g,%.6g,%.6g,%ld,%.6g,%.6g,%.6g,"
+                                        "%ld,%.6g,%.6g,%.6g,%.3f\n",
+                                        a->study_d[di], variant_names[v], lrs[l], lre, trials, ko,
+                                        po, olo, ohi, kt, pt, tlo, thi, ks, ps, slo, shi,
+                                        secs[di]);
                 if (!a->json) {
                     char ob[40] = "n/a (no lattice)";
                     if (v == V_CONST)
                         snprintf(ob, sizeof ob, "%.3f [%.3f,%.3f]", po, olo, ohi);
-                    printf("%5ld %-16s %6g %22s %9.3f [%.3f,%.3f]\n", a->study_d[di],
-                           variant_names[v], lrs[l], ob, ps, slo, shi);
+                    printf("%5ld %-16s %6g %22s %9.3f [%.3f,%.3f] %9.3f [%.3f,%.3f]\n",
+                           a->study_d[di], variant_names[v], lrs[l], ob, pt, tlo, thi, ps, slo,
+                           shi);
                 }
             }
     char path[1200];
@@ -1001,7 +1038,7 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
     }
     cJSON_Delete(root);
     if (st == SB_OK && sb_plot_available()) {
-        /* P(saddle orbit) of const signgd per lr, and P(no minimum) of the other two. */
+        /* P(saddle orbit) of const signgd per lr, and P(trapped) of the other two. */
         int ns = nlr * NV;
         sb_plot_series *ser = calloc((size_t)ns, sizeof *ser);
         double *buf = calloc((size_t)ns * 4 * (size_t)nd, sizeof(double));
@@ -1013,13 +1050,13 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
                 int k = v * nlr + l;
                 double *x = buf + (size_t)k * 4 * nd, *y = x + nd, *lo = y + nd, *hi = lo + nd;
                 for (int di = 0; di < nd; di++) {
-                    long c = v == V_CONST ? orb[IDX(di, v, l)] : stuck[IDX(di, v, l)];
+                    long c = v == V_CONST ? orb[IDX(di, v, l)] : trap[IDX(di, v, l)];
                     x[di] = (double)a->study_d[di];
                     y[di] = (double)c / (double)trials;
                     sb_wilson(c, (long)trials, 1.96, &lo[di], &hi[di]);
                 }
                 snprintf(lab[k], 64, "%s lr %g: %s", variant_names[v], lrs[l],
-                         v == V_CONST ? "P(saddle orbit)" : "P(no minimum)");
+                         v == V_CONST ? "P(saddle orbit)" : "P(trapped at a saddle)");
                 ser[k] = (sb_plot_series){lab[k], (size_t)nd, x, y, lo, hi, SB_PLOT_ERRORBARS};
             }
         if (st == SB_OK) {
@@ -1037,6 +1074,7 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
 #undef IDX
 done:
     free(orb);
+    free(trap);
     free(stuck);
     free(secs);
     return st;
