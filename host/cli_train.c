@@ -292,6 +292,12 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
             free(names);
             return sb_wrap(err, "train: %s", o->name);
         }
+        for (int i = 0; i < n; i++)
+            if (sb_optim_find(list[i]) == o) {
+                sb_fail(err, SB_EUSAGE, "train: optimizer %s is listed twice", o->name);
+                free(names);
+                return SB_EUSAGE;
+            }
         list[n++] = t;
     }
     if (n == 0) {
