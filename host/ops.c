@@ -266,7 +266,7 @@ int sb_op_vote(sb_ops *o, cl_mem bits, int m, size_t n, cl_mem out, double *dev_
     SETARG(k, 1, m);
     SETARG(k, 2, nw);
     SETARG(k, 3, out);
-    return launch(o, k, global_for(o, nw / 4), "vote", dev_s, err);
+    return launch(o, k, global_for(o, nw / 8), "vote", dev_s, err);
 }
 
 int sb_op_vote_update(sb_ops *o, cl_mem x, cl_mem bits, int m, size_t n, float lr,
@@ -283,7 +283,7 @@ int sb_op_vote_update(sb_ops *o, cl_mem x, cl_mem bits, int m, size_t n, float l
     SETARG(k, 2, m);
     SETARG(k, 3, un);
     SETARG(k, 4, lr);
-    return launch(o, k, global_for(o, n / 32), "vote_update", dev_s, err);
+    return launch(o, k, global_for(o, n / 256), "vote_update", dev_s, err);
 }
 
 /* Launch a partial-sum kernel (norms, dot, read) and combine in double. */
@@ -299,7 +299,7 @@ static int reduce_raw(sb_ops *o, int kind, cl_mem a, cl_mem b, size_t n, int max
     SETARG(k, 1, b);
     SETARG(k, 2, un);
     SETARG(k, 3, o->partial);
-    size_t global = global_for(o, n / 4);
+    size_t global = global_for(o, n / 16); /* SB_REDUCE_KERNEL reads float16 */
     if (launch(o, k, global, kernel_names[kind], dev_s, err))
         return err->code;
     return combine_partials(o, global / o->local, max, out, err);
@@ -365,7 +365,7 @@ int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem 
     /* Unused state arguments must still be valid buffers. */
     cl_mem a = s1 ? s1 : x, b = s2 ? s2 : (s1 ? s1 : x);
     cl_uint un = (cl_uint)n;
-    size_t global = global_for(o, n / 4);
+    size_t global = global_for(o, n / 8); /* update.cl works on float8 */
     if (strcmp(u->kernel, "update_ef_signsgd") == 0) {
         cl_kernel k = o->k[K_EF_ACC];
         SETARG(k, 0, x);
@@ -427,5 +427,5 @@ int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
     SETARG(k, 1, g);
     SETARG(k, 2, un);
     SETARG(k, 3, a);
-    return launch(o, k, global_for(o, n / 4), "rmw", dev_s, err);
+    return launch(o, k, global_for(o, n / 8), "rmw", dev_s, err);
 }

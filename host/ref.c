@@ -153,12 +153,14 @@ static void step_lion(float *x, float g, float *s1, float *s2, const sb_hyper *h
     *x = *x - h->lr * sign_of(c);
     *s1 = h->b2 * *s1 + (1.0f - h->b2) * g;
 }
+/* lr mhat / (sqrt(vhat) + eps), mhat = m/bc1, vhat = v/bc2, as (lr/bc1) m /
+ * (sqrt(v) / sqrt(bc2) + eps): one division per element, as in the kernel. */
 static void step_adam(float *x, float g, float *s1, float *s2, const sb_hyper *h)
 {
+    float lrt = h->lr / h->bc1, rs2 = 1.0f / sqrtf(h->bc2);
     *s1 = h->b1 * *s1 + (1.0f - h->b1) * g;
     *s2 = h->b2 * *s2 + (1.0f - h->b2) * (g * g);
-    float mhat = *s1 / h->bc1, vhat = *s2 / h->bc2;
-    *x = *x - h->lr * (mhat / (sqrtf(vhat) + h->eps));
+    *x = *x - lrt * (*s1 / (sqrtf(*s2) * rs2 + h->eps));
 }
 static void step_rmsprop(float *x, float g, float *s1, float *s2, const sb_hyper *h)
 {

@@ -80,34 +80,37 @@ inline int sb_nan4(float4 v)
     return any(as_uint4(as_int4(v) & 0x7fffffff) > 0x7f800000u);
 }
 
-/* A reduction kernel NAME(a, b, n, partial): each work-item folds TERM(a4, b4) (float4)
- * with COMB in two levels (blocks of 64 vectors, then across blocks) to keep float
- * rounding small; the work-group reduces in local memory and writes partial[group]. The
- * host combines the partials in double. Launch with local size SB_LOCAL_SIZE. */
+/* A reduction kernel NAME(a, b, n, partial): each work-item folds TERM(a16, b16) over
+ * 16-wide vectors with COMB in two levels (blocks of 16 vectors, then across blocks) to
+ * keep float rounding small; the work-group reduces in local memory and writes
+ * partial[group]. The host combines the partials in double. Launch with local size
+ * SB_LOCAL_SIZE. */
 #define SB_REDUCE_KERNEL(NAME, TERM, COMB)                                                 \
     __kernel __attribute__((reqd_work_group_size(SB_LOCAL_SIZE, 1, 1))) void NAME(         \
         __global const float *a, __global const float *b, uint n,                          \
         __global float *partial)                                                           \
     {                                                                                      \
         __local float sh[SB_LOCAL_SIZE];                                                   \
-        size_t nv = n / 4;                                                                 \
-        float4 outer = 0.0f, inner = 0.0f;                                                 \
+        size_t nv = n / 16;                                                                \
+        float16 outer = 0.0f, inner = 0.0f;                                                \
         int cnt = 0;                                                                       \
         SB_FOR_UNITS(i, nv)                                                                \
         {                                                                                  \
-            float4 a4 = vload4(i, a), b4 = vload4(i, b);                                   \
-            inner = COMB(inner, TERM(a4, b4));                                             \
-            if (++cnt == 64) {                                                             \
+            float16 a16 = vload16(i, a), b16 = vload16(i, b);                              \
+            inner = COMB(inner, TERM(a16, b16));                                           \
+            if (++cnt == 16) {                                                             \
                 outer = COMB(outer, inner);                                                \
                 inner = 0.0f;                                                              \
                 cnt = 0;                                                                   \
             }                                                                              \
         }                                                                                  \
         outer = COMB(outer, inner);                                                        \
-        float r = COMB(COMB(outer.x, outer.y), COMB(outer.z, outer.w));                    \
-        size_t t = 4 * nv + get_global_id(0);                                              \
+        float8 o8 = COMB(outer.lo, outer.hi);                                              \
+        float4 o4 = COMB(o8.lo, o8.hi);                                                    \
+        float r = COMB(COMB(o4.x, o4.y), COMB(o4.z, o4.w));                                \
+        size_t t = 16 * nv + get_global_id(0);                                             \
         if (t < n)                                                                         \
-            r = COMB(r, TERM((float4)(a[t]), (float4)(b[t])).x);                           \
+            r = COMB(r, TERM((float16)(a[t]), (float16)(b[t])).s0);                        \
         size_t lid = get_local_id(0);                                                      \
         sh[lid] = r;                                                                       \
         barrier(CLK_LOCAL_MEM_FENCE);                                                      \

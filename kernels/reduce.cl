@@ -23,27 +23,28 @@ ef_accumulate(__global const float *x, __global const float *g, __global float *
               sb_hyper h, __global float *partial)
 {
     __local float sh[SB_LOCAL_SIZE];
-    size_t nv = n / 4;
-    float4 outer = 0.0f, inner = 0.0f;
+    size_t nv = n / 8; /* float8, as the second pass (update.cl) */
+    float8 outer = 0.0f, inner = 0.0f;
     int cnt = 0;
     int coupled = h.wd != 0.0f && !h.decoupled;
     SB_FOR_UNITS(i, nv)
     {
-        float4 gv = vload4(i, g);
+        float8 gv = vload8(i, g);
         if (coupled)
-            gv = gv + h.wd * vload4(i, x);
-        float4 p = h.lr * gv + vload4(i, e);
-        vstore4(p, i, e);
+            gv = gv + h.wd * vload8(i, x);
+        float8 p = h.lr * gv + vload8(i, e);
+        vstore8(p, i, e);
         inner += fabs(p);
-        if (++cnt == 64) {
+        if (++cnt == 32) {
             outer += inner;
             inner = 0.0f;
             cnt = 0;
         }
     }
     outer += inner;
-    float r = (outer.x + outer.y) + (outer.z + outer.w);
-    size_t t = 4 * nv + get_global_id(0);
+    float4 o4 = outer.lo + outer.hi;
+    float r = (o4.x + o4.y) + (o4.z + o4.w);
+    size_t t = 8 * nv + get_global_id(0);
     if (t < n) {
         float gv = g[t];
         if (coupled)

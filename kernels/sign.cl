@@ -27,19 +27,23 @@ __kernel void vec_sign(__global const float *g, __global float *s, uint n,
         *flag = 1;
 }
 
-/* Bits of 32 consecutive floats: bit k of the word is 1 when p[k] is negative. */
-inline uint sb_pack32(__global const float *p, int *nan)
+/* Bits of 32 consecutive floats: bit k of the word is 1 when p[k] is negative. Two
+ * 16-wide vectors, each lane masked to its own bit, then OR-reduced: a few vector
+ * operations per word instead of 32 scalar shifts. NaN lanes accumulate in *nanv. */
+inline uint sb_pack32(__global const float *p, int16 *nanv)
 {
-    uint w = 0;
-#pragma unroll
-    for (int k = 0; k < 8; k++) {
-        float4 v = vload4(k, p);
-        *nan |= sb_nan4(v);
-        int4 ng = sb_neg4(v) & 1;
-        w |= ((uint)ng.x << (4 * k)) | ((uint)ng.y << (4 * k + 1)) |
-             ((uint)ng.z << (4 * k + 2)) | ((uint)ng.w << (4 * k + 3));
-    }
-    return w;
+    const uint16 lo = (uint16)(0x1u, 0x2u, 0x4u, 0x8u, 0x10u, 0x20u, 0x40u, 0x80u, 0x100u,
+                               0x200u, 0x400u, 0x800u, 0x1000u, 0x2000u, 0x4000u, 0x8000u);
+    int16 ua = as_int16(vload16(0, p)), ub = as_int16(vload16(1, p));
+    uint16 ma = as_uint16(ua & 0x7fffffff), mb = as_uint16(ub & 0x7fffffff);
+    *nanv |= (ma > 0x7f800000u) | (mb > 0x7f800000u);
+    int16 na = (ua < 0) & ((ma - 1u) < 0x7f800000u);
+    int16 nb = (ub < 0) & ((mb - 1u) < 0x7f800000u);
+    uint16 w = (as_uint16(na) & lo) | (as_uint16(nb) & (lo << 16));
+    uint8 w8 = w.lo | w.hi;
+    uint4 w4 = w8.lo | w8.hi;
+    uint2 w2 = w4.lo | w4.hi;
+    return w2.x | w2.y;
 }
 
 /* bits[w] = packed signs of g[32w .. 32w+31]; padding bits of the last word are 0. */
@@ -47,11 +51,12 @@ __kernel void vec_pack(__global const float *g, __global uint *bits, uint n,
                    __global int *flag)
 {
     size_t nw = n / 32; /* full words */
-    int nan = 0;
+    int16 nanv = 0;
     SB_FOR_UNITS(w, nw)
     {
-        bits[w] = sb_pack32(g + 32 * w, &nan);
+        bits[w] = sb_pack32(g + 32 * w, &nanv);
     }
+    int nan = any(nanv);
     if (get_global_id(0) == 0 && n % 32) {
         uint word = 0;
         for (size_t i = 32 * nw; i < n; i++) {
@@ -120,19 +125,20 @@ __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
         (out) = gt_;                                                                       \
     } while (0)
 
-/* out = majority of m packed vectors of nw = ceil(n/32) words each, back to back. */
+/* out = majority of m packed vectors of nw = ceil(n/32) words each, back to back; eight
+ * words per unit so the bit-sliced counters are 8-wide vectors. */
 __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint *out)
 {
-    size_t nq = nw / 4;
+    size_t nq = nw / 8;
     SB_FOR_UNITS(q, nq)
     {
-        uint4 r;
-#define SB_LOAD4(v) vload4(0, bits + (size_t)(v) * nw + 4 * q)
-        SB_VOTE(uint4, SB_LOAD4, m, r);
-#undef SB_LOAD4
-        vstore4(r, q, out);
+        uint8 r;
+#define SB_LOAD8(v) vload8(0, bits + (size_t)(v) * nw + 8 * q)
+        SB_VOTE(uint8, SB_LOAD8, m, r);
+#undef SB_LOAD8
+        vstore8(r, q, out);
     }
-    size_t t = 4 * nq + get_global_id(0);
+    size_t t = 8 * nq + get_global_id(0);
     if (t < nw) {
         uint r;
 #define SB_LOAD1(v) bits[(size_t)(v) * nw + t]
@@ -142,32 +148,52 @@ __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint 
     }
 }
 
-/* x -= lr * sign(vote(bits)): the aggregate is never written. */
+/* x[0..31] -= lr * (+-1) from the bits of one word (bit 1: -1). */
+inline void sb_step32(uint r, __global float *p, float lr)
+{
+    const uint16 sh = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 a = as_int16(((uint16)(r) >> sh) << 31);
+    int16 b = as_int16(((uint16)(r >> 16) >> sh) << 31);
+    vstore16(vload16(0, p) - lr * select((float16)(1.0f), (float16)(-1.0f), a), 0, p);
+    vstore16(vload16(1, p) - lr * select((float16)(1.0f), (float16)(-1.0f), b), 1, p);
+}
+
+/* x -= lr * sign(vote(bits)): the aggregate is never written. Units of eight words
+ * (256 elements) vote 8-wide; the rest (fewer than 256 elements) goes word by word. */
 __kernel void vec_vote_update(__global float *x, __global const uint *bits, int m,
                               uint n, float lr)
 {
-    size_t nw = (n + 31) / 32, nfull = n / 32;
-#define SB_LOADW(v) bits[(size_t)(v) * nw + w]
-    SB_FOR_UNITS(w, nfull)
+    size_t nw = (n + 31) / 32, nu = n / 256;
+    SB_FOR_UNITS(q, nu)
     {
+        uint8 r;
+#define SB_LOAD8(v) vload8(0, bits + (size_t)(v) * nw + 8 * q)
+        SB_VOTE(uint8, SB_LOAD8, m, r);
+#undef SB_LOAD8
+        __global float *p = x + 256 * q;
+        sb_step32(r.s0, p, lr);
+        sb_step32(r.s1, p + 32, lr);
+        sb_step32(r.s2, p + 64, lr);
+        sb_step32(r.s3, p + 96, lr);
+        sb_step32(r.s4, p + 128, lr);
+        sb_step32(r.s5, p + 160, lr);
+        sb_step32(r.s6, p + 192, lr);
+        sb_step32(r.s7, p + 224, lr);
+    }
+    /* The remaining words, one per work-item; a partial last word element-wise. */
+    size_t w = 8 * nu + get_global_id(0);
+    if (w < nw) {
         uint r;
+#define SB_LOADW(v) bits[(size_t)(v) * nw + w]
         SB_VOTE(uint, SB_LOADW, m, r);
-        __global float *p = x + 32 * w;
-#pragma unroll
-        for (int k = 0; k < 8; k++) {
-            uint4 b = ((uint4)(r) >> (uint4)(4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3)) & 1u;
-            float4 s = select((float4)(1.0f), (float4)(-1.0f), as_int4(b) << 31);
-            vstore4(vload4(k, p) - lr * s, k, p);
+#undef SB_LOADW
+        if (32 * w + 32 <= n) {
+            sb_step32(r, x + 32 * w, lr);
+        } else {
+            for (size_t i = 32 * w; i < n; i++)
+                x[i] -= lr * ((r >> (i % 32)) & 1u ? -1.0f : 1.0f);
         }
     }
-    if (get_global_id(0) == 0 && nfull < nw) {
-        size_t w = nfull;
-        uint r;
-        SB_VOTE(uint, SB_LOADW, m, r);
-        for (size_t i = 32 * w; i < n; i++)
-            x[i] -= lr * ((r >> (i % 32)) & 1u ? -1.0f : 1.0f);
-    }
-#undef SB_LOADW
 }
 
 /* out = scale * sign(g), scale = norm1(g)/n reduced beforehand (reduce.cl). */
