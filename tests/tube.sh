@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# tube.sh - `signbench tube` and `signbench figure1` as a user runs them: outputs exist and
+# agree with each other, figure1.json has the schema, bad input exits 2 with one line.
+set -u
+bin=${SB_BIN:?}
+fails=0 passes=0
+ok() { passes=$((passes+1)); }
+bad() { fails=$((fails+1)); echo "FAIL $*"; }
+check() { # check NAME EXPECTED_STATUS CMD...
+    local name=$1 want=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, wanted $want: $out"; fi
+}
+one_line() { # one_line NAME CMD...: stderr is exactly one line
+    local name=$1; shift
+    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
+    if [ "$n" -eq 1 ]; then ok; else bad "$name: $n lines on stderr"; fi
+}
+
+if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
+    echo "no OpenCL device: skipping"; exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- bad input: exit 2, one line, nothing run ----
+check bad-opt 2 "$bin" tube --optimizers gd,adam
+one_line bad-opt-line "$bin" tube --optimizers gd,adam
+check bad-d 2 "$bin" tube --d 1
+check bad-lr 2 "$bin" tube --lr 0.05,-1
+check bad-sched 2 "$bin" tube --schedule cosine
+check bad-domain 2 "$bin" tube --tube-domain loose
+check bad-prec 2 "$bin" tube --precision f16
+check bad-study 2 "$bin" tube --study saddles
+printf '1,0\n0\n' > "$tmp/bad.csv"
+check bad-rotfile 2 "$bin" tube --d 2 --rotations "$tmp/bad.csv"
+one_line bad-rotfile-line "$bin" tube --d 2 --rotations "$tmp/bad.csv"
+check missing-rotfile 2 "$bin" tube --d 2 --rotations "$tmp/none.csv"
+check fig-bad-d 2 "$bin" figure1 --d 0
+check fig-extra 2 "$bin" figure1 extra
+
+# ---- a small batch: files, rows, JSON ----
+out="$tmp/t"
+check tube-run 0 "$bin" tube --d 6 --trials 8 --steps 400 --optimizers gd,signgd,signum \
+    --lr 0.05,0.1 --traces 2 --out "$out"
+rows=$(($(wc -l < "$out/trajectories.csv") - 1))
+[ "$rows" -eq $((8 * 3 * 2)) ] && ok || bad "trajectories.csv has $rows rows, wanted 48"
+[ -s "$out/traces.csv" ] && ok || bad "no traces.csv"
+ncols=$(head -1 "$out/traces.csv" | tr ',' '\n' | wc -l)
+[ "$ncols" -eq $((1 + 3 * 2 * 2)) ] && ok || bad "traces.csv has $ncols columns, wanted 13"
+nres=$(jq '.results | length' "$out/summary.json")
+[ "$nres" -eq 6 ] && ok || bad "summary.json has $nres settings, wanted 6"
+# The aggregate agrees with the per-trajectory CSV: reached counts of signgd lr 0.05.
+csv_reached=$(awk -F, 'NR>1 && $2=="signgd" && $4=="0.05" {s+=$7} END {print s+0}' "$out/trajectories.csv")
+json_reached=$(jq '.results[] | select(.optimizer=="signgd" and .lr==0.05) | .reached_minimum.count' "$out/summary.json")
+[ "$csv_reached" = "$json_reached" ] && ok || bad "reached: CSV $csv_reached, JSON $json_reached"
+[ "$(jq -r '.settings.tube_domain' "$out/summary.json")" = continuation ] && ok || bad "domain not recorded"
+# Only lattice methods get an orbit verdict.
+[ "$(jq '.results[] | select(.optimizer=="gd") | .saddle_orbit' "$out/summary.json" | sort -u)" = null ] \
+    && ok || bad "gd has an orbit verdict"
+
+# strict domain: a start outside the tube set stops at once and is marked.
+out2="$tmp/s"
+check tube-strict 0 "$bin" tube --d 4 --trials 20 --steps 200 --optimizers gd --rotations none \
+    --tube-domain strict --out "$out2" --json
+left=$(jq '.results[0].left_domain.count' "$out2/summary.json")
+outside=$(jq '.results[0].outside_tube_set.count' "$out2/summary.json")
+[ "$left" -eq "$outside" ] && ok || bad "strict: left $left but outside $outside"
+[ "$(jq -r '.settings.tube_domain' "$out2/summary.json")" = strict ] && ok || bad "strict not recorded"
+
+# A rotation file: the identity gives the axis-aligned run exactly.
+printf '1,0,0\n0,1,0\n0,0,1\n' > "$tmp/id.csv"
+"$bin" tube --d 3 --trials 4 --steps 300 --optimizers signgd --rotations "$tmp/id.csv" --out "$tmp/r1" >/dev/null 2>&1
+"$bin" tube --d 3 --trials 4 --steps 300 --optimizers signgd --rotations none --out "$tmp/r2" >/dev/null 2>&1
+if cmp -s <(cut -d, -f1-5,7- "$tmp/r1/trajectories.csv") <(cut -d, -f1-5,7- "$tmp/r2/trajectories.csv"); then ok
+else bad "identity rotation file differs from --rotations none"; fi
+
+# ---- the study and the bench, tiny ----
+check study 0 "$bin" tube --study orbits --trials 20 --study-d 2,4 --lr 0.05 --steps 300 --out "$tmp/o"
+nrow=$(($(wc -l < "$tmp/o/orbits.csv") - 1))
+[ "$nrow" -eq 6 ] && ok || bad "orbits.csv has $nrow rows, wanted 6"
+check bench 0 "$bin" tube --bench --trials 16 --steps 50 --json
+
+# ---- figure1: schema and verdicts computed ----
+f1="$tmp/f1"
+check figure1 0 "$bin" figure1 --out "$f1" --steps 1500
+j="$f1/figure1.json"
+[ -s "$j" ] && ok || bad "no figure1.json"
+schema=$(jq -r '[(.claims | type == "array" and length >= 4),
+                 (.claims[] | (.id | type == "string") and (.claim | type == "string")
+                  and (.held | type == "boolean") and (.numbers | type == "object"))] | all' "$j")
+[ "$schema" = true ] && ok || bad "figure1.json does not have the claims schema"
+for id in axis_aligned_signgd_unhindered rotation_changes_signgd orbits_exist momentum_breaks_orbits; do
+    [ "$(jq --arg id "$id" '[.claims[] | select(.id == $id)] | length' "$j")" -eq 1 ] && ok || bad "claim $id missing"
+done
+# The verdict follows from the numbers (not asserted): recheck claim 1 from its numbers.
+v=$(jq '.claims[] | select(.id=="axis_aligned_signgd_unhindered") | .numbers as $n |
+        (($n.panel_signgd_steps_to_minimum >= 0) and
+         ($n.panel_gd_steps_to_minimum < 0 or $n.panel_signgd_steps_to_minimum < $n.panel_gd_steps_to_minimum) and
+         ($n.starts_where_signgd_first == $n.starts)) == .held' "$j")
+[ "$v" = true ] && ok || bad "claim 1 verdict does not follow from its numbers"
+cols=$(head -1 "$f1/figure1.csv" | tr ',' '\n' | wc -l)
+[ "$cols" -eq 14 ] && ok || bad "figure1.csv has $cols columns, wanted 14"
+if command -v gnuplot >/dev/null; then
+    for p in left middle right; do
+        [ -s "$f1/figure1_$p.png" ] && [ -s "$f1/figure1_$p.svg" ] && ok || bad "no figure1_$p plot"
+    done
+fi
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
