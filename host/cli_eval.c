@@ -29,9 +29,17 @@ static const char help[] =
     "  --host              use the C reference in double (no device needed)\n"
     "  --seed S            seed of rotations, synthetic data, split (default 1)\n"
     "  --repeat N          time N full gradients (default 0: no timing)\n"
-    "  --json              print the timing as JSON\n" SB_PROBLEM_HELP SB_COMMON_HELP;
+    "  --json              print the timing as JSON\n"
+    "  --sigma S           stochastic oracle instead of the full gradient: additive noise\n"
+    "                      N(0, S^2/n_k) per coordinate (default 0)\n"
+    "  --batch N|theory    minibatch of N rows (logreg) / N averaged draws, or n_k = k + 1\n"
+    "                      (default: full batch)\n"
+    "  --step K            the oracle's step k (default 0); draws are keyed by seed and\n"
+    "                      step, so two devices give the same values (DESIGN.md 5.4)\n"
+    SB_PROBLEM_HELP SB_COMMON_HELP;
 
-enum { OPT_POINTS = SB_OPT_FIRST_FREE, OPT_OUT, OPT_HOST, OPT_SEED, OPT_REPEAT, OPT_JSON };
+enum { OPT_POINTS = SB_OPT_FIRST_FREE, OPT_OUT, OPT_HOST, OPT_SEED, OPT_REPEAT, OPT_JSON,
+       OPT_SIGMA, OPT_BATCH, OPT_STEP };
 
 /* Points: rows of d comma-separated numbers. */
 static int read_points(const char *path, size_t d, double **out, size_t *np, sb_err *err)
@@ -145,8 +153,9 @@ static int put(text *t, const char *fmt, double v, int first)
     return 0;
 }
 
-static int eval_points(sb_problem *p, int host, const double *pts, size_t np, const char *out,
-                       sb_err *err)
+/* orc: the stochastic oracle at step `step` instead of the full gradient (NULL: full). */
+static int eval_points(sb_problem *p, int host, const sb_oracle *orc, uint64_t step,
+                       const double *pts, size_t np, const char *out, sb_err *err)
 {
     size_t d = p->d;
     text t = {0};
@@ -178,7 +187,8 @@ static int eval_points(sb_problem *p, int host, const double *pts, size_t np, co
                      : sb_fail(err, SB_EUSAGE, "%s: point %zu is outside the domain", p->name,
                                k + 1);
         else if ((st = sb_problem_put(p->ctx, xb, x, d, err)) == SB_OK &&
-                 (st = p->vt->full(p, xb, gb, &f, err)) == SB_OK)
+                 (st = orc ? p->vt->grad(p, xb, gb, orc, step, &f, NULL, err)
+                           : p->vt->full(p, xb, gb, &f, err)) == SB_OK)
             st = sb_problem_get(p->ctx, gb, g, d, err);
         if (st != SB_OK)
             break;
@@ -334,6 +344,8 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
         {"points", required_argument, 0, OPT_POINTS}, {"out", required_argument, 0, OPT_OUT},
         {"host", no_argument, 0, OPT_HOST},           {"seed", required_argument, 0, OPT_SEED},
         {"repeat", required_argument, 0, OPT_REPEAT}, {"json", no_argument, 0, OPT_JSON},
+        {"sigma", required_argument, 0, OPT_SIGMA},   {"batch", required_argument, 0, OPT_BATCH},
+        {"step", required_argument, 0, OPT_STEP},
         SB_PROBLEM_LONGOPTS,                          SB_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     sb_opts o = {0};
@@ -342,7 +354,10 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
     po.seed = 1;
     const char *points = NULL, *out = NULL;
     int host = 0, json = 0, c;
-    long repeat = 0, seed;
+    long repeat = 0, seed, stepl;
+    sb_oracle orc = {0};
+    uint64_t step = 0;
+    int use_orc = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -368,6 +383,27 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
         case OPT_JSON:
             json = 1;
             break;
+        case OPT_SIGMA:
+            if (sb_parse_double("--sigma", optarg, 0.0, 1e30, &orc.sigma, err) != SB_OK)
+                return err->code;
+            use_orc = 1;
+            break;
+        case OPT_BATCH:
+            use_orc = 1;
+            if (!strcmp(optarg, "theory")) {
+                orc.theory_batch = 1;
+                break;
+            }
+            if (sb_parse_size("--batch", optarg, &orc.batch, err) != SB_OK)
+                return err->code;
+            if (orc.batch < 1)
+                return sb_fail(err, SB_EUSAGE, "--batch: at least 1 (or 'theory')");
+            break;
+        case OPT_STEP:
+            if (sb_parse_long("--step", optarg, 0, 0x7fffffffffffffffL, &stepl, err) != SB_OK)
+                return err->code;
+            step = (uint64_t)stepl;
+            break;
         case OPT_SEED:
             if (sb_parse_long("--seed", optarg, 0, 0x7fffffffffffffffL, &seed, err) != SB_OK)
                 return err->code;
@@ -391,6 +427,12 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
         return sb_fail(err, SB_EUSAGE, "eval: --out needs --points");
     if (json && !repeat)
         return sb_fail(err, SB_EUSAGE, "eval: --json goes with --repeat");
+    if (use_orc && host)
+        return sb_fail(err, SB_EUSAGE, "eval: --sigma and --batch draw the stochastic oracle "
+                       "on the device; drop --host");
+    if (use_orc && !points)
+        return sb_fail(err, SB_EUSAGE, "eval: --sigma and --batch go with --points");
+    orc.seed = po.seed;
     if (host && po.gemv)
         return sb_fail(err, SB_EUSAGE, "eval: --gemv selects a device path; drop --host");
     sb_ctx ctx;
@@ -406,7 +448,7 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
     if ((st = sb_problem_create(&po, have_ctx ? &ctx : NULL, &p, err)) != SB_OK)
         goto done;
     if (points && (st = read_points(points, p->d, &pts, &np, err)) == SB_OK)
-        st = eval_points(p, host, pts, np, out, err);
+        st = eval_points(p, host, use_orc ? &orc : NULL, step, pts, np, out, err);
     if (st == SB_OK && repeat) {
         timing tm[4];
         int nt = 0;

@@ -87,6 +87,20 @@ assert j["n"] == 300 and j["d"] == 20 and all(r["gbps"] > 0 and r["time_median_s
 assert j["results"][3]["roofline_fraction"] == 1.0
 PY
 
+# The stochastic oracle through eval: keyed by seed and step (same output twice, other
+# steps differ), theory schedule at step 3 = n_k 4 = half the noise of one draw.
+printf '0,0,0,0,0\n' > "$tmp/z5.csv"
+o() { "$bin" eval --problem quad --d 5 --points "$tmp/z5.csv" --seed 7 --sigma 1 "$@"; }
+o --step 3 > "$tmp/n1.csv"; o --step 3 > "$tmp/n2.csv"; o --step 4 > "$tmp/n3.csv"
+o --step 3 --batch theory > "$tmp/n4.csv"
+cmp -s "$tmp/n1.csv" "$tmp/n2.csv" && ok || bad "oracle: same seed and step differ"
+cmp -s "$tmp/n1.csv" "$tmp/n3.csv" && bad "oracle: steps 3 and 4 are equal" || ok
+paste -d, "$tmp/n1.csv" "$tmp/n4.csv" | awk -F, 'NR == 2 { for (i = 2; i <= 6; i++) {
+    d = $i / 2 - $(i + 6); if (d < 0) d = -d; if (d > 1e-7 || $i == 0) exit 1 } }' && ok ||
+    bad "oracle: theory batch at step 3 is not half the noise"
+check oracle-host 2 "$bin" eval --problem quad --d 5 --points "$tmp/z5.csv" --sigma 1 --host
+check bad-batch 2 "$bin" eval --problem quad --d 5 --points "$tmp/z5.csv" --batch 0
+
 # Bad input: one line, exit 2.
 printf '1,2,3\n1,2\n' > "$tmp/short.csv"
 check short-row 2 "$bin" eval --problem tube --d 3 --points "$tmp/short.csv"
