@@ -36,7 +36,8 @@ static const char help[] =
     "                      (default: full batch)\n"
     "  --step K            the oracle's step k (default 0); draws are keyed by seed and\n"
     "                      step, so two devices give the same values (DESIGN.md 5.4)\n"
-    SB_PROBLEM_HELP SB_COMMON_HELP;
+    "(eval applies the tube formulas everywhere: --tube-domain matters to trajectories)\n\n"
+    SB_PROBLEM_HELP "\n" SB_COMMON_HELP;
 
 enum { OPT_POINTS = SB_OPT_FIRST_FREE, OPT_OUT, OPT_HOST, OPT_SEED, OPT_REPEAT, OPT_JSON,
        OPT_SIGMA, OPT_BATCH, OPT_STEP };
