@@ -12,6 +12,16 @@
 #include "problem.h"
 #include "train.h"
 
+#ifdef SB_HAVE_MPI
+#include <mpi.h>
+#define MPI_HELP                                                                           \
+    "  --mpi               one worker per MPI rank (run under mpirun): each rank draws its\n" \
+    "                      own oracle stream, the aggregate gathers them (as --workers);\n" \
+    "                      rank 0 prints and writes the files\n"
+#else
+#define MPI_HELP ""
+#endif
+
 static const char help[] =
     "usage: signbench train --problem P --optimizer O[,O2,...] [options]\n\n"
     "Runs optimisers on one problem (same problem, seed and start point for each) and\n"
@@ -44,7 +54,7 @@ static const char help[] =
     "  --workers M         M simulated data-parallel workers on this device, each with\n"
     "                      its own noise/minibatch stream (default 1); aggregate: the\n"
     "                      majority vote of their packed signs with --compress pack,\n"
-    "                      else the mean of their (compressed) gradients\n\n"
+    "                      else the mean of their (compressed) gradients\n" MPI_HELP "\n"
     "Budget (the first one met stops a run):\n"
     "  --steps K           optimiser steps (default 1000; 100000 with a target)\n"
     "  --evals N           stochastic gradient calls (n_k per step)\n"
@@ -68,7 +78,7 @@ enum {
     O_OPT = SB_OPT_FIRST_FREE, O_STEPS, O_EVALS, O_TG1, O_TLOSS, O_LR,
     O_SCHED, O_GAMMA, O_STEP_EVERY, O_B1, O_B2, O_EPS, O_WD, O_WDMODE, O_PGDR, O_PGDG,
     O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON, O_NOSPLIT,
-    O_WORKERS
+    O_WORKERS, O_MPI
 };
 
 /* mkdir -p */
@@ -168,6 +178,97 @@ static void print_table(sb_train_result *rs, int n, int has_acc)
     }
 }
 
+/* Open the device, run every optimiser of the list, report (rank 0 only under MPI). */
+static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *out, int json,
+                     int rank, sb_err *err)
+{
+    sb_problem_opts *po = &cfg->problem;
+    int st;
+    sb_ctx ctx;
+    if ((st = sb_ctx_open(&ctx, &cfg->dev, err)) != SB_OK) {
+        return st;
+    }
+    sb_ops ops;
+    if ((st = sb_ops_init(&ops, &ctx, err)) != SB_OK) {
+        sb_ctx_close(&ctx);
+        return st;
+    }
+    char dir[4096];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else {
+        char s[64], ts[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+        slug(ctx.dev.name, s, sizeof s);
+        snprintf(dir, sizeof dir, "results/runs/%s-%s", ts, s);
+    }
+    if (rank == 0)
+        st = make_dirs(dir, err);
+
+    cfg->ctx = &ctx;
+    cfg->ops = &ops;
+    cfg->progress = !json && rank == 0;
+    sb_train_result *rs = calloc((size_t)n, sizeof *rs);
+    cJSON *all = cJSON_CreateObject();
+    cJSON *runs = all ? cJSON_AddArrayToObject(all, "runs") : NULL;
+    if (!rs || !runs)
+        st = sb_fail(err, SB_ERUNTIME, "out of memory");
+    if (runs) {
+        cJSON_AddStringToObject(all, "schema", "signbench-train/1");
+        cJSON_AddStringToObject(all, "out", dir);
+    }
+    int has_acc = 0, done = 0;
+    for (int i = 0; i < n && st == SB_OK; i++) {
+        cfg->optimizer = list[i];
+        st = sb_train_run(cfg, &rs[i], err);
+        done = i + 1;
+        if (st != SB_OK) {
+            sb_wrap(err, "train: %s on %s", list[i], po->name);
+            break;
+        }
+        sb_train_result *r = &rs[i];
+        if (rank != 0)
+            continue; /* MPI: rank 0 reports for all */
+        if (r->diverged)
+            fprintf(stderr, "signbench: train: %s diverged: %s (recorded in the summary)\n",
+                    r->optimizer, r->diverged_reason);
+        has_acc |= r->has_test_accuracy;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/train-%s.csv", dir, r->optimizer);
+        st = sb_train_write_trace(path, r, err);
+        snprintf(path, sizeof path, "%s/train-%s.json", dir, r->optimizer);
+        if (st == SB_OK)
+            st = sb_train_write_summary(path, cfg, r, err);
+        if (st == SB_OK)
+            cJSON_AddItemToArray(runs, sb_train_summary_json(cfg, r));
+    }
+    if (st == SB_OK && rank == 0) {
+        if (json) {
+            char *s = cJSON_Print(all);
+            if (s) {
+                printf("%s\n", s);
+                cJSON_free(s);
+            } else
+                st = sb_fail(err, SB_ERUNTIME, "out of memory printing JSON");
+        } else {
+            printf("train: %s, d = %zu, seed %llu, on %s\n", rs[0].problem, rs[0].d,
+                   (unsigned long long)cfg->seed, ctx.dev.name);
+            print_table(rs, n, has_acc);
+            printf("traces and summaries in %s/\n", dir);
+        }
+    }
+    for (int i = 0; i < done; i++)
+        sb_train_result_free(&rs[i]);
+    free(rs);
+    cJSON_Delete(all);
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+    return st;
+}
+
 int sb_cmd_train(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {
@@ -187,6 +288,9 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
         {"no-split", no_argument, 0, O_NOSPLIT},
         {"workers", required_argument, 0, O_WORKERS},
+#ifdef SB_HAVE_MPI
+        {"mpi", no_argument, 0, O_MPI},
+#endif
         SB_PROBLEM_LONGOPTS,
         SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     sb_train_cfg cfg;
@@ -252,6 +356,7 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         case O_OUT: out = a; break;
         case O_JSON: json = 1; break;
         case O_NOSPLIT: cfg.no_split = 1; break;
+        case O_MPI: cfg.mpi = 1; break;
         case O_WORKERS:
             st = sb_parse_long("--workers", a, 1, 4096, &lv, err);
             cfg.workers = (int)lv;
@@ -313,87 +418,37 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         }
     }
 
-    sb_ctx ctx;
-    if ((st = sb_ctx_open(&ctx, &cfg.dev, err)) != SB_OK) {
-        free(names);
-        return st;
-    }
-    sb_ops ops;
-    if ((st = sb_ops_init(&ops, &ctx, err)) != SB_OK) {
-        sb_ctx_close(&ctx);
-        free(names);
-        return st;
-    }
-    char dir[4096];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
-    else {
-        char s[64], ts[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-        slug(ctx.dev.name, s, sizeof s);
-        snprintf(dir, sizeof dir, "results/runs/%s-%s", ts, s);
-    }
-    st = make_dirs(dir, err);
-
-    cfg.ctx = &ctx;
-    cfg.ops = &ops;
-    cfg.progress = !json;
-    sb_train_result *rs = calloc((size_t)n, sizeof *rs);
-    cJSON *all = cJSON_CreateObject();
-    cJSON *runs = all ? cJSON_AddArrayToObject(all, "runs") : NULL;
-    if (!rs || !runs)
-        st = sb_fail(err, SB_ERUNTIME, "out of memory");
-    if (runs) {
-        cJSON_AddStringToObject(all, "schema", "signbench-train/1");
-        cJSON_AddStringToObject(all, "out", dir);
-    }
-    int has_acc = 0, done = 0;
-    for (int i = 0; i < n && st == SB_OK; i++) {
-        cfg.optimizer = list[i];
-        st = sb_train_run(&cfg, &rs[i], err);
-        done = i + 1;
-        if (st != SB_OK) {
-            sb_wrap(err, "train: %s on %s", list[i], po->name);
-            break;
+    int rank = 0, mpi_here = 0;
+#ifdef SB_HAVE_MPI
+    if (cfg.mpi) {
+        int init = 0;
+        MPI_Initialized(&init);
+        if (!init) {
+            if (MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+                free(names);
+                return sb_fail(err, SB_ERUNTIME, "train: MPI_Init failed");
+            }
+            mpi_here = 1;
         }
-        sb_train_result *r = &rs[i];
-        if (r->diverged)
-            fprintf(stderr, "signbench: train: %s diverged: %s (recorded in the summary)\n",
-                    r->optimizer, r->diverged_reason);
-        has_acc |= r->has_test_accuracy;
-        char path[4200];
-        snprintf(path, sizeof path, "%s/train-%s.csv", dir, r->optimizer);
-        st = sb_train_write_trace(path, r, err);
-        snprintf(path, sizeof path, "%s/train-%s.json", dir, r->optimizer);
-        if (st == SB_OK)
-            st = sb_train_write_summary(path, &cfg, r, err);
-        if (st == SB_OK)
-            cJSON_AddItemToArray(runs, sb_train_summary_json(&cfg, r));
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     }
-    if (st == SB_OK) {
-        if (json) {
-            char *s = cJSON_Print(all);
-            if (s) {
-                printf("%s\n", s);
-                cJSON_free(s);
-            } else
-                st = sb_fail(err, SB_ERUNTIME, "out of memory printing JSON");
-        } else {
-            printf("train: %s, d = %zu, seed %llu, on %s\n", rs[0].problem, rs[0].d,
-                   (unsigned long long)cfg.seed, ctx.dev.name);
-            print_table(rs, n, has_acc);
-            printf("traces and summaries in %s/\n", dir);
-        }
-    }
-    for (int i = 0; i < done; i++)
-        sb_train_result_free(&rs[i]);
-    free(rs);
-    cJSON_Delete(all);
+#endif
+    st = train_all(&cfg, list, n, out, json, rank, err);
     free(names);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
+#ifdef SB_HAVE_MPI
+    if (cfg.mpi) {
+        int size = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        if (st != SB_OK && size > 1) {
+            /* The other ranks may wait in a collective: stop them all. */
+            fprintf(stderr, "signbench: rank %d: %s\n", rank, err->msg);
+            MPI_Abort(MPI_COMM_WORLD, st);
+        }
+        if (mpi_here)
+            MPI_Finalize();
+    }
+#else
+    (void)mpi_here;
+#endif
     return st;
 }

@@ -38,6 +38,9 @@ struct sb_pipeline {
     cl_mem x, g, c, bits, s1, s2, tmp, gfull;
     cl_mem u;               /* what the update reads (g, or c after compression) */
     int workers;            /* simulated workers, each with its own oracle stream */
+    int worker_base;        /* seed index of this process's first worker (MPI rank) */
+    int total_workers;      /* workers in all processes (simulated, or MPI size) */
+    int collective;         /* the aggregate runs every step, even after a NaN (MPI) */
     cl_mem bits_all, agg;   /* workers > 1: M packed vectors back to back; float mean */
     uint64_t step, calls;   /* steps done, stochastic gradient calls spent */
     sb_pgd_state pgd;
@@ -48,6 +51,7 @@ struct sb_pipeline {
                                step is synchronised (lower overhead, no split) */
     sb_aggregate_fn aggregate;
     void *aggregate_user;
+    void (*aggregate_free)(void *user);
 };
 
 typedef struct sb_metrics {
@@ -66,6 +70,12 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
  * the aggregate combines them. Gradient calls count all workers. */
 int sb_pipeline_set_workers(sb_pipeline *pl, int m, sb_err *err);
 uint64_t sb_worker_seed(uint64_t seed, int w);
+/* MPI data parallelism (a build with SB_HAVE_MPI, MPI initialised by the caller): this
+ * process is worker `rank` of MPI_COMM_WORLD (oracle seed sb_worker_seed(seed, rank));
+ * the aggregate gathers every rank's compressed gradient: majority vote of the packed
+ * signs, or the mean in rank order, exactly as --workers does on one device. Gradient
+ * calls count every rank's. SB_EUSAGE without MPI. */
+int sb_pipeline_use_mpi(sb_pipeline *pl, sb_err *err);
 /* One step (step pl->step, then pl->step++). */
 int sb_pipeline_step(sb_pipeline *pl, sb_err *err);
 int sb_pipeline_metrics(sb_pipeline *pl, sb_metrics *m, sb_err *err);

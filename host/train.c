@@ -55,7 +55,7 @@ static void theory(const sb_train_cfg *cfg, const sb_optim_info *o, const sb_opt
     /* sigma is the per-call noise only when no data rows are sampled. */
     int sigma_known = prob->n_train == 0;
     if (!r->has_fstar || !r->has_L || !sigma_known || r->diverged || r->steps == 0 ||
-        !isfinite(r->f0) || cfg->workers > 1)
+        !isfinite(r->f0) || r->workers > 1)
         return;
     sb_theory_in in = {.gap = r->f0 - r->fstar, .L = r->L, .sigma = cfg->sigma,
                        .d = (double)r->d, .delta = p->lr};
@@ -154,8 +154,13 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     st = sb_pipeline_init(&pl, ops, prob, o, p, &orc, comp, cfg->seed, x0, err);
     free(x0);
     pl.split = !cfg->no_split;
-    if (st == SB_OK && cfg->workers > 1 &&
-        (st = sb_pipeline_set_workers(&pl, cfg->workers, err)) != SB_OK) {
+    if (st == SB_OK && cfg->mpi && cfg->workers > 1)
+        st = sb_fail(err, SB_EUSAGE, "MPI runs have one worker per rank (no --workers)");
+    if (st == SB_OK && cfg->mpi)
+        st = sb_pipeline_use_mpi(&pl, err);
+    if (st == SB_OK && cfg->workers > 1)
+        st = sb_pipeline_set_workers(&pl, cfg->workers, err);
+    if (st != SB_OK) {
         sb_pipeline_free(&pl);
         sb_problem_free(prob);
         return st;
@@ -218,6 +223,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     if (cfg->progress)
         sb_progress_end(&bar);
     r->time_s = sb_now() - t0;
+    r->workers = pl.total_workers;
     r->steps = pl.step;
     r->evals = pl.calls;
     r->t_grad = pl.split ? pl.t_grad : NAN;
@@ -329,6 +335,7 @@ static cJSON *config_json(const sb_train_cfg *cfg)
     }
     cJSON_AddStringToObject(c, "compress", cfg->compress ? cfg->compress : "none");
     cJSON_AddNumberToObject(c, "workers", cfg->workers > 1 ? cfg->workers : 1);
+    cJSON_AddBoolToObject(c, "mpi", cfg->mpi);
     cJSON_AddNumberToObject(c, "steps", (double)cfg->steps);
     cJSON_AddNumberToObject(c, "evals", (double)cfg->evals);
     if (cfg->target_grad1 > 0)
@@ -353,6 +360,7 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddStringToObject(j, "problem", r->problem);
     cJSON_AddNumberToObject(j, "d", (double)r->d);
     cJSON_AddStringToObject(j, "device", r->device);
+    cJSON_AddNumberToObject(j, "workers", r->workers);
     if (cfg)
         cJSON_AddItemToObject(j, "config", config_json(cfg));
     num(j, "f0", r->f0);

@@ -26,6 +26,8 @@ typedef struct sb_train_cfg {
     int workers;              /* simulated data-parallel workers (0 or 1: one); each
                                  draws its own oracle stream; pack: majority vote,
                                  other compressions: mean (pipeline.h) */
+    int mpi;                  /* 1: one worker per MPI rank (sb_pipeline_use_mpi); the
+                                 caller initialises MPI; every rank calls sb_train_run */
     /* Stochastic oracle (problem.h / DESIGN.md 5.4). */
     size_t batch;             /* 0: full batch (or n_k = k+1 with schedule theory) */
     double sigma;             /* additive Gaussian noise per coordinate */
@@ -55,6 +57,7 @@ typedef struct sb_train_point {
 typedef struct sb_train_result {
     char optimizer[32], problem[32], device[256];
     size_t d;
+    int workers;              /* data-parallel workers (simulated or MPI ranks) */
     /* Values of the full, noise-free objective, at logged steps. */
     double f0, f_final, f_best;
     double grad1_final, grad1_min, grad2_final, grad2_min;

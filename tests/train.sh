@@ -70,6 +70,22 @@ ok same-seed test "$(cut -d, -f1-6 "$tmp/s1/train-adam.csv")" = "$(cut -d, -f1-6
 check workers 0 "$bin" train "${q[@]}" --optimizer sgd --compress pack --workers 3 --sigma 1 --out "$tmp/w"
 ok workers-json json "$tmp/w/train-sgd.json" 'j["evals"] == 150 and j["config"]["workers"] == 3'
 
+# MPI (when built with it and mpirun works): two ranks give exactly the trace of two
+# simulated workers, for the vote (pack) and for the mean (none).
+if "$bin" train --help | grep -q -- '--mpi' && command -v mpirun >/dev/null 2>&1; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+    if timeout 60 mpirun -np 2 true >/dev/null 2>&1; then
+        for c in pack none; do
+            check "mpi-$c" 0 timeout 300 mpirun -np 2 "$bin" train "${q[@]}" --optimizer sgd --compress $c --sigma 1 --lr 0.01 --mpi --out "$tmp/mpi-$c"
+            "$bin" train "${q[@]}" --optimizer sgd --compress $c --sigma 1 --lr 0.01 --workers 2 --out "$tmp/sim-$c" >/dev/null 2>&1
+            ok "mpi-equals-workers-$c" test "$(cut -d, -f1-6 "$tmp/mpi-$c/train-sgd.csv")" = "$(cut -d, -f1-6 "$tmp/sim-$c/train-sgd.csv")"
+            ok "mpi-json-$c" json "$tmp/mpi-$c/train-sgd.json" 'j["workers"] == 2 and j["evals"] == 100'
+        done
+    else
+        echo "mpirun does not start here: skipping the MPI checks"
+    fi
+fi
+
 # Divergence: recorded and reported, exit 0.
 check diverge 0 "$bin" train "${q[@]}" --optimizer sgd --lr 1e6 --out "$tmp/d"
 ok diverge-json json "$tmp/d/train-sgd.json" 'j["diverged"] is True and j["diverged_step"] > 0'
