@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "kernels.h"
 #include "testutil.h"
 #include "topo.h"
@@ -107,6 +108,42 @@ START_TEST(embedded_sources)
         }
         sb_sources_free(s, n, dir);
     }
+}
+END_TEST
+
+START_TEST(number_parsers)
+{
+    sb_err e = {0, ""};
+    long l;
+    size_t z;
+    double d;
+    ck_assert_int_eq(sb_parse_long("--steps", "42", 1, 100, &l, &e), SB_OK);
+    ck_assert_int_eq(l, 42);
+    ck_assert_int_eq(sb_parse_long("--steps", "-3", -5, 5, &l, &e), SB_OK);
+    ck_assert_int_eq(l, -3);
+    const char *bad_long[] = {"", "4x", "1.5", "101", "0", " ", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad_long / sizeof *bad_long; i++) {
+        ck_assert_int_eq(sb_parse_long("--steps", bad_long[i], 1, 100, &l, &e), SB_EUSAGE);
+        ck_assert_ptr_nonnull(strstr(e.msg, "--steps"));
+    }
+    ck_assert_int_eq(sb_parse_size("--n", "1000", &z, &e), SB_OK);
+    ck_assert_uint_eq(z, 1000);
+    ck_assert_int_eq(sb_parse_size("--n", "64K", &z, &e), SB_OK);
+    ck_assert_uint_eq(z, 65536);
+    ck_assert_int_eq(sb_parse_size("--n", "16M", &z, &e), SB_OK);
+    ck_assert_uint_eq(z, 16u << 20);
+    ck_assert_int_eq(sb_parse_size("--n", "1.5K", &z, &e), SB_OK);
+    ck_assert_uint_eq(z, 1536);
+    const char *bad_size[] = {"", "0", "-1", "1.5", "12Q", "K", "nan", "inf", "1e30", "3KB"};
+    for (size_t i = 0; i < sizeof bad_size / sizeof *bad_size; i++)
+        ck_assert_msg(sb_parse_size("--n", bad_size[i], &z, &e) == SB_EUSAGE, "accepted '%s'",
+                      bad_size[i]);
+    ck_assert_int_eq(sb_parse_double("--lr", "1e-3", 0, 1, &d, &e), SB_OK);
+    ck_assert(d == 1e-3);
+    const char *bad_double[] = {"", "nan", "2", "-0.1", "0.1x", "inf"};
+    for (size_t i = 0; i < sizeof bad_double / sizeof *bad_double; i++)
+        ck_assert_msg(sb_parse_double("--lr", bad_double[i], 0, 1, &d, &e) == SB_EUSAGE,
+                      "accepted '%s'", bad_double[i]);
 }
 END_TEST
 
@@ -418,6 +455,7 @@ int main(void)
     tcase_add_test(pure, parse_bad);
     tcase_add_test(pure, match_rules);
     tcase_add_test(pure, embedded_sources);
+    tcase_add_test(pure, number_parsers);
     suite_add_tcase(s, pure);
     TCase *dev = tcase_create("device");
     tcase_set_timeout(dev, 240);
