@@ -251,8 +251,8 @@ int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
     c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name);
 
     if (c->opts.bind) {
-        /* Pin before the context exists, so runtime threads created by the driver for
-         * this host thread inherit a sensible placement too. */
+        /* Pin before the context exists: threads the driver starts from this thread
+         * while creating it inherit the same CPU set. */
         sb_locality loc;
         if (sb_topo_bind_device(&c->dev, &loc, err) != SB_OK)
             return err->code;
