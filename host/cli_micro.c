@@ -1172,7 +1172,7 @@ static int parse_args(int argc, char **argv, micro_opts *mo, int *help, sb_err *
         {"no-host", no_argument, 0, O_NO_HOST}, {"quick", no_argument, 0, O_QUICK},
         {"targets", no_argument, 0, O_TARGETS}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const char *kernels = "all", *sizes = NULL;
-    int reps_set = 0, warm_set = 0, c, st = SB_OK;
+    int warm_set = 0, c, st = SB_OK;
     mo->reps = 10, mo->warmup = 2, mo->vote_m = 8;
     optind = 1;
     opterr = 0;
@@ -1184,7 +1184,7 @@ static int parse_args(int argc, char **argv, micro_opts *mo, int *help, sb_err *
         case O_KERNELS: kernels = optarg; break;
         case O_SIZES: sizes = optarg; break;
         case O_REPS: st = sb_parse_long("micro: --reps", optarg, 3, 100000, &mo->reps, err);
-            reps_set = 1; break;
+            break;
         case O_WARMUP: st = sb_parse_long("micro: --warmup", optarg, 0, 10000, &mo->warmup, err);
             warm_set = 1; break;
         case O_LOCAL: st = parse_locals(optarg, mo, err); break;
@@ -1213,7 +1213,9 @@ static int parse_args(int argc, char **argv, micro_opts *mo, int *help, sb_err *
         default_sizes(mo);
     if (st == SB_OK && mo->quick && !warm_set)
         mo->warmup = 1;
-    (void)reps_set;
+    if (st == SB_OK && mo->nlocals && mo->dev.kernel_binary)
+        st = sb_fail(err, SB_EUSAGE, "micro: --local-size needs kernels built from source; a "
+                     "--kernel-binary file has its work-group size built in");
     if (st == SB_OK && mo->json)
         st = check_writable("--json", mo->json, err);
     if (st == SB_OK && mo->csv)

@@ -31,6 +31,7 @@ usage_error sizes-text --sizes lots
 usage_error sizes-zero --sizes 0
 usage_error local-zero --local-size 0
 usage_error local-not-pow2 --local-size 48
+usage_error local-with-binary --local-size 64 --kernel-binary /nonexistent.bin
 usage_error vote-m-zero --vote-m 0
 usage_error vote-m-huge --vote-m 5000
 usage_error json-nowhere --sizes 33 --json /nonexistent-dir/x.json
