@@ -39,8 +39,9 @@ static const char help[] =
     "  --lr-sgd D        delta of sgd-theory; needs delta L < 2 (default 0.5)\n"
     "  --tune-lrs LIST   constant steps tried for signsgd-const (default 0.001,0.01,0.1)\n"
     "  --target1 T       target of ||g||_1^2 for signSGD; --target2 T of ||g||_2^2 for\n"
-    "                    SGD (default: the value at the start of the smallest d, median\n"
-    "                    over seeds; larger d start higher and must descend to it)\n"
+    "                    SGD (default: half the value at the start of the smallest\n"
+    "                    d, median over seeds; larger d start higher and must descend\n"
+    "                    further)\n"
     "  --out DIR         write sweep.json, sweep.csv and the plots sweep_norms.{png,svg}\n"
     "                    and sweep_evals.{png,svg} (with .dat data) into DIR\n"
     "  --json            print the JSON (schema signbench-sweep) instead of the table\n"
@@ -221,16 +222,16 @@ static double med(double *v, int n)
     return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
 }
 
-/* The default target: where the smallest d starts (median over seeds). Larger d start
- * higher (the squared l1 norm grows like d^2 for a dense gradient) and must descend to
- * it, so N-to-target shows the scaling; runs that miss it within the budget count as
- * censored, never as reached. */
+/* The default target: half of where the smallest d starts (median over seeds). Larger
+ * d start higher (the squared l1 norm grows like d^2 for a dense gradient) and must
+ * descend further, so N-to-target shows the scaling; runs that miss it within the budget
+ * count as censored, never as reached. */
 static double auto_target(const sb_train_result *rs, int nseeds, int norm)
 {
     double v[MAXSEED];
     for (int s = 0; s < nseeds; s++)
         v[s] = rs[s].ntrace ? q_of(&rs[s].trace[0], norm) : NAN;
-    return med(v, nseeds);
+    return 0.5 * med(v, nseeds);
 }
 
 static void add_fit(cJSON *o, const char *key, const sb_fit *f, int ok, double pred)
