@@ -422,6 +422,22 @@ START_TEST(topology_and_bind)
             ck_assert_uint_eq(loc.pus, h.pus);
         }
     }
+    /* The accelerator path on a device without PCI data (PoCL's CPU device posing as a
+     * GPU): no bus id, the whole machine, and the reason said. */
+    if (n > 0) {
+        sb_devref fake = list[0];
+        fake.type = CL_DEVICE_TYPE_GPU;
+        sb_locality loc;
+        sb_topo_locate(t, &fake, &loc);
+        if (!(list[0].type & CL_DEVICE_TYPE_CPU))
+            ck_assert_uint_ge(loc.pus, 1); /* a real accelerator: anything goes */
+        else {
+            ck_assert_str_eq(loc.pci_bus_id, "");
+            ck_assert(loc.whole_machine);
+            ck_assert_uint_eq(loc.pus, h.pus);
+            ck_assert_ptr_nonnull(strstr(loc.source, "no PCI location"));
+        }
+    }
     /* Binding this thread to the first device's set: the affinity mask matches it. */
     if (n > 0) {
         sb_locality loc;
