@@ -25,7 +25,7 @@ static const char help[] =
     "  figure1  figure1/ (the paper's Figure 1), when the command exists\n"
     "  grid     grid.json, grid.csv, grid_<optimizer> heatmaps (the paper's Figure 2)\n"
     "  sweep    sweep.json, sweep.csv, sweep_norms / sweep_evals plots (quad); with\n"
-    "           --full also sweep-quad-rotated/ and sweep-tube/\n"
+    "           --full also sweep-quad-rotated/, sweep-logreg/ and sweep-tube/\n"
     "then summary.json (schema signbench-summary: steps, convergence metrics for\n"
     "`signbench compare`) and report.md + report.html (self-contained, plots embedded):\n"
     "the device, the throughput table with roofline fractions, convergence figures and\n"
@@ -301,12 +301,18 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         ns++;
     }
     /* --full: the other problem families with known constants, each in its folder. */
-    static char sw_rot[1200], sw_tube[1200];
+    static char sw_rot[1200], sw_tube[1200], sw_lr[1200];
     if (wanted(only, "sweep") && full) {
         snprintf(sw_rot, sizeof sw_rot, "%s/sweep-quad-rotated", dir);
         steps[ns].name = "sweep-quad-rotated", steps[ns].cmd = "sweep";
         ADD("sweep", "--problem", "quad-rotated", "--out", sw_rot, "--dims", "10:1000:4",
             "--seeds", "3", "--evals", "50000");
+        DEV();
+        ns++;
+        snprintf(sw_lr, sizeof sw_lr, "%s/sweep-logreg", dir);
+        steps[ns].name = "sweep-logreg", steps[ns].cmd = "sweep";
+        ADD("sweep", "--problem", "logreg", "--out", sw_lr, "--dims", "10:1000:4", "--seeds",
+            "3", "--evals", "50000");
         DEV();
         ns++;
         snprintf(sw_tube, sizeof sw_tube, "%s/sweep-tube", dir);

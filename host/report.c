@@ -609,6 +609,7 @@ int sb_report_write(const char *dir, sb_err *err)
                             "bounds (dashed)"},
         {"sweep_evals.png", "Dimension sweep: gradient calls to reach the target vs d"},
         {"sweep-quad-rotated/sweep_norms.png", "Dimension sweep, rotated quadratic"},
+        {"sweep-logreg/sweep_norms.png", "Dimension sweep, synthetic logistic regression"},
         {"sweep-tube/sweep_norms.png", "Dimension sweep, tube function"},
         {"grid_sgd.png", "Grid: SGD test error"},
         {"grid_signum.png", "Grid: Signum test error"},
