@@ -308,7 +308,7 @@ int sb_cmd_figure1(int argc, char **argv, sb_err *err)
                    {0}, {0}};
     sb_tb_out axis = {0}, rot = {0}, search = {0};
     cJSON *root = NULL;
-    char *csv = NULL;
+    sb_tb_text csv = {0};
     if ((st = sb_mkdir_p(dir, err)) || (st = sb_tb_engine_open(&eng, &ctx, d, a.f64, err)))
         goto done;
     sb_progress bar;
@@ -468,29 +468,28 @@ bar_done:
 
     /* ---- data and plots ---- */
     panel *ps[3] = {&left, &mid, &right};
-    size_t T = (size_t)K + 1, cap = 256 + T * 13 * 16, len = 0;
-    csv = malloc(cap);
-    if (!csv) {
-        st = sb_fail(err, SB_ERUNTIME, "figure1: out of memory");
-        goto done;
-    }
-    len += (size_t)snprintf(csv + len, cap - len, "iteration");
+    size_t T = (size_t)K + 1;
+    sb_tb_textf(&csv, "iteration");
     for (int p = 0; p < 3; p++)
         for (int i = 0; i < ps[p]->nopt; i++)
-            len += (size_t)snprintf(csv + len, cap - len, ",%s_%s", ps[p]->name,
+            sb_tb_textf(&csv, ",%s_%s", ps[p]->name,
                                     sb_tb_optim_name(ps[p]->opts[i]));
-    len += (size_t)snprintf(csv + len, cap - len, "\n");
+    sb_tb_textf(&csv, "\n");
     for (size_t k = 0; k < T; k++) {
-        len += (size_t)snprintf(csv + len, cap - len, "%zu", k);
+        sb_tb_textf(&csv, "%zu", k);
         for (int p = 0; p < 3; p++)
             for (int i = 0; i < ps[p]->nopt; i++)
-                len += (size_t)snprintf(csv + len, cap - len, ",%.9g",
+                sb_tb_textf(&csv, ",%.9g",
                                         ps[p]->out.trace[(size_t)i * T + k]);
-        len += (size_t)snprintf(csv + len, cap - len, "\n");
+        sb_tb_textf(&csv, "\n");
     }
     char path[1200], title[256];
     snprintf(path, sizeof path, "%s/figure1.csv", dir);
-    if ((st = sb_write_file(path, csv, len, err)))
+    if (csv.oom) {
+        st = sb_fail(err, SB_ERUNTIME, "figure1: out of memory");
+        goto done;
+    }
+    if ((st = sb_write_file(path, csv.p, csv.len, err)))
         goto done;
     cJSON *files = cJSON_AddArrayToObject(root, "files");
     cJSON_AddItemToArray(files, cJSON_CreateString("figure1.csv"));
@@ -545,7 +544,7 @@ bar_done:
                dir);
     }
 done:
-    free(csv);
+    free(csv.p);
     cJSON_Delete(root);
     sb_tb_out_free(&left.out);
     sb_tb_out_free(&mid.out);

@@ -445,11 +445,9 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
 static int write_csv(const char *path, const sb_tb_out *o, const setting *set, int nset,
                      size_t trials, const tube_args *a, double fstar, sb_err *err)
 {
-    size_t d = o->d, cap = 4096 + o->B * (400 + 12 * (d + 1)), len = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return sb_fail(err, SB_ERUNTIME, "tube: out of memory for the CSV");
-#define OUT(...) len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__)
+    size_t d = o->d;
+    sb_tb_text buf = {0};
+#define OUT(...) sb_tb_textf(&buf, __VA_ARGS__)
     OUT("trial,optimizer,schedule,lr,momentum,rotation,reached_minimum,steps_to_minimum");
     for (size_t s = 0; s < d; s++)
         OUT(",escape_saddle_%zu", s);
@@ -474,8 +472,9 @@ static int write_csv(const char *path, const sb_tb_out *o, const setting *set, i
                 r->orb_entry, r->orb_period, r->orb_region, r->orb_det, r->npert);
         }
 #undef OUT
-    int st = sb_write_file(path, buf, len, err);
-    free(buf);
+    int st = buf.oom ? sb_fail(err, SB_ERUNTIME, "tube: out of memory for the CSV")
+                     : sb_write_file(path, buf.p, buf.len, err);
+    free(buf.p);
     return st;
 }
 
@@ -485,35 +484,35 @@ static int write_traces(const char *dir, const sb_tb_out *o, const sb_tb_setup *
 {
     if (ntr <= 0)
         return SB_OK;
-    size_t K = s->trace_len, cap = 256 + (K + 1) * (size_t)(12 + 16 * ntr) + 100 * ntr, len = 0;
-    char *buf = malloc(cap);
+    size_t K = s->trace_len;
+    sb_tb_text buf = {0};
     double *x = malloc(sizeof(double) * K), *y = malloc(sizeof(double) * K * (size_t)ntr);
     sb_plot_series *ser = calloc((size_t)ntr, sizeof *ser);
-    if (!buf || !x || !y || !ser) {
-        free(buf);
+    if (!x || !y || !ser) {
         free(x);
         free(y);
         free(ser);
         return sb_fail(err, SB_ERUNTIME, "tube: out of memory for the traces");
     }
-    len += (size_t)snprintf(buf + len, cap - len, "step");
+    sb_tb_textf(&buf, "step");
     for (int r = 0; r < ntr; r++)
-        len += (size_t)snprintf(buf + len, cap - len, ",%s", labels[r]);
-    len += (size_t)snprintf(buf + len, cap - len, "\n");
+        sb_tb_textf(&buf, ",%s", labels[r]);
+    sb_tb_textf(&buf, "\n");
     for (size_t k = 0; k < K; k++) {
         x[k] = (double)k;
-        len += (size_t)snprintf(buf + len, cap - len, "%zu", k);
+        sb_tb_textf(&buf, "%zu", k);
         for (int r = 0; r < ntr; r++) {
             double f = o->trace[(size_t)r * K + k];
             /* f - f* + 1 on a log axis: the saddles show as plateaus at k nu + 1. */
             y[(size_t)r * K + k] = f - fstar + 1;
-            len += (size_t)snprintf(buf + len, cap - len, ",%.9g", f);
+            sb_tb_textf(&buf, ",%.9g", f);
         }
-        len += (size_t)snprintf(buf + len, cap - len, "\n");
+        sb_tb_textf(&buf, "\n");
     }
     char path[1200];
     snprintf(path, sizeof path, "%s/traces.csv", dir);
-    int st = sb_write_file(path, buf, len, err);
+    int st = buf.oom ? sb_fail(err, SB_ERUNTIME, "tube: out of memory for the traces")
+                     : sb_write_file(path, buf.p, buf.len, err);
     for (int r = 0; r < ntr; r++)
         ser[r] = (sb_plot_series){labels[r], K, x, y + (size_t)r * K, NULL, NULL, SB_PLOT_LINES};
     if (st == SB_OK && sb_plot_available()) {
@@ -522,7 +521,7 @@ static int write_traces(const char *dir, const sb_tb_out *o, const sb_tb_setup *
                      "f - f* + 1", 0, 1, 0, 0};
         st = sb_plot_lines(path, &p, ser, ntr, err);
     }
-    free(buf);
+    free(buf.p);
     free(x);
     free(y);
     free(ser);
@@ -969,15 +968,8 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
                             "K / sum_k 1/sqrt(k), the constant step's path length");
     cJSON_AddNumberToObject(root, "invsqrt_lr_scale", inv_scale);
     cJSON *rows = cJSON_AddArrayToObject(root, "rows");
-    size_t cap = 1024 + (size_t)nd * NV * (size_t)nlr * 200, len = 0;
-    char *csv = malloc(cap);
-    if (!csv) {
-        cJSON_Delete(root);
-        st = sb_fail(err, SB_ERUNTIME, "tube: out of memory");
-        goto done;
-    }
-    len += (size_t)snprintf(csv + len, cap - len,
-                            "d,variant,lr,lr_effective,trials,saddle_orbits,p_orbit,orbit_lo,"
+    sb_tb_text csv = {0};
+    sb_tb_textf(&csv, "d,variant,lr,lr_effective,trials,saddle_orbits,p_orbit,orbit_lo,"
                             "orbit_hi,trapped,p_trapped,trapped_lo,trapped_hi,never_reached,"
                             "p_no_minimum,no_minimum_lo,no_minimum_hi,seconds\n");
     if (!a->json)
@@ -1007,8 +999,7 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
                 cJSON_AddItemToObject(r, "never_reached_minimum", frac_ci(ks, (long)trials));
                 cJSON_AddNumberToObject(r, "seconds_for_d", secs[di]);
                 cJSON_AddItemToArray(rows, r);
-                len += (size_t)snprintf(csv + len, cap - len,
-                                        "%ld,%s,%g,%.6g,%zu,%ld,%.6g,%.6g,%.6g,%ld,%.6g,%.6g,%.6g,"
+                sb_tb_textf(&csv, "%ld,%s,%g,%.6g,%zu,%ld,%.6g,%.6g,%.6g,%ld,%.6g,%.6g,%.6g,"
                                         "%ld,%.6g,%.6g,%.6g,%.3f\n",
                                         a->study_d[di], variant_names[v], lrs[l], lre, trials, ko,
                                         po, olo, ohi, kt, pt, tlo, thi, ks, ps, slo, shi,
@@ -1024,8 +1015,9 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
             }
     char path[1200];
     snprintf(path, sizeof path, "%s/orbits.csv", dir);
-    st = sb_write_file(path, csv, len, err);
-    free(csv);
+    st = csv.oom ? sb_fail(err, SB_ERUNTIME, "tube: out of memory")
+                 : sb_write_file(path, csv.p, csv.len, err);
+    free(csv.p);
     if (st == SB_OK) {
         snprintf(path, sizeof path, "%s/orbits.json", dir);
         st = sb_json_save(path, root, err);

@@ -1,6 +1,7 @@
 /* tube_batch.c - runs many tube trajectories at once on the device (kernels/tube_batch.cl)
  * and the host reference of one trajectory in double, step for step the same algorithm. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -646,4 +647,35 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
     free(tmp);
     sb_brent_free(&br);
     return st;
+}
+
+void sb_tb_textf(sb_tb_text *t, const char *fmt, ...)
+{
+    if (t->oom)
+        return;
+    for (;;) {
+        size_t room = t->cap - t->len;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = t->p ? vsnprintf(t->p + t->len, room, fmt, ap) : -1;
+        va_end(ap);
+        if (t->p && n >= 0 && (size_t)n < room) {
+            t->len += (size_t)n;
+            return;
+        }
+        if (t->p && n < 0) {
+            t->oom = 1;
+            return;
+        }
+        size_t want = t->cap ? 2 * t->cap : 65536;
+        while (t->p && want < t->len + (size_t)n + 1)
+            want *= 2;
+        char *q = realloc(t->p, want);
+        if (!q) {
+            t->oom = 1;
+            return;
+        }
+        t->p = q;
+        t->cap = want;
+    }
 }

@@ -117,4 +117,13 @@ int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, u
 /* Validate a setup before running (SB_EUSAGE with a clear message). */
 int sb_tb_check(const sb_tb_setup *s, sb_err *err);
 
+/* A growing text buffer for the CSV files of tube and figure1: appends never truncate;
+ * on out of memory `oom` is set and later appends do nothing. Free p when done. */
+typedef struct sb_tb_text {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sb_tb_text;
+void sb_tb_textf(sb_tb_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif
