@@ -352,8 +352,12 @@ int sb_op_scaled_sign(sb_ops *o, cl_mem g, cl_mem out, size_t n, double *dev_s,
 int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem s1,
                  cl_mem s2, size_t n, sb_hyper h, double *dev_s, sb_err *err)
 {
-    if (!u || u < sb_updates || u >= sb_updates + K_COUNT - K_UPDATE0 || !u->name)
-        return sb_fail(err, SB_EUSAGE, "unknown optimiser update");
+    /* Callers may pass a copy of a table row: find the row by its kernel name. */
+    const sb_update_info *row = u && u->kernel ? sb_update_find(u->kernel) : NULL;
+    if (!row)
+        return sb_fail(err, SB_EUSAGE, "unknown optimiser update %s",
+                       u && u->name ? u->name : "(null)");
+    u = row;
     if (check_n(n, u->name, err))
         return err->code;
     if (u->nstate > 0 && !s1)

@@ -575,6 +575,11 @@ START_TEST(bad_input)
     ck_assert_int_eq(sb_op_update(&ops, sb_update_find("adam"), d, d, d, NULL, 4, h, NULL, &e),
                      SB_EUSAGE);
     ck_assert_int_eq(sb_op_update(&ops, NULL, d, d, d, d, 4, h, NULL, &e), SB_EUSAGE);
+    /* A copy of a table row works; a made-up row does not. */
+    sb_update_info copy = *sb_update_find("sgd");
+    ck_assert_int_eq(sb_op_update(&ops, &copy, d, d, NULL, NULL, 4, h, NULL, &e), SB_OK);
+    copy.kernel = "update_nope";
+    ck_assert_int_eq(sb_op_update(&ops, &copy, d, d, NULL, NULL, 4, h, NULL, &e), SB_EUSAGE);
     ck_assert_int_eq(sb_op_vote_update(&ops, d, d, 70000, 4, 0.1f, NULL, &e), SB_EUSAGE);
     /* Zero elements is a no-op, not an error. */
     int nan = 1;
