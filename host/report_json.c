@@ -151,13 +151,46 @@ void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap)
 }
 
 /* Fields every row of one benchmark shares. */
-static cJSON *row(const sb_gb_bench *b, const char *name, const char *run_name,
-                  const char *run_type, int rep_index)
+static int same_str(const cJSON *r, const char *field, const char *v)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(r, field);
+    return cJSON_IsString(f) && !strcmp(f->valuestring, v);
+}
+
+/* Google Benchmark numbers families (here: kernel + impl, in order of appearance) and
+ * the instances (sizes) within one; compare.py sorts by them when present. */
+static void family_of(const cJSON *list, const sb_gb_bench *b, int *family, int *instance)
+{
+    int fam = -1, maxfam = -1, inst = 0;
+    const char *last_run = "";
+    const cJSON *r;
+    cJSON_ArrayForEach(r, list)
+    {
+        const cJSON *fi = cJSON_GetObjectItemCaseSensitive(r, "family_index");
+        const cJSON *rn = cJSON_GetObjectItemCaseSensitive(r, "run_name");
+        if (!cJSON_IsNumber(fi) || !cJSON_IsString(rn))
+            continue;
+        if (fi->valueint > maxfam)
+            maxfam = fi->valueint;
+        if (same_str(r, "kernel", b->kernel) && same_str(r, "impl", b->impl)) {
+            fam = fi->valueint;
+            if (strcmp(last_run, rn->valuestring)) /* a run's rows are contiguous */
+                inst++, last_run = rn->valuestring;
+        }
+    }
+    *family = fam >= 0 ? fam : maxfam + 1;
+    *instance = inst;
+}
+
+static cJSON *row(const sb_gb_bench *b, int family, int instance, const char *name,
+                  const char *run_name, const char *run_type, int rep_index)
 {
     cJSON *r = cJSON_CreateObject();
     if (!r)
         return NULL;
     cJSON_AddStringToObject(r, "name", name);
+    cJSON_AddNumberToObject(r, "family_index", family);
+    cJSON_AddNumberToObject(r, "per_family_instance_index", instance);
     cJSON_AddStringToObject(r, "run_name", run_name);
     cJSON_AddStringToObject(r, "run_type", run_type);
     cJSON_AddNumberToObject(r, "repetitions", b->reps);
@@ -214,8 +247,10 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     double scale = unit[0] == 'n' ? 1e9 : unit[0] == 'u' ? 1e6 : 1e3;
     char name[256], agg[300];
     sb_gb_name(b, name, sizeof name);
+    int family, instance;
+    family_of(list, b, &family, &instance);
     for (int i = 0; i < b->reps; i++) {
-        cJSON *r = row(b, name, name, "iteration", i);
+        cJSON *r = row(b, family, instance, name, name, "iteration", i);
         cJSON_AddNumberToObject(r, "iterations", 1);
         cJSON_AddNumberToObject(r, "real_time", b->real_s[i] * scale);
         cJSON_AddNumberToObject(r, "cpu_time", b->cpu_s[i] * scale);
@@ -242,7 +277,7 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     };
     for (size_t k = 0; k < sizeof aggs / sizeof aggs[0]; k++) {
         snprintf(agg, sizeof agg, "%s_%s", name, aggs[k].name);
-        cJSON *r = row(b, agg, name, "aggregate", -1);
+        cJSON *r = row(b, family, instance, agg, name, "aggregate", -1);
         cJSON_AddStringToObject(r, "aggregate_name", aggs[k].name);
         cJSON_AddStringToObject(r, "aggregate_unit", aggs[k].pct ? "percentage" : "time");
         cJSON_AddNumberToObject(r, "iterations", b->reps);

@@ -99,6 +99,12 @@ for k in ("saxpy", "sasum", "snrm2", "sdot", "isamax", "scopy"):
     assert ("clblast", 1000) in seen.get(k, ()), "missing CLBlast " + k
 for k in ("empty", "h2d_write", "d2h_read", "map_read"):
     assert k in seen, "missing " + k
+# One family_index per kernel + impl, as compare.py expects.
+fam = {}
+for r in rows:
+    fam.setdefault((r["kernel"], r["impl"]), set()).add(r["family_index"])
+assert all(len(v) == 1 for v in fam.values()), fam
+assert len({min(v) for v in fam.values()}) == len(fam)
 # Each run has its 6 aggregates: mean, median, stddev, cv, min, p90.
 aggs = {}
 for r in rows:

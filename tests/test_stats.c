@@ -227,6 +227,17 @@ START_TEST(gbench_rows)
     const cJSON *plain = row_named(list, "sign/ocl/1000000/repeats:4");
     ck_assert_ptr_nonnull(plain);
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(plain, "roofline_fraction"));
+    /* Families are kernel + impl in order of appearance, instances the runs in one. */
+    ck_assert_double_eq(num(it, "family_index"), 0);
+    ck_assert_double_eq(num(it, "per_family_instance_index"), 0);
+    ck_assert_double_eq(num(plain, "family_index"), 1);
+    b.kernel = "signsgd";
+    b.n = 2000000;
+    ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
+    const cJSON *second = row_named(list, "signsgd/ocl/2000000/repeats:4_median");
+    ck_assert_ptr_nonnull(second);
+    ck_assert_double_eq(num(second, "family_index"), 0);
+    ck_assert_double_eq(num(second, "per_family_instance_index"), 1);
     cJSON_Delete(doc);
 }
 END_TEST
