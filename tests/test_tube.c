@@ -198,7 +198,7 @@ START_TEST(batch_matches_host)
                                      rot ? t : -1, -1, 0.05, 0.9};
                 memcpy(x0 + b * D, x0s + t * D, sizeof(double) * D);
             }
-    int f64 = ctx.fp64;
+    int f64 = getenv("SB_TEST_F32") ? 0 : ctx.fp64;
     sb_tb_setup s;
     sb_tb_setup_defaults(&s);
     s.d = D;
@@ -231,19 +231,25 @@ START_TEST(batch_matches_host)
             ck_assert_int_eq(r->flags, h.flags);
             ck_assert_int_eq(r->orb_period, h.orb_period);
             ck_assert_int_eq(r->orb_entry, h.orb_entry);
-            /* The final f: GD and signGD follow the host to rounding; ngd, pgd and
-             * signum bounce around the minimum with a constant step, where differences
-             * of an ulp in the gradient (h4's formula order differs from the kernel's)
-             * grow, so only the level is compared. */
-            int tight = tr[t].opt == SB_TB_GD || tr[t].opt == SB_TB_SIGNGD;
-            ck_assert_msg(fabs(r->f - h.f) <= (tight ? 1e-6 : 1e-3) * (1 + fabs(h.f)),
+            /* The final f too, to rounding (PGD's log/cos/pow are the only functions
+             * that may differ by an ulp between the device and libm). */
+            ck_assert_msg(fabs(r->f - h.f) <= 1e-12 * (1 + fabs(h.f)),
                           "traj %zu (%s): f %.12g vs %.12g", t, name, r->f, h.f);
             compared++;
-        } else if (tr[t].opt == SB_TB_GD || tr[t].opt == SB_TB_NGD) {
-            /* float: the basin is reached within 2 % of the host's step */
-            int dv = r->pass[D], hv = pass[D];
-            ck_assert((dv < 0) == (hv < 0));
-            ck_assert(abs(dv - hv) <= 2 + hv / 50);
+        } else {
+            /* f32 (devices without fp64; SB_TEST_F32=1 forces it). The sign methods and
+             * pgd (whose escapes come from the signs, or from its perturbations) follow
+             * the double host step for step: measured equal on every trajectory here,
+             * one step of slack allowed for a gradient component within an ulp of 0.
+             * GD and ngd escape each later saddle on rounding noise (float noise is
+             * 1e-7, not 1e-16: rotated f32 GD passed a saddle every ~170 steps against
+             * ~380 on the host), so only their first two escapes, set by the start, are
+             * compared. */
+            int nq = tr[t].opt == SB_TB_GD || tr[t].opt == SB_TB_NGD ? 3 : D + 1;
+            for (int q = 0; q < nq; q++)
+                ck_assert_msg(abs(r->pass[q] - pass[q]) <= 1 && (r->pass[q] < 0) == (pass[q] < 0),
+                              "f32 traj %zu (%s, rot %d): region %d reached at %d, host %d", t,
+                              name, tr[t].rot, q + 1, r->pass[q], pass[q]);
             compared++;
         }
     }
