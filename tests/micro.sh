@@ -43,6 +43,12 @@ if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; t
     [ $fails -eq 0 ] && exit 77 || exit 1
 fi
 
+usage_error unknown-device --device no-such-device --sizes 33
+# A size far beyond device memory is skipped with a note, not an error.
+if "$bin" micro --sizes 8G --kernels copy --no-host --no-clblast >"$tmp/big" 2>&1 &&
+        grep -q "note: n = 8589934592 skipped" "$tmp/big"; then ok
+else bad "8G not skipped with a note: $(tail -3 "$tmp/big")"; fi
+
 # A tiny full run: every kernel, sizes not multiples of 32 or of a work-group.
 if "$bin" micro --sizes 33,1000 --reps 3 --warmup 1 --vote-m 3 --targets \
         --json "$tmp/m.json" --csv "$tmp/m.csv" >"$tmp/out" 2>"$tmp/err"; then ok
