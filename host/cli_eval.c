@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "dataset.h"
 #include "ops.h"
 #include "problem.h"
 
@@ -15,7 +16,8 @@ static const char help[] =
     "usage: signbench eval --problem P [problem options] --points FILE [--out FILE] [--host]\n"
     "       signbench eval --problem P [problem options] --repeat N [--json]\n\n"
     "Evaluates a problem's full (noise-free) value and gradient at each point of FILE (CSV,\n"
-    "one point per row, d numbers separated by commas; '#' lines are comments) and writes\n"
+    "one point per row, d numbers separated by commas; '#' lines are comments, a first\n"
+    "line that is not numeric is a header) and writes\n"
     "CSV rows 'f,g1,...,gd' (header first) to FILE or stdout, computed on the device in\n"
     "fp32 by default, or by the double-precision C reference with --host. With --repeat N\n"
     "it times N full gradients (after one warm-up) and prints the time per gradient and,\n"
@@ -50,17 +52,25 @@ static int read_points(const char *path, size_t d, double **out, size_t *np, sb_
     if (sb_read_file(path, &text, &len, err) != SB_OK)
         return sb_wrap(err, "--points");
     size_t cap = 16, n = 0, line = 0;
+    int header = 0;
     double *pts = malloc(cap * d * sizeof *pts);
     int st = pts ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
-    char *save = NULL;
-    for (char *ln = strtok_r(text, "\n", &save); ln && st == SB_OK;
-         ln = strtok_r(NULL, "\n", &save)) {
+    char *cur = text;
+    for (char *ln = sb_next_line(&cur); ln && st == SB_OK; ln = sb_next_line(&cur)) {
         line++;
         char *p = ln;
         while (*p == ' ' || *p == '\t' || *p == '\r')
             p++;
         if (!*p || *p == '#')
             continue;
+        if (n == 0 && !header) { /* a first line that does not start with a number */
+            char *end;
+            strtod(p, &end);
+            if (end == p) {
+                header = 1;
+                continue;
+            }
+        }
         if (n == cap) {
             double *q = realloc(pts, 2 * cap * d * sizeof *pts);
             if (!q) {

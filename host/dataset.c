@@ -9,6 +9,21 @@
 #include "dataset.h"
 #include "oracle.h"
 
+char *sb_next_line(char **cursor)
+{
+    char *ln = *cursor;
+    if (!ln || !*ln)
+        return NULL;
+    char *nl = strchr(ln, '\n');
+    if (nl) {
+        *nl = '\0';
+        *cursor = nl + 1;
+    } else {
+        *cursor = ln + strlen(ln);
+    }
+    return ln;
+}
+
 void sb_dataset_free(sb_dataset *ds)
 {
     free(ds->X);
@@ -83,9 +98,8 @@ int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err)
     grow ent = {NULL, 0, 0, sizeof(entry)}, lab = {NULL, 0, 0, sizeof(double)};
     size_t line = 0, d = 0;
     int st = SB_OK;
-    char *save = NULL;
-    for (char *ln = strtok_r(text, "\n", &save); ln && st == SB_OK;
-         ln = strtok_r(NULL, "\n", &save)) {
+    char *cur = text;
+    for (char *ln = sb_next_line(&cur); ln && st == SB_OK; ln = sb_next_line(&cur)) {
         line++;
         char *p = ln, *end;
         while (*p == ' ' || *p == '\t' || *p == '\r')
@@ -174,9 +188,8 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
     grow vals = {NULL, 0, 0, sizeof(double)};
     size_t line = 0, cols = 0, rows = 0;
     int st = SB_OK, had_header = 0;
-    char *save = NULL;
-    for (char *ln = strtok_r(text, "\n", &save); ln && st == SB_OK;
-         ln = strtok_r(NULL, "\n", &save)) {
+    char *cur = text;
+    for (char *ln = sb_next_line(&cur); ln && st == SB_OK; ln = sb_next_line(&cur)) {
         line++;
         char *p = ln, *end;
         while (*p == ' ' || *p == '\t' || *p == '\r')

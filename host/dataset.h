@@ -44,4 +44,8 @@ int sb_dataset_add_bias(sb_dataset *ds, sb_err *err);
 int sb_dataset_write_libsvm(const sb_dataset *ds, const char *path, sb_err *err);
 void sb_dataset_free(sb_dataset *ds);
 
+/* The next line of a NUL-terminated text (cut in place at its '\n'), or NULL at the end;
+ * empty lines are returned too, so callers count lines right for file:line errors. */
+char *sb_next_line(char **cursor);
+
 #endif

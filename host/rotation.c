@@ -7,6 +7,7 @@
 
 #include <lapacke.h>
 
+#include "dataset.h"
 #include "oracle.h"
 #include "rotation.h"
 
@@ -88,8 +89,8 @@ int sb_rotation_read(const char *path, size_t d, double *Q, sb_err *err)
         return sb_wrap(err, "rotation");
     size_t row = 0, line = 0;
     int st = SB_OK;
-    char *save = NULL;
-    for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+    char *cur = text;
+    for (char *ln = sb_next_line(&cur); ln; ln = sb_next_line(&cur)) {
         line++;
         char *p = ln;
         while (*p == ' ' || *p == '\t' || *p == '\r')

@@ -102,10 +102,13 @@ check oracle-host 2 "$bin" eval --problem quad --d 5 --points "$tmp/z5.csv" --si
 check bad-batch 2 "$bin" eval --problem quad --d 5 --points "$tmp/z5.csv" --batch 0
 
 # Bad input: one line, exit 2.
-printf '1,2,3\n1,2\n' > "$tmp/short.csv"
+printf 'x1,x2,x3\n1,2,3\n\n1,2\n' > "$tmp/short.csv"
 check short-row 2 "$bin" eval --problem tube --d 3 --points "$tmp/short.csv"
 out=$("$bin" eval --problem tube --d 3 --points "$tmp/short.csv" 2>&1)
-case $out in *short.csv:2:*) ok ;; *) bad "no file:line in '$out'" ;; esac
+case $out in *short.csv:4:*) ok ;; *) bad "no (or a wrong) file:line in '$out'" ;; esac
+printf 'x1,x2,x3\n0,0,0\n' > "$tmp/head.csv"
+[ "$("$bin" eval --problem tube --d 3 --points "$tmp/head.csv" --host | wc -l)" -eq 2 ] && ok ||
+    bad "a header line in --points is not skipped"
 check no-problem 2 "$bin" eval --points "$tmp/short.csv"
 check unknown-problem 2 "$bin" eval --problem nope --points "$tmp/short.csv"
 check no-points 2 "$bin" eval --problem tube

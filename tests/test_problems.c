@@ -396,9 +396,9 @@ START_TEST(data_readers)
     ck_assert_msg(sb_dataset_read(tmp, NULL, 1, &ds, &e) == SB_OK, "%s", e.msg);
     ck_assert(ds.n == 3 && ds.d == 2 && ds.y[0] == -1 && ds.y[1] == 1 && ds.X[3] == 0.25f);
     sb_dataset_free(&ds);
-    write_text(tmp, "1,0,2\n1,1\n");
+    write_text(tmp, "1,0,2\n\n1,1\n");
     ck_assert_int_eq(sb_dataset_read(tmp, NULL, 1, &ds, &e), SB_EUSAGE);
-    ck_assert_msg(strstr(e.msg, "sb_test_data.csv:2:"), "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "sb_test_data.csv:3:"), "%s", e.msg);
     write_text(tmp, "1,0,2\n1,1,nan\n");
     ck_assert_int_eq(sb_dataset_read(tmp, NULL, 1, &ds, &e), SB_EUSAGE);
     write_text(tmp, "1,0,2\n1,2,3\n1,3,3\n");
