@@ -1006,14 +1006,15 @@ static void print_table(const run_state *s, const sb_ctx *c)
     printf("%-12s %10s %6s %12s %10s %10s %10s %6s %8s %-10s %-16s %8s %8s\n", "kernel", "n",
            "local", "bytes/call", "median_us", "min_us", "p90_us", "cv%", "GB/s", "roofline",
            "CLBlast GB/s", "C1 GB/s", "OMP GB/s");
-    size_t last_n = 0;
+    size_t last_n = 0, last_local = 0;
     for (int i = 0; i < s->rs.n; i++) {
         const result *r = &s->rs.r[i];
         if (strcmp(r->impl, "ocl") || !r->k)
             continue;
-        if (last_n && r->n != last_n)
+        if (last_n && (r->n != last_n || r->local != last_local))
             printf("\n");
         last_n = r->n;
+        last_local = r->local;
         char roof[32] = "-", blas_s[40] = "-", c1[16], omp[16], g[16];
         if (!isnan(r->roof))
             snprintf(roof, sizeof roof, "%.2f %s", r->roof, ref_names[r->ref]);
