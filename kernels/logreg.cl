@@ -26,9 +26,10 @@ inline void sb_logreg_reduce(__local float *red, uint l)
 
 /* Fused pass: work-group grp takes rows [grp * rows, (grp + 1) * rows) of the m used
  * rows (row r is idx[r] for a minibatch, else r), SB_LR_B rows at a time: each
- * work-item dots its own contiguous chunk of columns with w for every row of the block,
+ * work-item dots its columns j = l (mod SB_LOCAL_SIZE) with w for every row of the block
+ * (neighbouring work-items read neighbouring floats: coalesced on GPUs),
  * the block's margins are summed in local memory, and each work-item then adds
- * -y sigma(-m) x_row over its chunk into the partial gradient acc (local, length d)
+ * -y sigma(-m) x_row over its columns into the partial gradient acc (local, length d)
  * while the block is still in cache: X is read from memory once. Writes
  * part[grp * d + j] and the group's summed loss lpart[grp]. Work-group size must be
  * SB_LOCAL_SIZE. */
@@ -41,9 +42,7 @@ void logreg_part(__global const float *X, __global const float *y, __global cons
     __local float red[SB_LR_B * SB_LOCAL_SIZE];
     __local float coef[SB_LR_B], lsum[SB_LR_B];
     uint l = get_local_id(0), grp = get_group_id(0);
-    uint cw = (d + SB_LOCAL_SIZE - 1) / SB_LOCAL_SIZE;
-    uint j0 = min(l * cw, d), j1 = min(j0 + cw, d);
-    for (uint j = j0; j < j1; j++)
+    for (uint j = l; j < d; j += SB_LOCAL_SIZE)
         acc[j] = 0.0f;
     float loss = 0.0f;
     uint r0 = grp * rows, r1 = min(r0 + rows, m);
@@ -53,7 +52,7 @@ void logreg_part(__global const float *X, __global const float *y, __global cons
             uint row = use_idx ? idx[b + r] : b + r;
             __global const float *xr = X + (size_t)row * d;
             float s = 0.0f;
-            for (uint j = j0; j < j1; j++)
+            for (uint j = l; j < d; j += SB_LOCAL_SIZE)
                 s += xr[j] * w[j];
             red[l * SB_LR_B + r] = s;
         }
@@ -72,7 +71,7 @@ void logreg_part(__global const float *X, __global const float *y, __global cons
             uint row = use_idx ? idx[b + r] : b + r;
             __global const float *xr = X + (size_t)row * d;
             float c = coef[r];
-            for (uint j = j0; j < j1; j++)
+            for (uint j = l; j < d; j += SB_LOCAL_SIZE)
                 acc[j] += c * xr[j];
         }
         if (l == 0)
@@ -80,7 +79,7 @@ void logreg_part(__global const float *X, __global const float *y, __global cons
                 loss += lsum[r];
         barrier(CLK_LOCAL_MEM_FENCE); /* red, coef and lsum are reused by the next block */
     }
-    for (uint j = j0; j < j1; j++)
+    for (uint j = l; j < d; j += SB_LOCAL_SIZE)
         part[(size_t)grp * d + j] = acc[j];
     if (l == 0)
         lpart[grp] = loss;
