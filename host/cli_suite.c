@@ -143,6 +143,63 @@ static void add_train(cJSON *list, const char *dir, const char *opt)
     cJSON_Delete(j);
 }
 
+/* Grid bests and sweep minimum norms as benchmarks too (compare --metric test_error or
+ * --metric min_norm tracks them; seeded, so a change is a change of behaviour). */
+static void add_grid_sweep(cJSON *list, const char *dir)
+{
+    char path[1200];
+    cJSON *j = NULL;
+    sb_err e;
+    snprintf(path, sizeof path, "%s/grid.json", dir);
+    if (sb_json_load(path, &j, &e) == SB_OK) {
+        const cJSON *o;
+        cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
+        {
+            const cJSON *te = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error");
+            const cJSON *name = cJSON_GetObjectItem(o, "name");
+            if (!cJSON_IsNumber(te) || !cJSON_IsString(name))
+                continue;
+            cJSON *b = cJSON_CreateObject();
+            char n[128];
+            snprintf(n, sizeof n, "grid/%s/best", name->valuestring);
+            cJSON_AddStringToObject(b, "name", n);
+            cJSON *m = cJSON_AddObjectToObject(b, "metrics");
+            cJSON_AddNumberToObject(m, "test_error", te->valuedouble);
+            cJSON_AddNumberToObject(m, "robustness",
+                                    cJSON_GetNumberValue(cJSON_GetObjectItem(o, "robustness")));
+            cJSON_AddItemToArray(list, b);
+        }
+        cJSON_Delete(j);
+    }
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    if (sb_json_load(path, &j, &e) == SB_OK) {
+        const cJSON *v, *p, *r;
+        const char *prob = cJSON_GetStringValue(cJSON_GetObjectItem(j, "problem"));
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
+        {
+            const char *vn = cJSON_GetStringValue(cJSON_GetObjectItem(v, "name"));
+            cJSON_ArrayForEach(p, cJSON_GetObjectItem(v, "points"))
+            {
+                cJSON *b = cJSON_CreateObject();
+                char n[160];
+                snprintf(n, sizeof n, "sweep/%s/%s/d=%.0f", prob ? prob : "?", vn ? vn : "?",
+                         cJSON_GetNumberValue(cJSON_GetObjectItem(p, "d")));
+                cJSON_AddStringToObject(b, "name", n);
+                cJSON *m = cJSON_AddObjectToObject(b, "metrics");
+                cJSON *mn = cJSON_AddArrayToObject(m, "min_norm");
+                cJSON_ArrayForEach(r, cJSON_GetObjectItem(p, "runs"))
+                {
+                    const cJSON *x = cJSON_GetObjectItem(r, "min_norm");
+                    if (cJSON_IsNumber(x))
+                        cJSON_AddItemToArray(mn, cJSON_CreateNumber(x->valuedouble));
+                }
+                cJSON_AddItemToArray(list, b);
+            }
+        }
+        cJSON_Delete(j);
+    }
+}
+
 int sb_cmd_suite(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {
@@ -372,6 +429,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     static const char *opts[] = {"sgd", "signsgd", "signum", "adam", NULL};
     for (int i = 0; opts[i]; i++)
         add_train(bench, dir, opts[i]);
+    add_grid_sweep(bench, dir);
     if (wanted(only, "train")) {
         sb_err pe = {0, ""};
         if (sb_report_train_plot(dir, opts, &pe))

@@ -312,6 +312,7 @@ int sb_cmp_direction(const char *m)
         {"final_loss", -1},        {"f_best", -1},           {"grad1_min", -1},
         {"grad2_min", -1},         {"grad1_final", -1},      {"grad2_final", -1},
         {"test_error", -1},        {"time_s", -1},           {"cv", -1},
+        {"min_norm", -1},          {"robustness", +1},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(m, known[i].name))
