@@ -266,6 +266,9 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
         return sb_fail(err, SB_EUSAGE, "target norm1 %g: must be positive", cfg->target_grad1);
     if (cfg->has_target_loss && !isfinite(cfg->target_loss))
         return sb_fail(err, SB_EUSAGE, "target loss must be finite");
+    if (p.sched == SB_SCHED_THEORY && cfg->batch)
+        return sb_fail(err, SB_EUSAGE, "schedule theory sets the minibatch n_k = k+1 itself: "
+                       "drop the batch size (%zu)", cfg->batch);
     if (cfg->workers < 0 || cfg->workers > 4096)
         return sb_fail(err, SB_EUSAGE, "workers %d: expected 1 to 4096", cfg->workers);
     if (!(cfg->sigma >= 0) || !isfinite(cfg->sigma))

@@ -38,6 +38,7 @@ check bad-compress 2 "$bin" train "${q[@]}" --optimizer sgd --compress zip
 check bad-wd-mode 2 "$bin" train "${q[@]}" --optimizer sgd --wd-mode both
 check bad-b1 2 "$bin" train "${q[@]}" --optimizer adam --b1 1.5
 check bad-steps 2 "$bin" train "${q[@]}" --optimizer sgd --steps 0
+check theory-batch 2 "$bin" train "${q[@]}" --optimizer signsgd --schedule theory --batch 4
 check twice 2 "$bin" train "${q[@]}" --optimizer sgd,gd
 check bad-workers 2 "$bin" train "${q[@]}" --optimizer sgd --workers 0
 check extra-arg 2 "$bin" train "${q[@]}" --optimizer sgd stray
