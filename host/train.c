@@ -161,11 +161,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     if (st == SB_OK && cfg->workers > 1)
         st = sb_pipeline_set_workers(&pl, cfg->workers, err);
     if (st != SB_OK) {
-        sb_pipeline_free(&pl);
-        sb_problem_free(prob);
-        return st;
-    }
-    if (st != SB_OK) {
+        sb_pipeline_free(&pl); /* safe after a failed init too */
         sb_problem_free(prob);
         return st;
     }
@@ -180,7 +176,8 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     uint64_t est = max_steps;
     if (!est) {
         size_t per = cfg->batch ? cfg->batch : (prob->n_train ? prob->n_train : 1);
-        est = orc.theory_batch ? (uint64_t)sqrt(2.0 * (double)cfg->evals) : cfg->evals / per;
+        uint64_t ev = cfg->evals / (uint64_t)pl.total_workers;
+        est = orc.theory_batch ? (uint64_t)sqrt(2.0 * (double)ev) : ev / per;
     }
     uint64_t log_every = cfg->log_every;
     if (!log_every)
