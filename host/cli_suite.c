@@ -351,7 +351,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         steps[ns].name = "sweep", steps[ns].cmd = "sweep";
         ADD("sweep", "--problem", "quad", "--out", dir);
         if (full)
-            ADD("--dims", "10:100000:6", "--seeds", "5", "--evals", "100000");
+            ADD("--dims", "10:100000:5", "--seeds", "3", "--evals", "20000");
         else
             ADD("--dims", "10:1000:3", "--seeds", "2", "--evals", "5000");
         DEV();
@@ -363,7 +363,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         snprintf(sw_rot, sizeof sw_rot, "%s/sweep-quad-rotated", dir);
         steps[ns].name = "sweep-quad-rotated", steps[ns].cmd = "sweep";
         ADD("sweep", "--problem", "quad-rotated", "--out", sw_rot, "--dims", "10:1000:4",
-            "--seeds", "3", "--evals", "50000");
+            "--seeds", "3", "--evals", "20000");
         DEV();
         ns++;
         snprintf(sw_lr, sizeof sw_lr, "%s/sweep-logreg", dir);
