@@ -369,13 +369,13 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         snprintf(sw_lr, sizeof sw_lr, "%s/sweep-logreg", dir);
         steps[ns].name = "sweep-logreg", steps[ns].cmd = "sweep";
         ADD("sweep", "--problem", "logreg", "--out", sw_lr, "--dims", "10:1000:4", "--seeds",
-            "3", "--evals", "50000");
+            "3", "--evals", "20000");
         DEV();
         ns++;
         snprintf(sw_tube, sizeof sw_tube, "%s/sweep-tube", dir);
         steps[ns].name = "sweep-tube", steps[ns].cmd = "sweep";
         ADD("sweep", "--problem", "tube", "--out", sw_tube, "--dims", "10:1000:4", "--seeds",
-            "3", "--evals", "50000");
+            "3", "--evals", "20000");
         DEV();
         ns++;
     }
