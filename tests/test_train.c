@@ -144,6 +144,15 @@ START_TEST(ngd_zero_and_pgd_ball)
         ck_assert(sqrt(n2) <= 0.1 * (1 + 1e-6));
         ck_assert(sqrt(n2) > 0);
     }
+    /* The registry agrees with the kernels' (ops.h) on state and sign. */
+    for (const sb_optim_info *o = sb_optims; o->name; o++) {
+        const sb_update_info *u = sb_update_find(o->update);
+        ck_assert_msg(u != NULL, "%s: no kernel %s", o->name, o->update);
+        if (o->kind == SB_OPT_FUSED) {
+            ck_assert_int_eq(o->nstate, u->nstate);
+            ck_assert_int_eq(o->sign_based, u->sign_based);
+        }
+    }
     /* Aliases and defaults. */
     ck_assert_ptr_eq(sb_optim_find("signgd"), sb_optim_find("signsgd"));
     ck_assert_ptr_eq(sb_optim_find("gd"), sb_optim_find("sgd"));
