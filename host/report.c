@@ -377,16 +377,41 @@ int sb_report_write(const char *dir, sb_err *err)
            "#bbb;padding:3px 8px;text-align:left}th{background:#eee}img{max-width:100%%}"
            "figure{margin:1em 0}</style></head><body>\n");
     heading(&d, 1, "signbench report");
-    snprintf(line, sizeof line, "Run folder %s, created %s by signbench %s (%s mode). Every "
-             "number below comes from the JSON/CSV files in this folder; timings on a shared "
-             "machine are noisy, ratios in one run are not.", dir, str(summary, "created"),
-             SB_VERSION, str(summary, "mode"));
+    if (summary)
+        snprintf(line, sizeof line, "Run folder %s, created %s by signbench %s (%s mode). "
+                 "Every number below comes from the JSON/CSV files in this folder; timings "
+                 "on a shared machine are noisy, ratios in one run are not.", dir,
+                 str(summary, "created"), str(summary, "signbench_version"),
+                 str(summary, "mode"));
+    else
+        snprintf(line, sizeof line, "Run folder %s (no summary.json: a report of the files "
+                 "found). Timings on a shared machine are noisy, ratios in one run are not.",
+                 dir);
     para(&d, line);
 
     heading(&d, 2, "Device");
-    snprintf(line, sizeof line, "%s", str(summary, "device"));
-    para(&d, line[0] ? line : "(unknown device)");
-    (void)devices;
+    /* The run's device from devices.json (the default one, else the one named). */
+    const cJSON *dv = NULL, *x;
+    cJSON_ArrayForEach(x, get(devices, "devices"))
+    {
+        if (!strcmp(str(x, "name"), str(summary, "device")) ||
+            (!dv && cJSON_IsTrue(get(x, "default"))))
+            dv = x;
+    }
+    if (dv) {
+        const cJSON *host = get(devices, "host");
+        snprintf(line, sizeof line, "%s (%s, %s; %s), driver %s: %.0f compute "
+                 "units at %.0f MHz, %.1f GB global memory, fp64 %s. Host: %s, %.0f cores, "
+                 "%.1f GB.", str(dv, "name"), str(dv, "type"), str(dv, "platform"),
+                 str(dv, "opencl_c_version"), str(dv, "driver_version"),
+                 num(dv, "compute_units"), num(dv, "clock_mhz"),
+                 num(dv, "global_mem_bytes") / 1e9, cJSON_IsTrue(get(dv, "fp64")) ? "yes" : "no",
+                 str(host, "cpu_model"), num(host, "cores"), num(host, "memory_bytes") / 1e9);
+        para(&d, line);
+    } else {
+        snprintf(line, sizeof line, "%s", str(summary, "device"));
+        para(&d, line[0] ? line : "(unknown device: no devices.json or summary.json)");
+    }
 
     const cJSON *steps = get(summary, "steps"), *s;
     if (cJSON_IsArray(steps)) {
