@@ -400,6 +400,19 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
     if (lattice) {
         cJSON_AddItemToObject(j, "saddle_orbit", frac_ci(orbit, (long)trials));
         cJSON_AddItemToObject(j, "minimum_orbit", frac_ci(orbit_min, (long)trials));
+        /* Which saddles trap it: orbit counts by saddle (region - 1), and periods. */
+        cJSON *by = cJSON_AddArrayToObject(j, "saddle_orbits");
+        for (size_t i = 0; i < trials; i++) {
+            const sb_tb_result *r = &o->res[first + i];
+            if (!saddle_orbit(r, d))
+                continue;
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "trial", (double)i);
+            cJSON_AddNumberToObject(e, "saddle", r->orb_region - 1);
+            cJSON_AddNumberToObject(e, "period", (double)r->orb_period);
+            cJSON_AddNumberToObject(e, "entered_at_step", (double)r->orb_entry);
+            cJSON_AddItemToArray(by, e);
+        }
     } else {
         cJSON_AddNullToObject(j, "saddle_orbit"); /* not a lattice method: no exact test */
     }
