@@ -257,6 +257,62 @@ START_TEST(thresholds)
 }
 END_TEST
 
+/* Google Benchmark files written with aggregates only: the median rows are the values. */
+START_TEST(aggregates_only)
+{
+    const char *text = "{\"context\": {}, \"benchmarks\": ["
+                       "{\"name\": \"k/manual_time_mean\", \"run_name\": \"k/manual_time\", "
+                       "\"run_type\": \"aggregate\", \"aggregate_name\": \"mean\", "
+                       "\"roofline_fraction\": 0.1},"
+                       "{\"name\": \"k/manual_time_median\", \"run_name\": \"k/manual_time\", "
+                       "\"run_type\": \"aggregate\", \"aggregate_name\": \"median\", "
+                       "\"roofline_fraction\": 0.9}]}";
+    cJSON *j = cJSON_Parse(text);
+    sb_cmp_set s;
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_cmp_from_json(j, "agg.json", &s, &e), SB_OK);
+    ck_assert_uint_eq(s.n, 1);
+    ck_assert_str_eq(s.b[0].name, "k/manual_time");
+    int found = 0;
+    for (int i = 0; i < s.b[0].nm; i++)
+        if (!strcmp(s.b[0].m[i].name, "roofline_fraction")) {
+            found = 1;
+            ck_assert_uint_eq(s.b[0].m[i].n, 1);
+            ck_assert_double_eq(s.b[0].m[i].v[0], 0.9);
+        }
+    ck_assert(found);
+    sb_cmp_set_free(&s);
+    cJSON_Delete(j);
+}
+END_TEST
+
+/* A filter keeps only the matching benchmarks: the planted regression elsewhere is out. */
+START_TEST(filtered)
+{
+    sb_cmp_set sa, sb;
+    sb_err e = {0, ""};
+    cJSON *a = micro_doc(1, NULL, 1, 0), *b = micro_doc(1, "pack/16M", 0.5, 0);
+    ck_assert_int_eq(sb_cmp_from_json(a, "a", &sa, &e), SB_OK);
+    ck_assert_int_eq(sb_cmp_from_json(b, "b", &sb, &e), SB_OK);
+    sb_cmp_opts o = {.threshold = 0.05, .filter = "update_"};
+    sb_cmp_result r;
+    ck_assert_int_eq(sb_cmp_run(&sa, &sb, &o, &r, &e), SB_OK);
+    ck_assert_int_eq(r.matched, 1);
+    ck_assert_int_eq(r.regressions, 0);
+    sb_cmp_result_free(&r);
+    o.filter = "pack/";
+    ck_assert_int_eq(sb_cmp_run(&sa, &sb, &o, &r, &e), SB_OK);
+    ck_assert_int_eq(r.regressions, 1);
+    sb_cmp_result_free(&r);
+    o.filter = "nothing-matches";
+    ck_assert_int_eq(sb_cmp_run(&sa, &sb, &o, &r, &e), SB_EUSAGE);
+    sb_cmp_set_free(&sa);
+    sb_cmp_set_free(&sb);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compare");
@@ -268,6 +324,8 @@ int main(void)
     tcase_add_test(tc, malformed_inputs);
     tcase_add_test(tc, mismatched_inputs);
     tcase_add_test(tc, thresholds);
+    tcase_add_test(tc, aggregates_only);
+    tcase_add_test(tc, filtered);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
