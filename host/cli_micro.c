@@ -171,7 +171,15 @@ static void fill_random(float *v, size_t n, uint32_t stream, int nonneg)
 /* Random packed vectors; the padding bits of each vector's last word stay 0. */
 static void fill_bits(uint32_t *w, size_t words, int m, size_t n, uint32_t stream)
 {
-    fill_random((float *)w, words * (size_t)m, stream, 0);
+    size_t total = words * (size_t)m;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < (total + 3) / 4; i++) {
+        philox4x32_ctr_t c = {{(uint32_t)i, (uint32_t)((uint64_t)i >> 32), stream, 1}};
+        philox4x32_key_t k = {{0x5eed5167u, 0x0badcafeu}};
+        philox4x32_ctr_t r = philox4x32(c, k);
+        for (int j = 0; j < 4 && 4 * i + (size_t)j < total; j++)
+            w[4 * i + (size_t)j] = r.v[j];
+    }
     unsigned tail = (unsigned)(n % 32);
     if (tail)
         for (int v = 0; v < m; v++)
