@@ -58,8 +58,10 @@ static const char help[] =
     "escape each saddle, fraction in periodic orbits, fraction that left the tube set),\n"
     "traces.csv and traces.png/.svg (f against iteration). The study writes orbits.csv,\n"
     "orbits.json and orbits.png/.svg (95 %% Wilson intervals).\n"
-    "Run times on 2 shared vCPUs (PoCL, f32): d = 10, 100 trials x 5 optimisers x 3000\n"
-    "steps about 1-3 s; --study orbits with 1000 trials about 2-4 minutes.\n\n" SB_COMMON_HELP;
+    "Run times (PoCL, f32, 2 vCPUs shared with other jobs, so wall times are long): d =\n"
+    "10, 100 trials x 5 optimisers x 3000 steps about 1 s of CPU (4 s wall); --study\n"
+    "orbits with 1000 trials 84 s of CPU (10 minutes wall on the busy machine).\n\n"
+    SB_COMMON_HELP;
 
 enum { O_D = SB_OPT_FIRST_FREE, O_TRIALS, O_ROT, O_OPT, O_LR, O_SCHED, O_MOM, O_STEPS,
        O_PREC, O_SEED, O_DOMAIN, O_OUT, O_JSON, O_STUDY, O_STUDY_D, O_BENCH, O_TRACES,
