@@ -32,7 +32,8 @@ static const char help[] =
     "  --json           print figure1.json instead of the verdict lines\n\n"
     "Writes figure1_left, figure1_middle, figure1_right (.png, .svg, .dat), figure1.csv\n"
     "(f of every curve at every iteration) and figure1.json: {\"claims\": [{\"id\",\n"
-    "\"claim\", \"held\", \"numbers\"}], ...}. About 10-30 s on 2 shared vCPUs.\n\n"
+    "\"claim\", \"held\", \"numbers\"}], ...}. About 1-2 s of CPU (2-9 s wall on 2\n"
+    "shared vCPUs).\n\n"
     SB_COMMON_HELP;
 
 enum { O_D = SB_OPT_FIRST_FREE, O_LR, O_STEPS, O_MOM, O_SEED, O_PREC, O_OUT, O_JSON };
