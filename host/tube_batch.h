@@ -81,11 +81,11 @@ typedef struct sb_tb_out {
 
 void sb_tb_out_free(sb_tb_out *o);
 
-/* The device program for one precision and dimension bucket (built once, reused). */
+/* The device program for one precision and one dimension (built once, reused). */
 typedef struct sb_tb_engine {
     sb_ctx *ctx;
     int f64;
-    size_t maxd;
+    size_t maxd; /* the dimension it was built for */
     cl_program prog;
     cl_kernel steps, entry;
     size_t local; /* work-group size of the launches */

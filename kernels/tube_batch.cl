@@ -7,6 +7,14 @@
 #endif
 #pragma OPENCL FP_CONTRACT OFF
 
+/* The host builds a program per dimension with SB_TUBE_D = d: every loop bound is then a
+ * constant the compiler can unroll and vectorise. Without it, d comes at run time. */
+#ifdef SB_TUBE_D
+#define SB_TB_DIM(e) ((uint)SB_TUBE_D)
+#else
+#define SB_TB_DIM(e) ((e)->d)
+#endif
+
 /* These numbers are shared with host/tube_batch.h: keep them in step. */
 #define SB_TB_GD 0
 #define SB_TB_PGD 1
@@ -60,7 +68,7 @@ inline SB_REAL sb_tb_eval(const SB_REAL *x, SB_REAL *g, SB_REAL *y, SB_REAL *gy,
                           __global const SB_REAL *Q, int rot, const sb_tb_env *e,
                           uint *region, int *in_tube)
 {
-    uint d = e->d;
+    uint d = SB_TB_DIM(e);
     if (rot < 0)
         return sb_tube_eval_p(x, g, d, e->L, e->gamma, e->tau, region, in_tube);
     __global const SB_REAL *q = Q + (size_t)rot * 2 * d * d, *qt = q + (size_t)d * d;
@@ -85,7 +93,7 @@ inline void sb_tb_ball(SB_REAL *xi, uint t, uint k, const sb_tb_env *e)
 {
     philox4x32_key_t key = {{e->seed_lo, e->seed_hi}};
     SB_REAL n2 = 0;
-    for (uint b = 0; 2 * b < e->d; b++) {
+    for (uint b = 0; 2 * b < SB_TB_DIM(e); b++) {
         philox4x32_ctr_t c = {{b, k, t, SB_TB_STREAM_PGD}};
         philox4x32_ctr_t r = philox4x32(c, key);
         SB_REAL u0 = ((SB_REAL)r.v[0] + (SB_REAL)0.5) * (SB_REAL)2.3283064365386963e-10;
@@ -93,16 +101,16 @@ inline void sb_tb_ball(SB_REAL *xi, uint t, uint k, const sb_tb_env *e)
         SB_REAL rho = sqrt((SB_REAL)-2 * log(u0));
         SB_REAL ang = (SB_REAL)6.283185307179586 * u1;
         xi[2 * b] = rho * cos(ang);
-        if (2 * b + 1 < e->d)
+        if (2 * b + 1 < SB_TB_DIM(e))
             xi[2 * b + 1] = rho * sin(ang);
     }
-    for (uint j = 0; j < e->d; j++)
+    for (uint j = 0; j < SB_TB_DIM(e); j++)
         n2 += xi[j] * xi[j];
     philox4x32_ctr_t c = {{0xffffffffu, k, t, SB_TB_STREAM_PGD}};
     philox4x32_ctr_t r = philox4x32(c, key);
     SB_REAL u = ((SB_REAL)r.v[0] + (SB_REAL)0.5) * (SB_REAL)2.3283064365386963e-10;
-    SB_REAL scale = e->pgd_r * pow(u, (SB_REAL)1 / (SB_REAL)e->d) / sqrt(n2);
-    for (uint j = 0; j < e->d; j++)
+    SB_REAL scale = e->pgd_r * pow(u, (SB_REAL)1 / (SB_REAL)SB_TB_DIM(e)) / sqrt(n2);
+    for (uint j = 0; j < SB_TB_DIM(e); j++)
         xi[j] *= scale;
 }
 
@@ -133,7 +141,7 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
     int flags = s[SB_TB_FLAGS];
     if (flags & SB_TB_F_DONE)
         return;
-    uint d = e.d;
+    uint d = SB_TB_DIM(&e);
     int opt = cfg[t * 4 + SB_TB_C_OPT], sched = cfg[t * 4 + SB_TB_C_SCHED];
     int rot = cfg[t * 4 + SB_TB_C_ROT], trow = cfg[t * 4 + SB_TB_C_TRACE];
     SB_REAL lr = cfgr[t * 2], beta = cfgr[t * 2 + 1];
@@ -274,9 +282,9 @@ inline void sb_tb_lattice_step(int *z, SB_REAL *x, SB_REAL *g, SB_REAL *y, SB_RE
 {
     uint region;
     int in_tube;
-    sb_tb_lattice_x(x, z, x0, lr, e->d);
+    sb_tb_lattice_x(x, z, x0, lr, SB_TB_DIM(e));
     sb_tb_eval(x, g, y, gy, Q, rot, e, &region, &in_tube);
-    for (uint j = 0; j < e->d; j++)
+    for (uint j = 0; j < SB_TB_DIM(e); j++)
         z[j] -= (int)sb_tube_sgn(g[j]);
 }
 
@@ -292,7 +300,7 @@ __kernel void tube_batch_orbit_entry(__global const SB_REAL *X0, __global const 
     __global int *s = st + (size_t)t * SB_TB_NST;
     if (!(s[SB_TB_FLAGS] & SB_TB_F_ORBIT))
         return;
-    uint d = e.d;
+    uint d = SB_TB_DIM(&e);
     int rot = cfg[t * 4 + SB_TB_C_ROT];
     SB_REAL lr = cfgr[t * 2];
     __global const SB_REAL *x0 = X0 + (size_t)t * d;
