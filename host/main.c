@@ -100,7 +100,11 @@ int main(int argc, char **argv)
             usage(stdout);
             return SB_OK;
         }
-        if (is_global_with_value(a) && first + 1 < argc)
+        if (is_global_with_value(a) && first + 1 >= argc) {
+            fprintf(stderr, "signbench: option '%s' needs a value (try 'signbench help')\n", a);
+            return SB_EUSAGE;
+        }
+        if (is_global_with_value(a))
             first += 2;
         else if (!strcmp(a, "--bind") || !strncmp(a, "--device=", 9) ||
                  !strncmp(a, "--kernel-dir=", 13) || !strncmp(a, "--kernel-binary=", 16))
