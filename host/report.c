@@ -646,7 +646,10 @@ int sb_report_write(const char *dir, sb_err *err)
     const cJSON *extra = get(summary, "figures"), *f;
     cJSON_ArrayForEach(f, extra)
     {
-        if (cJSON_IsString(f))
+        int known = 0;
+        for (size_t i = 0; cJSON_IsString(f) && i < sizeof figs / sizeof figs[0]; i++)
+            known |= !strcmp(figs[i][0], f->valuestring);
+        if (cJSON_IsString(f) && !known)
             figure(&d, dir, f->valuestring, f->valuestring);
     }
     ht(&d, "</body></html>\n");
