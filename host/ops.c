@@ -51,7 +51,9 @@ static const char *kernel_names[K_UPDATE0] = {
 
 /* Work-groups per compute unit at most: enough for load balance; each work-item then
  * streams a contiguous chunk (CPU) or strides over the grid (GPU). */
+#ifndef GROUPS_PER_CU
 #define GROUPS_PER_CU 64
+#endif
 
 static size_t max_groups(const sb_ops *o)
 {
