@@ -12,8 +12,9 @@ typedef struct quad_impl {
     sb_problem_common c;
     int rotated;
     double *lam, *hy, *hg; /* eigenvalues; host scratch */
-    size_t groups;         /* work-groups of quad_grad (value partial sums) */
-    cl_kernel k;
+    int use_lam;           /* 0: all eigenvalues equal lam[0], the kernels skip the array */
+    size_t groups;         /* work-groups of quad_grad / quad_grad_f (value partials) */
+    cl_kernel k, kf;       /* gradient only; gradient and/or value partials */
     cl_mem lamd, Qd, y, gy, fpart;
 } quad_impl;
 
@@ -49,15 +50,28 @@ static int quad_full(sb_problem *p, cl_mem x, cl_mem g, double *f, sb_err *err)
             return sb_wrap(err, "quad-rotated: Qx");
         src = q->y;
     }
-    cl_uint d = (cl_uint)p->d;
-    cl_int rc = clSetKernelArg(q->k, 0, sizeof src, &src);
-    rc |= clSetKernelArg(q->k, 1, sizeof q->lamd, &q->lamd);
-    rc |= clSetKernelArg(q->k, 2, sizeof dst, &dst);
-    rc |= clSetKernelArg(q->k, 3, sizeof q->fpart, &q->fpart);
-    rc |= clSetKernelArg(q->k, 4, sizeof d, &d);
-    if (SB_CLFAIL(rc, err, "clSetKernelArg(quad_grad)"))
+    /* Value wanted: one pass that also writes the gradient (unless only f is asked
+     * for, rotated problems excepted: they need gy for Q^T). Else the lean stream. */
+    cl_uint d = (cl_uint)p->d, ul = (cl_uint)q->use_lam, wg = (g || q->rotated) ? 1 : 0;
+    cl_float lam0 = (cl_float)q->lam[0];
+    cl_kernel k = f ? q->kf : q->k;
+    cl_int rc = clSetKernelArg(k, 0, sizeof src, &src);
+    rc |= clSetKernelArg(k, 1, sizeof q->lamd, &q->lamd);
+    rc |= clSetKernelArg(k, 2, sizeof ul, &ul);
+    rc |= clSetKernelArg(k, 3, sizeof lam0, &lam0);
+    rc |= clSetKernelArg(k, 4, sizeof dst, &dst);
+    if (f) {
+        rc |= clSetKernelArg(k, 5, sizeof wg, &wg);
+        rc |= clSetKernelArg(k, 6, sizeof d, &d);
+        rc |= clSetKernelArg(k, 7, sizeof q->fpart, &q->fpart);
+    } else {
+        rc |= clSetKernelArg(k, 5, sizeof d, &d);
+    }
+    if (SB_CLFAIL(rc, err, f ? "clSetKernelArg(quad_grad_f)" : "clSetKernelArg(quad_grad)"))
         return err->code;
-    if (sb_problem_run(ctx, q->k, p->d, err) != SB_OK)
+    size_t local = ctx->params->local_size, global = q->groups * local;
+    rc = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(quad)"))
         return err->code;
     if (q->rotated && g &&
         sb_problem_gemv(ctx, 1, p->d, p->d, 1.0f, q->Qd, q->gy, 0.0f, g, err) != SB_OK)
@@ -85,6 +99,8 @@ static void quad_destroy(sb_problem *p)
     quad_impl *q = p->impl;
     if (q->k)
         clReleaseKernel(q->k);
+    if (q->kf)
+        clReleaseKernel(q->kf);
     cl_mem *m[] = {&q->lamd, &q->Qd, &q->y, &q->gy, &q->fpart};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (*m[i])
@@ -137,6 +153,7 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
         else
             q->lam[i] = 1.0;
         Lmax = fmax(Lmax, q->lam[i]);
+        q->use_lam |= (float)q->lam[i] != (float)q->lam[0];
     }
     p->has_fstar = p->has_L = 1;
     p->fstar = 0.0;
@@ -163,10 +180,16 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
         sb_matvec_t(d, q->c.Q, q->hy, p->x0);
     if (ctx) {
         p->ctx = ctx;
-        q->groups = sb_round_up(d, ctx->params->local_size) / ctx->params->local_size;
+        /* Enough groups for every float8 of x, at most 64 per compute unit (as ops.c):
+         * the kernels loop over their share (SB_FOR_UNITS). */
+        size_t local = ctx->params->local_size, cu = ctx->compute_units ? ctx->compute_units : 1;
+        q->groups = sb_round_up(d / 8 + 1, local) / local;
+        if (q->groups > 64 * cu)
+            q->groups = 64 * cu;
         if ((st = sb_ctx_kernel(ctx, "quad_grad", &q->k, err)) != SB_OK ||
+            (st = sb_ctx_kernel(ctx, "quad_grad_f", &q->kf, err)) != SB_OK ||
             (st = sb_ctx_kernel(ctx, "oracle_noise", &q->c.noise, err)) != SB_OK ||
-            (st = sb_problem_buffer(ctx, d, q->lam, &q->lamd, err)) != SB_OK ||
+            (st = sb_problem_buffer(ctx, q->use_lam ? d : 1, q->lam, &q->lamd, err)) != SB_OK ||
             (st = sb_problem_buffer(ctx, d, NULL, &q->y, err)) != SB_OK ||
             (st = sb_problem_buffer(ctx, d, NULL, &q->gy, err)) != SB_OK ||
             (st = sb_problem_buffer(ctx, q->groups, NULL, &q->fpart, err)) != SB_OK)
