@@ -305,6 +305,8 @@ static int parse_args(int argc, char **argv, tube_args *a, sb_err *err)
         return sb_fail(err, SB_EUSAGE, "tube: unexpected argument '%s'", argv[optind]);
     if (a->study && a->bench)
         return sb_fail(err, SB_EUSAGE, "tube: --study and --bench are separate runs");
+    if (a->study && a->nmom > 1)
+        return sb_fail(err, SB_EUSAGE, "tube: --study orbits takes one --momentum value");
     if (a->study && a->fixed_set)
         return sb_fail(err, SB_EUSAGE, "tube: --study orbits fixes the rotations (random), "
                        "optimisers, schedules, domain and traces; drop those options");

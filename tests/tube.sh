@@ -33,6 +33,9 @@ check bad-sched 2 "$bin" tube --schedule cosine
 check bad-domain 2 "$bin" tube --tube-domain loose
 check bad-prec 2 "$bin" tube --precision f16
 check bad-study 2 "$bin" tube --study saddles
+check study-fixed 2 "$bin" tube --study orbits --optimizers gd
+check study-mom 2 "$bin" tube --study orbits --momentum 0.5,0.9
+check study-bench 2 "$bin" tube --study orbits --bench
 printf '1,0\n0\n' > "$tmp/bad.csv"
 check bad-rotfile 2 "$bin" tube --d 2 --rotations "$tmp/bad.csv"
 one_line bad-rotfile-line "$bin" tube --d 2 --rotations "$tmp/bad.csv"
