@@ -51,7 +51,8 @@ typedef struct sb_ops {
 int sb_ops_init(sb_ops *o, sb_ctx *ctx, sb_err *err);
 void sb_ops_free(sb_ops *o);
 
-/* Every op enqueues its kernel(s) on ctx->queue. When dev_s is non-NULL the op waits
+/* Limits: n <= UINT_MAX elements (else SB_EUSAGE); n = 0 is a no-op; vote takes 1 to
+ * 65535 voters. Every op enqueues its kernel(s) on ctx->queue. When dev_s is non-NULL the op waits
  * for them and ADDS their profiled device time (END - START, summed) to *dev_s. When
  * nan is non-NULL (sign, pack) the op waits and sets *nan to 1 if the input held a NaN
  * (NaN is reported, never packed silently). */
@@ -60,7 +61,8 @@ int sb_op_sign(sb_ops *o, cl_mem g, cl_mem s, size_t n, int *nan, double *dev_s,
 int sb_op_pack(sb_ops *o, cl_mem g, cl_mem bits, size_t n, int *nan, double *dev_s,
                sb_err *err);
 int sb_op_unpack(sb_ops *o, cl_mem bits, cl_mem s, size_t n, double *dev_s, sb_err *err);
-/* bits: m packed vectors of ceil(n/32) words each, back to back. */
+/* bits: m packed vectors of ceil(n/32) words each, back to back (padding bits 0, as
+ * pack writes them); out: ceil(n/32) words, bit 1 iff more than m/2 voters have it. */
 int sb_op_vote(sb_ops *o, cl_mem bits, int m, size_t n, cl_mem out, double *dev_s,
                sb_err *err);
 /* out = (norm1(g)/n) * sign(g); the norm is reduced on the device. */
@@ -69,7 +71,10 @@ int sb_op_scaled_sign(sb_ops *o, cl_mem g, cl_mem out, size_t n, double *dev_s,
 /* x -= lr * sign(vote(bits)): the full-precision aggregate is never written. */
 int sb_op_vote_update(sb_ops *o, cl_mem x, cl_mem bits, int m, size_t n, float lr,
                       double *dev_s, sb_err *err);
-/* One optimiser step; for ef-signsgd both passes (h.scale is computed here). */
+/* One optimiser step; for ef-signsgd both passes (s1 is the error e; h.scale is computed
+ * here). s1/s2 may be NULL when the optimiser has fewer state vectors. u may be a row of
+ * sb_updates or a copy of one. On PoCL the result equals sb_ref_update (ref.h) bit for
+ * bit. */
 int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem s1,
                  cl_mem s2, size_t n, sb_hyper h, double *dev_s, sb_err *err);
 /* norm1, norm2, norminf of a, or dot(a, b); result in double (partials summed on the
