@@ -551,6 +551,7 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
     r->orb_det = r->orb_entry = -1;
     int lattice = c->opt == SB_TB_SIGNGD && c->sched == SB_TB_CONST;
     long pgd_last = -s->pgd_tthres;
+    double basin_f = -(double)(d - 1) * sb_tube_nu(&s->tube);
     int region = 0, in_tube = 1;
     double f = 0, gn = 0;
     int st = SB_OK;
@@ -567,10 +568,13 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
         gn = sqrt(g2);
         if (trace && (size_t)k < trace_len)
             trace[k] = f;
-        for (int q = r->maxreg + 1; q <= region; q++)
+        int rk = region; /* the basin counts once f is below every saddle (the kernel's rule) */
+        if (rk == (int)d + 1 && !(f < basin_f))
+            rk = (int)d;
+        for (int q = r->maxreg + 1; q <= rk; q++)
             pass[q - 1] = (int)k;
-        if (region > r->maxreg)
-            r->maxreg = region;
+        if (rk > r->maxreg)
+            r->maxreg = rk;
         if (!isfinite(f) || !isfinite(g2)) {
             r->flags |= SB_TB_DIVERGED;
             r->stop = k;
@@ -584,7 +588,7 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
                 break;
             }
         }
-        if (k == s->K || (s->stop_at_basin && region == (int)d + 1))
+        if (k == s->K || (s->stop_at_basin && rk == (int)d + 1))
             break;
         double lk = c->sched == SB_TB_INVSQRT ? c->lr / sqrt((double)(k + 1)) : c->lr;
         switch (c->opt) {

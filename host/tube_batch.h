@@ -57,7 +57,9 @@ void sb_tb_setup_defaults(sb_tb_setup *s);
 
 /* What one trajectory did. pass[r - 1] (r = 1..d+1) is the first step whose point lies in
  * region >= r, -1 if never: saddle s (s leading coordinates at 4 tau) is passed at
- * pass[s + 1], the basin of the minimum is reached at pass[d]. */
+ * pass[s + 1], the basin of the minimum is reached at pass[d] (region d + 1 with f below
+ * every saddle, f < -(d - 1) nu: a diverging run also has every |x_j| > 2 tau). maxreg
+ * follows the same rule; region is the plain region index. */
 typedef struct sb_tb_result {
     int flags;             /* SB_TB_DIVERGED | SB_TB_LEFT | SB_TB_ORBIT */
     int region, maxreg;    /* region at the last step and the largest reached */

@@ -165,6 +165,7 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
     int in_tube = 1;
     SB_REAL f = 0, gn = 0;
     uint k = (uint)s[SB_TB_STEP];
+    SB_REAL basin_f = -(SB_REAL)(d - 1) * sb_tube_nu(e.L, e.gamma, e.tau);
     for (; k < k_end && k <= e.K; k++) {
         if (lattice)
             sb_tb_lattice_x(x, z, x0, lr, d);
@@ -175,10 +176,15 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
         gn = sqrt(g2);
         if (trow >= 0 && k < trace_len)
             trace[(size_t)trow * trace_len + k] = (float)f;
-        for (int r = maxreg + 1; r <= (int)region; r++)
+        /* The basin counts as reached once f is also below every saddle (-(d-1) nu):
+         * a diverging run also ends with every |x_j| > 2 tau. */
+        int rk = (int)region;
+        if (rk == (int)d + 1 && !(f < basin_f))
+            rk = (int)d;
+        for (int r = maxreg + 1; r <= rk; r++)
             ps[r - 1] = (int)k;
-        if ((int)region > maxreg)
-            maxreg = (int)region;
+        if (rk > maxreg)
+            maxreg = rk;
         if (!isfinite(f) || !isfinite(g2)) {
             flags |= SB_TB_F_DIVERGED | SB_TB_F_DONE;
             s[SB_TB_STOP] = (int)k;
@@ -192,7 +198,7 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
                 break;
             }
         }
-        if (k == e.K || ((e.stop & 2u) && region == d + 1)) {
+        if (k == e.K || ((e.stop & 2u) && rk == (int)d + 1)) {
             flags |= SB_TB_F_DONE;
             break;
         }

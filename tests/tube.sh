@@ -72,6 +72,11 @@ outside=$(jq '.results[0].outside_tube_set.count' "$out2/summary.json")
 [ "$left" -eq "$outside" ] && ok || bad "strict: left $left but outside $outside"
 [ "$(jq -r '.settings.tube_domain' "$out2/summary.json")" = strict ] && ok || bad "strict not recorded"
 
+# Too large a step: GD diverges; a diverged run never counts as having reached the minimum.
+check tube-diverge 0 "$bin" tube --d 5 --trials 4 --steps 300 --optimizers gd --lr 1 --out "$tmp/dv"
+[ "$(jq '.results[0].diverged.count' "$tmp/dv/summary.json")" -eq 4 ] && ok || bad "GD at lr 1 did not diverge"
+[ "$(jq '.results[0].reached_minimum.count' "$tmp/dv/summary.json")" -eq 0 ] && ok || bad "diverged runs counted as reaching the minimum"
+
 # A rotation file: the identity gives the axis-aligned run exactly.
 printf '1,0,0\n0,1,0\n0,0,1\n' > "$tmp/id.csv"
 "$bin" tube --d 3 --trials 4 --steps 300 --optimizers signgd --rotations "$tmp/id.csv" --out "$tmp/r1" >/dev/null 2>&1
