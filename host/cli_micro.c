@@ -53,7 +53,7 @@ static const char help[] =
     "  --targets           print the issue's targets summary even without 64M\n"
     "                      (it is printed whenever the sizes include 64M = 67108864)\n" SB_COMMON_HELP
     "\nOn PoCL, POCL_AFFINITY=1 is set unless already set, and OpenMP never busy-waits\n"
-    "(OMP_WAIT_POLICY=passive; micro restarts itself once to apply it).\n";
+    "(OMP_WAIT_POLICY=passive): signbench sets both at start-up for every command.\n";
 
 /* ---- the kernels ------------------------------------------------------------ */
 
@@ -768,67 +768,6 @@ static void default_sizes(micro_opts *mo)
         mo->sizes[mo->nsizes++] = n;
 }
 
-/* The process's own command line, from /proc/self/cmdline: a NULL-terminated argv
- * (free both). NULL when it cannot be read. */
-static char **self_cmdline(char **buf_out)
-{
-    char *buf = NULL;
-    size_t n = 0;
-    sb_err e;
-    if (sb_read_file("/proc/self/cmdline", &buf, &n, &e) != SB_OK || n == 0) {
-        free(buf);
-        return NULL;
-    }
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += buf[i] == '\0';
-    char **args = calloc(count + 2, sizeof *args);
-    if (!args) {
-        free(buf);
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n && k <= count; i += strlen(buf + i) + 1)
-        args[k++] = buf + i;
-    *buf_out = buf;
-    return args;
-}
-
-/* libgomp reads OMP_WAIT_POLICY once, at load time, so setting it now needs a restart
- * of the process (once: SB_MICRO_ENV marks the second start). Only when micro is the
- * command the process was started with: run in-process by another command (suite),
- * restarting would replace that command, so micro carries on and says so. */
-static void ensure_passive_openmp(void)
-{
-    if (getenv("OMP_WAIT_POLICY") || getenv("SB_MICRO_ENV"))
-        return;
-    char *buf = NULL;
-    char **args = self_cmdline(&buf);
-    const char *cmd = NULL;
-    for (int i = 1; args && args[i]; i++) {
-        const char *a = args[i];
-        if (!strcmp(a, "--device") || !strcmp(a, "--kernel-dir") ||
-            !strcmp(a, "--kernel-binary")) {
-            i += args[i + 1] != NULL;
-            continue;
-        }
-        if (a[0] != '-') {
-            cmd = a;
-            break;
-        }
-    }
-    if (cmd && !strcmp(cmd, "micro")) {
-        setenv("OMP_WAIT_POLICY", "passive", 1);
-        setenv("SB_MICRO_ENV", "1", 1);
-        fflush(NULL);
-        execv("/proc/self/exe", args);
-    }
-    fprintf(stderr, "signbench: micro: OMP_WAIT_POLICY is not set; OpenMP threads may spin "
-                    "beside PoCL after each C baseline (set OMP_WAIT_POLICY=passive)\n");
-    free(args);
-    free(buf);
-}
-
 /* ---- the sweep -------------------------------------------------------------------- */
 
 typedef struct run_state {
@@ -1243,9 +1182,6 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
         return st;
     if (want_help)
         return sb_cli_help(help);
-    if (!mo.no_host)
-        ensure_passive_openmp();
-    setenv("POCL_AFFINITY", "1", 0); /* before the first context; a user's value wins */
 
     run_state s;
     memset(&s, 0, sizeof s);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "version.h"
@@ -82,8 +83,24 @@ static int is_global_with_value(const char *a)
            !strcmp(a, "--kernel-binary");
 }
 
+/* PoCL runs at half speed beside OpenMP threads that busy-wait, and without pinning
+ * its threads (DESIGN.md section 4). libgomp reads OMP_WAIT_POLICY once, when it is
+ * loaded, so the only way to set it for this process is to start again (once: the
+ * variable is then set). A user's own values always win. */
+static void set_runtime_environment(char **argv)
+{
+    setenv("POCL_AFFINITY", "1", 0);
+    if (getenv("OMP_WAIT_POLICY"))
+        return;
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    fflush(NULL);
+    execv("/proc/self/exe", argv);
+    /* No /proc: carry on; only the C baselines' speed suffers. */
+}
+
 int main(int argc, char **argv)
 {
+    set_runtime_environment(argv);
     if (argc < 2) {
         usage(stderr);
         return SB_EUSAGE;
