@@ -7,7 +7,7 @@
 
 /* s = sign(g); *flag = 1 when g holds a NaN. */
 __kernel void vec_sign(__global const float *g, __global float *s, uint n,
-                   __global int *flag)
+                       __global int *flag)
 {
     size_t nv = n / 4;
     int nan = 0;
@@ -48,7 +48,7 @@ inline uint sb_pack32(__global const float *p, int16 *nanv)
 
 /* bits[w] = packed signs of g[32w .. 32w+31]; padding bits of the last word are 0. */
 __kernel void vec_pack(__global const float *g, __global uint *bits, uint n,
-                   __global int *flag)
+                       __global int *flag)
 {
     size_t nw = n / 32; /* full words */
     int16 nanv = 0;
@@ -198,7 +198,7 @@ __kernel void vec_vote_update(__global float *x, __global const uint *bits, int 
 
 /* out = scale * sign(g), scale = norm1(g)/n reduced beforehand (reduce.cl). */
 __kernel void vec_scaled_sign(__global const float *g, __global float *out, uint n,
-                          float scale)
+                              float scale)
 {
     size_t nv = n / 4;
     SB_FOR_UNITS(i, nv)
