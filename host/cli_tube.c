@@ -596,6 +596,9 @@ static int build_batch(sb_tb_setup *s, const setting *set, int nset, size_t tria
                        int ntrace_trials, sb_tb_traj **trp, double **x0p, sb_err *err)
 {
     size_t d = s->d, B = (size_t)nset * trials;
+    if ((double)B * (double)(d + 1) * 40.0 > 8e9)
+        return sb_fail(err, SB_EUSAGE, "tube: %zu trajectories of dimension %zu need more "
+                       "than 8 GB; use fewer --trials or settings", B, d);
     sb_tb_traj *tr = malloc(sizeof *tr * B);
     double *x0 = malloc(sizeof(double) * B * d);
     if (!tr || !x0) {

@@ -76,6 +76,11 @@ int sb_tb_check(const sb_tb_setup *s, sb_err *err)
         if (c->beta < 0 || c->beta >= 1)
             return sb_fail(err, SB_EUSAGE, "tube: momentum must be in [0, 1)");
     }
+    /* About 40 bytes per trajectory and coordinate on the host and as much on the
+     * device: refuse what cannot fit rather than fail halfway. */
+    if ((double)s->B * (double)(s->d + 1) * 40.0 > 8e9)
+        return sb_fail(err, SB_EUSAGE, "tube: %zu trajectories of dimension %zu need more "
+                       "than 8 GB; use fewer --trials or settings", s->B, s->d);
     /* z of constant-step signGD moves by at most 1 per step: K fits an int. */
     if (s->K > 2000000000L)
         return sb_fail(err, SB_EUSAGE, "tube: too many steps");
@@ -89,6 +94,9 @@ int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, u
     *nrot = 0;
     *x0 = NULL;
     size_t nq = rot_mode == SB_TB_ROT_RANDOM ? trials : (rot_mode == SB_TB_ROT_FILE ? 1 : 0);
+    if ((double)trials * (double)d * 8.0 > 2e9)
+        return sb_fail(err, SB_EUSAGE, "tube: %zu starts of dimension %zu need more than 2 GB; "
+                       "use fewer --trials", trials, d);
     if ((double)nq * (double)d * (double)d * 8.0 > 2e9)
         return sb_fail(err, SB_EUSAGE, "tube: %zu rotations of %zu x %zu need more than 2 GB; "
                        "use fewer --trials", nq, d, d);
