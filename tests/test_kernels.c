@@ -567,6 +567,60 @@ START_TEST(update_reference_formulas)
 }
 END_TEST
 
+/* The 1-thread and OpenMP references give the same element-wise results. */
+START_TEST(ref_threads_agree)
+{
+    size_t n = 100003, nw = words(n);
+    float *g = special_vec(n), *x0 = random_vec(n, 0.0f), *s0 = random_vec(n, 1e-3f);
+    float *xa = malloc(n * 4), *xb = malloc(n * 4), *aa = malloc(n * 4), *ab = malloc(n * 4),
+          *ba = malloc(n * 4), *bb = malloc(n * 4);
+    uint32_t *pa = malloc(nw * 4), *pb = malloc(nw * 4);
+    ck_assert_int_eq(sb_ref_sign(g, xa, n, 0), sb_ref_sign(g, xb, n, 1));
+    CHECK(memcmp(xa, xb, n * 4) == 0, "sign differs between 1 thread and OpenMP");
+    ck_assert_int_eq(sb_ref_pack(g, pa, n, 0), sb_ref_pack(g, pb, n, 1));
+    CHECK(memcmp(pa, pb, nw * 4) == 0, "pack differs between 1 thread and OpenMP");
+    sb_hyper h;
+    memset(&h, 0, sizeof h);
+    h.lr = 0.01f;
+    h.b1 = 0.9f;
+    h.b2 = 0.999f;
+    h.eps = 1e-8f;
+    h.wd = 0.01f;
+    h.bc1 = 0.1f;
+    h.bc2 = 0.001f;
+    float *gr = random_vec(n, 0.0f); /* finite, so ef-signsgd's scale is too */
+    for (const sb_update_info *u = sb_updates; u->name; u++) {
+        memcpy(xa, x0, n * 4);
+        memcpy(xb, x0, n * 4);
+        memcpy(aa, s0, n * 4);
+        memcpy(ab, s0, n * 4);
+        memcpy(ba, s0, n * 4);
+        memcpy(bb, s0, n * 4);
+        sb_ref_update(u, xa, gr, aa, ba, n, h, 0);
+        sb_ref_update(u, xb, gr, ab, bb, n, h, 1);
+        /* ef-signsgd's scale is a sum whose order depends on the threads: compare
+         * within RED_TOL there, exactly elsewhere. */
+        int ef = strcmp(u->name, "ef-signsgd") == 0;
+        for (size_t i = 0; i < n; i++)
+            CHECK(ef ? fabsf(xa[i] - xb[i]) <= 1e-5f && fabsf(aa[i] - ab[i]) <= 1e-5f
+                     : xa[i] == xb[i] && aa[i] == ab[i] && ba[i] == bb[i],
+                  "%s differs between 1 thread and OpenMP at %zu", u->name, i);
+    }
+    free(gr);
+    free(g);
+    free(x0);
+    free(s0);
+    free(xa);
+    free(xb);
+    free(aa);
+    free(ab);
+    free(ba);
+    free(bb);
+    free(pa);
+    free(pb);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
     sb_err e = {0, ""};
@@ -606,6 +660,7 @@ int main(void)
     tcase_add_test(tc, reductions);
     tcase_add_test(tc, update_reference_formulas);
     tcase_add_test(tc, updates_vs_reference);
+    tcase_add_test(tc, ref_threads_agree);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);
     return sb_test_run(s);
