@@ -18,15 +18,16 @@
 #define SB_RANDOM123_INCLUDE "/usr/include"
 #endif
 
-/* Per-device tuning, first match wins. The last row matches everything. Streaming
- * kernels use local_size work-items that each handle items_per_wi elements. */
+/* Per-device tuning, first match wins. The last row matches everything. chunked -1:
+ * decided by the device type (CPU devices stream one contiguous chunk per work-item,
+ * others use a grid stride; see SB_FOR_UNITS in kernels/common.cl). */
 static const sb_devparams sb_params_table[] = {
-    {"NVIDIA", "-cl-nv-verbose", 256, 4},
-    {"Advanced Micro Devices", "", 256, 4},
-    {"Intel(R) Corporation", "", 256, 4},
-    {"Portable Computing Language", "", 64, 16},
-    {"pthread", "", 64, 16},
-    {"", "", 128, 4},
+    {"NVIDIA", "", 256, 0},
+    {"Advanced Micro Devices", "", 256, -1},
+    {"Intel(R) Corporation", "", 256, -1},
+    {"Portable Computing Language", "", 64, 1},
+    {"pthread", "", 64, 1},
+    {"", "", 128, -1},
 };
 
 /* ---- selection ------------------------------------------------------------- */
@@ -292,8 +293,10 @@ void sb_ctx_close(sb_ctx *c)
 const char *sb_ctx_build_options(const sb_ctx *c)
 {
     static char opts[1024];
-    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_ITEMS=%u%s %s",
-             SB_RANDOM123_INCLUDE, c->params->local_size, c->params->items_per_wi,
+    int chunked = c->params->chunked >= 0 ? c->params->chunked
+                                          : (c->dev.type & CL_DEVICE_TYPE_CPU) != 0;
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_CHUNKED=%d%s %s",
+             SB_RANDOM123_INCLUDE, c->params->local_size, chunked,
              c->fp64 ? " -DSB_HAVE_FP64=1" : "", c->params->build_opts);
     return opts;
 }

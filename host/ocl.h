@@ -46,7 +46,8 @@ typedef struct sb_devparams {
     const char *match;      /* substring of vendor or device name; "" matches all */
     const char *build_opts; /* extra options for clBuildProgram */
     size_t local_size;      /* default work-group size for streaming kernels */
-    unsigned items_per_wi;  /* elements each work-item of a streaming kernel handles */
+    int chunked;            /* 1: one contiguous chunk per work-item, 0: grid stride,
+                               -1: chunked on CPU devices only */
 } sb_devparams;
 
 /* ---- context --------------------------------------------------------------- */

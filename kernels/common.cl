@@ -1,10 +1,7 @@
 /* common.cl - definitions every kernel file shares; embedded first in the program.
- * Build options supply SB_LOCAL_SIZE and SB_ITEMS from the per-device table. */
+ * Build options supply SB_LOCAL_SIZE and SB_CHUNKED from the per-device table. */
 #ifndef SB_LOCAL_SIZE
 #define SB_LOCAL_SIZE 64
-#endif
-#ifndef SB_ITEMS
-#define SB_ITEMS 4
 #endif
 
 /* The paper's sign: +1, -1, or 0 at 0 (DESIGN.md section 3). */
@@ -42,7 +39,8 @@ typedef struct sb_hyper {
  * after another on a thread) take one contiguous chunk per work-item, so each thread
  * streams memory in order; GPUs use a grid stride so neighbouring work-items touch
  * neighbouring addresses. Any global size covers all units, so callers may launch any
- * size. Override with -DSB_CHUNKED=0/1. */
+ * size. host/ocl.c passes SB_CHUNKED from its per-device table; the guess below only
+ * serves builds made without those options. */
 #ifndef SB_CHUNKED
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \
     defined(__arm__) || defined(__powerpc64__) || defined(__riscv)
