@@ -25,18 +25,18 @@ static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
 const sb_cmd sb_commands[] = {
-    {"devices", sb_cmd_devices, "list OpenCL devices, their limits and host locality"},
-    {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
-    {"micro", sb_cmd_micro, "kernel throughput vs memory bandwidth, CLBlast and C"},
     {"suite", sb_cmd_suite, "run every study into one folder with report.md and report.html"},
-    {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
-    {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
-    {"plot", sb_cmd_plot, "redraw figures from saved .dat, JSON or CSV results"},
-    {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
+    {"devices", sb_cmd_devices, "list OpenCL devices, their limits and host locality"},
+    {"micro", sb_cmd_micro, "kernel throughput vs memory bandwidth, CLBlast and C"},
     {"train", sb_cmd_train, "run optimisers on a problem: traces, summaries, theorems"},
+    {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
     {"tube", sb_cmd_tube, "saddle study on the tube function: batched trajectories, orbits"},
     {"figure1", sb_cmd_figure1, "the paper's Figure 1 on the tube function, claims checked"},
-    {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
+    {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
+    {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
+    {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
+    {"plot", sb_cmd_plot, "redraw figures from saved .dat, JSON or CSV results"},
+    {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
     {"help", cmd_help, "show help for signbench or one command"},
     {NULL, NULL, NULL},
 };
