@@ -129,11 +129,33 @@ void logreg_coef(__global const float *z, __global const float *y, const uint n,
         lpart[get_group_id(0)] = red[0];
 }
 
+/* x.w over the first d8 float8 vectors of a row in two independent chains (one chain
+ * waits on the add latency and caps a core near 25 GB/s), folded to one float. */
+inline float sb_logreg_dot8(__global const float *xr, __global const float *w, uint d8)
+{
+    float8 a = (float8)(0.0f), e = a;
+    uint k = 0;
+    for (; k + 2 <= d8; k += 2) {
+        a += vload8(k, xr) * vload8(k, w);
+        e += vload8(k + 1, xr) * vload8(k + 1, w);
+    }
+    if (k < d8)
+        a += vload8(k, xr) * vload8(k, w);
+    float8 s8 = a + e;
+    return ((s8.s0 + s8.s1) + (s8.s2 + s8.s3)) + ((s8.s4 + s8.s5) + (s8.s6 + s8.s7));
+}
+
 /* The fused pass for CPU devices (work-group size 1): work-item gid takes rows
- * [gid * rows, (gid + 1) * rows) and, per row, the dot product with w in float8 lanes,
- * then part_row += -y sigma(-m) x_row while the row is still in L1. Explicit vectors,
- * because a CPU runtime vectorises neither a float reduction nor a strided work-item
- * loop well. Same outputs as logreg_part (part[gid * d + j], lpart[gid]). */
+ * [gid * rows, (gid + 1) * rows) in blocks of 4: the 4 dot products with w row after
+ * row (one sequential memory stream, as the hardware prefetcher likes; interleaving the
+ * 4 rows column-wise measured slower), then part_row += sum_r -y_r sigma(-m_r) x_r in
+ * one sweep while the rows are still in L1 (16 KB at d = 1024), loading and storing the
+ * partial gradient once per 4 rows instead of once per row. In cache this runs ~1.6x
+ * faster than the row-at-a-time version (36-48 vs ~30 GB/s on 2 loaded cores), which
+ * is what keeps it near the read roofline when other processes take CPU time. Explicit
+ * float8 vectors, because a CPU runtime vectorises neither a float reduction nor a
+ * strided work-item loop well. Same outputs as logreg_part (part[gid * d + j],
+ * lpart[gid]). */
 __kernel void logreg_part_cpu(__global const float *X, __global const float *y,
                               __global const float *w, __global const uint *idx,
                               const uint use_idx, const uint m, const uint d, const uint rows,
@@ -144,14 +166,31 @@ __kernel void logreg_part_cpu(__global const float *X, __global const float *y,
     for (uint j = 0; j < d; j++)
         acc[j] = 0.0f;
     float loss = 0.0f;
-    uint r0 = gid * rows, r1 = min(r0 + rows, m);
-    for (uint r = r0; r < r1; r++) {
+    uint r0 = gid * rows, r1 = min(r0 + rows, m), r = r0;
+    for (; r1 >= 4 && r <= r1 - 4; r += 4) {
+        __global const float *xr[4];
+        float c[4];
+        for (uint q = 0; q < 4; q++) {
+            uint row = use_idx ? idx[r + q] : r + q;
+            xr[q] = X + (size_t)row * d;
+            float s = sb_logreg_dot8(xr[q], w, d8);
+            for (uint j = d8 * 8; j < d; j++)
+                s += xr[q][j] * w[j];
+            float yi = y[row], sig;
+            loss += sb_logreg_loss(yi * s, &sig);
+            c[q] = -yi * sig;
+        }
+        for (uint k = 0; k < d8; k++)
+            vstore8(vload8(k, acc) + ((c[0] * vload8(k, xr[0]) + c[1] * vload8(k, xr[1])) +
+                                      (c[2] * vload8(k, xr[2]) + c[3] * vload8(k, xr[3]))),
+                    k, acc);
+        for (uint j = d8 * 8; j < d; j++)
+            acc[j] += (c[0] * xr[0][j] + c[1] * xr[1][j]) + (c[2] * xr[2][j] + c[3] * xr[3][j]);
+    }
+    for (; r < r1; r++) { /* the last rows of the range (fewer than 4), one at a time */
         uint row = use_idx ? idx[r] : r;
         __global const float *xr = X + (size_t)row * d;
-        float8 s8 = (float8)(0.0f);
-        for (uint k = 0; k < d8; k++)
-            s8 += vload8(k, xr) * vload8(k, w);
-        float s = ((s8.s0 + s8.s1) + (s8.s2 + s8.s3)) + ((s8.s4 + s8.s5) + (s8.s6 + s8.s7));
+        float s = sb_logreg_dot8(xr, w, d8);
         for (uint j = d8 * 8; j < d; j++)
             s += xr[j] * w[j];
         float yi = y[row], sig;
