@@ -2,30 +2,11 @@
 # cli.sh - drives the signbench binary as a user would: exit codes, one-line errors,
 # --help on every command, devices (table and JSON), compile/--kernel-binary refusals.
 # Exit 77 (skip) when no OpenCL device exists.
-set -u
-bin=${SB_BIN:?}
-src=${SB_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
-tmp=$(mktemp -d /tmp/sbtest-cli-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-ok() { passes=$((passes+1)); }
-bad() { fails=$((fails+1)); echo "FAIL $*"; }
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2; shift 2
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, wanted $want: $out"; fi
-}
-one_line() { # one_line NAME CMD...: fails unless stderr is exactly one "signbench: " line
-    local name=$1; shift
-    local err; err=$("$@" 2>&1 >/dev/null)
-    if [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [ "${err#signbench: }" != "$err" ]; then ok
-    else bad "$name: stderr is not one 'signbench: ' line: $err"; fi
-}
-refused() { # refused NAME STATUS CMD...: exit STATUS with exactly one line on stderr
+. "$(dirname "$0")/lib.sh"
+refused() { # refused NAME STATUS CMD...: exit STATUS with exactly one "signbench: " line on stderr
     local name=$1 want=$2; shift 2
     check "$name" "$want" "$@"
-    one_line "$name-line" "$@"
+    error_line "$name-line" "$@"
 }
 contains() { # contains NAME TEXT CMD...: stdout+stderr of CMD contains TEXT
     local name=$1 text=$2; shift 2
@@ -47,8 +28,7 @@ done
 if [ "$("$bin" devices --json 2>/dev/null |
         python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))' 2>/dev/null)" \
      = 0 ]; then
-    echo "no OpenCL device: skipping device tests"; echo "$passes passed, $fails failed"
-    [ $fails -eq 0 ] && exit 77 || exit 1
+    skip "no OpenCL device"
 fi
 
 # ---- devices -----------------------------------------------------------------------
@@ -96,7 +76,7 @@ if pocl:
 print(len(d["devices"]), "device(s),", len(pocl), "PoCL CPU")
 PY
 then ok; else bad "devices --json: fields (stderr: $(cat "$tmp/devices.err"))"; fi
-if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(x["type"]=="cpu" for x in d["devices"]) else 1)' "$tmp/devices.json"; then
+if json "$tmp/devices.json" 'any(x["type"] == "cpu" for x in j["devices"])'; then
     n=$("$bin" devices --json --device cpu | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))')
     [ "$n" = 1 ] && ok || bad "devices --device cpu lists $n devices, wanted 1"
 fi
@@ -163,5 +143,4 @@ grep -q "^signbench: kernel build failed .* in $tmp/broken/common.cl" "$tmp/brok
     bad "kernel-dir-broken: error does not name the file: $(grep '^signbench' "$tmp/broken.err")"
 [ ! -e "$tmp/k2.bin" ] && ok || bad "kernel-dir-broken: left an output file"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -1,22 +1,7 @@
 #!/usr/bin/env bash
 # compare.sh - `signbench compare` as CI uses it: exit 0 on identical files, 1 on a
 # planted 20% roofline_fraction regression, 2 (one line) on malformed or mismatched input.
-set -u
-bin=${SB_BIN:?}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2; shift 2
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then passes=$((passes+1));
-    else fails=$((fails+1)); echo "FAIL $name: exit $rc, wanted $want: $out"; fi
-}
-one_line() { # one_line NAME CMD...: stderr must be exactly one line
-    local name=$1; shift
-    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
-    if [ "$n" -eq 1 ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $name: $n lines on stderr"; fi
-}
+. "$(dirname "$0")/lib.sh"
 micro() { # micro FILE PACK_FRACTION: a Google Benchmark JSON with three kernels
     cat >"$1" <<JSON
 {"context": {"date": "2026-01-01T00:00:00+00:00", "host_name": "ci", "num_cpus": 2,
@@ -47,10 +32,10 @@ check regression-under-threshold 0 "$bin" compare --threshold 25% "$tmp/base.jso
 check regression-json 1 "$bin" compare --json "$tmp/base.json" "$tmp/slow.json"
 out=$("$bin" compare --json "$tmp/base.json" "$tmp/slow.json" 2>/dev/null)
 if echo "$out" | grep -q '"verdict":[[:space:]]*"fail"' && echo "$out" | grep -q '"regressions":[[:space:]]*1'; then
-    passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL json-verdict: $out"; fi
+    ok; else bad "json-verdict: $out"; fi
 out=$("$bin" compare "$tmp/base.json" "$tmp/slow.json" 2>/dev/null)
-if echo "$out" | grep 'pack/' | grep -q 'REGRESSION'; then passes=$((passes+1));
-else fails=$((fails+1)); echo "FAIL table-names-the-kernel: $out"; fi
+if echo "$out" | grep 'pack/' | grep -q 'REGRESSION'; then ok;
+else bad "table-names-the-kernel: $out"; fi
 
 : >"$tmp/empty.json"
 echo '{"benchmarks": [' >"$tmp/broken.json"
@@ -70,5 +55,4 @@ check bad-threshold 2 "$bin" compare --threshold lots "$tmp/base.json" "$tmp/sam
 check unknown-metric 2 "$bin" compare --metric nothing "$tmp/base.json" "$tmp/same.json"
 check metric-real-time 0 "$bin" compare --metric real_time "$tmp/base.json" "$tmp/same.json"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

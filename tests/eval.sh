@@ -1,25 +1,7 @@
 #!/usr/bin/env bash
 # eval.sh - `signbench eval` as a user drives it: tube facts through the CLI, device vs
 # host reference, rotation files, logreg on the shipped data, timing JSON, bad input.
-set -u
-bin=${SB_BIN:?}
-root=${SB_SOURCE_ROOT:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-ok() { passes=$((passes+1)); }
-bad() { fails=$((fails+1)); echo "FAIL $*"; }
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2; shift 2
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, wanted $want: $out"; fi
-}
-one_line() { # one_line NAME CMD...: stderr must be exactly one line
-    local name=$1; shift
-    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
-    if [ "$n" -eq 1 ]; then ok; else bad "$name: $n lines on stderr"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # close A B TOL: every field of two CSV files agrees to TOL (relative to 1 + |b|)
 close() {
     awk -F, -v tol="$3" 'NR==FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; n = FNR; next }
@@ -28,9 +10,7 @@ close() {
         END { if (FNR != n) { print "row counts differ"; bad = 1 } exit bad }' "$1" "$2"
 }
 
-if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
-    echo "no OpenCL device: skipping"; exit 77
-fi
+require_device
 
 # Saddles (+-4tau, ..., 0, ...) and the minimum: f = -k nu, gradient 0 (d = 4).
 t=2.718281828459045
@@ -66,7 +46,7 @@ check non-orthogonal 2 "$bin" eval --problem tube-rotated --d 6 --rotation "$tmp
 one_line non-orthogonal-line "$bin" eval --problem tube-rotated --d 6 --rotation "$tmp/skew.csv" --points "$tmp/pts6.csv" --host
 
 # logreg on the shipped breast cancer data: f(0) = ln 2; device and host agree.
-bc="$root/tests/data/breast_cancer.libsvm"
+bc="$src/tests/data/breast_cancer.libsvm"
 awk 'BEGIN { for (j = 0; j < 30; j++) printf "%s0", j ? "," : ""; printf "\n";
     srand(5); for (j = 0; j < 30; j++) printf "%s%.5f", j ? "," : "", rand() - 0.5; printf "\n" }' > "$tmp/w.csv"
 for g in native clblast; do
@@ -122,5 +102,4 @@ out=$("$bin" eval --problem logreg --data "$tmp/bad.libsvm" --repeat 1 2>&1); rc
 [ $rc -eq 2 ] && case $out in *bad.libsvm:2:*) true ;; *) false ;; esac && ok || bad "bad libsvm: $rc $out"
 one_line bad-libsvm-line "$bin" eval --problem logreg --data "$tmp/bad.libsvm" --repeat 1
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

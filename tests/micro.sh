@@ -1,20 +1,11 @@
 #!/usr/bin/env bash
 # micro.sh - `signbench micro` as a user drives it: usage errors exit 2 with one line, a
 # tiny run's JSON is checked against the Google Benchmark field names, CSV matches it.
-set -u
-bin=${SB_BIN:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-ok() { passes=$((passes+1)); }
-bad() { fails=$((fails+1)); echo "FAIL $*"; }
-usage_error() { # usage_error NAME ARGS...: exit 2 and exactly one line on stderr
+. "$(dirname "$0")/lib.sh"
+usage_error() { # usage_error NAME ARGS...: `micro ARGS` exits 2 with exactly one line on stderr
     local name=$1; shift
-    local err rc
-    err=$("$bin" micro "$@" 2>&1 >/dev/null); rc=$?
-    if [ "$rc" -ne 2 ]; then bad "$name: exit $rc, wanted 2: $err"; return; fi
-    if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then bad "$name: not one line: $err"; return; fi
-    ok
+    check "$name" 2 "$bin" micro "$@"
+    one_line "$name-line" "$bin" micro "$@"
 }
 
 "$bin" micro --help >"$tmp/help" 2>&1 && ok || bad "help exits non-zero"
@@ -38,10 +29,7 @@ usage_error json-nowhere --sizes 33 --json /nonexistent-dir/x.json
 usage_error stray-argument extra
 usage_error bad-option --frobnicate
 
-if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
-    echo "no OpenCL device: skipping device runs"; echo "$passes passed, $fails failed"
-    [ $fails -eq 0 ] && exit 77 || exit 1
-fi
+require_device
 
 usage_error unknown-device --device no-such-device --sizes 33
 # A size far beyond device memory is skipped with a note, not an error.
@@ -137,5 +125,4 @@ assert any("/local:32/" in n for n in names) and any("/local:64/" in n for n in 
 assert not any(r["impl"] in ("c1", "omp", "clblast") for r in rows)
 PY
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

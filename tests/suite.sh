@@ -2,29 +2,12 @@
 # suite.sh - the suite and its report on a tiny run: a real `suite` (devices + train),
 # then tiny sweep and grid runs folded into a report with --report-only; plots redrawn
 # from their .dat and JSON; compare on the summary. Exit 77 (skip) without a device.
-set -u
-bin=${SB_BIN:?}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2; shift 2
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then passes=$((passes+1));
-    else fails=$((fails+1)); echo "FAIL $name: exit $rc, wanted $want: $(echo "$out" | tail -5)"; fi
-}
+. "$(dirname "$0")/lib.sh"
 has() { # has NAME FILE PATTERN: the file exists and holds the (grep -E) pattern
-    if [ -f "$2" ] && grep -Eq -- "$3" "$2"; then passes=$((passes+1));
-    else fails=$((fails+1)); echo "FAIL $1: $2 lacks '$3'"; fi
+    if [ -f "$2" ] && grep -Eq -- "$3" "$2"; then ok; else bad "$1: $2 lacks '$3'"; fi
 }
 lacks() { # lacks NAME FILE PATTERN
-    if [ -f "$2" ] && ! grep -Eq -- "$3" "$2"; then passes=$((passes+1));
-    else fails=$((fails+1)); echo "FAIL $1: $2 holds '$3' (or is missing)"; fi
-}
-one_line() {
-    local name=$1; shift
-    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
-    if [ "$n" -eq 1 ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $name: $n lines on stderr"; fi
+    if [ -f "$2" ] && ! grep -Eq -- "$3" "$2"; then ok; else bad "$1: $2 holds '$3' (or is missing)"; fi
 }
 
 check bad-step 2 "$bin" suite --only nonsense
@@ -35,12 +18,9 @@ check plot-missing-file 2 "$bin" plot "$tmp/nonexistent.dat"
 echo '{"schema": "signbench-summary", "benchmarks": []}' >"$tmp/summary-only.json"
 check plot-unrecognised 2 "$bin" plot "$tmp/summary-only.json"
 
-if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
-    echo "no OpenCL device: skipping device tests"; echo "$passes passed, $fails failed"
-    [ $fails -eq 0 ] && exit 77 || exit 1
-fi
-command -v gnuplot >/dev/null || { echo "gnuplot missing: skipping"; exit 77; }
-cd "$SB_SOURCE_ROOT" || exit 1   # the default data file is tests/data/breast_cancer.libsvm
+require_device
+command -v gnuplot >/dev/null || skip "gnuplot missing"
+cd "$src" || exit 1   # the default data file is tests/data/breast_cancer.libsvm
 
 run=$tmp/run
 check suite-tiny 0 "$bin" suite --quick --only devices,train --out "$run"
@@ -72,11 +52,10 @@ check redraw-dat 0 "$bin" plot "$run/sweep_norms.dat"
 check redraw-grid-json 0 "$bin" plot "$run/grid.json"
 check redraw-csv 0 "$bin" plot "$run/train/train-adam.csv"
 for f in sweep_norms.png grid_adam.png train/train-adam.png train/train-adam.svg; do
-    if [ -s "$run/$f" ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL redraw: no $f"; fi
+    if [ -s "$run/$f" ]; then ok; else bad "redraw: no $f"; fi
 done
-ls "$run"/*.tmp >/dev/null 2>&1 && { fails=$((fails+1)); echo "FAIL: temporary files left"; }
+ls "$run"/*.tmp >/dev/null 2>&1 && bad "temporary files left"
 check gnuplot-missing 1 env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 one_line gnuplot-missing-line env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

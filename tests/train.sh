@@ -1,29 +1,7 @@
 #!/usr/bin/env bash
 # train.sh - drives `signbench train` as a user would: exit codes of bad options, the
 # summary JSON's documented fields, traces, divergence, targets, theorem lines.
-set -u
-bin=${SB_BIN:?}
-src=${SB_SOURCE_ROOT:?}
-fails=0 passes=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2; shift 2
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then passes=$((passes+1));
-    else fails=$((fails+1)); echo "FAIL $name: exit $rc, wanted $want: $out"; fi
-}
-one_line() { # one_line NAME CMD...: fails unless stderr is exactly one line
-    local name=$1; shift
-    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
-    if [ "$n" -eq 1 ]; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $name: $n lines on stderr"; fi
-}
-ok() { # ok NAME CONDITION-COMMAND...
-    local name=$1; shift
-    if "$@"; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL $name"; fi
-}
-# json FILE PYTHON-EXPR: evaluates EXPR with j = the parsed file; exit 0 iff true.
-json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 q=(--problem quad --d 20 --steps 50)
 check help 0 "$bin" train --help
@@ -45,31 +23,28 @@ check extra-arg 2 "$bin" train "${q[@]}" --optimizer sgd stray
 check bad-problem 2 "$bin" train --problem banana --optimizer sgd --out "$tmp/x"
 one_line bad-problem-line "$bin" train --problem banana --optimizer sgd --out "$tmp/x"
 
-if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
-    echo "no OpenCL device: skipping device tests"; echo "$passes passed, $fails failed"
-    [ $fails -eq 0 ] && exit 77 || exit 1
-fi
+require_device
 
 # Several optimisers side by side, summaries and traces on disk, JSON on stdout.
 out=$tmp/run
 check run 0 "$bin" train "${q[@]}" --optimizer signsgd,sgd,adam --lr 0.01 --sigma 0.1 --out "$out"
 for o in signsgd sgd adam; do
-    ok "summary-$o" test -s "$out/train-$o.json"
-    ok "trace-$o" test -s "$out/train-$o.csv"
-    ok "fields-$o" json "$out/train-$o.json" 'all(k in j for k in ["f_final","f_best","grad1_min","steps","evals","time_s","time_split","config","device","steps_to_target","evals_to_target","diverged"]) and j["steps"] == 50 and j["optimizer"] == "'$o'"'
+    holds "summary-$o" test -s "$out/train-$o.json"
+    holds "trace-$o" test -s "$out/train-$o.csv"
+    holds "fields-$o" json "$out/train-$o.json" 'all(k in j for k in ["f_final","f_best","grad1_min","steps","evals","time_s","time_split","config","device","steps_to_target","evals_to_target","diverged"]) and j["steps"] == 50 and j["optimizer"] == "'$o'"'
 done
-ok trace-header test "$(head -1 "$out/train-sgd.csv")" = "step,evals,f,grad1,grad2,grad1_min,test_accuracy,elapsed"
-ok trace-rows test "$(wc -l < "$out/train-sgd.csv")" -eq 52
+holds trace-header test "$(head -1 "$out/train-sgd.csv")" = "step,evals,f,grad1,grad2,grad1_min,test_accuracy,elapsed"
+holds trace-rows test "$(wc -l < "$out/train-sgd.csv")" -eq 52
 "$bin" train "${q[@]}" --optimizer signsgd,ngd --lr 0.01 --out "$tmp/j" --json > "$tmp/j.json" 2>/dev/null
-ok json-stdout json "$tmp/j.json" 'len(j["runs"]) == 2 and j["runs"][1]["optimizer"] == "ngd"'
+holds json-stdout json "$tmp/j.json" 'len(j["runs"]) == 2 and j["runs"][1]["optimizer"] == "ngd"'
 # Same seed, same numbers (elapsed aside).
 "$bin" train "${q[@]}" --optimizer adam --sigma 0.3 --seed 5 --out "$tmp/s1" >/dev/null 2>&1
 "$bin" train "${q[@]}" --optimizer adam --sigma 0.3 --seed 5 --out "$tmp/s2" >/dev/null 2>&1
-ok same-seed test "$(cut -d, -f1-6 "$tmp/s1/train-adam.csv")" = "$(cut -d, -f1-6 "$tmp/s2/train-adam.csv")"
+holds same-seed test "$(cut -d, -f1-6 "$tmp/s1/train-adam.csv")" = "$(cut -d, -f1-6 "$tmp/s2/train-adam.csv")"
 
 # Simulated workers: majority vote of packed signs; every worker's calls are counted.
 check workers 0 "$bin" train "${q[@]}" --optimizer sgd --compress pack --workers 3 --sigma 1 --out "$tmp/w"
-ok workers-json json "$tmp/w/train-sgd.json" 'j["evals"] == 150 and j["config"]["workers"] == 3'
+holds workers-json json "$tmp/w/train-sgd.json" 'j["evals"] == 150 and j["config"]["workers"] == 3'
 
 # MPI (when built with it and mpirun works): two ranks give exactly the trace of two
 # simulated workers, for the vote (pack) and for the mean (none).
@@ -79,8 +54,8 @@ if "$bin" train --help | grep -q -- '--mpi' && command -v mpirun >/dev/null 2>&1
         for c in pack none; do
             check "mpi-$c" 0 timeout 300 mpirun -np 2 "$bin" train "${q[@]}" --optimizer sgd --compress $c --sigma 1 --lr 0.01 --mpi --out "$tmp/mpi-$c"
             "$bin" train "${q[@]}" --optimizer sgd --compress $c --sigma 1 --lr 0.01 --workers 2 --out "$tmp/sim-$c" >/dev/null 2>&1
-            ok "mpi-equals-workers-$c" test "$(cut -d, -f1-6 "$tmp/mpi-$c/train-sgd.csv")" = "$(cut -d, -f1-6 "$tmp/sim-$c/train-sgd.csv")"
-            ok "mpi-json-$c" json "$tmp/mpi-$c/train-sgd.json" 'j["workers"] == 2 and j["evals"] == 100'
+            holds "mpi-equals-workers-$c" test "$(cut -d, -f1-6 "$tmp/mpi-$c/train-sgd.csv")" = "$(cut -d, -f1-6 "$tmp/sim-$c/train-sgd.csv")"
+            holds "mpi-json-$c" json "$tmp/mpi-$c/train-sgd.json" 'j["workers"] == 2 and j["evals"] == 100'
         done
     else
         echo "mpirun does not start here: skipping the MPI checks"
@@ -89,20 +64,19 @@ fi
 
 # Divergence: recorded and reported, exit 0.
 check diverge 0 "$bin" train "${q[@]}" --optimizer sgd --lr 1e6 --out "$tmp/d"
-ok diverge-json json "$tmp/d/train-sgd.json" 'j["diverged"] is True and j["diverged_step"] > 0'
-ok diverge-msg bash -c "'$bin' train --problem quad --d 20 --steps 50 --optimizer sgd --lr 1e6 --out '$tmp/d' 2>&1 | grep -q diverged"
+holds diverge-json json "$tmp/d/train-sgd.json" 'j["diverged"] is True and j["diverged_step"] > 0'
+holds diverge-msg bash -c "'$bin' train --problem quad --d 20 --steps 50 --optimizer sgd --lr 1e6 --out '$tmp/d' 2>&1 | grep -q diverged"
 
 # Target: signsgd reaches a gradient target on a small quadratic.
 check target 0 "$bin" train --problem quad --d 10 --optimizer signsgd --lr 0.01 --target-grad1 0.5 --out "$tmp/t"
-ok target-json json "$tmp/t/train-signsgd.json" 'j["reached"] is True and j["steps_to_target"] == j["steps"] > 0'
+holds target-json json "$tmp/t/train-signsgd.json" 'j["reached"] is True and j["steps_to_target"] == j["steps"] > 0'
 
 # Theorem 1 beside the measurement (signsgd, theory schedule, quad: f*, L, sigma known).
-ok theorem1 bash -c "'$bin' train --problem quad --d 20 --steps 30 --optimizer signsgd --schedule theory --lr 0.05 --sigma 0.1 --out '$tmp/th' | grep -q 'Theorem 1'"
-ok theorem1-json json "$tmp/th/train-signsgd.json" 'j["theory"]["bound"] > 0 and j["evals"] == 465'
+holds theorem1 bash -c "'$bin' train --problem quad --d 20 --steps 30 --optimizer signsgd --schedule theory --lr 0.05 --sigma 0.1 --out '$tmp/th' | grep -q 'Theorem 1'"
+holds theorem1-json json "$tmp/th/train-signsgd.json" 'j["theory"]["bound"] > 0 and j["evals"] == 465'
 
 # logreg on the shipped breast cancer data with a held-out split: test accuracy.
 check logreg 0 "$bin" train --problem logreg --data "$src/tests/data/breast_cancer.libsvm" --standardize --test-split 0.2 --optimizer adam --lr 0.05 --steps 100 --out "$tmp/l"
-ok logreg-acc json "$tmp/l/train-adam.json" '0.8 < j["test_accuracy"] <= 1'
+holds logreg-acc json "$tmp/l/train-adam.json" '0.8 < j["test_accuracy"] <= 1'
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

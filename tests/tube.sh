@@ -1,31 +1,9 @@
 #!/usr/bin/env bash
 # tube.sh - `signbench tube` and `signbench figure1` as a user runs them: outputs exist and
 # agree with each other, figure1.json has the schema, bad input exits 2 with one line.
-set -u
-bin=${SB_BIN:?}
-fails=0 passes=0
-ok() { passes=$((passes+1)); }
-bad() { fails=$((fails+1)); echo "FAIL $*"; }
-check() { # check NAME EXPECTED_STATUS CMD...
-    local name=$1 want=$2; shift 2
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, wanted $want: $out"; fi
-}
-pj() { # pj FILE EXPR: a Python expression on the JSON document j, printed
-    python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); r = eval(sys.argv[2]); print(str(r).lower() if isinstance(r, bool) else r)' "$1" "$2"
-}
-one_line() { # one_line NAME CMD...: stderr is exactly one line
-    local name=$1; shift
-    local n; n=$("$@" 2>&1 >/dev/null | wc -l)
-    if [ "$n" -eq 1 ]; then ok; else bad "$name: $n lines on stderr"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
-if ! "$bin" devices >/dev/null 2>&1 || [ -z "$("$bin" devices 2>/dev/null)" ]; then
-    echo "no OpenCL device: skipping"; exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+require_device
 
 # ---- bad input: exit 2, one line, nothing run ----
 check bad-opt 2 "$bin" tube --optimizers gd,adam
@@ -114,5 +92,4 @@ if command -v gnuplot >/dev/null; then
     done
 fi
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish
