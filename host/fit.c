@@ -6,10 +6,25 @@
 #include <math.h>
 #include <stdlib.h>
 
+static const double tiny = 1e-300; /* keeps Lentz's c and d away from zero */
+
+/* One term aa of the continued fraction (modified Lentz): updates c and d, returns the
+ * factor the fraction's value is multiplied by. */
+static double lentz_step(double aa, double *c, double *d)
+{
+    *d = 1 + aa * *d;
+    if (fabs(*d) < tiny)
+        *d = tiny;
+    *c = 1 + aa / *c;
+    if (fabs(*c) < tiny)
+        *c = tiny;
+    *d = 1 / *d;
+    return *d * *c;
+}
+
 /* Continued fraction of the regularised incomplete beta function (modified Lentz). */
 static double beta_cf(double a, double b, double x)
 {
-    const double tiny = 1e-300;
     double qab = a + b, qap = a + 1, qam = a - 1;
     double c = 1, d = 1 - qab * x / qap;
     if (fabs(d) < tiny)
@@ -18,24 +33,8 @@ static double beta_cf(double a, double b, double x)
     double h = d;
     for (int m = 1; m <= 500; m++) {
         double m2 = 2.0 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        double del = d * c;
+        h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+        double del = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
         h *= del;
         if (fabs(del - 1) < 1e-15)
             break;
@@ -92,6 +91,19 @@ double sb_t_quantile(double p, double df)
     return 0.5 * (lo + hi);
 }
 
+/* Point (x, y) as the fit sees it, (log10 x, log10 y) with logs; 0 when it is left out
+ * (not finite, or not positive for a log-log fit). Both passes of fit() must agree. */
+static int usable(double x, double y, int logs, double *a, double *b)
+{
+    if (logs) {
+        if (!(x > 0) || !(y > 0))
+            return 0;
+        x = log10(x), y = log10(y);
+    }
+    *a = x, *b = y;
+    return isfinite(x) && isfinite(y);
+}
+
 static int fit(const double *x, const double *y, size_t n, int logs, double level,
                sb_fit *out, sb_err *err)
 {
@@ -100,27 +112,16 @@ static int fit(const double *x, const double *y, size_t n, int logs, double leve
     double sx = 0, sy = 0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        double a = x[i], b = y[i];
-        if (logs) {
-            if (!(a > 0) || !(b > 0))
-                continue;
-            a = log10(a), b = log10(b);
-        }
-        if (!isfinite(a) || !isfinite(b))
-            continue;
-        sx += a, sy += b, m++;
+        double a, b;
+        if (usable(x[i], y[i], logs, &a, &b))
+            sx += a, sy += b, m++;
     }
     if (m < 2)
         return sb_fail(err, SB_EUSAGE, "fit: need at least 2 usable points, have %zu", m);
     double mx = sx / (double)m, my = sy / (double)m, sxx = 0, sxy = 0, syy = 0;
     for (size_t i = 0; i < n; i++) {
-        double a = x[i], b = y[i];
-        if (logs) {
-            if (!(a > 0) || !(b > 0))
-                continue;
-            a = log10(a), b = log10(b);
-        }
-        if (!isfinite(a) || !isfinite(b))
+        double a, b;
+        if (!usable(x[i], y[i], logs, &a, &b))
             continue;
         sxx += (a - mx) * (a - mx);
         sxy += (a - mx) * (b - my);
