@@ -366,7 +366,8 @@ static void script_head(buf *b, const dat_info *d, const char *term, const char 
     bprintf(b, "\n");
 }
 
-static void script_lines(buf *b, const dat_info *d, const char *dat)
+/* "set title T\nset xlabel X\nset ylabel Y", without the last newline. */
+static void script_titles(buf *b, const dat_info *d)
 {
     bprintf(b, "set title ");
     put_quoted(b, d->title);
@@ -374,6 +375,11 @@ static void script_lines(buf *b, const dat_info *d, const char *dat)
     put_quoted(b, d->xlabel);
     bprintf(b, "\nset ylabel ");
     put_quoted(b, d->ylabel);
+}
+
+static void script_lines(buf *b, const dat_info *d, const char *dat)
+{
+    script_titles(b, d);
     bprintf(b, "\nset grid\nset key top right\n");
     bprintf(b, d->logx ? "set logscale x 10\n" : "unset logscale x\n");
     bprintf(b, d->logy ? "set logscale y 10\n" : "unset logscale y\n");
@@ -426,12 +432,7 @@ static void tics(buf *b, const char *axis, char **t, int n)
 
 static void script_heatmap(buf *b, const dat_info *d, const char *dat)
 {
-    bprintf(b, "set title ");
-    put_quoted(b, d->title);
-    bprintf(b, "\nset xlabel ");
-    put_quoted(b, d->xlabel);
-    bprintf(b, "\nset ylabel ");
-    put_quoted(b, d->ylabel);
+    script_titles(b, d);
     bprintf(b, "\nset cblabel ");
     put_quoted(b, d->zlabel);
     bprintf(b, "\nunset key\nunset logscale\nset xrange [-0.5:%g]\nset yrange [-0.5:%g]\n",
@@ -538,6 +539,18 @@ static int write_dat(const char *base, buf *b, char **dat_out, sb_err *err)
     return SB_OK;
 }
 
+/* The end of every plot: B (freed here) into BASE.dat, then drawn from it. */
+static int write_and_draw(const char *base, buf *b, sb_err *err)
+{
+    char *dat = NULL;
+    int rc = write_dat(base, b, &dat, err);
+    free(b->s);
+    if (rc == SB_OK)
+        rc = sb_plot_redraw(dat, err);
+    free(dat);
+    return rc;
+}
+
 int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, int ns,
                   sb_err *err)
 {
@@ -596,13 +609,17 @@ int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_seri
             bprintf(&b, "\n");
         }
     }
-    char *dat = NULL;
-    int rc = write_dat(base, &b, &dat, err);
-    free(b.s);
-    if (rc == SB_OK)
-        rc = sb_plot_redraw(dat, err);
-    free(dat);
-    return rc;
+    return write_and_draw(base, &b, err);
+}
+
+/* N tic labels of one heatmap axis (KEY xtic or ytic): the given ones, else 0..N-1. */
+static void put_tics(buf *b, const char *key, const char *const *tics, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "%d", i);
+        put_text(b, key, tics ? tics[i] : t);
+    }
 }
 
 int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err)
@@ -617,16 +634,8 @@ int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err)
     put_text(&b, "zlabel", h->zlabel);
     bprintf(&b, "# size: %d %d\n# cells: %d %d\n# mark: %d %d\n", h->width ? h->width : 700,
             h->height ? h->height : 520, h->nx, h->ny, h->mark_x, h->mark_y);
-    for (int i = 0; i < h->nx; i++) {
-        char t[32];
-        snprintf(t, sizeof t, "%d", i);
-        put_text(&b, "xtic", h->xtics ? h->xtics[i] : t);
-    }
-    for (int j = 0; j < h->ny; j++) {
-        char t[32];
-        snprintf(t, sizeof t, "%d", j);
-        put_text(&b, "ytic", h->ytics ? h->ytics[j] : t);
-    }
+    put_tics(&b, "xtic", h->xtics, h->nx);
+    put_tics(&b, "ytic", h->ytics, h->ny);
     bprintf(&b, "# columns: ix iy z\n");
     for (int j = 0; j < h->ny; j++)
         for (int i = 0; i < h->nx; i++) {
@@ -634,11 +643,5 @@ int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err)
             put_num(&b, h->z[(size_t)j * (size_t)h->nx + (size_t)i]);
             bprintf(&b, "\n");
         }
-    char *dat = NULL;
-    int rc = write_dat(base, &b, &dat, err);
-    free(b.s);
-    if (rc == SB_OK)
-        rc = sb_plot_redraw(dat, err);
-    free(dat);
-    return rc;
+    return write_and_draw(base, &b, err);
 }
