@@ -358,24 +358,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         ns++;
     }
     /* --full: the other problem families with known constants, each in its folder. */
-    static char sw_rot[1200], sw_tube[1200], sw_lr[1200];
-    if (wanted(only, "sweep") && full) {
-        snprintf(sw_rot, sizeof sw_rot, "%s/sweep-quad-rotated", dir);
-        steps[ns].name = "sweep-quad-rotated", steps[ns].cmd = "sweep";
-        ADD("sweep", "--problem", "quad-rotated", "--out", sw_rot, "--dims", "10:1000:4",
+    static char *const sw_problem[] = {"quad-rotated", "logreg", "tube"};
+    static const char *const sw_name[] = {"sweep-quad-rotated", "sweep-logreg", "sweep-tube"};
+    static char sw_dir[3][1200];
+    for (int i = 0; i < 3 && wanted(only, "sweep") && full; i++) {
+        snprintf(sw_dir[i], sizeof sw_dir[i], "%s/%s", dir, sw_name[i]);
+        steps[ns].name = sw_name[i], steps[ns].cmd = "sweep";
+        ADD("sweep", "--problem", sw_problem[i], "--out", sw_dir[i], "--dims", "10:1000:4",
             "--seeds", "3", "--evals", "20000");
-        DEV();
-        ns++;
-        snprintf(sw_lr, sizeof sw_lr, "%s/sweep-logreg", dir);
-        steps[ns].name = "sweep-logreg", steps[ns].cmd = "sweep";
-        ADD("sweep", "--problem", "logreg", "--out", sw_lr, "--dims", "10:1000:4", "--seeds",
-            "3", "--evals", "20000");
-        DEV();
-        ns++;
-        snprintf(sw_tube, sizeof sw_tube, "%s/sweep-tube", dir);
-        steps[ns].name = "sweep-tube", steps[ns].cmd = "sweep";
-        ADD("sweep", "--problem", "tube", "--out", sw_tube, "--dims", "10:1000:4", "--seeds",
-            "3", "--evals", "20000");
         DEV();
         ns++;
     }
