@@ -624,35 +624,49 @@ typedef struct micro_opts {
     int no_clblast, no_host, quick, targets;
 } micro_opts;
 
-static int parse_kernels(const char *list, micro_opts *mo, sb_err *err)
+/* Calls item on each item of the comma list LIST (on a copy, which item may cut up),
+ * stopping at the first failure. */
+static int each_item(const char *list, int (*item)(char *t, micro_opts *mo, sb_err *err),
+                     micro_opts *mo, sb_err *err)
 {
-    memset(mo->selected, 0, sizeof mo->selected);
     char *copy = strdup(list);
     if (!copy)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
-    int any = 0, st = SB_OK;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "all")) {
-            for (int i = 0; i < n_all; i++)
-                mo->selected[i] = 1;
-            any = 1;
-            continue;
-        }
-        const kdef *k = find_kernel(t);
-        if (!k) {
-            char names[1024] = "";
-            for (int i = 0; i < n_all; i++) {
-                strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
-                strncat(names, all_kernels[i].name, sizeof names - strlen(names) - 1);
-            }
-            st = sb_fail(err, SB_EUSAGE, "micro: --kernels: unknown kernel '%s' (valid: %s)",
-                         t, names);
-            break;
-        }
-        mo->selected[k - all_kernels] = 1;
-        any = 1;
-    }
+    int st = SB_OK;
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && st == SB_OK;
+         t = strtok_r(NULL, ",", &save))
+        st = item(t, mo, err);
     free(copy);
+    return st;
+}
+
+static int kernel_item(char *t, micro_opts *mo, sb_err *err)
+{
+    if (!strcmp(t, "all")) {
+        for (int i = 0; i < n_all; i++)
+            mo->selected[i] = 1;
+        return SB_OK;
+    }
+    const kdef *k = find_kernel(t);
+    if (!k) {
+        char names[1024] = "";
+        for (int i = 0; i < n_all; i++) {
+            strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
+            strncat(names, all_kernels[i].name, sizeof names - strlen(names) - 1);
+        }
+        return sb_fail(err, SB_EUSAGE, "micro: --kernels: unknown kernel '%s' (valid: %s)", t,
+                       names);
+    }
+    mo->selected[k - all_kernels] = 1;
+    return SB_OK;
+}
+
+static int parse_kernels(const char *list, micro_opts *mo, sb_err *err)
+{
+    memset(mo->selected, 0, sizeof mo->selected);
+    int st = each_item(list, kernel_item, mo, err), any = 0;
+    for (int i = 0; i < n_all; i++)
+        any |= mo->selected[i];
     if (st == SB_OK && !any)
         st = sb_fail(err, SB_EUSAGE, "micro: --kernels: empty list");
     return st;
@@ -676,39 +690,36 @@ static int cmp_size(const void *a, const void *b)
 }
 
 /* "4K,1M,64M" or "1K..256M" (x4 steps, HI included) or a mix of both. */
+static int size_item(char *t, micro_opts *mo, sb_err *err)
+{
+    char *dots = strstr(t, "..");
+    int st;
+    if (!dots) {
+        size_t n;
+        st = sb_parse_size("micro: --sizes", t, &n, err);
+        if (st == SB_OK)
+            st = add_size(mo, n, err);
+        return st;
+    }
+    *dots = '\0';
+    size_t lo, hi;
+    if ((st = sb_parse_size("micro: --sizes (range start)", t, &lo, err)) != SB_OK ||
+        (st = sb_parse_size("micro: --sizes (range end)", dots + 2, &hi, err)) != SB_OK)
+        return st;
+    if (lo > hi)
+        return sb_fail(err, SB_EUSAGE, "micro: --sizes: range %s..%s runs backwards", t,
+                       dots + 2);
+    for (size_t n = lo; n < hi && st == SB_OK; n *= 4)
+        st = add_size(mo, n, err);
+    if (st == SB_OK)
+        st = add_size(mo, hi, err);
+    return st;
+}
+
 static int parse_sizes(const char *list, micro_opts *mo, sb_err *err)
 {
     mo->nsizes = 0;
-    char *copy = strdup(list);
-    if (!copy)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    int st = SB_OK;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && st == SB_OK;
-         t = strtok_r(NULL, ",", &save)) {
-        char *dots = strstr(t, "..");
-        if (!dots) {
-            size_t n;
-            st = sb_parse_size("micro: --sizes", t, &n, err);
-            if (st == SB_OK)
-                st = add_size(mo, n, err);
-            continue;
-        }
-        *dots = '\0';
-        size_t lo, hi;
-        if ((st = sb_parse_size("micro: --sizes (range start)", t, &lo, err)) != SB_OK ||
-            (st = sb_parse_size("micro: --sizes (range end)", dots + 2, &hi, err)) != SB_OK)
-            break;
-        if (lo > hi) {
-            st = sb_fail(err, SB_EUSAGE, "micro: --sizes: range %s..%s runs backwards", t,
-                         dots + 2);
-            break;
-        }
-        for (size_t n = lo; n < hi && st == SB_OK; n *= 4)
-            st = add_size(mo, n, err);
-        if (st == SB_OK)
-            st = add_size(mo, hi, err);
-    }
-    free(copy);
+    int st = each_item(list, size_item, mo, err);
     if (st == SB_OK && mo->nsizes == 0)
         st = sb_fail(err, SB_EUSAGE, "micro: --sizes: empty list");
     if (st == SB_OK)
@@ -716,28 +727,25 @@ static int parse_sizes(const char *list, micro_opts *mo, sb_err *err)
     return st;
 }
 
+static int local_item(char *t, micro_opts *mo, sb_err *err)
+{
+    long v;
+    int st = sb_parse_long("micro: --local-size", t, 1, 65536, &v, err);
+    if (st)
+        return st;
+    /* The reductions halve their work-group in a tree: powers of two only. */
+    if (v & (v - 1))
+        return sb_fail(err, SB_EUSAGE, "micro: --local-size %ld: must be a power of two", v);
+    if (mo->nlocals == MAX_LOCALS)
+        return sb_fail(err, SB_EUSAGE, "micro: --local-size: more than %d values", MAX_LOCALS);
+    mo->locals[mo->nlocals++] = (size_t)v;
+    return SB_OK;
+}
+
 static int parse_locals(const char *list, micro_opts *mo, sb_err *err)
 {
     mo->nlocals = 0;
-    char *copy = strdup(list);
-    if (!copy)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    int st = SB_OK;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && st == SB_OK;
-         t = strtok_r(NULL, ",", &save)) {
-        long v;
-        st = sb_parse_long("micro: --local-size", t, 1, 65536, &v, err);
-        /* The reductions halve their work-group in a tree: powers of two only. */
-        if (st == SB_OK && (v & (v - 1)))
-            st = sb_fail(err, SB_EUSAGE, "micro: --local-size %ld: must be a power of two",
-                         v);
-        if (st == SB_OK && mo->nlocals == MAX_LOCALS)
-            st = sb_fail(err, SB_EUSAGE, "micro: --local-size: more than %d values",
-                         MAX_LOCALS);
-        if (st == SB_OK)
-            mo->locals[mo->nlocals++] = (size_t)v;
-    }
-    free(copy);
+    int st = each_item(list, local_item, mo, err);
     if (st == SB_OK && mo->nlocals == 0)
         st = sb_fail(err, SB_EUSAGE, "micro: --local-size: empty list");
     return st;
