@@ -49,15 +49,29 @@ static void download(sb_ctx *ctx, cl_mem m, float *v, size_t n)
                                          NULL, NULL), CL_SUCCESS);
 }
 
+/* The device and kernels of the device tests: opened before each by a checked fixture
+ * (inside the test run, never before it), released after it. */
+static sb_ctx ctx;
+static sb_ops ops;
+
+static void device_open(void)
+{
+    sb_err e = {0, ""};
+    sb_test_open(&ctx, NULL);
+    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
+}
+
+static void device_close(void)
+{
+    sb_ops_free(&ops);
+    sb_ctx_close(&ctx);
+}
+
 /* Every registered optimiser, three weight-decay modes, the invsqrt schedule: five device
  * steps from the same state as the host reference, compared element by element. */
 START_TEST(steps_match_reference)
 {
-    sb_ctx ctx;
-    sb_ops ops;
     sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     const size_t n = 1037; /* not a multiple of any work-group size */
     float *x = malloc(4 * n), *g = malloc(4 * n), *s1 = calloc(n, 4), *s2 = calloc(n, 4);
     float *dx = malloc(4 * n), *ds1 = malloc(4 * n), *ds2 = malloc(4 * n);
@@ -118,8 +132,6 @@ START_TEST(steps_match_reference)
         }
     }
     free(x), free(g), free(s1), free(s2), free(dx), free(ds1), free(ds2);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -178,29 +190,32 @@ START_TEST(ngd_zero_and_pgd_ball)
 }
 END_TEST
 
-static void quad_cfg(sb_train_cfg *c, sb_ctx *ctx, sb_ops *ops, const char *opt)
+/* A 50-dimensional quadratic on the fixture's device, defaults otherwise. */
+static void quad_cfg(sb_train_cfg *c, const char *opt)
 {
     sb_train_cfg_default(c);
     c->problem.name = "quad";
     c->problem.d = 50;
     c->optimizer = opt;
-    c->ctx = ctx;
-    c->ops = ops;
+    c->ctx = &ctx;
+    c->ops = &ops;
+}
+
+/* One training run that must succeed; a failure names the optimiser and the error. */
+static void run_ok(const sb_train_cfg *c, sb_train_result *r)
+{
+    sb_err e = {0, ""};
+    ck_assert_msg(sb_train_run(c, r, &e) == SB_OK, "%s: %s", c->optimizer, e.msg);
 }
 
 /* Same seed: the same trace, bit for bit (with or without the per-phase timing);
  * another seed: another trace. */
 START_TEST(seeded_runs_repeat)
 {
-    sb_ctx ctx;
-    sb_ops ops;
-    sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     const char *opts[] = {"adam", "signum", "pgd"};
     for (int k = 0; k < 3; k++) {
         sb_train_cfg c;
-        quad_cfg(&c, &ctx, &ops, opts[k]);
+        quad_cfg(&c, opts[k]);
         c.problem.name = k == 2 ? "tube-rotated" : "quad-rotated";
         c.problem.d = 10;
         c.sigma = 0.3;
@@ -212,7 +227,7 @@ START_TEST(seeded_runs_repeat)
         for (int i = 0; i < 3; i++) {
             c.seed = i == 2 ? 99 : 42;
             c.no_split = i == 1; /* fewer synchronisations, same numbers */
-            ck_assert_msg(sb_train_run(&c, &r[i], &e) == SB_OK, "%s: %s", opts[k], e.msg);
+            run_ok(&c, &r[i]);
             ck_assert_uint_eq(r[i].steps, 60);
             ck_assert_uint_eq(r[i].ntrace, 61);
         }
@@ -229,8 +244,6 @@ START_TEST(seeded_runs_repeat)
         for (int i = 0; i < 3; i++)
             sb_train_result_free(&r[i]);
     }
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -238,22 +251,18 @@ END_TEST
  * optimiser's host step. Noise-free, so only rounding separates them. */
 START_TEST(pipeline_matches_host_loop)
 {
-    sb_ctx ctx;
-    sb_ops ops;
     sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     const char *opts[] = {"adam", "momentum", "rmsprop", "sgd"};
     for (int k = 0; k < 4; k++) {
         sb_train_cfg c;
-        quad_cfg(&c, &ctx, &ops, opts[k]);
+        quad_cfg(&c, opts[k]);
         c.problem.spectrum = "log";
         c.problem.cond = 10;
         c.hyper.lr = 0.05;
         c.hyper.sched = SB_SCHED_INVSQRT;
         c.steps = 40;
         sb_train_result r;
-        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        run_ok(&c, &r);
 
         sb_problem_opts po = c.problem;
         po.seed = c.seed;
@@ -286,8 +295,6 @@ START_TEST(pipeline_matches_host_loop)
         sb_problem_free(p);
         sb_train_result_free(&r);
     }
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -295,11 +302,7 @@ END_TEST
  * references applied to the same per-worker device gradients. */
 START_TEST(workers_aggregate)
 {
-    sb_ctx ctx;
-    sb_ops ops;
     sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     sb_problem_opts po;
     sb_problem_opts_init(&po);
     po.name = "quad";
@@ -363,27 +366,20 @@ START_TEST(workers_aggregate)
     }
     free(x0), free(x), free(dx), free(gw), free(v), free(mean), free(bits), free(vote);
     sb_problem_free(p);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
 /* A huge step on a quadratic overflows: the run stops, says so, and returns SB_OK. */
 START_TEST(divergence_detected)
 {
-    sb_ctx ctx;
-    sb_ops ops;
-    sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     const char *opts[] = {"sgd", "momentum"};
     for (int k = 0; k < 2; k++) {
         sb_train_cfg c;
-        quad_cfg(&c, &ctx, &ops, opts[k]);
+        quad_cfg(&c, opts[k]);
         c.hyper.lr = 1e6;
         c.steps = 500;
         sb_train_result r;
-        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        run_ok(&c, &r);
         ck_assert_msg(r.diverged, "%s with lr 1e6 did not diverge (f_final %g)", opts[k],
                       r.f_final);
         ck_assert(r.diverged_step > 0 && r.diverged_step < 500);
@@ -396,12 +392,10 @@ START_TEST(divergence_detected)
         sb_train_result_free(&r);
         /* A sane step does not diverge. */
         c.hyper.lr = 0.1;
-        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        run_ok(&c, &r);
         ck_assert(!r.diverged);
         sb_train_result_free(&r);
     }
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -409,18 +403,13 @@ END_TEST
  * sgd reaches a loss target. */
 START_TEST(target_reached)
 {
-    sb_ctx ctx;
-    sb_ops ops;
-    sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     sb_train_cfg c;
-    quad_cfg(&c, &ctx, &ops, "signsgd");
+    quad_cfg(&c, "signsgd");
     c.problem.d = 10;
     c.hyper.lr = 0.01;
     c.target_grad1 = 0.5;
     sb_train_result r;
-    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    run_ok(&c, &r);
     ck_assert_msg(r.reached, "signsgd: target not reached in %llu steps (grad1_min %g)",
                   (unsigned long long)r.steps, r.grad1_min);
     ck_assert_uint_eq(r.steps, r.steps_to_target);
@@ -431,28 +420,26 @@ START_TEST(target_reached)
     ck_assert_uint_ge(r.evals, r.steps);
     sb_train_result_free(&r);
 
-    quad_cfg(&c, &ctx, &ops, "sgd");
+    quad_cfg(&c, "sgd");
     c.hyper.lr = 0.5;
     c.has_target_loss = 1;
     c.target_loss = 1e-3;
-    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    run_ok(&c, &r);
     ck_assert(r.reached && r.f_final <= 1e-3);
     sb_train_result_free(&r);
 
     /* An evals budget with the theory schedule: n_k = k+1 calls at step k. */
-    quad_cfg(&c, &ctx, &ops, "signsgd");
+    quad_cfg(&c, "signsgd");
     c.hyper.sched = SB_SCHED_THEORY;
     c.hyper.lr = 0.1;
     c.sigma = 0.1;
     c.evals = 55; /* 1 + 2 + ... + 10 */
-    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    run_ok(&c, &r);
     ck_assert_uint_eq(r.steps, 10);
     ck_assert_uint_eq(r.evals, 55);
     ck_assert_msg(r.has_theory, "theory schedule on quad: no Theorem 1 bound");
     ck_assert(r.theory_bound > 0 && r.theory_bound <= r.theory_bound_loose);
     sb_train_result_free(&r);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -460,24 +447,20 @@ END_TEST
  * pack away from zeros) and ef-style scaling. */
 START_TEST(compression_paths)
 {
-    sb_ctx ctx;
-    sb_ops ops;
     sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     sb_train_cfg c;
     sb_train_result ref, r;
-    quad_cfg(&c, &ctx, &ops, "signsgd");
+    quad_cfg(&c, "signsgd");
     c.problem.name = "quad-rotated";
     c.sigma = 0.5;
     c.steps = 30;
     c.hyper.lr = 0.01;
-    ck_assert_msg(sb_train_run(&c, &ref, &e) == SB_OK, "%s", e.msg);
+    run_ok(&c, &ref);
     const char *comp[] = {"sign", "pack"};
     for (int k = 0; k < 2; k++) {
         c.optimizer = "sgd";
         c.compress = comp[k];
-        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        run_ok(&c, &r);
         for (size_t i = 0; i < r.ntrace; i++)
             ck_assert_msg(fabs(r.trace[i].f - ref.trace[i].f) <= 1e-6 * fabs(ref.trace[i].f),
                           "sgd + %s differs from signsgd at %zu: %g vs %g", comp[k], i,
@@ -485,7 +468,7 @@ START_TEST(compression_paths)
         sb_train_result_free(&r);
     }
     c.compress = "scaled-sign";
-    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    run_ok(&c, &r);
     ck_assert(!r.diverged && r.f_final < r.f0);
     sb_train_result_free(&r);
     c.compress = "bogus";
@@ -497,27 +480,20 @@ START_TEST(compression_paths)
     ck_assert(strstr(e.msg, "unknown optimizer") != NULL);
     sb_train_result_free(&r);
     sb_train_result_free(&ref);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
 /* The summary JSON carries the documented field names. */
 START_TEST(summary_fields)
 {
-    sb_ctx ctx;
-    sb_ops ops;
-    sb_err e = {0, ""};
-    sb_test_open(&ctx, NULL);
-    ck_assert_msg(sb_ops_init(&ops, &ctx, &e) == SB_OK, "%s", e.msg);
     sb_train_cfg c;
-    quad_cfg(&c, &ctx, &ops, "sgd");
+    quad_cfg(&c, "sgd");
     c.hyper.sched = SB_SCHED_INVSQRT;
     c.hyper.lr = 0.5;
     c.sigma = 0.1;
     c.steps = 20;
     sb_train_result r;
-    ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+    run_ok(&c, &r);
     cJSON *j = sb_train_summary_json(&c, &r);
     const char *keys[] = {"schema", "optimizer", "problem", "d", "device", "config", "f0",
                           "f_final", "f_best", "grad1_min", "grad2_min", "steps", "evals",
@@ -531,8 +507,6 @@ START_TEST(summary_fields)
     ck_assert(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "time_split"), "gradient"));
     cJSON_Delete(j);
     sb_train_result_free(&r);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -540,9 +514,12 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("train");
+    TCase *host = tcase_create("host");
+    tcase_add_test(host, ngd_zero_and_pgd_ball);
+    suite_add_tcase(s, host);
     TCase *tc = tcase_create("train");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, ngd_zero_and_pgd_ball);
+    tcase_add_checked_fixture(tc, device_open, device_close);
     tcase_add_test(tc, steps_match_reference);
     tcase_add_test(tc, seeded_runs_repeat);
     tcase_add_test(tc, pipeline_matches_host_loop);
