@@ -1,12 +1,12 @@
 /* test_compare.c - the regression gate: a planted 20% regression is caught, identical
  * inputs pass, repetitions go through the rank test, and bad inputs are usage errors. */
-#include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare.h"
+#include "testutil.h"
 
 /* A micro-style (Google Benchmark) document: kernels x reps, roofline_fraction scaled by
  * `factor` for the kernel named `slow` (NULL: none), with a little deterministic jitter. */
@@ -316,7 +316,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("compare");
-    TCase *tc = tcase_create("compare");
+    TCase *tc = sb_test_tcase(s, "compare", 0);
     tcase_add_test(tc, identical_passes);
     tcase_add_test(tc, planted_regression_single);
     tcase_add_test(tc, planted_regression_reps);
@@ -326,10 +326,5 @@ int main(void)
     tcase_add_test(tc, thresholds);
     tcase_add_test(tc, aggregates_only);
     tcase_add_test(tc, filtered);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sb_test_run(s);
 }

@@ -1,10 +1,10 @@
 /* test_fit.c - the least-squares slope fit and its Student t interval: known quantiles,
  * an exponent recovered from noisy synthetic power-law data, and bad inputs. */
-#include <check.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "fit.h"
+#include "testutil.h"
 
 START_TEST(t_quantiles)
 {
@@ -99,16 +99,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("fit");
-    TCase *tc = tcase_create("fit");
+    TCase *tc = sb_test_tcase(s, "fit", 0);
     tcase_add_test(tc, t_quantiles);
     tcase_add_test(tc, exact_power_law);
     tcase_add_test(tc, noisy_power_law);
     tcase_add_test(tc, linear_and_skips);
     tcase_add_test(tc, bad_inputs);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sb_test_run(s);
 }

@@ -423,6 +423,21 @@ END_TEST
  * formula (a swapped beta, a missing bias correction, the wrong decay) errs by O(1). */
 #define UPD_ULPS 8.0f
 
+/* Hyper-parameters of the update tests: eps 1e-8, no weight decay, the rest as given
+ * (bc1, bc2: the bias corrections 1 - b1^t, 1 - b2^t of some step t). */
+static sb_hyper hyper(float lr, float b1, float b2, float bc1, float bc2)
+{
+    sb_hyper h;
+    memset(&h, 0, sizeof h);
+    h.lr = lr;
+    h.b1 = b1;
+    h.b2 = b2;
+    h.eps = 1e-8f;
+    h.bc1 = bc1;
+    h.bc2 = bc2;
+    return h;
+}
+
 static void check_close(const char *what, const char *name, int mode, size_t n,
                         const float *ref, const float *dev, const float *old,
                         const float *gmag, float extra)
@@ -444,16 +459,11 @@ START_TEST(updates_vs_reference)
         for (int mode = 0; mode < 3; mode++) { /* no decay, coupled, decoupled */
             for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
                 size_t n = ns[ni];
-                sb_hyper h;
-                memset(&h, 0, sizeof h);
-                h.lr = 0.01f;
-                h.b1 = 0.9f;
-                h.b2 = strcmp(u->name, "rmsprop") == 0 ? 0.99f : 0.999f;
-                h.eps = 1e-8f;
+                float b2 = strcmp(u->name, "rmsprop") == 0 ? 0.99f : 0.999f;
+                sb_hyper h = hyper(0.01f, 0.9f, b2, 1.0f - powf(0.9f, 3.0f),
+                                   1.0f - powf(b2, 3.0f));
                 h.wd = mode ? 0.1f : 0.0f;
                 h.decoupled = mode == 2;
-                h.bc1 = 1.0f - powf(h.b1, 3.0f);
-                h.bc2 = 1.0f - powf(h.b2, 3.0f);
                 float *x = random_vec(n, 0.0f), *g = random_vec(n, 0.0f);
                 /* State: m signed, v (adam s2, rmsprop s1) positive. */
                 int v_in_s1 = strcmp(u->name, "rmsprop") == 0;
@@ -523,14 +533,7 @@ END_TEST
 /* The reference itself, against formulas written out in double for one element. */
 START_TEST(update_reference_formulas)
 {
-    sb_hyper h;
-    memset(&h, 0, sizeof h);
-    h.lr = 0.1f;
-    h.b1 = 0.9f;
-    h.b2 = 0.99f;
-    h.eps = 1e-8f;
-    h.bc1 = 0.1f;
-    h.bc2 = 0.01f;
+    sb_hyper h = hyper(0.1f, 0.9f, 0.99f, 0.1f, 0.01f);
     float x, g = -0.5f, m, v;
     /* adam, first step from zero state: mhat = g, vhat = g^2: x -= lr sign(g). */
     x = 1.0f, m = 0.0f, v = 0.0f;
@@ -579,15 +582,8 @@ START_TEST(ref_threads_agree)
     CHECK(memcmp(xa, xb, n * 4) == 0, "sign differs between 1 thread and OpenMP");
     ck_assert_int_eq(sb_ref_pack(g, pa, n, 0), sb_ref_pack(g, pb, n, 1));
     CHECK(memcmp(pa, pb, nw * 4) == 0, "pack differs between 1 thread and OpenMP");
-    sb_hyper h;
-    memset(&h, 0, sizeof h);
-    h.lr = 0.01f;
-    h.b1 = 0.9f;
-    h.b2 = 0.999f;
-    h.eps = 1e-8f;
+    sb_hyper h = hyper(0.01f, 0.9f, 0.999f, 0.1f, 0.001f);
     h.wd = 0.01f;
-    h.bc1 = 0.1f;
-    h.bc2 = 0.001f;
     float *gr = random_vec(n, 0.0f); /* finite, so ef-signsgd's scale is too */
     for (const sb_update_info *u = sb_updates; u->name; u++) {
         memcpy(xa, x0, n * 4);
@@ -648,9 +644,8 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("kernels");
-    TCase *tc = tcase_create("vector");
+    TCase *tc = sb_test_tcase(s, "vector", 300);
     tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, pack_layout);
     tcase_add_test(tc, sign_pack_unpack_exact);
     tcase_add_test(tc, nan_is_flagged);
@@ -662,6 +657,5 @@ int main(void)
     tcase_add_test(tc, updates_vs_reference);
     tcase_add_test(tc, ref_threads_agree);
     tcase_add_test(tc, bad_input);
-    suite_add_tcase(s, tc);
     return sb_test_run(s);
 }

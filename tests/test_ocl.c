@@ -466,20 +466,17 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("ocl");
-    TCase *pure = tcase_create("selection");
+    TCase *pure = sb_test_tcase(s, "selection", 0);
     tcase_add_test(pure, parse_good);
     tcase_add_test(pure, parse_bad);
     tcase_add_test(pure, match_rules);
     tcase_add_test(pure, embedded_sources);
     tcase_add_test(pure, number_parsers);
-    suite_add_tcase(s, pure);
-    TCase *dev = tcase_create("device");
-    tcase_set_timeout(dev, 240);
+    TCase *dev = sb_test_tcase(s, "device", 240);
     tcase_add_test(dev, sources_join_marks_files);
     tcase_add_test(dev, build_error_names_file);
     tcase_add_test(dev, kernel_dir_missing_file);
     tcase_add_test(dev, binary_round_trip);
     tcase_add_test(dev, topology_and_bind);
-    suite_add_tcase(s, dev);
     return sb_test_run(s);
 }

@@ -221,18 +221,30 @@ START_TEST(rotation_orthogonal)
 }
 END_TEST
 
-static sb_problem *make(const char *name, size_t d, sb_ctx *c)
+/* Options for logreg on N synthetic rows in D dimensions, defaults otherwise. */
+static sb_problem_opts logreg_synth(size_t d, size_t n, uint64_t seed)
 {
     sb_problem_opts o;
     sb_problem_opts_init(&o);
-    o.name = name;
+    o.name = "logreg";
     o.d = d;
-    o.seed = 5;
+    o.n_synth = n;
+    o.seed = seed;
+    return o;
+}
+
+static sb_problem *make(const char *name, size_t d, sb_ctx *c)
+{
+    sb_problem_opts o;
     if (!strcmp(name, "logreg")) {
-        o.d = d;
-        o.n_synth = 300;
+        o = logreg_synth(d, 300, 5);
         o.label_noise = 0.1;
         o.lambda = 1e-2;
+    } else {
+        sb_problem_opts_init(&o);
+        o.name = name;
+        o.d = d;
+        o.seed = 5;
     }
     sb_problem *p = NULL;
     sb_err e = {0, ""};
@@ -598,12 +610,7 @@ START_TEST(device_matches_host)
         sb_problem_free(p);
     }
     /* logreg through CLBlast GEMV equals the fused kernel's result to float rounding. */
-    sb_problem_opts o;
-    sb_problem_opts_init(&o);
-    o.name = "logreg";
-    o.d = 70;
-    o.n_synth = 333;
-    o.seed = 2;
+    sb_problem_opts o = logreg_synth(70, 333, 2);
     o.bias = 1;
     o.test_split = 0.2;
     o.gemv = "clblast";
@@ -675,12 +682,7 @@ static void minibatch_check(const char *variant)
     size_t d;
     double *gd = malloc(40 * sizeof *gd), *gh = malloc(40 * sizeof *gh);
     setenv("SB_LOGREG_KERNEL", variant, 1);
-    sb_problem_opts po;
-    sb_problem_opts_init(&po);
-    po.name = "logreg";
-    po.d = 40;
-    po.n_synth = 500;
-    po.seed = 8;
+    sb_problem_opts po = logreg_synth(40, 500, 8);
     ck_assert_int_eq(sb_problem_create(&po, &ctx, &p, &e), SB_OK);
     unsetenv("SB_LOGREG_KERNEL");
     d = p->d;
@@ -791,8 +793,7 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("problems");
-    TCase *host = tcase_create("host");
-    tcase_set_timeout(host, 120);
+    TCase *host = sb_test_tcase(s, "host", 120);
     tcase_add_test(host, tube_constants);
     tcase_add_test(host, tube_continuity);
     tcase_add_test(host, tube_fd_regions);
@@ -803,13 +804,10 @@ int main(void)
     tcase_add_test(host, data_readers);
     tcase_add_test(host, logreg_vs_liblinear);
     tcase_add_test(host, bad_options);
-    suite_add_tcase(s, host);
-    TCase *dev = tcase_create("device");
-    tcase_set_timeout(dev, 120);
+    TCase *dev = sb_test_tcase(s, "device", 120);
     tcase_add_unchecked_fixture(dev, setup, teardown);
     tcase_add_test(dev, device_matches_host);
     tcase_add_test(dev, oracle_device);
     tcase_add_test(dev, oracle_minibatch);
-    suite_add_tcase(s, dev);
     return sb_test_run(s);
 }

@@ -1,13 +1,13 @@
 /* test_stats.c - summary statistics and the Mann-Whitney U test against values from
  * scipy's documentation and brute-force enumeration; the Google Benchmark rows built
  * from a known sample (report_json.c). */
-#include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report_json.h"
 #include "stats.h"
+#include "testutil.h"
 
 START_TEST(summary_known)
 {
@@ -245,7 +245,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("stats");
-    TCase *tc = tcase_create("stats");
+    TCase *tc = sb_test_tcase(s, "stats", 0);
     tcase_add_test(tc, summary_known);
     tcase_add_test(tc, summary_edges);
     tcase_add_test(tc, quantiles);
@@ -254,10 +254,5 @@ int main(void)
     tcase_add_test(tc, mwu_normal_ties);
     tcase_add_test(tc, mwu_bad_input);
     tcase_add_test(tc, gbench_rows);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sb_test_run(s);
 }

@@ -82,12 +82,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("theory");
-    TCase *tc = tcase_create("bounds");
+    TCase *tc = sb_test_tcase(s, "bounds", 0);
     tcase_add_test(tc, sign_one_step);
     tcase_add_test(tc, sign_four_steps);
     tcase_add_test(tc, sgd_bound);
     tcase_add_test(tc, sums);
     tcase_add_test(tc, invalid);
-    suite_add_tcase(s, tc);
     return sb_test_run(s);
 }

@@ -514,11 +514,9 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("train");
-    TCase *host = tcase_create("host");
+    TCase *host = sb_test_tcase(s, "host", 0);
     tcase_add_test(host, ngd_zero_and_pgd_ball);
-    suite_add_tcase(s, host);
-    TCase *tc = tcase_create("train");
-    tcase_set_timeout(tc, 120);
+    TCase *tc = sb_test_tcase(s, "train", 120);
     tcase_add_checked_fixture(tc, device_open, device_close);
     tcase_add_test(tc, steps_match_reference);
     tcase_add_test(tc, seeded_runs_repeat);
@@ -528,6 +526,5 @@ int main(void)
     tcase_add_test(tc, target_reached);
     tcase_add_test(tc, compression_paths);
     tcase_add_test(tc, summary_fields);
-    suite_add_tcase(s, tc);
     return sb_test_run(s);
 }

@@ -303,13 +303,11 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("tube");
-    TCase *tc = tcase_create("tube");
-    tcase_set_timeout(tc, 120);
+    TCase *tc = sb_test_tcase(s, "tube", 120);
     tcase_add_test(tc, brent_known_cycle);
     tcase_add_test(tc, tube_grad_matches_host);
     tcase_add_test(tc, orbit_constructed_case);
     tcase_add_test(tc, batch_matches_host);
     tcase_add_test(tc, axis_signgd_faster_than_gd);
-    suite_add_tcase(s, tc);
     return sb_test_run(s);
 }

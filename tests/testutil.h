@@ -33,6 +33,17 @@ static inline void sb_test_open(sb_ctx *ctx, const sb_opts *o)
     ck_assert_msg(st == SB_OK, "sb_ctx_open: %s", e.msg);
 }
 
+/* Add a test case named NAME to S and return it for tcase_add_test; TIMEOUT seconds when
+ * above 0, else Check's default (CK_DEFAULT_TIMEOUT). */
+static inline TCase *sb_test_tcase(Suite *s, const char *name, double timeout)
+{
+    TCase *tc = tcase_create(name);
+    if (timeout > 0)
+        tcase_set_timeout(tc, timeout);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
 /* Run one suite and map the result to an exit status. */
 static inline int sb_test_run(Suite *s)
 {
