@@ -58,18 +58,7 @@ typedef struct grid {
 static int parse_list(const char *opt, const char *s, double lo, double hi, double *v, int *n,
                       sb_err *err)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", s);
-    *n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (*n >= MAXV)
-            return sb_fail(err, SB_EUSAGE, "grid: %s: at most %d values", opt, MAXV);
-        if (sb_parse_double(opt, t, lo, hi, &v[(*n)++], err))
-            return sb_wrap(err, "grid");
-    }
-    if (!*n)
-        return sb_fail(err, SB_EUSAGE, "grid: %s: no value given", opt);
-    return SB_OK;
+    return sb_parse_double_list("grid", opt, s, lo, hi, v, MAXV, n, err);
 }
 
 /* The default data file: as given, else relative to the binary (build/ beside tests/). */
@@ -146,14 +135,6 @@ static int run_one(grid *g, int o, int m, int w, int l, sb_ctx *ctx, sb_ops *ops
     return rc;
 }
 
-static void num_or_null(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
-
 static cJSON *nums(const double *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
@@ -210,7 +191,7 @@ static cJSON *to_json(const grid *g, const char *device, double secs)
                 for (int l = 0; l < g->nlr; l++)
                     near += isfinite(g->err[o][m][w][l]) && g->err[o][m][w][l] <= best + 0.01;
         cJSON *jb = cJSON_AddObjectToObject(jo, "best");
-        num_or_null(jb, "test_error", best);
+        sb_json_num_or_null(jb, "test_error", best);
         if (bm >= 0) {
             cJSON_AddNumberToObject(jb, "lr", g->lr[bl]);
             cJSON_AddNumberToObject(jb, "wd", g->wd[bw]);
@@ -324,8 +305,9 @@ static void print_table(const cJSON *j)
     }
 }
 
-static int write_csv(const char *path, const grid *g, sb_err *err)
+static int write_csv(const char *path, const void *data, sb_err *err)
 {
+    const grid *g = data;
     size_t cap = (size_t)(g->nopt * g->nmom * g->nwd * g->nlr + 2) * 96, n = 0;
     char *s = malloc(cap);
     if (!s)
@@ -484,29 +466,9 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
         rc = sb_fail(err, SB_ERUNTIME, "grid: out of memory");
         goto done;
     }
-    if (json) {
-        char *s = cJSON_Print(j);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-    } else {
-        print_table(j);
-    }
-    if (out) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/grid.json", out);
-        rc = sb_json_save(path, j, err);
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/grid.csv", out);
-            rc = write_csv(path, g, err);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/grid", out);
-            rc = sb_grid_plot_json(j, path, err);
-        }
-        if (!rc && !json)
-            printf("wrote %s/grid.json, grid.csv, grid_<optimizer>.png/.svg\n", out);
-    }
+    sb_study_out files = {"grid", "grid_<optimizer>.png/.svg", print_table, write_csv, g,
+                          sb_grid_plot_json};
+    rc = sb_study_output(j, json, out, &files, err);
     cJSON_Delete(j);
 done:
     free(g);

@@ -116,18 +116,8 @@ static int parse_dims(const char *s, sweep *w, sb_err *err)
 
 static int parse_lrs(const char *s, sweep *w, sb_err *err)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", s);
-    w->ntune = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (w->ntune >= MAXLR)
-            return sb_fail(err, SB_EUSAGE, "sweep: --tune-lrs: at most %d values", MAXLR);
-        if (sb_parse_double("--tune-lrs", t, 1e-12, 1e6, &w->tune[w->ntune++], err))
-            return sb_wrap(err, "sweep");
-    }
-    if (!w->ntune)
-        return sb_fail(err, SB_EUSAGE, "sweep: --tune-lrs: no value given");
-    return SB_OK;
+    return sb_parse_double_list("sweep", "--tune-lrs", s, 1e-12, 1e6, w->tune, MAXLR, &w->ntune,
+                                err);
 }
 
 static double q_of(const sb_train_point *p, int norm)
@@ -257,14 +247,6 @@ static void add_fit(cJSON *o, const char *key, const sb_fit *f, int ok, double p
     cJSON_AddNumberToObject(j, "predicted", pred);
 }
 
-static void num_or_null(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
-
 static cJSON *to_json(const sweep *w, const char *device)
 {
     cJSON *root = cJSON_CreateObject();
@@ -287,7 +269,7 @@ static cJSON *to_json(const sweep *w, const char *device)
         cJSON_AddStringToObject(jv, "optimizer", va->optimizer);
         cJSON_AddStringToObject(jv, "schedule", sb_sched_name(va->sched));
         cJSON_AddStringToObject(jv, "quantity", va->norm == 1 ? "norm1^2" : "norm2^2");
-        num_or_null(jv, "target", w->target[v]);
+        sb_json_num_or_null(jv, "target", w->target[v]);
         double xs[MAXD * MAXSEED], ys[MAXD * MAXSEED], xn[MAXD * MAXSEED], yn[MAXD * MAXSEED];
         int np = 0, nn = 0;
         cJSON *pts = cJSON_AddArrayToObject(jv, "points");
@@ -305,9 +287,9 @@ static cJSON *to_json(const sweep *w, const char *device)
                 cJSON_AddItemToArray(runs, r);
                 cJSON_AddNumberToObject(r, "seed", s + 1);
                 cJSON_AddNumberToObject(r, "lr", o->lr);
-                num_or_null(r, "min_norm", o->minq);
-                num_or_null(r, "evals_to_target", o->reached ? o->n_target : NAN);
-                num_or_null(r, "density_end", o->rho_end);
+                sb_json_num_or_null(r, "min_norm", o->minq);
+                sb_json_num_or_null(r, "evals_to_target", o->reached ? o->n_target : NAN);
+                sb_json_num_or_null(r, "density_end", o->rho_end);
                 cJSON_AddBoolToObject(r, "diverged", o->diverged);
                 mq[s] = o->minq;
                 nt[s] = o->reached ? o->n_target : NAN;
@@ -326,16 +308,16 @@ static cJSON *to_json(const sweep *w, const char *device)
                     yn[nn++] = o->n_target;
                 }
             }
-            num_or_null(p, "min_norm", med(mq, w->seeds));
-            num_or_null(p, "min_norm_lo", isfinite(lo) ? lo : NAN);
-            num_or_null(p, "min_norm_hi", isfinite(hi) ? hi : NAN);
+            sb_json_num_or_null(p, "min_norm", med(mq, w->seeds));
+            sb_json_num_or_null(p, "min_norm_lo", isfinite(lo) ? lo : NAN);
+            sb_json_num_or_null(p, "min_norm_hi", isfinite(hi) ? hi : NAN);
             /* Median over seeds, censored runs as infinite: undefined if most missed. */
-            num_or_null(p, "evals_to_target", 2 * reached > w->seeds ? med(nt, w->seeds)
-                                                                     : NAN);
+            sb_json_num_or_null(p, "evals_to_target",
+                                2 * reached > w->seeds ? med(nt, w->seeds) : NAN);
             cJSON_AddNumberToObject(p, "reached", reached);
-            num_or_null(p, "density_start", med(rho0, w->seeds));
-            num_or_null(p, "density_end", med(rho, w->seeds));
-            num_or_null(p, "bound", med(bd, w->seeds));
+            sb_json_num_or_null(p, "density_start", med(rho0, w->seeds));
+            sb_json_num_or_null(p, "density_end", med(rho, w->seeds));
+            sb_json_num_or_null(p, "bound", med(bd, w->seeds));
         }
         sb_fit f;
         sb_err e;
@@ -510,8 +492,9 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
     return sb_plot_lines(path, &p2, se, ne, err);
 }
 
-static int write_csv(const char *path, const sweep *w, sb_err *err)
+static int write_csv(const char *path, const void *data, sb_err *err)
 {
+    const sweep *w = data;
     size_t cap = 1 << 16, n = 0;
     char *s = malloc(cap);
     if (!s)
@@ -720,29 +703,9 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
         rc = sb_fail(err, SB_ERUNTIME, "sweep: out of memory");
         goto done;
     }
-    if (json) {
-        char *s = cJSON_Print(j);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-    } else {
-        print_table(j);
-    }
-    if (out) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/sweep.json", out);
-        rc = sb_json_save(path, j, err);
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/sweep.csv", out);
-            rc = write_csv(path, w, err);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/sweep", out);
-            rc = sb_sweep_plot_json(j, path, err);
-        }
-        if (!rc && !json)
-            printf("wrote %s/sweep.json, sweep.csv, sweep_norms.png/.svg\n", out);
-    }
+    sb_study_out files = {"sweep", "sweep_norms.png/.svg", print_table, write_csv, w,
+                          sb_sweep_plot_json};
+    rc = sb_study_output(j, json, out, &files, err);
     cJSON_Delete(j);
 done:
     free(w);

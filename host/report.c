@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli.h"
 #include "plot.h"
 
 int sb_mkdir_p(const char *path, sb_err *err)
@@ -66,6 +67,64 @@ int sb_json_load(const char *path, cJSON **out, sb_err *err)
         return sb_fail(err, SB_EUSAGE, "%s is not valid JSON", path);
     *out = j;
     return SB_OK;
+}
+
+void sb_json_print(const cJSON *j)
+{
+    char *s = cJSON_Print(j);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+}
+
+void sb_json_num_or_null(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+int sb_parse_double_list(const char *cmd, const char *opt, const char *s, double lo,
+                         double hi, double *v, int max, int *n, sb_err *err)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    *n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (*n >= max)
+            return sb_fail(err, SB_EUSAGE, "%s: %s: at most %d values", cmd, opt, max);
+        if (sb_parse_double(opt, t, lo, hi, &v[(*n)++], err))
+            return sb_wrap(err, "%s", cmd);
+    }
+    if (!*n)
+        return sb_fail(err, SB_EUSAGE, "%s: %s: no value given", cmd, opt);
+    return SB_OK;
+}
+
+int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_out *s,
+                    sb_err *err)
+{
+    if (json)
+        sb_json_print(j);
+    else
+        s->print_table(j);
+    if (!out)
+        return SB_OK;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.json", out, s->name);
+    int rc = sb_json_save(path, j, err);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/%s.csv", out, s->name);
+        rc = s->write_csv(path, s->data, err);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/%s", out, s->name);
+        rc = s->plot(j, path, err);
+    }
+    if (!rc && !json)
+        printf("wrote %s/%s.json, %s.csv, %s\n", out, s->name, s->name, s->plots);
+    return rc;
 }
 
 const char *sb_utc_stamp(char *buf, size_t n)

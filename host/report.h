@@ -15,6 +15,31 @@ int sb_mkdir_p(const char *path, sb_err *err);
 int sb_json_save(const char *path, const cJSON *j, sb_err *err);
 int sb_json_load(const char *path, cJSON **out, sb_err *err);
 
+/* J on stdout, indented, with a newline (nothing when out of memory). */
+void sb_json_print(const cJSON *j);
+/* K: V into object O, or K: null when V is not finite (a diverged or missing value). */
+void sb_json_num_or_null(cJSON *o, const char *k, double v);
+
+/* A comma list of 1 to MAX numbers in [LO, HI] into V (*N of them): the value of option
+ * OPT of command CMD, which errors name ("grid: --lrs: at most 16 values"). */
+int sb_parse_double_list(const char *cmd, const char *opt, const char *s, double lo,
+                         double hi, double *v, int max, int *n, sb_err *err);
+
+/* How a study command (grid, sweep) hands over its result J: print_table shows it, and
+ * with --out DIR it goes to DIR/NAME.json, DIR/NAME.csv (write_csv from data) and the
+ * plots drawn from base DIR/NAME (PLOTS names them for the closing line). */
+typedef struct sb_study_out {
+    const char *name, *plots;
+    void (*print_table)(const cJSON *j);
+    int (*write_csv)(const char *path, const void *data, sb_err *err);
+    const void *data;
+    int (*plot)(const cJSON *j, const char *base, sb_err *err);
+} sb_study_out;
+/* Prints J (as JSON with json, else the table); with out, writes the files and, unless
+ * json, says so. Stops at the first file that cannot be written. */
+int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_out *s,
+                    sb_err *err);
+
 /* "20260101T120000Z" into buf (at least 17 bytes). */
 const char *sb_utc_stamp(char *buf, size_t n);
 /* Lower-case letters, digits and single dashes from a device name ("pthread-cpu"). */
