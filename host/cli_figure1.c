@@ -149,12 +149,7 @@ static double median_of(double *v, size_t n)
 {
     if (!n)
         return NAN;
-    for (size_t i = 1; i < n; i++)
-        for (size_t k = i; k > 0 && v[k - 1] > v[k]; k--) {
-            double t = v[k];
-            v[k] = v[k - 1];
-            v[k - 1] = t;
-        }
+    sb_tb_sort(v, n);
     return sb_quantile_sorted(v, n, 0.5);
 }
 
@@ -523,10 +518,7 @@ bar_done:
     if ((st = sb_json_save(path, root, err)))
         goto done;
     if (a.json) {
-        char *t = cJSON_Print(root);
-        if (t)
-            printf("%s\n", t);
-        free(t);
+        sb_json_print(root);
     } else {
         printf("figure1: tube d=%zu, lr %g for every optimiser, %ld iterations, %s, on %s\n", d,
                a.lr, K, a.f64 ? "f64" : "f32", ctx.dev.name);

@@ -350,12 +350,7 @@ static cJSON *quantiles(double *v, size_t n)
     cJSON_AddNumberToObject(j, "n", (double)n);
     if (n == 0)
         return j;
-    for (size_t i = 1; i < n; i++) /* insertion sort: n is at most the trial count */
-        for (size_t k = i; k > 0 && v[k - 1] > v[k]; k--) {
-            double t = v[k];
-            v[k] = v[k - 1];
-            v[k - 1] = t;
-        }
+    sb_tb_sort(v, n);
     cJSON_AddNumberToObject(j, "median", sb_quantile_sorted(v, n, 0.5));
     cJSON_AddNumberToObject(j, "q10", sb_quantile_sorted(v, n, 0.1));
     cJSON_AddNumberToObject(j, "q25", sb_quantile_sorted(v, n, 0.25));
@@ -628,6 +623,15 @@ static int build_batch(sb_tb_setup *s, const setting *set, int nset, size_t tria
     return SB_OK;
 }
 
+/* What every mode's setup starts from: the defaults, d, the step count, the precision. */
+static void base_setup(const tube_args *a, size_t d, sb_tb_setup *s)
+{
+    sb_tb_setup_defaults(s);
+    s->d = d;
+    s->K = a->steps;
+    s->f64 = a->f64;
+}
+
 static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
 {
     setting set[SB_TB_NOPT * 2 * 16 * 8];
@@ -641,10 +645,7 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
     if (st)
         return st;
     sb_tb_setup s;
-    sb_tb_setup_defaults(&s);
-    s.d = d;
-    s.K = a->steps;
-    s.f64 = a->f64;
+    base_setup(a, d, &s);
     s.strict = a->strict;
     s.seed = a->seed;
     s.pgd_r = a->pgd_r;
@@ -705,10 +706,7 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
             goto done;
     }
     if (a->json) {
-        char *txt = cJSON_Print(root);
-        if (txt)
-            printf("%s\n", txt);
-        free(txt);
+        sb_json_print(root);
     } else {
         printf("tube d=%zu, %zu trials, %ld steps, %s, rotations %s, domain %s on %s: %.2f s\n",
                d, trials, a->steps, a->f64 ? "f64" : "f32",
@@ -791,10 +789,7 @@ static int run_bench(const tube_args *a, sb_ctx *ctx, sb_err *err)
     for (size_t i = 0; i < trials; i++)
         tr[i] = (sb_tb_traj){opt, a->sched[0], (int)i, -1, a->lr[0], a->mom[0]};
     sb_tb_setup s;
-    sb_tb_setup_defaults(&s);
-    s.d = d;
-    s.K = a->steps;
-    s.f64 = a->f64;
+    base_setup(a, d, &s);
     s.Q = Qs;
     s.nrot = nrot;
     s.x0 = x0s;
@@ -838,10 +833,7 @@ static int run_bench(const tube_args *a, sb_ctx *ctx, sb_err *err)
     cJSON_AddNumberToObject(j, "speedup_vs_launch_per_step", batched / stepwise);
     cJSON_AddNumberToObject(j, "speedup_vs_single_many_steps", batched / single);
     if (a->json) {
-        char *t = cJSON_Print(j);
-        if (t)
-            printf("%s\n", t);
-        free(t);
+        sb_json_print(j);
     } else {
         printf("tube bench: d=%zu rotated, %s, %s, %ld steps on %s\n", d, sb_tb_optim_name(opt),
                a->f64 ? "f64" : "f32", s.K, ctx->dev.name);
@@ -944,10 +936,7 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
         st = sb_tb_make_trials(d, trials, SB_TB_ROT_RANDOM, NULL, a->seed, &Qs, &nrot, &x0s,
                                err);
         sb_tb_setup s;
-        sb_tb_setup_defaults(&s);
-        s.d = d;
-        s.K = a->steps;
-        s.f64 = a->f64;
+        base_setup(a, d, &s);
         s.seed = a->seed;
         s.stop_at_orbit = 1; /* an orbit repeats forever: nothing more to learn */
         s.stop_at_basin = 1; /* reaching the minimum's basin settles "not stuck" */
@@ -1051,12 +1040,8 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
         snprintf(path, sizeof path, "%s/orbits.json", dir);
         st = sb_json_save(path, root, err);
     }
-    if (a->json && st == SB_OK) {
-        char *t = cJSON_Print(root);
-        if (t)
-            printf("%s\n", t);
-        free(t);
-    }
+    if (a->json && st == SB_OK)
+        sb_json_print(root);
     cJSON_Delete(root);
     if (st == SB_OK && sb_plot_available()) {
         /* P(saddle orbit) of const signgd per lr, and P(trapped) of the other two. */

@@ -661,6 +661,16 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
     return st;
 }
 
+void sb_tb_sort(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && v[k - 1] > v[k]; k--) {
+            double t = v[k];
+            v[k] = v[k - 1];
+            v[k - 1] = t;
+        }
+}
+
 void sb_tb_textf(sb_tb_text *t, const char *fmt, ...)
 {
     if (t->oom)

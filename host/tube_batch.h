@@ -128,4 +128,8 @@ typedef struct sb_tb_text {
 } sb_tb_text;
 void sb_tb_textf(sb_tb_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Sorts a per-trial sample of tube or figure1 ascending in place, for its quantiles
+ * (insertion sort: n is at most the trial count). */
+void sb_tb_sort(double *v, size_t n);
+
 #endif
