@@ -3,6 +3,7 @@
 # shellcheck shell=bash
 set -u
 bin=${SB_BIN:?}
+# shellcheck disable=SC2034 # used by the scripts that source this file
 src=${SB_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 tmp=$(mktemp -d /tmp/sbtest-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
