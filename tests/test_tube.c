@@ -46,12 +46,24 @@ START_TEST(brent_known_cycle)
 }
 END_TEST
 
+/* The device of the device tests: opened before each by a checked fixture (inside the test
+ * run, never before it), closed after it. */
+static sb_ctx ctx;
+
+static void device_open(void)
+{
+    sb_test_open(&ctx, &(sb_opts){0});
+}
+
+static void device_close(void)
+{
+    sb_ctx_close(&ctx);
+}
+
 /* ---- tube_grad (one point, float) against sb_tube_eval (double) ------------------- */
 
 START_TEST(tube_grad_matches_host)
 {
-    sb_ctx ctx;
-    sb_test_open(&ctx, &(sb_opts){0});
     sb_err e = {0, ""};
     cl_kernel k;
     ck_assert_msg(sb_ctx_kernel(&ctx, "tube_grad", &k, &e) == SB_OK, "%s", e.msg);
@@ -105,7 +117,6 @@ START_TEST(tube_grad_matches_host)
     clReleaseMemObject(bg);
     clReleaseMemObject(bf);
     clReleaseKernel(k);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -129,8 +140,6 @@ START_TEST(orbit_constructed_case)
     /* Axis-aligned d = 2, both coordinates in the basin: coordinate 1 at 4tau + 3.3 lr
      * walks down 3 steps, coordinate 2 at -(4tau + 5.3 lr) walks 5, then each flips
      * around 4tau forever: entry 5, period 2, region d + 1 = 3. */
-    sb_ctx ctx;
-    sb_test_open(&ctx, &(sb_opts){0});
     for (int f64 = 0; f64 <= ctx.fp64; f64++) {
         sb_tb_setup s;
         sb_tb_setup_defaults(&s);
@@ -169,7 +178,6 @@ START_TEST(orbit_constructed_case)
         sb_tb_out_free(&out);
         sb_tb_engine_close(&eng);
     }
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -177,8 +185,6 @@ END_TEST
  * host reference: same saddle passing steps, same orbits. */
 START_TEST(batch_matches_host)
 {
-    sb_ctx ctx;
-    sb_test_open(&ctx, &(sb_opts){0});
     enum { D = 10, TRIALS = 3, K = 3000 };
     double Q[TRIALS * D * D], x0s[TRIALS * D];
     sb_err e = {0, ""};
@@ -256,7 +262,6 @@ START_TEST(batch_matches_host)
     ck_assert_int_gt(compared, 0);
     sb_tb_out_free(&out);
     sb_tb_engine_close(&eng);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -264,8 +269,6 @@ END_TEST
  * passes all 10 saddles (reaches the basin) in fewer iterations than GD. */
 START_TEST(axis_signgd_faster_than_gd)
 {
-    sb_ctx ctx;
-    sb_test_open(&ctx, &(sb_opts){0});
     enum { D = 10, TRIALS = 8, K = 3000 };
     double x0s[TRIALS * D], x0[2 * TRIALS * D];
     starts(D, TRIALS, NULL, 11, x0s);
@@ -295,7 +298,6 @@ START_TEST(axis_signgd_faster_than_gd)
     }
     sb_tb_out_free(&out);
     sb_tb_engine_close(&eng);
-    sb_ctx_close(&ctx);
 }
 END_TEST
 
@@ -303,8 +305,10 @@ int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("tube");
+    TCase *host = sb_test_tcase(s, "host", 0);
+    tcase_add_test(host, brent_known_cycle);
     TCase *tc = sb_test_tcase(s, "tube", 120);
-    tcase_add_test(tc, brent_known_cycle);
+    tcase_add_checked_fixture(tc, device_open, device_close);
     tcase_add_test(tc, tube_grad_matches_host);
     tcase_add_test(tc, orbit_constructed_case);
     tcase_add_test(tc, batch_matches_host);
