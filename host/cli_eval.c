@@ -24,7 +24,9 @@ static const char help[] =
     "for logreg, the GB/s of X read (n d 4 bytes per gradient): the fused kernel, CLBlast\n"
     "GEMV (twice), the host loop (1 thread, at most 3 runs) and the `read` roofline\n"
     "reference (a sum over X) side by side, each path's roofline_fraction being the read\n"
-    "reference's time over its own. Times are wall clock around each call + clFinish.\n\n"
+    "reference's time over its own; for quad, the GB/s of its fp32 traffic (x and g: 8 d\n"
+    "bytes; linear/log spectra also read lambda: 12 d) beside the `copy` (equal) or `rmw`\n"
+    "reference with the same traffic. Times are wall clock around each call + clFinish.\n\n"
     "Options:\n"
     "  --points FILE       points to evaluate at\n"
     "  --out FILE          write the CSV here (atomically) instead of stdout\n"
@@ -240,7 +242,9 @@ typedef struct timing {
 } timing;
 
 /* Time reps full gradients of p (device unless host) after one warm-up; with ops, time
- * the `read` roofline reference over logreg's X instead (same bytes, same clock). */
+ * the roofline reference named by label instead (same bytes, same clock): `read` over
+ * logreg's X, or for quad `copy` (x to g: the equal spectrum's traffic) or `rmw`
+ * (g += a x: lambda, x and g, the other spectra's traffic). */
 static int time_path(sb_problem *p, int host, long reps, const char *label, timing *tm,
                      sb_ops *ops, sb_err *err)
 {
@@ -259,9 +263,15 @@ static int time_path(sb_problem *p, int host, long reps, const char *label, timi
         double sum;
         if (host)
             p->vt->host(p, p->x0, NULL, g);
-        else if (ops)
+        else if (ops && !strcmp(label, "read"))
             st = sb_op_read(ops, sb_problem_data(p), p->n_train * p->d, &sum, NULL, err);
-        else if ((st = p->vt->full(p, xb, gb, NULL, err)) == SB_OK) {
+        else if (ops) {
+            st = !strcmp(label, "copy") ? sb_op_copy(ops, xb, gb, d, NULL, err)
+                                        : sb_op_rmw(ops, gb, xb, d, 1e-3f, NULL, err);
+            cl_int rc = st == SB_OK ? clFinish(p->ctx->queue) : CL_SUCCESS;
+            if (SB_CLFAIL(rc, err, "clFinish"))
+                st = err->code;
+        } else if ((st = p->vt->full(p, xb, gb, NULL, err)) == SB_OK) {
             cl_int rc = clFinish(p->ctx->queue);
             if (SB_CLFAIL(rc, err, "clFinish"))
                 st = err->code;
@@ -289,31 +299,41 @@ done:
     return st;
 }
 
-static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int nt, int json,
-                  sb_err *err)
+/* bytes: fp32 traffic of one gradient (logreg: X; quad: x, g and lambda unless the
+ * spectrum is equal), 0 when not known; ref: the roofline path's label or NULL. */
+static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int nt,
+                  double bytes, const char *ref, int json, sb_err *err)
 {
-    int logreg = !strcmp(p->name, "logreg");
-    double bytes = logreg ? 4.0 * (double)p->n_train * (double)p->d : 0.0;
-    const timing *rd = NULL; /* the read roofline, when measured */
+    int logreg = !strcmp(p->name, "logreg"), gb = bytes > 0.0;
+    const timing *rd = NULL; /* the roofline reference, when measured */
     for (int i = 0; i < nt; i++)
-        if (!strcmp(tm[i].path, "read"))
+        if (ref && !strcmp(tm[i].path, ref))
             rd = &tm[i];
     if (!json) {
         printf("%s: d = %zu%s", p->name, p->d, logreg ? "" : "\n");
         if (logreg)
             printf(", n = %zu (X is %.1f MB)\n", p->n_train, bytes / 1e6);
-        printf("%-10s %6s %14s %14s%s\n", "path", "reps", "min s/grad", "median s/grad",
-               logreg ? "   GB/s of X (median)  x read roofline" : "");
+        if (!logreg && gb)
+            printf("(%.1f MB of fp32 traffic per gradient)\n", bytes / 1e6);
+        printf("%-10s %6s %14s %14s%s", "path", "reps", "min s/grad", "median s/grad",
+               !gb ? "" : logreg ? "   GB/s of X (median)" : "        GB/s (median)");
+        if (rd)
+            printf("  x %s roofline", rd->path);
+        printf("\n");
         for (int i = 0; i < nt; i++) {
             printf("%-10s %6ld %14.6g %14.6g", tm[i].path, tm[i].reps, tm[i].min, tm[i].median);
-            if (logreg)
+            if (gb)
                 printf(" %20.2f", bytes / tm[i].median / 1e9);
-            if (logreg && rd)
+            if (gb && rd)
                 printf(" %16.2f", rd->median / tm[i].median);
             printf("\n");
         }
-        if (rd)
+        if (rd && !strcmp(rd->path, "read"))
             printf("read: the roofline reference kernel summing X once (same bytes)\n");
+        else if (rd)
+            printf("%s: the roofline reference kernel with the gradient's traffic (%s)\n",
+                   rd->path, strcmp(rd->path, "copy") ? "read 2, write 1 floats per element"
+                                                      : "read 1, write 1 float per element");
         if (ctx)
             printf("device: %s (%s)\n", ctx->dev.name, ctx->dev.platform_name);
         return SB_OK;
@@ -321,10 +341,10 @@ static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int 
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "problem", p->name);
     cJSON_AddNumberToObject(root, "d", (double)p->d);
-    if (logreg) {
+    if (logreg)
         cJSON_AddNumberToObject(root, "n", (double)p->n_train);
+    if (gb)
         cJSON_AddNumberToObject(root, "bytes_per_gradient", bytes);
-    }
     if (ctx)
         cJSON_AddStringToObject(root, "device", ctx->dev.name);
     for (int i = 0; i < nt; i++) {
@@ -333,9 +353,9 @@ static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int 
         cJSON_AddNumberToObject(o, "repetitions", (double)tm[i].reps);
         cJSON_AddNumberToObject(o, "time_min_s", tm[i].min);
         cJSON_AddNumberToObject(o, "time_median_s", tm[i].median);
-        if (logreg)
+        if (gb)
             cJSON_AddNumberToObject(o, "gbps", bytes / tm[i].median / 1e9);
-        if (logreg && rd)
+        if (gb && rd)
             cJSON_AddNumberToObject(o, "roofline_fraction", rd->median / tm[i].median);
         cJSON_AddItemToArray(arr, o);
     }
@@ -484,16 +504,23 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
             if ((st = time_path(p, 1, hr, "host", &tm[nt], NULL, err)) == SB_OK)
                 nt++;
         }
-        if (st == SB_OK && logreg && !host) {
+        /* Bytes per gradient and the roofline reference with the same traffic. */
+        int quad = !strcmp(p->name, "quad");
+        int equal = !po.spectrum || !strcmp(po.spectrum, "equal");
+        double bytes = logreg ? 4.0 * (double)p->n_train * (double)p->d
+                       : quad ? (equal ? 8.0 : 12.0) * (double)p->d
+                              : 0.0;
+        const char *ref = host ? NULL : logreg ? "read" : quad ? (equal ? "copy" : "rmw") : NULL;
+        if (st == SB_OK && ref) {
             sb_ops ops;
             if ((st = sb_ops_init(&ops, &ctx, err)) == SB_OK) {
-                if ((st = time_path(p, 0, repeat, "read", &tm[nt], &ops, err)) == SB_OK)
+                if ((st = time_path(p, 0, repeat, ref, &tm[nt], &ops, err)) == SB_OK)
                     nt++;
                 sb_ops_free(&ops);
             }
         }
         if (st == SB_OK)
-            st = report(p, have_ctx ? &ctx : NULL, tm, nt, json, err);
+            st = report(p, have_ctx ? &ctx : NULL, tm, nt, bytes, ref, json, err);
     }
 done:
     free(pts);
