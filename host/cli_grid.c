@@ -435,14 +435,9 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     if (out && (rc = sb_mkdir_p(out, err)))
         goto done;
 
-    sb_ctx ctx;
-    sb_ops ops;
-    if ((rc = sb_ctx_open(&ctx, &dev, err)))
+    sb_study_dev sd;
+    if ((rc = sb_study_dev_open(&sd, &dev, err)))
         goto done;
-    if ((rc = sb_ops_init(&ops, &ctx, err))) {
-        sb_ctx_close(&ctx);
-        goto done;
-    }
     double t0 = sb_now();
     sb_progress bar;
     long total = (long)g->nopt * g->nmom * g->nwd * g->nlr, k = 0;
@@ -451,17 +446,14 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
         for (int m = 0; m < g->nmom && !rc; m++)
             for (int w = 0; w < g->nwd && !rc; w++)
                 for (int l = 0; l < g->nlr && !rc; l++) {
-                    rc = run_one(g, o, m, w, l, &ctx, &ops, err);
+                    rc = run_one(g, o, m, w, l, &sd.ctx, &sd.ops, err);
                     sb_progress_step(&bar, ++k);
                 }
     sb_progress_end(&bar);
-    char device[256];
-    snprintf(device, sizeof device, "%s", ctx.dev.name);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
+    sb_study_dev_close(&sd);
     if (rc)
         goto done;
-    cJSON *j = to_json(g, device, sb_now() - t0);
+    cJSON *j = to_json(g, sd.name, sb_now() - t0);
     if (!j) {
         rc = sb_fail(err, SB_ERUNTIME, "grid: out of memory");
         goto done;

@@ -628,14 +628,9 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
     if (out && (rc = sb_mkdir_p(out, err)))
         goto done;
 
-    sb_ctx ctx;
-    sb_ops ops;
-    if ((rc = sb_ctx_open(&ctx, &dev, err)))
+    sb_study_dev sd;
+    if ((rc = sb_study_dev_open(&sd, &dev, err)))
         goto done;
-    if ((rc = sb_ops_init(&ops, &ctx, err))) {
-        sb_ctx_close(&ctx);
-        goto done;
-    }
     sb_progress bar;
     long total = (long)w->nd * NVAR * (w->seeds + w->ntune - 1), done_runs = 0;
     sb_progress_start(&bar, "sweep", total);
@@ -653,7 +648,7 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
                 for (int t = 0; t < w->ntune && rc == SB_OK; t++) {
                     run_out o;
                     sb_train_result r;
-                    rc = one_run(w, v, d, 0, w->tune[t], &ctx, &ops, &o, &r, err);
+                    rc = one_run(w, v, d, 0, w->tune[t], &sd.ctx, &sd.ops, &o, &r, err);
                     if (rc)
                         break;
                     sb_progress_step(&bar, ++done_runs);
@@ -675,7 +670,7 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
                 nres = 1;
             }
             for (int s = nres; s < w->seeds && rc == SB_OK; s++) {
-                rc = one_run(w, v, d, s, lr, &ctx, &ops, &w->r[v][i][s], &res[s], err);
+                rc = one_run(w, v, d, s, lr, &sd.ctx, &sd.ops, &w->r[v][i][s], &res[s], err);
                 sb_progress_step(&bar, ++done_runs);
                 nres = s + 1;
             }
@@ -691,14 +686,11 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
         }
     }
     sb_progress_end(&bar);
-    char device[256];
-    snprintf(device, sizeof device, "%s", ctx.dev.name);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
+    sb_study_dev_close(&sd);
     if (rc)
         goto done;
 
-    cJSON *j = to_json(w, device);
+    cJSON *j = to_json(w, sd.name);
     if (!j) {
         rc = sb_fail(err, SB_ERUNTIME, "sweep: out of memory");
         goto done;

@@ -102,6 +102,23 @@ int sb_parse_double_list(const char *cmd, const char *opt, const char *s, double
     return SB_OK;
 }
 
+int sb_study_dev_open(sb_study_dev *d, const sb_opts *opts, sb_err *err)
+{
+    int rc = sb_ctx_open(&d->ctx, opts, err);
+    if (rc)
+        return rc;
+    if ((rc = sb_ops_init(&d->ops, &d->ctx, err)))
+        sb_ctx_close(&d->ctx);
+    return rc;
+}
+
+void sb_study_dev_close(sb_study_dev *d)
+{
+    snprintf(d->name, sizeof d->name, "%s", d->ctx.dev.name);
+    sb_ops_free(&d->ops);
+    sb_ctx_close(&d->ctx);
+}
+
 int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_out *s,
                     sb_err *err)
 {

@@ -6,6 +6,8 @@
 #include <cJSON.h>
 #include <stddef.h>
 
+#include "ocl.h"
+#include "ops.h"
 #include "sb.h"
 
 /* mkdir -p; SB_EUSAGE naming the path when it cannot be created. */
@@ -24,6 +26,17 @@ void sb_json_num_or_null(cJSON *o, const char *k, double v);
  * OPT of command CMD, which errors name ("grid: --lrs: at most 16 values"). */
 int sb_parse_double_list(const char *cmd, const char *opt, const char *s, double lo,
                          double hi, double *v, int max, int *n, sb_err *err);
+
+/* The device a study command (grid, sweep) trains on: the OpenCL context and the ops on
+ * it, opened together (nothing stays open on failure) and closed together; the close
+ * keeps the device's name for the results. */
+typedef struct sb_study_dev {
+    sb_ctx ctx;
+    sb_ops ops;
+    char name[256];
+} sb_study_dev;
+int sb_study_dev_open(sb_study_dev *d, const sb_opts *opts, sb_err *err);
+void sb_study_dev_close(sb_study_dev *d);
 
 /* How a study command (grid, sweep) hands over its result J: print_table shows it, and
  * with --out DIR it goes to DIR/NAME.json, DIR/NAME.csv (write_csv from data) and the
