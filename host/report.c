@@ -440,6 +440,44 @@ static void verdict_row(char *out, size_t cap, const char *claim, const char *ev
     snprintf(out, cap, "%s\t%s\t%s", claim, evidence, verdict);
 }
 
+/* A table of HEADER and one row per element of ARR, made by ROW (tab-separated cells). */
+static void table_of(doc *d, const cJSON *arr, const char *header,
+                     void (*row)(char *out, size_t n, const cJSON *item))
+{
+    int n = cJSON_GetArraySize(arr), k = 1;
+    char (*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
+    const char **rp = calloc((size_t)n + 1, sizeof *rp);
+    if (rows && rp) {
+        snprintf(rows[0], sizeof rows[0], "%s", header);
+        rp[0] = rows[0];
+        const cJSON *it;
+        cJSON_ArrayForEach(it, arr)
+        {
+            row(rows[k], sizeof rows[k], it);
+            rp[k] = rows[k];
+            k++;
+        }
+        table(d, rp, k);
+    }
+    free(rows);
+    free(rp);
+}
+
+/* A suite step of summary.json: name, status, seconds, command. */
+static void step_row(char *out, size_t n, const cJSON *s)
+{
+    snprintf(out, n, "%s\t%s\t%.1f\t%s", str(s, "name"), str(s, "status"), num(s, "seconds"),
+             str(s, "command"));
+}
+
+/* A convergence benchmark of summary.json and the metrics the regression gate compares. */
+static void benchmark_row(char *out, size_t n, const cJSON *c)
+{
+    const cJSON *m = get(c, "metrics");
+    snprintf(out, n, "%s\t%.6g\t%.4g\t%.4f", str(c, "name"), num(m, "f_final"),
+             num(m, "grad1_min"), num(m, "test_accuracy"));
+}
+
 int sb_report_write(const char *dir, sb_err *err)
 {
     doc d = {0};
@@ -489,53 +527,20 @@ int sb_report_write(const char *dir, sb_err *err)
         para(&d, line[0] ? line : "(unknown device: no devices.json or summary.json)");
     }
 
-    const cJSON *steps = get(summary, "steps"), *s;
+    const cJSON *steps = get(summary, "steps");
     if (cJSON_IsArray(steps)) {
         heading(&d, 2, "Steps");
-        int n = cJSON_GetArraySize(steps), k = 1;
-        char (*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
-        const char **rp = calloc((size_t)n + 1, sizeof *rp);
-        if (rows && rp) {
-            snprintf(rows[0], sizeof rows[0], "step\tstatus\tseconds\tcommand");
-            rp[0] = rows[0];
-            cJSON_ArrayForEach(s, steps)
-            {
-                snprintf(rows[k], sizeof rows[k], "%s\t%s\t%.1f\t%s", str(s, "name"),
-                         str(s, "status"), num(s, "seconds"), str(s, "command"));
-                rp[k] = rows[k];
-                k++;
-            }
-            table(&d, rp, k);
-        }
-        free(rows);
-        free(rp);
+        table_of(&d, steps, "step\tstatus\tseconds\tcommand", step_row);
     }
     if (micro)
         section_micro(&d, micro);
 
-    const cJSON *conv = get(summary, "benchmarks"), *c;
+    const cJSON *conv = get(summary, "benchmarks");
     if (cJSON_IsArray(conv) && cJSON_GetArraySize(conv) > 0) {
         heading(&d, 2, "Convergence (signbench train)");
         para(&d, "Seeded runs: the values the regression gate compares (f_final, "
                  "steps_to_target when a target was set) and the held-out accuracy.");
-        int n = cJSON_GetArraySize(conv), k = 1;
-        char (*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
-        const char **rp = calloc((size_t)n + 1, sizeof *rp);
-        if (rows && rp) {
-            snprintf(rows[0], sizeof rows[0], "run\tf_final\tgrad1_min\ttest_accuracy");
-            rp[0] = rows[0];
-            cJSON_ArrayForEach(c, conv)
-            {
-                const cJSON *m = get(c, "metrics");
-                snprintf(rows[k], sizeof rows[k], "%s\t%.6g\t%.4g\t%.4f", str(c, "name"),
-                         num(m, "f_final"), num(m, "grad1_min"), num(m, "test_accuracy"));
-                rp[k] = rows[k];
-                k++;
-            }
-            table(&d, rp, k);
-        }
-        free(rows);
-        free(rp);
+        table_of(&d, conv, "run\tf_final\tgrad1_min\ttest_accuracy", benchmark_row);
     }
 
     /* Every sweep of the run (sweep.json, and sweep-<problem>/ with --full): slopes. */
