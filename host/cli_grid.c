@@ -1,12 +1,10 @@
 /* cli_grid.c - `signbench grid`: the paper's Figure 2 on logistic regression, a grid of
  * learning rate x weight decay x momentum per optimiser, heatmaps of test error. */
 #define _POSIX_C_SOURCE 200809L
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "plot.h"
@@ -64,33 +62,8 @@ static int parse_list(const char *opt, const char *s, double lo, double hi, doub
 /* The default data file: as given, else relative to the binary (build/ beside tests/). */
 static int find_data(grid *g, sb_err *err)
 {
-    if (access(g->data, R_OK) == 0) {
-        snprintf(g->datapath, sizeof g->datapath, "%s", g->data);
+    if (sb_find_source_file(g->data, 3, g->datapath, sizeof g->datapath))
         return SB_OK;
-    }
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0 && g->data[0] != '/') {
-        exe[n] = '\0';
-        char *dir = dirname(exe);
-        for (int up = 1; up <= 3; up++) {
-            char p[1024 + 64];
-            snprintf(p, sizeof p, "%s", dir);
-            for (int k = 0; k < up; k++)
-                strncat(p, "/..", sizeof p - strlen(p) - 1);
-            if (strlen(p) + strlen(g->data) + 2 >= sizeof g->datapath)
-                break;
-            char full[sizeof g->datapath];
-            size_t lp = strlen(p), ld = strlen(g->data);
-            memcpy(full, p, lp);
-            full[lp] = '/';
-            memcpy(full + lp + 1, g->data, ld + 1);
-            if (access(full, R_OK) == 0) {
-                memcpy(g->datapath, full, sizeof full);
-                return SB_OK;
-            }
-        }
-    }
     return sb_fail(err, SB_EUSAGE, "grid: cannot read data file %s (give one with --data)",
                    g->data);
 }

@@ -2,7 +2,6 @@
  * train, figure1, grid, sweep) into one run folder, then summary.json and the report. */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,19 +100,8 @@ static int wanted(const char *only, const char *step)
 static void find_data(char *out, size_t cap)
 {
     const char *rel = "tests/data/breast_cancer.libsvm";
-    snprintf(out, cap, "%s", rel);
-    if (access(rel, R_OK) == 0)
-        return;
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
-    exe[n] = '\0';
-    char *dir = dirname(exe);
-    char p[1200];
-    snprintf(p, sizeof p, "%s/../%s", dir, rel);
-    if (access(p, R_OK) == 0 && strlen(p) < cap)
-        memcpy(out, p, strlen(p) + 1);
+    if (!sb_find_source_file(rel, 1, out, cap))
+        snprintf(out, cap, "%s", rel);
 }
 
 /* Convergence metrics of the train summaries for summary.json's "benchmarks". */

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "plot.h"
@@ -142,6 +144,34 @@ int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_ou
     if (!rc && !json)
         printf("wrote %s/%s.json, %s.csv, %s\n", out, s->name, s->name, s->plots);
     return rc;
+}
+
+int sb_find_source_file(const char *rel, int up, char *out, size_t cap)
+{
+    if (access(rel, R_OK) == 0 && strlen(rel) < cap) {
+        memcpy(out, rel, strlen(rel) + 1);
+        return 1;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || rel[0] == '/')
+        return 0;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    for (int k = 1; k <= up; k++) {
+        char p[2048];
+        int len = snprintf(p, sizeof p, "%s", dir);
+        for (int i = 0; i < k; i++)
+            len += snprintf(p + len, sizeof p - (size_t)len, "/..");
+        snprintf(p + len, sizeof p - (size_t)len, "/%s", rel);
+        if (strlen(p) >= cap || strlen(p) >= sizeof p - 1)
+            return 0;
+        if (access(p, R_OK) == 0) {
+            memcpy(out, p, strlen(p) + 1);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 const char *sb_utc_stamp(char *buf, size_t n)

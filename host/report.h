@@ -53,6 +53,12 @@ typedef struct sb_study_out {
 int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_out *s,
                     sb_err *err);
 
+/* A file of the source tree (the data sets under tests/data) for a binary run from
+ * anywhere: REL itself when readable, else, for a relative REL, DIR/../REL, DIR/../../REL,
+ * ... up to UP levels above the binary's folder DIR. Returns 1 with the path in OUT (CAP
+ * bytes), 0 when none is readable (OUT untouched). */
+int sb_find_source_file(const char *rel, int up, char *out, size_t cap);
+
 /* "20260101T120000Z" into buf (at least 17 bytes). */
 const char *sb_utc_stamp(char *buf, size_t n);
 /* Lower-case letters, digits and single dashes from a device name ("pthread-cpu"). */
