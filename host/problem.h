@@ -111,8 +111,9 @@ enum { SB_OPT_PROBLEM = 0x200, SB_OPT_D, SB_OPT_TUBE_L, SB_OPT_TUBE_GAMMA, SB_OP
     "  --problem P         tube | tube-rotated | logreg | quad | quad-rotated (required)\n" \
     "  --d N               dimension (default 10; logreg: from the data, 20 if synthetic)\n" \
     "  --tube-L X, --tube-gamma X, --tube-tau X   tube parameters (default e, 1, e)\n"      \
-    "  --tube-domain R     continue (default: evaluate the formulas outside the tube set\n" \
-    "                      too) | strict (trajectories stop when they leave it)\n"         \
+    "  --tube-domain R     continuation (default; alias continue: evaluate the formulas\n" \
+    "                      outside the tube set too, train counts the steps spent there)\n" \
+    "                      | strict (train stops when the trajectory leaves the set)\n"   \
     "  --rotation FILE     d x d orthogonal matrix (CSV rows) for the *-rotated problems;\n" \
     "                      default: Haar-random from the seed\n"                           \
     "  --data FILE         logreg data: LIBSVM, or CSV if it ends in .csv (default:\n"     \
