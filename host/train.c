@@ -77,10 +77,11 @@ static void theory(const sb_train_cfg *cfg, const sb_optim_info *o, const sb_opt
     }
 }
 
-/* Record metrics at the current step: trace, bests, divergence, target. Returns 1 when
- * the run must stop (diverged or target met). */
+/* Record metrics at the current step: bests, divergence, target, and a trace row when the
+ * step is logged (or the run stops here). Returns 1 when the run must stop (diverged or
+ * target met). */
 static int record(const sb_train_cfg *cfg, sb_pipeline *pl, const sb_metrics *m, double t0,
-                  sb_train_result *r, size_t *cap, int *st, sb_err *err)
+                  int logged, sb_train_result *r, size_t *cap, int *st, sb_err *err)
 {
     double el = sb_now() - t0;
     r->steps = pl->step;
@@ -107,15 +108,16 @@ static int record(const sb_train_cfg *cfg, sb_pipeline *pl, const sb_metrics *m,
         r->grad2_min = m->grad2;
     r->has_test_accuracy = !isnan(m->test_accuracy);
     r->test_accuracy = m->test_accuracy;
-    if (cfg->keep_trace) {
+    int hit = r->has_target && !r->reached &&
+              ((cfg->target_grad1 > 0 && m->grad1 <= cfg->target_grad1) ||
+               (cfg->has_target_loss && m->f <= cfg->target_loss));
+    if (cfg->keep_trace && (logged || hit)) {
         sb_train_point pt = {pl->step, pl->calls, m->f, m->grad1, m->grad2, r->grad1_min,
                              m->test_accuracy, el};
         if ((*st = trace_add(r, cap, &pt, err)) != SB_OK)
             return 1;
     }
-    if (r->has_target && !r->reached &&
-        ((cfg->target_grad1 > 0 && m->grad1 <= cfg->target_grad1) ||
-         (cfg->has_target_loss && m->f <= cfg->target_loss))) {
+    if (hit) {
         r->reached = 1;
         r->steps_to_target = pl->step;
         r->evals_to_target = pl->calls;
@@ -194,7 +196,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     int stop = 0;
     st = sb_pipeline_metrics(&pl, &m, err);
     if (st == SB_OK)
-        stop = record(cfg, &pl, &m, t0, r, &cap, &st, err);
+        stop = record(cfg, &pl, &m, t0, 1, r, &cap, &st, err);
     while (st == SB_OK && !stop) {
         if ((max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals))
             break;
@@ -209,10 +211,14 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
             break;
         }
         int last = (max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals);
-        if (pl.step % log_every == 0 || last) {
+        int logged = pl.step % log_every == 0 || last;
+        /* With a target the full-gradient metrics are taken every step, so that
+         * steps_to_target and evals_to_target are exact (the regression gate and sweep's
+         * N-to-target read them); log_every only thins the trace rows. */
+        if (logged || r->has_target) {
             st = sb_pipeline_metrics(&pl, &m, err);
             if (st == SB_OK)
-                stop = record(cfg, &pl, &m, t0, r, &cap, &st, err);
+                stop = record(cfg, &pl, &m, t0, logged, r, &cap, &st, err);
         }
         if (cfg->progress)
             sb_progress_step(&bar, (long)(max_steps ? pl.step : pl.calls));

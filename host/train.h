@@ -20,7 +20,8 @@ typedef struct sb_train_cfg {
      * of steps/evals is set, steps = 1000 (100000 with a target). */
     uint64_t steps;           /* optimiser steps */
     uint64_t evals;           /* stochastic gradient calls (oracle draws, n_k per step) */
-    double target_grad1;      /* stop when norm1 of the full gradient <= this (> 0) */
+    double target_grad1;      /* stop when norm1 of the full gradient <= this (> 0);
+                                 with a target the full-gradient metric runs every step */
     double target_loss;       /* stop when f <= this (set has_target_loss) */
     int has_target_loss;
     int workers;              /* simulated data-parallel workers (0 or 1: one); each
@@ -65,7 +66,8 @@ typedef struct sb_train_result {
     /* Wall seconds of the run and its split (each phase ends with clFinish); the split
      * is NaN with cfg->no_split, except t_metrics. */
     double time_s, t_grad, t_compress, t_aggregate, t_update, t_metrics;
-    /* Target (if one was set): reached at the first logged step that met it. */
+    /* Target (if one was set): the first step that met it. With a target the metrics
+     * are taken every step (log_every only thins the trace), so these are exact. */
     int has_target, reached;
     uint64_t steps_to_target, evals_to_target;
     double time_to_target;
