@@ -14,6 +14,19 @@ typedef struct sb_dataset {
     float *X, *y;
 } sb_dataset;
 
+/* Built-in data sets, embedded in the binary at build time (host/embed.py), so a copied
+ * binary runs from any folder. A built-in name given as a path reads the embedded copy
+ * (a file of that name can still be read as ./NAME). */
+#define SB_DATASET_DEFAULT "breast-cancer"
+/* One line for --help: the built-in names and where the data comes from. */
+#define SB_DATASET_BUILTIN_HELP                                                            \
+    "built-in: breast-cancer = Breast Cancer Wisconsin (Diagnostic), 569 x 30, LIBSVM;\n"  \
+    "  UCI Machine Learning Repository (Street, Wolberg, Mangasarian 1995)"
+/* The data set that grid, suite and train use when no --data is given. */
+const char *sb_dataset_default_name(void);
+/* 1 when name is a built-in data set. */
+int sb_dataset_is_builtin(const char *name);
+
 /* LIBSVM text: "label idx:value ..." with 1-based increasing indices; d is the largest
  * index seen. Exactly two distinct labels are required: the smaller becomes -1, the
  * larger +1 (so {0,1}, {1,2} and {-1,+1} all work). */
@@ -21,7 +34,8 @@ int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err);
 /* CSV: numbers separated by commas; the label in column label_col (0-based); a first
  * line that is not numeric is a header and skipped. Labels as for LIBSVM. */
 int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err *err);
-/* Read by format ("libsvm", "csv", or NULL: csv if the name ends in .csv). */
+/* Read by format ("libsvm", "csv", or NULL: csv if the name ends in .csv). All three
+ * readers accept a built-in name (e.g. "breast-cancer") in place of a path. */
 int sb_dataset_read(const char *path, const char *format, int label_col, sb_dataset *ds,
                     sb_err *err);
 
