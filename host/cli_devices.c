@@ -19,9 +19,10 @@ static const char help[] =
     "Options:\n"
     "  --json       print one JSON object on stdout instead of the table (default: table)\n"
     "  --device D   list only the device D selects (cpu, gpu, accel, P:D or a name\n"
-    "               substring; default: every device)\n"
-    "  --bind       pin this thread to the CPUs near the selected device (default device\n"
-    "               when --device is not given) and show where it now runs\n\n"
+    "               substring; default: $SIGNBENCH_DEVICE when set, else every device);\n"
+    "               a selection that matches nothing exits 2\n"
+    "  --bind       pin this thread to the CPUs near the selected device (the default\n"
+    "               device when none is selected), say so on stderr, show where it runs\n\n"
     "JSON fields (schema \"" SB_DEVICES_SCHEMA "\"; sizes in bytes, clock in MHz):\n"
     "  devices[]: index (\"P:D\"), platform_index, device_index, platform, platform_version,\n"
     "    name, vendor, type (cpu|gpu|accelerator|custom), opencl_version, opencl_c_version,\n"
@@ -313,35 +314,27 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
         return sb_fail(err, SB_EUSAGE, "devices: --%s has no effect here (it builds no kernel)",
                        o.kernel_dir ? "kernel-dir" : "kernel-binary");
 
-    /* Only --device restricts the listing; $SIGNBENCH_DEVICE and the default rule pick the
-     * device marked [default] and the one --bind uses. */
-    sb_devspec only, dflt;
-    if (sb_devspec_parse(o.device, &only, err) != SB_OK)
+    /* The selection (--device, else $SIGNBENCH_DEVICE, as for every command) restricts
+     * the listing and must match; without one, everything is listed and the default
+     * rule marks [default]. --bind pins near the selected (or default) device. */
+    sb_devspec sel;
+    if (sb_devspec_select(o.device, &sel, err) != SB_OK)
         return err->code;
-    const char *env = getenv("SIGNBENCH_DEVICE");
-    if (sb_devspec_parse(o.device ? o.device : env, &dflt, err) != SB_OK)
-        return sb_wrap(err, "$SIGNBENCH_DEVICE");
     sb_devref *list;
     int n;
     if (sb_devices_list(&list, &n, err) != SB_OK)
         return err->code;
     int pick = -1, def = -1;
-    sb_err ignore;
-    if (o.device) {
-        pick = sb_devspec_match(&only, list, n, err);
+    if (sel.kind != SB_SEL_DEFAULT || (o.bind && n == 0)) {
+        pick = sb_devspec_match(&sel, list, n, err);
         if (pick < 0) {
             free(list);
             return err->code;
         }
+        def = pick;
+    } else if (n > 0) {
+        def = sb_devspec_match(&sel, list, n, err);
     }
-    if (n > 0)
-        def = sb_devspec_match(&dflt, list, n, &ignore);
-    if (o.bind && def < 0) {
-        free(list);
-        return sb_fail(err, n ? SB_EUSAGE : SB_ERUNTIME, "devices --bind: %s",
-                       n ? "$SIGNBENCH_DEVICE selects no device" : "no OpenCL device to bind near");
-    }
-
     sb_topo *topo;
     if (sb_topo_open(&topo, err) != SB_OK) {
         free(list);
@@ -354,6 +347,8 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
     if (o.bind) {
         sb_topo_locate(topo, &list[def], &bound);
         st = sb_topo_bind(topo, &bound, err);
+        if (st == SB_OK)
+            sb_bind_notice(&bound);
     }
 
     cJSON *root = NULL, *arr = NULL;

@@ -70,6 +70,26 @@ int sb_devspec_parse(const char *s, sb_devspec *out, sb_err *err)
     return SB_OK;
 }
 
+int sb_devspec_select(const char *opt, sb_devspec *out, sb_err *err)
+{
+    const char *from = "--device ", *sel = opt;
+    if (!sel || !*sel) {
+        sel = getenv("SIGNBENCH_DEVICE");
+        from = "SIGNBENCH_DEVICE=";
+    }
+    if (sb_devspec_parse(sel, out, err) != SB_OK)
+        return sb_wrap(err, "%s%.60s", from, sel);
+    out->from = from;
+    return SB_OK;
+}
+
+void sb_bind_notice(const sb_locality *loc)
+{
+    fprintf(stderr, "signbench: --bind: host thread pinned to PU%s %s%s%s (%s)\n",
+            loc->pus == 1 ? "" : "s", loc->cpuset, loc->numa_nodes[0] ? ", NUMA node " : "",
+            loc->numa_nodes, loc->source);
+}
+
 static int contains_nocase(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);
@@ -141,7 +161,8 @@ int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_er
                                                     : "accel");
     else
         snprintf(shown, sizeof shown, "%.60s", spec->name);
-    sb_fail(err, SB_EUSAGE, "--device %s: %s; available: %s", shown, what, avail);
+    sb_fail(err, SB_EUSAGE, "%s%s: %s; available: %s", spec->from ? spec->from : "--device ",
+            shown, what, avail);
     return -1;
 }
 
@@ -216,11 +237,8 @@ int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
     memset(c, 0, sizeof *c);
     if (o)
         c->opts = *o;
-    const char *sel = c->opts.device;
-    if (!sel || !*sel)
-        sel = getenv("SIGNBENCH_DEVICE");
     sb_devspec spec;
-    if (sb_devspec_parse(sel, &spec, err) != SB_OK)
+    if (sb_devspec_select(c->opts.device, &spec, err) != SB_OK)
         return err->code;
     sb_devref *list;
     int n;
@@ -258,9 +276,7 @@ int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
         if (sb_topo_bind_device(&c->dev, &loc, err) != SB_OK)
             return err->code;
         snprintf(c->bound_cpus, sizeof c->bound_cpus, "%s", loc.cpuset);
-        fprintf(stderr, "signbench: --bind: host thread pinned to PU%s %s%s%s (%s)\n",
-                loc.pus == 1 ? "" : "s", loc.cpuset, loc.numa_nodes[0] ? ", NUMA node " : "",
-                loc.numa_nodes, loc.source);
+        sb_bind_notice(&loc);
     }
 
     cl_int rc;

@@ -18,10 +18,15 @@ typedef struct sb_devspec {
     cl_device_type type; /* SB_SEL_TYPE */
     int platform, device; /* SB_SEL_INDEX */
     char name[128];       /* SB_SEL_NAME: case-insensitive substring */
+    const char *from;     /* where it came from, for messages: "--device " (also when
+                             NULL) or "SIGNBENCH_DEVICE=" */
 } sb_devspec;
 
 /* Parse "cpu", "gpu", "accel", "P:D" or a name substring; NULL or "" is the default. */
 int sb_devspec_parse(const char *s, sb_devspec *out, sb_err *err);
+/* The selection every command uses: opt (--device) when given, else $SIGNBENCH_DEVICE,
+ * else the default; out->from names the source so errors say which one to fix. */
+int sb_devspec_select(const char *opt, sb_devspec *out, sb_err *err);
 
 typedef struct sb_devref {
     int platform, device; /* indices as `signbench devices` shows them */
@@ -39,6 +44,10 @@ int sb_devices_list(sb_devref **out, int *n, sb_err *err);
 /* Index into list of the device spec selects, or -1 with err filled (SB_EUSAGE,
  * listing what is available). Pure: no OpenCL call, so tests can drive it. */
 int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_err *err);
+
+struct sb_locality;
+/* The one-line stderr notice of --bind (sb_ctx_open and `devices --bind` print it). */
+void sb_bind_notice(const struct sb_locality *loc);
 
 /* ---- per-device parameters, as data (CLBlast style) ----------------------- */
 
