@@ -237,6 +237,10 @@ static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *ou
         if (r->diverged)
             fprintf(stderr, "signbench: train: %s diverged: %s (recorded in the summary)\n",
                     r->optimizer, r->diverged_reason);
+        if (r->tube_strict && r->left_domain)
+            fprintf(stderr, "signbench: train: %s left the tube set at step %llu and stopped "
+                    "(--tube-domain strict; recorded in the summary)\n", r->optimizer,
+                    (unsigned long long)r->left_domain_step);
         has_acc |= r->has_test_accuracy;
         char path[4200];
         snprintf(path, sizeof path, "%s/train-%s.csv", dir, r->optimizer);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "pipeline.h"
 #include "theory.h"
+#include "tube.h"
 
 void sb_train_cfg_default(sb_train_cfg *cfg)
 {
@@ -127,6 +128,63 @@ static int record(const sb_train_cfg *cfg, sb_pipeline *pl, const sb_metrics *m,
     return 0;
 }
 
+/* Host buffers of the tube domain test: x read back (float) and Qx (double). */
+typedef struct {
+    const double *tube, *Q; /* the problem's L, gamma, tau; rotation or NULL */
+    float *xf;
+    double *y;
+} domain_check;
+
+/* *inside = 1 when the current iterate lies in the tube set (DESIGN.md 5.1: every
+ * coordinate after the first i with a_i <= 2 tau has a_j <= tau), tested on Qx for the
+ * rotated tube. Costs a read of x and O(d) work (O(d^2) rotated): the tube is small-d. */
+static int in_tube_set(sb_pipeline *pl, const domain_check *dc, int *inside, sb_err *err)
+{
+    size_t d = pl->d;
+    int st = sb_pipeline_read_x(pl, dc->xf, err);
+    if (st != SB_OK)
+        return st;
+    for (size_t i = 0; i < d; i++) {
+        if (!dc->Q) {
+            dc->y[i] = dc->xf[i];
+            continue;
+        }
+        double acc = 0.0;
+        for (size_t j = 0; j < d; j++)
+            acc += dc->Q[i * d + j] * (double)dc->xf[j];
+        dc->y[i] = acc;
+    }
+    sb_tube_params tp = {dc->tube[0], dc->tube[1], dc->tube[2]};
+    double f;
+    *inside = 1;
+    int rc = sb_tube_eval(d, dc->y, &tp, &f, NULL, NULL, inside);
+    if (rc != SB_OK)
+        return sb_fail(err, rc, "tube domain test: bad tube parameters");
+    return SB_OK;
+}
+
+/* Apply the domain rule to the current iterate: count it when outside, remember the
+ * first such step; returns 1 when the run must stop (strict). x holding NaN is left to
+ * the divergence test. */
+static int domain_rule(sb_pipeline *pl, const domain_check *dc, sb_train_result *r, int *st,
+                       sb_err *err)
+{
+    int inside = 1;
+    if ((*st = in_tube_set(pl, dc, &inside, err)) != SB_OK)
+        return 1;
+    for (size_t i = 0; i < pl->d; i++)
+        if (!isfinite(dc->xf[i]))
+            return 0;
+    if (inside)
+        return 0;
+    r->steps_outside_tube++;
+    if (!r->left_domain) {
+        r->left_domain = 1;
+        r->left_domain_step = pl->step;
+    }
+    return r->tube_strict;
+}
+
 static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
                const sb_optim_params *p, sb_compress comp, sb_train_result *r, sb_err *err)
 {
@@ -185,6 +243,23 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     if (!log_every)
         log_every = est > 1000 ? (est + 999) / 1000 : 1;
 
+    /* The tube domain rule (train.h): every iterate is tested on the host. */
+    domain_check dc = {sb_problem_tube_params(prob), NULL, NULL, NULL};
+    if (dc.tube) {
+        dc.Q = sb_problem_rotation(prob);
+        r->tube_checked = 1;
+        r->tube_strict = cfg->problem.tube_strict;
+        dc.xf = malloc(sizeof(float) * prob->d);
+        dc.y = malloc(sizeof(double) * prob->d);
+        if (!dc.xf || !dc.y) {
+            free(dc.xf);
+            free(dc.y);
+            sb_pipeline_free(&pl);
+            sb_problem_free(prob);
+            return sb_fail(err, SB_ERUNTIME, "out of memory");
+        }
+    }
+
     sb_progress bar;
     if (cfg->progress)
         sb_progress_start(&bar, o->name, (long)(max_steps ? max_steps : cfg->evals));
@@ -197,6 +272,8 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     st = sb_pipeline_metrics(&pl, &m, err);
     if (st == SB_OK)
         stop = record(cfg, &pl, &m, t0, 1, r, &cap, &st, err);
+    if (st == SB_OK && !stop && dc.tube)
+        stop = domain_rule(&pl, &dc, r, &st, err);
     while (st == SB_OK && !stop) {
         if ((max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals))
             break;
@@ -212,6 +289,11 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
         }
         int last = (max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals);
         int logged = pl.step % log_every == 0 || last;
+        int left = 0; /* strict: this iterate left the tube set, the run ends here */
+        if (dc.tube && (left = domain_rule(&pl, &dc, r, &st, err)) && st == SB_OK)
+            logged = 1; /* the last row of the trace is the step that left */
+        if (st != SB_OK)
+            break;
         /* With a target the full-gradient metrics are taken every step, so that
          * steps_to_target and evals_to_target are exact (the regression gate and sweep's
          * N-to-target read them); log_every only thins the trace rows. */
@@ -220,11 +302,15 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
             if (st == SB_OK)
                 stop = record(cfg, &pl, &m, t0, logged, r, &cap, &st, err);
         }
+        if (left)
+            stop = 1;
         if (cfg->progress)
             sb_progress_step(&bar, (long)(max_steps ? pl.step : pl.calls));
     }
     if (cfg->progress)
         sb_progress_end(&bar);
+    free(dc.xf);
+    free(dc.y);
     r->time_s = sb_now() - t0;
     r->workers = pl.total_workers;
     r->steps = pl.step;
@@ -353,6 +439,7 @@ static cJSON *config_json(const sb_train_cfg *cfg)
     cJSON_AddNumberToObject(c, "seed", (double)cfg->seed);
     cJSON_AddNumberToObject(c, "log_every", (double)cfg->log_every);
     cJSON_AddBoolToObject(c, "no_split", cfg->no_split);
+    cJSON_AddStringToObject(c, "tube_domain", po->tube_strict ? "strict" : "continuation");
     if (po->data)
         cJSON_AddStringToObject(c, "data", po->data);
     return c;
@@ -402,6 +489,15 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
         cJSON_AddStringToObject(j, "diverged_reason", r->diverged_reason);
     } else {
         cJSON_AddNullToObject(j, "diverged_step");
+    }
+    if (r->tube_checked) {
+        cJSON_AddStringToObject(j, "tube_domain", r->tube_strict ? "strict" : "continuation");
+        cJSON_AddBoolToObject(j, "left_domain", r->left_domain);
+        if (r->left_domain)
+            cJSON_AddNumberToObject(j, "left_domain_step", (double)r->left_domain_step);
+        else
+            cJSON_AddNullToObject(j, "left_domain_step");
+        cJSON_AddNumberToObject(j, "steps_outside_tube", (double)r->steps_outside_tube);
     }
     if (r->has_test_accuracy)
         num(j, "test_accuracy", r->test_accuracy);

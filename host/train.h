@@ -75,6 +75,14 @@ typedef struct sb_train_result {
     int diverged;
     uint64_t diverged_step;
     char diverged_reason[128];
+    /* Tube domain rule (tube, tube-rotated; DESIGN.md 5.1): every iterate is tested for
+     * the tube set (on the host, in Qx for tube-rotated). strict: the run stops at the
+     * first iterate outside; continuation: it goes on and counts them. */
+    int tube_checked;         /* 1: a tube problem, the fields below are set */
+    int tube_strict;          /* the rule used: 1 strict, 0 continuation */
+    int left_domain;          /* some iterate (the start included) left the tube set */
+    uint64_t left_domain_step;   /* the first such step */
+    uint64_t steps_outside_tube; /* iterates x_0..x_K outside the set (strict: 0 or 1) */
     /* logreg with a held-out split */
     int has_test_accuracy;
     double test_accuracy;

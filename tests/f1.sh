@@ -25,4 +25,22 @@ holds "target-exact-evals ($e1)" test "$e1" = 21
 holds target-trace-ends-there test "$(tail -1 "$tmp/t1/train-sgd.csv" | cut -d, -f1)" = 21
 holds target-trace-thinned test "$(wc -l <"$tmp/t1/train-sgd.csv")" -lt 5
 
+# Fix 2: --tube-domain strict stops the trajectory when it leaves the tube set (sgd with
+# lr 0.5 from seed 1 leaves at step 4); continuation goes on and counts the iterates
+# outside; the rule is in the summary and its config.
+tb=(train --problem tube --d 3 --optimizer sgd --lr 0.5 --steps 50 --json)
+"$bin" "${tb[@]}" --tube-domain strict --out "$tmp/ts" >"$tmp/ts.json" 2>"$tmp/ts.err"
+"$bin" "${tb[@]}" --out "$tmp/tc" >"$tmp/tc.json" 2>/dev/null
+holds strict-stops json "$tmp/ts.json" 'j["runs"][0]["left_domain"] and j["runs"][0]["left_domain_step"] == 4 and j["runs"][0]["steps"] == 4'
+holds strict-rule-recorded json "$tmp/ts.json" 'j["runs"][0]["tube_domain"] == "strict" and j["runs"][0]["config"]["tube_domain"] == "strict"'
+holds strict-trace-last-row test "$(tail -1 "$tmp/ts/train-sgd.csv" | cut -d, -f1)" = 4
+holds strict-stderr grep -q "left the tube set at step 4" "$tmp/ts.err"
+holds continuation-counts json "$tmp/tc.json" 'j["runs"][0]["steps"] == 50 and j["runs"][0]["left_domain_step"] == 4 and j["runs"][0]["steps_outside_tube"] > 1 and j["runs"][0]["config"]["tube_domain"] == "continuation"'
+"$bin" train --problem tube-rotated --d 4 --optimizer sgd --lr 0.5 --steps 50 --json \
+    --tube-domain strict --out "$tmp/tr" >"$tmp/tr.json" 2>/dev/null
+holds strict-rotated json "$tmp/tr.json" 'j["runs"][0]["left_domain"] and j["runs"][0]["steps"] == j["runs"][0]["left_domain_step"] < 50'
+"$bin" train --problem tube --d 3 --optimizer sgd --lr 0.01 --steps 20 --json \
+    --tube-domain strict --out "$tmp/ti" >"$tmp/ti.json" 2>/dev/null
+holds strict-stays-inside json "$tmp/ti.json" 'not j["runs"][0]["left_domain"] and j["runs"][0]["steps"] == 20 and j["runs"][0]["steps_outside_tube"] == 0'
+
 finish
