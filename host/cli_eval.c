@@ -20,13 +20,15 @@ static const char help[] =
     "line that is not numeric is a header) and writes\n"
     "CSV rows 'f,g1,...,gd' (header first) to FILE or stdout, computed on the device in\n"
     "fp32 by default, or by the double-precision C reference with --host. With --repeat N\n"
-    "it times N full gradients (after one warm-up) and prints the time per gradient and,\n"
-    "for logreg, the GB/s of X read (n d 4 bytes per gradient): the fused kernel, CLBlast\n"
-    "GEMV (twice), the host loop (1 thread, at most 3 runs) and the `read` roofline\n"
-    "reference (a sum over X) side by side, each path's roofline_fraction being the read\n"
-    "reference's time over its own; for quad, the GB/s of its fp32 traffic (x and g: 8 d\n"
-    "bytes; linear/log spectra also read lambda: 12 d) beside the `copy` (equal) or `rmw`\n"
-    "reference with the same traffic. Times are wall clock around each call + clFinish.\n\n"
+    "it times N full gradients after one warm-up, the paths taking turns (one call each\n"
+    "per round, so load drifting on a shared machine hits them alike), and prints the time\n"
+    "per gradient and, for logreg, the GB/s of X read (n d 4 bytes per gradient): the\n"
+    "fused kernel, CLBlast GEMV (twice), the host loop (1 thread, at most 3 runs) and the\n"
+    "`read` roofline reference (a sum over X) side by side, each path's\n"
+    "roofline_fraction being the reference's time over its own; for quad, the GB/s of its\n"
+    "fp32 traffic (x and g: 8 d bytes; linear/log spectra also read lambda: 12 d) beside\n"
+    "the `copy` (equal spectrum) or `rmw` reference with the same traffic. Times are wall\n"
+    "clock around each call + clFinish.\n\n"
     "Options:\n"
     "  --points FILE       points to evaluate at\n"
     "  --out FILE          write the CSV here (atomically) instead of stdout\n"
@@ -241,61 +243,96 @@ typedef struct timing {
     double min, median;
 } timing;
 
-/* Time reps full gradients of p (device unless host) after one warm-up; with ops, time
- * the roofline reference named by label instead (same bytes, same clock): `read` over
- * logreg's X, or for quad `copy` (x to g: the equal spectrum's traffic) or `rmw`
- * (g += a x: lambda, x and g, the other spectra's traffic). */
-static int time_path(sb_problem *p, int host, long reps, const char *label, timing *tm,
-                     sb_ops *ops, sb_err *err)
+/* One timed path: full gradients of p (device unless host), or with ops the roofline
+ * reference named by label (same bytes, same clock): `read` over logreg's X, or for
+ * quad `copy` (x to g: the equal spectrum's traffic) or `rmw` (g += a x: lambda, x and
+ * g, the other spectra's traffic). */
+typedef struct tpath {
+    const char *label;
+    sb_problem *p;
+    int host;
+    sb_ops *ops;
+    long reps;
+    double *t, *g;
+    cl_mem xb, gb;
+} tpath;
+
+static int tpath_init(tpath *tp, sb_problem *p, int host, long reps, const char *label,
+                      sb_ops *ops, sb_err *err)
 {
-    size_t d = p->d;
-    double *t = malloc((size_t)reps * sizeof *t), *g = malloc(d * sizeof *g);
-    cl_mem xb = NULL, gb = NULL;
-    int st = t && g ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
-    if (st == SB_OK && !host &&
-        ((st = sb_problem_buffer(p->ctx, d, p->x0, &xb, err)) ||
-         (st = sb_problem_buffer(p->ctx, d, NULL, &gb, err))))
-        goto done;
+    *tp = (tpath){label, p, host, ops, reps, NULL, NULL, NULL, NULL};
+    tp->t = malloc((size_t)reps * sizeof *tp->t);
+    tp->g = malloc(p->d * sizeof *tp->g);
+    if (!tp->t || !tp->g)
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    if (!host && (sb_problem_buffer(p->ctx, p->d, p->x0, &tp->xb, err) != SB_OK ||
+                  sb_problem_buffer(p->ctx, p->d, NULL, &tp->gb, err) != SB_OK))
+        return err->code;
+    return SB_OK;
+}
+
+static void tpath_free(tpath *tp)
+{
+    free(tp->t);
+    free(tp->g);
+    if (tp->xb)
+        clReleaseMemObject(tp->xb);
+    if (tp->gb)
+        clReleaseMemObject(tp->gb);
+}
+
+/* One call of the path, finished (clFinish), its wall time in *sec. */
+static int tpath_call(tpath *tp, double *sec, sb_err *err)
+{
+    sb_problem *p = tp->p;
+    int st = SB_OK;
+    double t0 = sb_now(), sum;
+    if (tp->host)
+        p->vt->host(p, p->x0, NULL, tp->g);
+    else if (tp->ops && !strcmp(tp->label, "read"))
+        st = sb_op_read(tp->ops, sb_problem_data(p), p->n_train * p->d, &sum, NULL, err);
+    else {
+        if (!tp->ops)
+            st = p->vt->full(p, tp->xb, tp->gb, NULL, err);
+        else if (!strcmp(tp->label, "copy"))
+            st = sb_op_copy(tp->ops, tp->xb, tp->gb, p->d, NULL, err);
+        else
+            st = sb_op_rmw(tp->ops, tp->gb, tp->xb, p->d, 1e-3f, NULL, err);
+        cl_int rc = st == SB_OK ? clFinish(p->ctx->queue) : CL_SUCCESS;
+        if (SB_CLFAIL(rc, err, "clFinish"))
+            st = err->code;
+    }
+    *sec = sb_now() - t0;
+    return st;
+}
+
+/* Time the paths interleaved: one warm-up call each, then rounds of one call per path
+ * (a path with fewer reps drops out after them), so that load drifting on a shared
+ * machine hits every path alike and the ratios within a run stay meaningful. */
+static int time_paths(tpath *tp, int n, long rounds, timing *tm, sb_err *err)
+{
+    int st = SB_OK;
+    double sec;
+    for (int i = 0; i < n && st == SB_OK; i++)
+        st = tpath_call(&tp[i], &sec, err);
     sb_progress pr;
-    sb_progress_start(&pr, label, reps);
-    for (long r = -1; r < reps && st == SB_OK; r++) {
-        double t0 = sb_now();
-        double sum;
-        if (host)
-            p->vt->host(p, p->x0, NULL, g);
-        else if (ops && !strcmp(label, "read"))
-            st = sb_op_read(ops, sb_problem_data(p), p->n_train * p->d, &sum, NULL, err);
-        else if (ops) {
-            st = !strcmp(label, "copy") ? sb_op_copy(ops, xb, gb, d, NULL, err)
-                                        : sb_op_rmw(ops, gb, xb, d, 1e-3f, NULL, err);
-            cl_int rc = st == SB_OK ? clFinish(p->ctx->queue) : CL_SUCCESS;
-            if (SB_CLFAIL(rc, err, "clFinish"))
-                st = err->code;
-        } else if ((st = p->vt->full(p, xb, gb, NULL, err)) == SB_OK) {
-            cl_int rc = clFinish(p->ctx->queue);
-            if (SB_CLFAIL(rc, err, "clFinish"))
-                st = err->code;
-        }
-        if (r >= 0) {
-            t[r] = sb_now() - t0;
-            sb_progress_step(&pr, r + 1);
-        }
+    sb_progress_start(&pr, "timing", rounds);
+    for (long r = 0; r < rounds && st == SB_OK; r++) {
+        for (int i = 0; i < n && st == SB_OK; i++)
+            if (r < tp[i].reps)
+                st = tpath_call(&tp[i], &tp[i].t[r], err);
+        sb_progress_step(&pr, r + 1);
     }
     sb_progress_end(&pr);
-    if (st == SB_OK) {
+    for (int i = 0; i < n && st == SB_OK; i++) {
+        long reps = tp[i].reps;
+        double *t = tp[i].t;
         qsort(t, (size_t)reps, sizeof *t, cmp_double);
-        tm->path = label;
-        tm->reps = reps;
-        tm->min = t[0];
-        tm->median = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+        tm[i].path = tp[i].label;
+        tm[i].reps = reps;
+        tm[i].min = t[0];
+        tm[i].median = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
     }
-done:
-    free(t);
-    free(g);
-    if (xb)
-        clReleaseMemObject(xb);
-    if (gb)
-        clReleaseMemObject(gb);
     return st;
 }
 
@@ -314,7 +351,7 @@ static int report(const sb_problem *p, const sb_ctx *ctx, const timing *tm, int 
         if (logreg)
             printf(", n = %zu (X is %.1f MB)\n", p->n_train, bytes / 1e6);
         if (!logreg && gb)
-            printf("(%.1f MB of fp32 traffic per gradient)\n", bytes / 1e6);
+            printf("(%.3g MB of fp32 traffic per gradient)\n", bytes / 1e6);
         printf("%-10s %6s %14s %14s%s", "path", "reps", "min s/grad", "median s/grad",
                !gb ? "" : logreg ? "   GB/s of X (median)" : "        GB/s (median)");
         if (rd)
@@ -481,46 +518,43 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
     if (points && (st = read_points(points, p->d, &pts, &np, err)) == SB_OK)
         st = eval_points(p, host, use_orc ? &orc : NULL, step, pts, np, out, err);
     if (st == SB_OK && repeat) {
-        timing tm[4];
-        int nt = 0;
-        int logreg = !strcmp(p->name, "logreg");
+        int logreg = !strcmp(p->name, "logreg"), quad = !strcmp(p->name, "quad");
         const char *main_label = host ? "host" : logreg && po.gemv && !strcmp(po.gemv, "clblast")
                                                      ? "clblast"
                                                      : logreg ? "native" : "device";
-        st = time_path(p, host, repeat, main_label, &tm[nt], NULL, err);
-        nt += st == SB_OK;
-        if (st == SB_OK && logreg && !host) {
-            /* The other GEMV path on the same data, then the host loop. */
-            sb_problem_opts po2 = po;
-            po2.gemv = strcmp(main_label, "clblast") ? "clblast" : "native";
-            if ((st = sb_problem_create(&po2, &ctx, &p2, err)) == SB_OK &&
-                (st = time_path(p2, 0, repeat, po2.gemv, &tm[nt], NULL, err)) == SB_OK)
-                nt++;
-            sb_problem_free(p2);
-            p2 = NULL;
-        }
-        if (st == SB_OK && !host) {
-            long hr = repeat < 3 ? repeat : 3;
-            if ((st = time_path(p, 1, hr, "host", &tm[nt], NULL, err)) == SB_OK)
-                nt++;
-        }
         /* Bytes per gradient and the roofline reference with the same traffic. */
-        int quad = !strcmp(p->name, "quad");
         int equal = !po.spectrum || !strcmp(po.spectrum, "equal");
         double bytes = logreg ? 4.0 * (double)p->n_train * (double)p->d
                        : quad ? (equal ? 8.0 : 12.0) * (double)p->d
                               : 0.0;
         const char *ref = host ? NULL : logreg ? "read" : quad ? (equal ? "copy" : "rmw") : NULL;
-        if (st == SB_OK && ref) {
-            sb_ops ops;
-            if ((st = sb_ops_init(&ops, &ctx, err)) == SB_OK) {
-                if ((st = time_path(p, 0, repeat, ref, &tm[nt], &ops, err)) == SB_OK)
-                    nt++;
-                sb_ops_free(&ops);
-            }
+        sb_problem_opts po2 = po;
+        sb_ops ops;
+        int have_ops = 0, n = 0;
+        tpath tp[4];
+        timing tm[4];
+        st = tpath_init(&tp[n++], p, host, repeat, main_label, NULL, err);
+        if (st == SB_OK && logreg && !host) {
+            /* The other GEMV path on the same data, then the host loop. */
+            po2.gemv = strcmp(main_label, "clblast") ? "clblast" : "native";
+            if ((st = sb_problem_create(&po2, &ctx, &p2, err)) == SB_OK)
+                st = tpath_init(&tp[n++], p2, 0, repeat, po2.gemv, NULL, err);
+        }
+        if (st == SB_OK && !host)
+            st = tpath_init(&tp[n++], p, 1, repeat < 3 ? repeat : 3, "host", NULL, err);
+        if (st == SB_OK && ref && (st = sb_ops_init(&ops, &ctx, err)) == SB_OK) {
+            have_ops = 1;
+            st = tpath_init(&tp[n++], p, 0, repeat, ref, &ops, err);
         }
         if (st == SB_OK)
-            st = report(p, have_ctx ? &ctx : NULL, tm, nt, bytes, ref, json, err);
+            st = time_paths(tp, n, repeat, tm, err);
+        if (st == SB_OK)
+            st = report(p, have_ctx ? &ctx : NULL, tm, n, bytes, ref, json, err);
+        for (int i = 0; i < n; i++)
+            tpath_free(&tp[i]);
+        if (have_ops)
+            sb_ops_free(&ops);
+        sb_problem_free(p2);
     }
 done:
     free(pts);
