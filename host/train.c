@@ -242,6 +242,9 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     uint64_t log_every = cfg->log_every;
     if (!log_every)
         log_every = est > 1000 ? (est + 999) / 1000 : 1;
+    r->max_steps = max_steps;
+    r->log_every = log_every;
+    r->n_train = prob->n_train;
 
     /* The tube domain rule (train.h): every iterate is tested on the host. */
     domain_check dc = {sb_problem_tube_params(prob), NULL, NULL, NULL};
@@ -397,7 +400,50 @@ static void num(cJSON *o, const char *k, double v)
         cJSON_AddNullToObject(o, k);
 }
 
-static cJSON *config_json(const sb_train_cfg *cfg)
+/* The problem's settings, defaults resolved as the problem implementations resolve them
+ * (problem_tube.c, problem_quad.c, problem_logreg.c): only those of its family. */
+static void problem_config(cJSON *c, const sb_problem_opts *po, const sb_train_result *r)
+{
+    const char *name = po->name ? po->name : "";
+    int tube = !strncmp(name, "tube", 4), quad = !strncmp(name, "quad", 4);
+    if (strstr(name, "-rotated"))
+        cJSON_AddStringToObject(c, "rotation", po->rotation_file ? po->rotation_file
+                                                                 : "haar-random (seed)");
+    if (tube) {
+        sb_tube_params t = sb_tube_defaults();
+        num(c, "tube_L", po->tube_L > 0 ? po->tube_L : t.L);
+        num(c, "tube_gamma", po->tube_gamma > 0 ? po->tube_gamma : t.gamma);
+        num(c, "tube_tau", po->tube_tau > 0 ? po->tube_tau : t.tau);
+        cJSON_AddStringToObject(c, "tube_domain", po->tube_strict ? "strict" : "continuation");
+    } else if (quad) {
+        const char *spec = po->spectrum ? po->spectrum : "equal";
+        cJSON_AddStringToObject(c, "spectrum", spec);
+        if (strcmp(spec, "equal"))
+            num(c, "cond", po->cond > 0 ? po->cond : 100.0);
+    } else if (!strcmp(name, "logreg")) {
+        if (po->data) {
+            size_t n = strlen(po->data);
+            int csv = po->format ? !strcmp(po->format, "csv")
+                                 : n >= 4 && !strcmp(po->data + n - 4, ".csv");
+            cJSON_AddStringToObject(c, "data", po->data);
+            cJSON_AddStringToObject(c, "format", csv ? "csv" : "libsvm");
+            if (csv)
+                cJSON_AddNumberToObject(c, "label_col", po->label_col);
+        } else {
+            cJSON_AddNullToObject(c, "data"); /* synthetic */
+            cJSON_AddNumberToObject(c, "n", (double)(po->n_synth ? po->n_synth : 1000));
+            num(c, "label_noise", po->label_noise);
+        }
+        cJSON_AddBoolToObject(c, "bias", po->bias);
+        cJSON_AddBoolToObject(c, "standardize", po->standardize);
+        num(c, "lambda", po->lambda >= 0 ? po->lambda : 1e-4);
+        num(c, "test_split", po->test_split);
+        cJSON_AddNumberToObject(c, "n_train", (double)r->n_train);
+        cJSON_AddStringToObject(c, "gemv", po->gemv ? po->gemv : "native");
+    }
+}
+
+static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
 {
     cJSON *c = cJSON_CreateObject();
     const sb_optim_info *o = sb_optim_find(cfg->optimizer);
@@ -407,7 +453,9 @@ static cJSON *config_json(const sb_train_cfg *cfg)
         sb_optim_resolve(o, &cfg->hyper, &p, &e);
     const sb_problem_opts *po = &cfg->problem;
     cJSON_AddStringToObject(c, "problem", po->name ? po->name : "");
-    cJSON_AddNumberToObject(c, "d", (double)po->d);
+    /* d as the problem resolved it (the default, or the data's columns for logreg) */
+    cJSON_AddNumberToObject(c, "d", (double)(r->d ? r->d : po->d));
+    problem_config(c, po, r);
     cJSON_AddStringToObject(c, "optimizer", o ? o->name : (cfg->optimizer ? cfg->optimizer : ""));
     num(c, "lr", p.lr);
     cJSON_AddStringToObject(c, "schedule", sb_sched_name(p.sched));
@@ -426,22 +474,40 @@ static cJSON *config_json(const sb_train_cfg *cfg)
         cJSON_AddNumberToObject(c, "pgd_tthres", (double)p.pgd_tthres);
     }
     cJSON_AddStringToObject(c, "compress", cfg->compress ? cfg->compress : "none");
-    cJSON_AddNumberToObject(c, "workers", cfg->workers > 1 ? cfg->workers : 1);
+    cJSON_AddNumberToObject(c, "workers", r->workers > 1 ? r->workers
+                                          : cfg->workers > 1 ? cfg->workers : 1);
     cJSON_AddBoolToObject(c, "mpi", cfg->mpi);
-    cJSON_AddNumberToObject(c, "steps", (double)cfg->steps);
-    cJSON_AddNumberToObject(c, "evals", (double)cfg->evals);
+    /* budget: steps resolved (1000, or 100000 with a target); null when only evals */
+    uint64_t steps = r->max_steps ? r->max_steps : cfg->steps;
+    if (steps)
+        cJSON_AddNumberToObject(c, "steps", (double)steps);
+    else
+        cJSON_AddNullToObject(c, "steps");
+    if (cfg->evals)
+        cJSON_AddNumberToObject(c, "evals", (double)cfg->evals);
+    else
+        cJSON_AddNullToObject(c, "evals");
     if (cfg->target_grad1 > 0)
         num(c, "target_grad1", cfg->target_grad1);
     if (cfg->has_target_loss)
         num(c, "target_loss", cfg->target_loss);
-    cJSON_AddNumberToObject(c, "batch", (double)cfg->batch);
+    /* the oracle: minibatch n, the theory schedule's n_k = k+1, or the full batch (the
+     * training rows for logreg, one draw otherwise) */
+    if (p.sched == SB_SCHED_THEORY) {
+        cJSON_AddStringToObject(c, "batch_mode", "theory");
+        cJSON_AddNullToObject(c, "batch");
+    } else if (cfg->batch) {
+        cJSON_AddStringToObject(c, "batch_mode", "minibatch");
+        cJSON_AddNumberToObject(c, "batch", (double)cfg->batch);
+    } else {
+        cJSON_AddStringToObject(c, "batch_mode", "full");
+        cJSON_AddNumberToObject(c, "batch", (double)(r->n_train ? r->n_train : 1));
+    }
     num(c, "sigma", cfg->sigma);
     cJSON_AddNumberToObject(c, "seed", (double)cfg->seed);
-    cJSON_AddNumberToObject(c, "log_every", (double)cfg->log_every);
+    cJSON_AddNumberToObject(c, "log_every", (double)(r->log_every ? r->log_every
+                                                                  : cfg->log_every));
     cJSON_AddBoolToObject(c, "no_split", cfg->no_split);
-    cJSON_AddStringToObject(c, "tube_domain", po->tube_strict ? "strict" : "continuation");
-    if (po->data)
-        cJSON_AddStringToObject(c, "data", po->data);
     return c;
 }
 
@@ -455,7 +521,7 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddStringToObject(j, "device", r->device);
     cJSON_AddNumberToObject(j, "workers", r->workers);
     if (cfg)
-        cJSON_AddItemToObject(j, "config", config_json(cfg));
+        cJSON_AddItemToObject(j, "config", config_json(cfg, r));
     num(j, "f0", r->f0);
     num(j, "f_final", r->f_final);
     num(j, "f_best", r->f_best);

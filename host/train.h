@@ -94,6 +94,11 @@ typedef struct sb_train_result {
     double theory_bound;      /* tight form for Theorem 1 */
     double theory_bound_loose;
     double theory_measured;   /* grad1_min (Thm 1) or grad2_min^2 (Thm 2) */
+    /* Settings the run resolved from cfg's zeros (the summary's config records them so a
+     * run can be reproduced): the step budget (0: only an evals budget), the metrics
+     * interval, the problem's training rows (logreg; 0 otherwise). */
+    uint64_t max_steps, log_every;
+    size_t n_train;
     sb_train_point *trace;
     size_t ntrace;
 } sb_train_result;
@@ -107,7 +112,8 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err);
 void sb_train_result_free(sb_train_result *res);
 
 /* The summary as JSON (field names documented in README.md, stable): the caller
- * deletes it. cfg may be NULL (then no "config" object). */
+ * deletes it. cfg may be NULL (then no "config" object); "config" holds every setting
+ * with its default resolved (from cfg and what res recorded). */
 cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *res);
 /* Trace CSV: step,evals,f,grad1,grad2,grad1_min,test_accuracy,elapsed; atomic. */
 int sb_train_write_trace(const char *path, const sb_train_result *res, sb_err *err);

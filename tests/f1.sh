@@ -43,4 +43,12 @@ holds strict-rotated json "$tmp/tr.json" 'j["runs"][0]["left_domain"] and j["run
     --tube-domain strict --out "$tmp/ti" >"$tmp/ti.json" 2>/dev/null
 holds strict-stays-inside json "$tmp/ti.json" 'not j["runs"][0]["left_domain"] and j["runs"][0]["steps"] == 20 and j["runs"][0]["steps_outside_tube"] == 0'
 
+# Fix 4: the summary's config holds every setting with its default resolved.
+"$bin" train --problem quad --optimizer sgd --steps 3000 --json --out "$tmp/c1" >"$tmp/c1.json" 2>/dev/null
+holds config-resolved-quad json "$tmp/c1.json" '(c := j["runs"][0]["config"]) and c["d"] == 10 and c["log_every"] == 3 and c["batch"] == 1 and c["batch_mode"] == "full" and c["spectrum"] == "equal" and c["steps"] == 3000 and c["evals"] is None'
+"$bin" train --problem logreg --optimizer adam --steps 2 --test-split 0.2 --json --out "$tmp/c2" >"$tmp/c2.json" 2>/dev/null
+holds config-resolved-logreg json "$tmp/c2.json" '(c := j["runs"][0]["config"]) and c["d"] == 20 and c["n"] == 1000 and c["n_train"] == 800 and c["batch"] == 800 and c["lambda"] == 1e-4 and c["test_split"] == 0.2 and c["bias"] is False and c["standardize"] is False and c["label_noise"] == 0 and c["gemv"] == "native" and c["data"] is None and c["b2"] == 0.999 and c["wd_mode"] == "coupled"'
+"$bin" train --problem tube --optimizer sgd --target-grad1 1e-9 --evals 5 --json --out "$tmp/c3" >"$tmp/c3.json" 2>/dev/null
+holds config-resolved-tube json "$tmp/c3.json" '(c := j["runs"][0]["config"]) and abs(c["tube_L"] - 2.718281828) < 1e-6 and c["tube_gamma"] == 1 and abs(c["tube_tau"] - 2.718281828) < 1e-6 and c["tube_domain"] == "continuation" and c["steps"] is None and c["evals"] == 5 and c["seed"] == 1 and c["target_grad1"] == 1e-9'
+
 finish
