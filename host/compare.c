@@ -14,10 +14,42 @@
 
 /* ---- building a set ---- */
 
+/* Past a "/repeats:N" segment at p (Google Benchmark names carry the repetition count,
+ * which a baseline and a new run need not share), or p itself. */
+static const char *skip_repeats(const char *p)
+{
+    static const char seg[] = "/repeats:";
+    if (strncmp(p, seg, sizeof seg - 1))
+        return p;
+    const char *q = p + sizeof seg - 1;
+    if (*q < '0' || *q > '9')
+        return p;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    return *q == '/' || *q == '\0' ? q : p;
+}
+
+/* Benchmark names are equal when they differ at most in their /repeats:N parts. */
+static int name_eq(const char *a, const char *b)
+{
+    for (;;) {
+        a = skip_repeats(a);
+        b = skip_repeats(b);
+        if (*a != *b)
+            return 0;
+        if (!*a)
+            return 1;
+        a++;
+        b++;
+    }
+}
+
+/* The benchmark of that name (repetitions of runs with other repeat counts join it,
+ * under the first full name seen), created when new. */
 static sb_cmp_bench *bench_get(sb_cmp_set *s, const char *name)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->b[i].name, name))
+        if (name_eq(s->b[i].name, name))
             return &s->b[i];
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 16;
@@ -411,7 +443,7 @@ static const sb_cmp_metric *find_metric(const sb_cmp_bench *b, const char *name)
 static const sb_cmp_bench *find_bench(const sb_cmp_set *s, const char *name)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->b[i].name, name))
+        if (name_eq(s->b[i].name, name))
             return &s->b[i];
     return NULL;
 }
