@@ -219,7 +219,8 @@ static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *ou
     if (!rs || !runs)
         st = sb_fail(err, SB_ERUNTIME, "out of memory");
     if (runs) {
-        cJSON_AddStringToObject(all, "schema", "signbench-train/1");
+        /* not signbench-train/1: that is one run's summary, this a list of them */
+        cJSON_AddStringToObject(all, "schema", "signbench-train-runs/1");
         cJSON_AddStringToObject(all, "out", dir);
     }
     int has_acc = 0, done = 0;

@@ -289,9 +289,25 @@ int sb_cmp_from_json(const cJSON *root, const char *path, sb_cmp_set *out, sb_er
             snprintf(out->device, sizeof out->device, "%s", dev->valuestring);
     } else if (cJSON_GetObjectItemCaseSensitive(root, "optimizer")) {
         rc = load_train(root, out, err);
+    } else if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "runs"))) {
+        /* `train --json` (schema signbench-train-runs/1): one summary per optimiser, each
+         * a benchmark train/<problem>/<optimizer>. */
+        const cJSON *run;
+        rc = SB_OK;
+        cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(root, "runs"))
+        {
+            if (!cJSON_IsObject(run) || !cJSON_GetObjectItemCaseSensitive(run, "optimizer")) {
+                rc = sb_fail(err, SB_EUSAGE, "compare: %s: an entry of 'runs' is not a train "
+                             "summary (no 'optimizer')", path);
+                break;
+            }
+            if ((rc = load_train(run, out, err)) != SB_OK)
+                break;
+        }
     } else {
         return sb_fail(err, SB_EUSAGE, "compare: %s: not a result file (expected micro's "
-                       "Google Benchmark JSON, a signbench summary or a train summary)", path);
+                       "Google Benchmark JSON, a signbench summary, a train summary or "
+                       "train --json output)", path);
     }
     if (rc != SB_OK) {
         sb_cmp_set_free(out);

@@ -1,5 +1,6 @@
 /* compare.h - the regression gate behind `signbench compare`: loads benchmark results
- * (Google Benchmark JSON from micro, signbench summaries, train summaries), matches them
+ * (Google Benchmark JSON from micro, signbench summaries, train summaries and train
+ * --json's list of them), matches them
  * by name and decides per metric whether a change is real and whether it regresses. */
 #ifndef SB_COMPARE_H
 #define SB_COMPARE_H

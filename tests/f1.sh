@@ -51,6 +51,21 @@ holds config-resolved-logreg json "$tmp/c2.json" '(c := j["runs"][0]["config"]) 
 "$bin" train --problem tube --optimizer sgd --target-grad1 1e-9 --evals 5 --json --out "$tmp/c3" >"$tmp/c3.json" 2>/dev/null
 holds config-resolved-tube json "$tmp/c3.json" '(c := j["runs"][0]["config"]) and abs(c["tube_L"] - 2.718281828) < 1e-6 and c["tube_gamma"] == 1 and abs(c["tube_tau"] - 2.718281828) < 1e-6 and c["tube_domain"] == "continuation" and c["steps"] is None and c["evals"] == 5 and c["seed"] == 1 and c["target_grad1"] == 1e-9'
 
+# Fix 5: compare reads train --json output (a list of runs, schema signbench-train-runs/1).
+tj=(train --problem quad --d 10 --optimizer sgd,signsgd --lr 0.1 --steps 20 --json)
+"$bin" "${tj[@]}" --out "$tmp/j1" >"$tmp/j1.json" 2>/dev/null
+"$bin" "${tj[@]}" --out "$tmp/j2" >"$tmp/j2.json" 2>/dev/null
+holds train-json-schema json "$tmp/j1.json" 'j["schema"] == "signbench-train-runs/1" and j["runs"][0]["schema"] == "signbench-train/1"'
+check compare-train-json 0 "$bin" compare "$tmp/j1.json" "$tmp/j2.json"
+"$bin" compare "$tmp/j1.json" "$tmp/j2.json" --json >"$tmp/cj.json" 2>/dev/null
+holds compare-train-json-rows json "$tmp/cj.json" 'sorted({r["benchmark"] for r in j["rows"]}) == ["train/quad/sgd", "train/quad/signsgd"]'
+"$bin" train --problem quad --d 10 --optimizer sgd,signsgd --lr 0.2 --steps 20 --json \
+    --out "$tmp/j3" >"$tmp/j3.json" 2>/dev/null
+check compare-train-json-regression 1 "$bin" compare "$tmp/j1.json" "$tmp/j3.json" --metric f_final
+echo '{"schema": "signbench-train-runs/1", "runs": [1]}' >"$tmp/badruns.json"
+check compare-bad-runs 2 "$bin" compare "$tmp/badruns.json" "$tmp/j2.json"
+error_line compare-bad-runs-line "$bin" compare "$tmp/badruns.json" "$tmp/j2.json"
+
 # Fix 6: names match with /repeats:N ignored on both sides; the full names are reported.
 gb() { # gb FILE REPEATS FRACTION
     cat >"$1" <<JSON
