@@ -229,6 +229,17 @@ static int plot_one(const char *path, const csv_opts *o, sb_err *err)
     if (sb_plot_is_dat(path))
         return sb_plot_redraw(path, err);
     size_t len = strlen(path);
+    /* A .dat without the header is not JSON either: say what it lacks, not "not JSON". */
+    if (len > 4 && !strcmp(path + len - 4, ".dat")) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
+        fclose(f);
+        return sb_fail(err, SB_EUSAGE, "plot: %s is not a signbench .dat file (it must start "
+                       "with the line '%s...' that signbench writes; redraw only .dat files "
+                       "signbench wrote, or plot a .csv or JSON result)", path,
+                       "# signbench-plot 1");
+    }
     if (len > 4 && !strcmp(path + len - 4, ".csv"))
         return plot_csv(path, o, err);
     cJSON *j = NULL;

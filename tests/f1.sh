@@ -85,4 +85,11 @@ sed 's#sign/ocl/1000003/repeats:12#sign/ocl/1000003/repeatsx:12#' "$tmp/r12.json
 "$bin" compare "$tmp/r10.json" "$tmp/rx.json" --json >"$tmp/rxj.json" 2>/dev/null
 holds repeats-only-that-part json "$tmp/rxj.json" 'j["matched"] == 1'
 
+# Fix 7: a malformed .dat is reported as a bad .dat, not as "not valid JSON".
+printf 'hello\n1 2\n' >"$tmp/b.dat"
+check plot-bad-dat 2 "$bin" plot "$tmp/b.dat"
+error_line plot-bad-dat-line "$bin" plot "$tmp/b.dat"
+msg=$("$bin" plot "$tmp/b.dat" 2>&1)
+holds "plot-bad-dat-message: $msg" test -n "$(printf '%s' "$msg" | grep 'not a signbench .dat file' | grep -v 'not valid JSON')"
+
 finish
