@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # f2.sh - review fixes: the built-in data set from a copied binary in another folder,
 # $SIGNBENCH_DEVICE honoured (and named in errors) by devices, the --bind notice.
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_device
 unset SIGNBENCH_DEVICE
@@ -9,9 +10,13 @@ unset SIGNBENCH_DEVICE
 # and every command's message names the variable, not --device.
 check env-devices-bad 2 env SIGNBENCH_DEVICE=zzz "$bin" devices
 error_line env-devices-line env SIGNBENCH_DEVICE=zzz "$bin" devices
-holds env-devices-names-var bash -c 'SIGNBENCH_DEVICE=zzz "$0" devices 2>&1 | grep -q "^signbench: SIGNBENCH_DEVICE=zzz: "' "$bin"
-holds env-train-names-var bash -c 'SIGNBENCH_DEVICE=zzz "$0" train --problem quad --optimizer sgd --steps 2 --out "$1/t" 2>&1 | grep -q "^signbench: SIGNBENCH_DEVICE=zzz: "' "$bin" "$tmp"
-holds opt-names-option bash -c '"$0" --device zzz devices 2>&1 | grep -q "^signbench: --device zzz: "' "$bin"
+first_err() { "$@" 2>&1 >/dev/null | head -1; }
+holds env-devices-names-var grep -q "^signbench: SIGNBENCH_DEVICE=zzz: " \
+    <<<"$(first_err env SIGNBENCH_DEVICE=zzz "$bin" devices)"
+holds env-train-names-var grep -q "^signbench: SIGNBENCH_DEVICE=zzz: " \
+    <<<"$(first_err env SIGNBENCH_DEVICE=zzz "$bin" train --problem quad --optimizer sgd --steps 2 --out "$tmp/t")"
+holds opt-names-option grep -q "^signbench: --device zzz: " \
+    <<<"$(first_err "$bin" --device zzz devices)"
 check opt-devices-bad 2 "$bin" --device zzz devices
 # A good selection from the environment lists just that device, marked default.
 SIGNBENCH_DEVICE=0:0 "$bin" devices --json >"$tmp/dev.json" 2>/dev/null
