@@ -28,6 +28,8 @@ static const char help[] =
     "  --seed S         starts and the middle panel's rotation; the orbit search tries\n"
     "                   seeds S + 1000, S + 1001, ... (default 1)\n"
     "  --precision P    f32 or f64 (default f32)\n"
+    "  --tube-domain D  continuation (the only rule here: the paper's curves evaluate the\n"
+    "                   formulas everywhere; continue is an alias) (default continuation)\n"
     "  --out DIR        output folder (default results/runs/<UTC time>-figure1)\n"
     "  --json           print figure1.json instead of the verdict lines\n\n"
     "Writes figure1_left, figure1_middle, figure1_right (.png, .svg, .dat), figure1.csv\n"
@@ -36,7 +38,8 @@ static const char help[] =
     "shared vCPUs).\n\n"
     SB_COMMON_HELP;
 
-enum { O_D = SB_OPT_FIRST_FREE, O_LR, O_STEPS, O_MOM, O_SEED, O_PREC, O_OUT, O_JSON };
+enum { O_D = SB_OPT_FIRST_FREE, O_LR, O_STEPS, O_MOM, O_SEED, O_PREC, O_OUT, O_JSON,
+       O_DOMAIN };
 
 typedef struct fig_args {
     sb_opts dev;
@@ -217,7 +220,7 @@ static int parse(int argc, char **argv, fig_args *a, sb_err *err)
         {"steps", required_argument, 0, O_STEPS}, {"momentum", required_argument, 0, O_MOM},
         {"seed", required_argument, 0, O_SEED}, {"precision", required_argument, 0, O_PREC},
         {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
-        SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"tube-domain", required_argument, 0, O_DOMAIN}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->d = 10;
     a->steps = 3000;
@@ -263,6 +266,13 @@ static int parse(int argc, char **argv, fig_args *a, sb_err *err)
             break;
         case O_JSON:
             a->json = 1;
+            break;
+        case O_DOMAIN:
+            /* Accepted for symmetry with tube/train; strict would cut the panels' curves. */
+            if (strcmp(optarg, "continuation") && strcmp(optarg, "continue"))
+                st = sb_fail(err, SB_EUSAGE, "figure1: --tube-domain must be continuation (or "
+                             "its alias continue), not '%s'; strict runs are `signbench tube "
+                             "--tube-domain strict`", optarg);
             break;
         default:
             return sb_cli_bad_option("figure1", argc, argv, err);

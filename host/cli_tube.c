@@ -37,7 +37,7 @@ static const char help[] =
     "  --seed S            rotations, starts and PGD noise (default 1)\n"
     "  --tube-domain D     continuation (evaluate the formulas everywhere, count steps\n"
     "                      outside the tube set) or strict (stop there and mark the\n"
-    "                      trajectory) (default continuation)\n"
+    "                      trajectory) (default continuation; continue is an alias)\n"
     "  --pgd-r R, --pgd-gthres G, --pgd-tthres T   PGD (default 0.1, 0.1, 40)\n"
     "  --traces N          record f at every step for the first N trials (default 2)\n"
     "  --out DIR           output folder (default results/runs/<UTC time>-tube)\n"
@@ -258,8 +258,8 @@ static int parse_args(int argc, char **argv, tube_args *a, sb_err *err)
             a->fixed_set = 1;
             if (!strcmp(optarg, "strict"))
                 a->strict = 1;
-            else if (!strcmp(optarg, "continuation"))
-                a->strict = 0;
+            else if (!strcmp(optarg, "continuation") || !strcmp(optarg, "continue"))
+                a->strict = 0; /* "continue" is train/eval's older spelling */
             else
                 st = sb_fail(err, SB_EUSAGE, "tube: --tube-domain must be continuation or "
                              "strict, not '%s'", optarg);
@@ -742,7 +742,9 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
         }
         printf("(minimum: reached the basin of the minimum; orbit: exact periodic orbit around "
                "a saddle; left: stopped outside the tube set (strict); outside: ever outside "
-               "it)\nwritten: %s/{trajectories.csv,summary.json,traces.csv}\n", dir);
+               "it)\nwritten: %s/{trajectories.csv,summary.json%s%s}\n", dir,
+               s.ntrace > 0 ? ",traces.csv" : "",
+               s.ntrace > 0 && sb_plot_available() ? ",traces.png,traces.svg,traces.dat" : "");
     }
 done:
     cJSON_Delete(root);

@@ -23,6 +23,8 @@ one_line bad-rotfile-line "$bin" tube --d 2 --rotations "$tmp/bad.csv"
 check missing-rotfile 2 "$bin" tube --d 2 --rotations "$tmp/none.csv"
 check fig-bad-d 2 "$bin" figure1 --d 0
 check fig-extra 2 "$bin" figure1 extra
+check fig-bad-domain 2 "$bin" figure1 --tube-domain strict
+one_line fig-bad-domain-line "$bin" figure1 --tube-domain strict
 
 # ---- a small batch: files, rows, JSON ----
 out="$tmp/t"
@@ -43,6 +45,20 @@ json_reached=$(pj "$out/summary.json" '[int(r["reached_minimum"]["count"]) for r
 # Only lattice methods get an orbit verdict.
 [ "$(pj "$out/summary.json" 'all(r["saddle_orbit"] is None for r in j["results"] if r["optimizer"] == "gd")')" = true ] \
     && ok || bad "gd has an orbit verdict"
+
+# Both spellings of the continuation rule (train/eval's older "continue" is an alias), and
+# the summary's "written:" line names every file the run left, traces plots included.
+check tube-continue 0 "$bin" tube --d 4 --trials 2 --steps 50 --optimizers gd --tube-domain continue --out "$tmp/cont"
+[ "$(pj "$tmp/cont/summary.json" 'j["settings"]["tube_domain"]')" = continuation ] && ok || bad "continue not recorded as continuation"
+"$bin" tube --d 4 --trials 2 --steps 50 --optimizers gd --out "$tmp/wr" >"$tmp/wr.out" 2>&1
+written=$(sed -n 's/^written: [^{]*{\(.*\)}$/\1/p' "$tmp/wr.out")
+[ -n "$written" ] && ok || bad "tube printed no written: line"
+for f in $(printf '%s' "$written" | tr ',' ' '); do
+    [ -s "$tmp/wr/$f" ] && ok || bad "written: names $f but it is not there"
+done
+for f in "$tmp"/wr/*; do
+    case ",$written," in *",${f##*/},"*) ok ;; *) bad "written: omits ${f##*/}" ;; esac
+done
 
 # strict domain: a start outside the tube set stops at once and is marked.
 out2="$tmp/s"
@@ -73,7 +89,7 @@ check bench 0 "$bin" tube --bench --trials 16 --steps 50 --json
 
 # ---- figure1: schema and verdicts computed ----
 f1="$tmp/f1"
-check figure1 0 "$bin" figure1 --out "$f1" --steps 1500
+check figure1 0 "$bin" figure1 --out "$f1" --steps 1500 --tube-domain continue
 j="$f1/figure1.json"
 [ -s "$j" ] && ok || bad "no figure1.json"
 schema=$(pj "$j" 'isinstance(j["claims"], list) and len(j["claims"]) >= 4 and all(isinstance(c["id"], str) and isinstance(c["claim"], str) and isinstance(c["held"], bool) and isinstance(c["numbers"], dict) for c in j["claims"])')
