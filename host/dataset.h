@@ -22,7 +22,7 @@ typedef struct sb_dataset {
 #define SB_DATASET_BUILTIN_HELP                                                            \
     "built-in: breast-cancer = Breast Cancer Wisconsin (Diagnostic), 569 x 30, LIBSVM;\n"  \
     "  UCI Machine Learning Repository (Street, Wolberg, Mangasarian 1995)"
-/* The data set that grid, suite and train use when no --data is given. */
+/* The data set that grid and suite use when no --data is given. */
 const char *sb_dataset_default_name(void);
 /* 1 when name is a built-in data set. */
 int sb_dataset_is_builtin(const char *name);
