@@ -18,10 +18,12 @@ typedef struct sb_dataset {
  * binary runs from any folder. A built-in name given as a path reads the embedded copy
  * (a file of that name can still be read as ./NAME). */
 #define SB_DATASET_DEFAULT "breast-cancer"
-/* One line for --help: the built-in names and where the data comes from. */
-#define SB_DATASET_BUILTIN_HELP                                                            \
-    "built-in: breast-cancer = Breast Cancer Wisconsin (Diagnostic), 569 x 30, LIBSVM;\n"  \
-    "  UCI Machine Learning Repository (Street, Wolberg, Mangasarian 1995)"
+/* Two lines for --help (each command indents them): the built-in names and where the
+ * data comes from. */
+#define SB_DATASET_BUILTIN_ABOUT                                                           \
+    "built-in breast-cancer: Breast Cancer Wisconsin (Diagnostic)"
+#define SB_DATASET_BUILTIN_SOURCE                                                          \
+    "569 x 30, UCI ML Repository (Street, Wolberg, Mangasarian 1995)"
 /* The data set that grid and suite use when no --data is given. */
 const char *sb_dataset_default_name(void);
 /* 1 when name is a built-in data set. */
