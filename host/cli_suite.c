@@ -1,6 +1,8 @@
 /* cli_suite.c - `signbench suite`: runs the other commands in-process (devices, micro,
  * train, figure1, grid, sweep) into one run folder, then summary.json and the report. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,13 +34,15 @@ static const char help[] =
     "failing step is recorded and the others still run; the exit status is then 1.\n\n"
     "Options:\n"
     "  --quick       small sizes, few seeds: under a minute on PoCL with 2 cores\n"
-    "                (default)\n"
+    "                (default; not with --full)\n"
     "  --full        the paper-sized studies (64M-element kernels, d up to 10^5, the\n"
     "                full grid): tens of minutes\n"
-    "  --out DIR     run folder (default results/runs/<UTC time>-<device slug>)\n"
+    "  --out DIR     run folder, new or empty: a folder holding anything is refused, so\n"
+    "                runs never mix (default results/runs/<UTC time>-<device slug>)\n"
     "  --only LIST   run only these steps (comma list of the names above)\n"
     "  --report-only DIR  rewrite report.md and report.html of an existing run folder\n"
-    "                from the files in it (runs nothing)\n"
+    "                (one holding a suite's summary.json) from the files in it (runs\n"
+    "                nothing)\n"
     SB_COMMON_HELP;
 
 /* Run a command of the table in-process with its stdout going to LOG (or to OUT when
@@ -94,6 +98,36 @@ static int wanted(const char *only, const char *step)
         if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
             return 1;
     return 0;
+}
+
+/* 1 when DIR exists and holds anything: a suite never writes into an earlier run's folder,
+ * since its summary and report are built from every file there (stale results would mix
+ * in). -1 when DIR exists but is not a readable folder. */
+static int dir_nonempty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    int any = 0;
+    for (struct dirent *e; !any && (e = readdir(d));)
+        any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return any;
+}
+
+/* A run folder is one a suite wrote: it holds summary.json with the summary schema. */
+static int is_run_folder(const char *dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    cJSON *j = NULL;
+    sb_err e;
+    if (access(path, R_OK) || sb_json_load(path, &j, &e) != SB_OK)
+        return 0;
+    const char *schema = cJSON_GetStringValue(cJSON_GetObjectItem(j, "schema"));
+    int ok = schema && !strcmp(schema, "signbench-summary");
+    cJSON_Delete(j);
+    return ok;
 }
 
 /* Breast cancer data: beside the working folder or the binary's source tree. */
@@ -197,7 +231,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         SB_COMMON_LONGOPTS,                 {0, 0, 0, 0}};
     sb_opts dev = {0};
     const char *out = NULL, *only = NULL, *devname = NULL, *report_only = NULL;
-    int full = 0, c;
+    int full = 0, quick = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -208,7 +242,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         if (c == SB_OPT_HELP)
             return sb_cli_help(help);
         if (c == 'q')
-            full = 0;
+            quick = 1;
         else if (c == 'f')
             full = 1;
         else if (c == 'o')
@@ -222,10 +256,15 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     }
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "suite: unexpected argument '%s'", argv[optind]);
+    if (quick && full)
+        return sb_fail(err, SB_EUSAGE, "suite: --quick and --full conflict; give one of them");
     if (report_only) {
         if (access(report_only, R_OK | X_OK))
             return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: no such run folder",
                            report_only);
+        if (!is_run_folder(report_only))
+            return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: not a suite run folder "
+                           "(no summary.json with schema signbench-summary)", report_only);
         if (sb_report_write(report_only, err))
             return sb_wrap(err, "suite");
         printf("report: %s/report.md, %s/report.html\n", report_only, report_only);
@@ -247,6 +286,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     }
     if (dev.kernel_dir || dev.kernel_binary || dev.bind)
         return sb_fail(err, SB_EUSAGE, "suite: only --device is passed on to the steps");
+    int busy = out ? dir_nonempty(out) : 0;
+    if (busy < 0)
+        return sb_fail(err, SB_EUSAGE, "suite: --out %s exists and is not a readable folder",
+                       out);
+    if (busy)
+        return sb_fail(err, SB_EUSAGE, "suite: --out %s is not empty (a run folder holds one "
+                       "run); give a new or empty folder, or rebuild its report with "
+                       "--report-only", out);
 
     /* The device's name for the folder; this also fails early on a bad --device. */
     sb_ctx ctx;
@@ -261,6 +308,9 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         snprintf(dir, sizeof dir, "%s", out);
     else
         snprintf(dir, sizeof dir, "results/runs/%s-%s", stamp, slug);
+    if (!out && dir_nonempty(dir))
+        return sb_fail(err, SB_EUSAGE, "suite: %s already holds a run (started the same "
+                       "second); run again or give --out", dir);
     if (sb_mkdir_p(dir, err))
         return sb_wrap(err, "suite");
     char data[1024];

@@ -13,6 +13,17 @@ lacks() { # lacks NAME FILE PATTERN
 check bad-step 2 "$bin" suite --only nonsense
 one_line bad-step-line "$bin" suite --only nonsense
 check report-only-missing 2 "$bin" suite --report-only "$tmp/nonexistent"
+# A folder that is not a run folder is refused and nothing is written into it.
+mkdir -p "$tmp/notrun" && echo x >"$tmp/notrun/notes.txt"
+check report-only-not-run 2 "$bin" suite --report-only "$tmp/notrun"
+error_line report-only-not-run-line "$bin" suite --report-only "$tmp/notrun"
+[ ! -e "$tmp/notrun/report.md" ] && [ ! -e "$tmp/notrun/report.html" ] && ok || bad "report written into a non-run folder"
+check quick-full 2 "$bin" suite --quick --full
+error_line quick-full-line "$bin" suite --full --quick
+# A non-empty --out is refused before anything runs (a run folder holds one run).
+check out-not-empty 2 "$bin" suite --out "$tmp/notrun" --only devices
+error_line out-not-empty-line "$bin" suite --out "$tmp/notrun" --only devices
+[ "$(ls "$tmp/notrun")" = notes.txt ] && ok || bad "suite wrote into a non-empty --out"
 check plot-nothing 2 "$bin" plot
 check plot-missing-file 2 "$bin" plot "$tmp/nonexistent.dat"
 echo '{"schema": "signbench-summary", "benchmarks": []}' >"$tmp/summary-only.json"
@@ -32,6 +43,11 @@ has report-md "$run/report.md" '^# signbench report'
 has report-md-conv "$run/report.md" 'train/logreg/adam/seed1'
 has report-html "$run/report.html" '<table>'
 check compare-summary-self 0 "$bin" compare "$run/summary.json" "$run/summary.json"
+# Re-running into the same folder would mix the earlier run's results in: refused, and
+# the earlier summary is left as it was.
+cp "$run/summary.json" "$tmp/summary-before.json"
+check rerun-same-out 2 "$bin" suite --quick --only devices --out "$run"
+cmp -s "$run/summary.json" "$tmp/summary-before.json" && ok || bad "rerun changed summary.json"
 
 check sweep-tiny 0 "$bin" sweep --dims 8,16,32 --seeds 2 --evals 400 --tune-lrs 0.01,0.1 --out "$run"
 check grid-tiny 0 "$bin" grid --lrs 1e-3,1e-1 --wds 0,1e-2 --momenta 0,0.9 --steps 20 --out "$run"
