@@ -36,7 +36,9 @@ static const char help[] =
     "  --evals N         gradient-call budget per run (default 20000)\n"
     "  --sigma S         additive Gaussian noise per coordinate (default 1)\n"
     "  --lr-theory D     delta of signsgd-theory (default 0.1)\n"
-    "  --lr-sgd D        delta of sgd-theory; needs delta L < 2 (default 0.5)\n"
+    "  --lr-sgd D        delta of sgd-theory; Theorem 2 needs delta L < 2: past it the\n"
+    "                    runs go on, and the bound column and JSON say \"not applicable\"\n"
+    "                    with delta L (default 0.5)\n"
     "  --tune-lrs LIST   constant steps tried for signsgd-const (default 0.001,0.01,0.1)\n"
     "  --target1 T       target of ||g||_1^2 for signSGD; --target2 T of ||g||_2^2 for\n"
     "                    SGD (default: half the value at the start of the smallest\n"
@@ -64,6 +66,7 @@ static const variant variants[NVAR] = {
 
 typedef struct run_out {
     double minq, n_target, rho_end, rho_start, bound, lr;
+    double dl; /* delta * L of sgd-theory (NaN when L is unknown or not that variant) */
     int reached, diverged;
 } run_out;
 
@@ -159,6 +162,9 @@ static int one_run(sweep *w, int v, size_t d, int seed, double lr, sb_ctx *ctx, 
     o->bound = r.has_theory ? (va->norm == 1 ? r.theory_bound * r.theory_bound
                                              : r.theory_bound)
                             : NAN;
+    /* Theorem 2 needs delta L < 2; past it there is no bound to print, and the table and
+     * JSON say why instead of leaving a silent gap. */
+    o->dl = va->norm == 2 && r.has_L ? lr * r.L : NAN;
     for (size_t i = 0; i < r.ntrace; i++) {
         double q = q_of(&r.trace[i], va->norm);
         if (q < o->minq)
@@ -279,6 +285,7 @@ static cJSON *to_json(const sweep *w, const char *device)
             cJSON_AddNumberToObject(p, "d", (double)w->dims[i]);
             cJSON *runs = cJSON_AddArrayToObject(p, "runs");
             double mq[MAXSEED], nt[MAXSEED], rho[MAXSEED], rho0[MAXSEED], bd[MAXSEED];
+            double dls[MAXSEED];
             double lo = INFINITY, hi = -INFINITY;
             int reached = 0;
             for (int s = 0; s < w->seeds; s++) {
@@ -296,6 +303,7 @@ static cJSON *to_json(const sweep *w, const char *device)
                 rho[s] = o->rho_end;
                 rho0[s] = o->rho_start;
                 bd[s] = o->bound;
+                dls[s] = o->dl;
                 reached += o->reached;
                 if (isfinite(o->minq)) {
                     lo = fmin(lo, o->minq);
@@ -318,6 +326,19 @@ static cJSON *to_json(const sweep *w, const char *device)
             sb_json_num_or_null(p, "density_start", med(rho0, w->seeds));
             sb_json_num_or_null(p, "density_end", med(rho, w->seeds));
             sb_json_num_or_null(p, "bound", med(bd, w->seeds));
+            if (va->norm == 2) { /* Theorem 2's condition, with the delta L it was given */
+                double dl = med(dls, w->seeds);
+                sb_json_num_or_null(p, "delta_L", dl);
+                if (isfinite(dl) && dl >= 2) {
+                    cJSON_AddBoolToObject(p, "bound_applicable", 0);
+                    char note[160];
+                    snprintf(note, sizeof note, "Theorem 2 not applicable: delta*L = %.4g >= "
+                             "2 (it needs delta*L < 2; lower --lr-sgd)", dl);
+                    cJSON_AddStringToObject(p, "bound_note", note);
+                } else {
+                    cJSON_AddBoolToObject(p, "bound_applicable", isfinite(dl));
+                }
+            }
         }
         sb_fit f;
         sb_err e;
@@ -340,6 +361,7 @@ static void print_table(const cJSON *j)
            cJSON_GetObjectItem(j, "device")->valuestring);
     printf("%-15s %9s %12s %12s %7s %9s %9s %11s\n", "variant", "d", "min norm", "N to target",
            "reached", "density0", "density", "bound");
+    int notes = 0;
     cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
     {
         const cJSON *p;
@@ -359,8 +381,14 @@ static void print_table(const cJSON *j)
                 snprintf(c0, sizeof c0, "%.3f", r0->valuedouble);
             if (cJSON_IsNumber(r1))
                 snprintf(c, sizeof c, "%.3f", r1->valuedouble);
+            const cJSON *na = cJSON_GetObjectItem(p, "bound_note"),
+                        *dl = cJSON_GetObjectItem(p, "delta_L");
             if (cJSON_IsNumber(bd))
                 snprintf(e, sizeof e, "%.4g", bd->valuedouble);
+            else if (cJSON_IsString(na) && cJSON_IsNumber(dl)) {
+                snprintf(e, sizeof e, "n/a dL=%.3g", dl->valuedouble);
+                notes++;
+            }
             printf("%-15s %9.0f %12s %12s %5d/%d %9s %9s %11s\n",
                    cJSON_GetObjectItem(v, "name")->valuestring,
                    cJSON_GetObjectItem(p, "d")->valuedouble, a, b,
@@ -368,6 +396,9 @@ static void print_table(const cJSON *j)
                    (int)cJSON_GetObjectItem(j, "seeds")->valuedouble, c0, c, e);
         }
     }
+    if (notes)
+        printf("(bound n/a dL=X: Theorem 2 needs delta*L < 2 and this run's delta*L is X, so "
+               "it has no bound; lower --lr-sgd)\n");
     printf("\nlog-log slopes against d (95%% t interval) and what the bounds predict:\n");
     printf("%-15s %-10s %-26s %-9s %-26s %s\n", "variant", "quantity", "min norm slope", "pred",
            "N-to-target slope", "pred");

@@ -638,12 +638,14 @@ int sb_report_write(const char *dir, sb_err *err)
         if (!strcmp(name, "signsgd-const"))
             continue;
         char claim[256], ev[512];
-        int thm = strncmp(name, "sgd", 3) ? 1 : 2, above = 0, pts = 0;
-        double worst_d = NAN;
+        int thm = strncmp(name, "sgd", 3) ? 1 : 2, above = 0, pts = 0, na = 0;
+        double worst_d = NAN, na_dl = NAN;
         const cJSON *p;
         cJSON_ArrayForEach(p, get(v, "points"))
         {
             double m = num(p, "min_norm"), b = num(p, "bound");
+            if (cJSON_IsString(get(p, "bound_note")))
+                na++, na_dl = num(p, "delta_L");
             if (!isfinite(m) || !isfinite(b))
                 continue;
             pts++;
@@ -656,7 +658,9 @@ int sb_report_write(const char *dir, sb_err *err)
                  "slope %.2f, 95%% interval [%.2f, %.2f] (bound: %.0f)",
                  str(sweep, "problem"), pts - above, pts, sl, lo, hi, pred);
         char vd[128];
-        if (!pts)
+        if (!pts && na)
+            snprintf(vd, sizeof vd, "not applicable (delta*L = %.3g >= 2)", na_dl);
+        else if (!pts)
             snprintf(vd, sizeof vd, "not measured");
         else if (above)
             snprintf(vd, sizeof vd, "violated (above the bound at d = %.0f)", worst_d);

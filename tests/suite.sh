@@ -52,6 +52,13 @@ cmp -s "$run/summary.json" "$tmp/summary-before.json" && ok || bad "rerun change
 check sweep-tiny 0 "$bin" sweep --dims 8,16,32 --seeds 2 --evals 400 --tune-lrs 0.01,0.1 --out "$run"
 check grid-tiny 0 "$bin" grid --lrs 1e-3,1e-1 --wds 0,1e-2 --momenta 0,0.9 --steps 20 --out "$run"
 check report-only 0 "$bin" suite --report-only "$run"
+# Past Theorem 2's condition (delta L < 2) the sgd-theory bound is marked not applicable,
+# with delta L, in the table and the JSON (quad: L = 1, so delta L = 3); Theorem 1's stays.
+"$bin" sweep --dims 8,16 --seeds 1 --evals 200 --tune-lrs 0.1 --lr-sgd 3 --out "$tmp/sw3" >"$tmp/sw3.out" 2>&1
+has sweep-na-table "$tmp/sw3.out" '^sgd-theory +8 .*n/a dL=3 *$'
+has sweep-na-legend "$tmp/sw3.out" 'Theorem 2 needs delta\*L < 2'
+holds sweep-na-json json "$tmp/sw3/sweep.json" 'all(p["bound"] is None and p["bound_applicable"] is False and p["delta_L"] == 3 and "not applicable" in p["bound_note"] for p in j["variants"][2]["points"]) and all(isinstance(p["bound"], float) for p in j["variants"][0]["points"])'
+holds sweep-ok-json json "$run/sweep.json" 'all(p["bound_applicable"] is True and p["delta_L"] < 2 and "bound_note" not in p for p in j["variants"][2]["points"])'
 has report-verdict-thm1 "$run/report.md" 'Theorem 1 \(signsgd-theory\)'
 has report-verdict-thm2 "$run/report.md" 'Theorem 2 \(sgd-theory\)'
 has report-verdict-grid "$run/report.md" 'Figure 2: Signum'
