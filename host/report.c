@@ -500,12 +500,81 @@ static void step_row(char *out, size_t n, const cJSON *s)
              str(s, "command"));
 }
 
-/* A convergence benchmark of summary.json and the metrics the regression gate compares. */
-static void benchmark_row(char *out, size_t n, const cJSON *c)
+/* One metric cell: the number, or "-" when the run does not have that metric (never
+ * "nan"). */
+static void cell(char *out, size_t n, const cJSON *m, const char *key, const char *fmt)
+{
+    const cJSON *v = get(m, key);
+    if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
+        snprintf(out, n, fmt, v->valuedouble);
+    else
+        snprintf(out, n, "-");
+}
+
+/* Convergence benchmarks of summary.json, one table per kind (train, grid, sweep), each
+ * with the metrics that kind has. */
+static void train_row(char *out, size_t n, const cJSON *c)
 {
     const cJSON *m = get(c, "metrics");
-    snprintf(out, n, "%s\t%.6g\t%.4g\t%.4f", str(c, "name"), num(m, "f_final"),
-             num(m, "grad1_min"), num(m, "test_accuracy"));
+    char a[32], b[32], t[32], s[32];
+    cell(a, sizeof a, m, "f_final", "%.6g");
+    cell(b, sizeof b, m, "grad1_min", "%.4g");
+    cell(t, sizeof t, m, "test_accuracy", "%.4f");
+    cell(s, sizeof s, m, "steps_to_target", "%.0f");
+    snprintf(out, n, "%s\t%s\t%s\t%s\t%s", str(c, "name"), a, b, t, s);
+}
+
+static void grid_row(char *out, size_t n, const cJSON *c)
+{
+    const cJSON *m = get(c, "metrics");
+    char e[32], r[32];
+    cell(e, sizeof e, m, "test_error", "%.4f");
+    cell(r, sizeof r, m, "robustness", "%.3g");
+    snprintf(out, n, "%s\t%s\t%s", str(c, "name"), e, r);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void sweep_row(char *out, size_t n, const cJSON *c)
+{
+    const cJSON *mn = get(get(c, "metrics"), "min_norm"), *v;
+    double x[64];
+    int k = 0;
+    cJSON_ArrayForEach(v, mn)
+    {
+        if (k < 64 && cJSON_IsNumber(v) && isfinite(v->valuedouble))
+            x[k++] = v->valuedouble;
+    }
+    char med[32] = "-", rng[64] = "-";
+    if (k) {
+        qsort(x, (size_t)k, sizeof *x, cmp_dbl);
+        snprintf(med, sizeof med, "%.4g", k % 2 ? x[k / 2] : 0.5 * (x[k / 2 - 1] + x[k / 2]));
+        snprintf(rng, sizeof rng, "%.4g..%.4g", x[0], x[k - 1]);
+    }
+    snprintf(out, n, "%s\t%s\t%s\t%d", str(c, "name"), med, rng, k);
+}
+
+/* The benchmarks of ARR whose name starts with PREFIX, as a table (nothing when none). */
+static void conv_table(doc *d, const cJSON *arr, const char *prefix, const char *title,
+                       const char *header, void (*row)(char *, size_t, const cJSON *))
+{
+    cJSON *sel = cJSON_CreateArray();
+    const cJSON *b;
+    size_t np = strlen(prefix);
+    cJSON_ArrayForEach(b, arr)
+    {
+        if (sel && !strncmp(str(b, "name"), prefix, np))
+            cJSON_AddItemReferenceToArray(sel, (cJSON *)b);
+    }
+    if (sel && cJSON_GetArraySize(sel) > 0) {
+        heading(d, 3, title);
+        table_of(d, sel, header, row);
+    }
+    cJSON_Delete(sel); /* references only: the summary keeps its items */
 }
 
 int sb_report_write(const char *dir, sb_err *err)
@@ -567,10 +636,16 @@ int sb_report_write(const char *dir, sb_err *err)
 
     const cJSON *conv = get(summary, "benchmarks");
     if (cJSON_IsArray(conv) && cJSON_GetArraySize(conv) > 0) {
-        heading(&d, 2, "Convergence (signbench train)");
-        para(&d, "Seeded runs: the values the regression gate compares (f_final, "
-                 "steps_to_target when a target was set) and the held-out accuracy.");
-        table_of(&d, conv, "run\tf_final\tgrad1_min\ttest_accuracy", benchmark_row);
+        heading(&d, 2, "Convergence");
+        para(&d, "Seeded runs: the values the regression gate compares, one table per kind "
+                 "of run with the metrics it has (\"-\": the run has no such value, e.g. no "
+                 "target was set).");
+        conv_table(&d, conv, "train/", "Training runs (signbench train)",
+                   "run\tf_final\tgrad1_min\ttest_accuracy\tsteps_to_target", train_row);
+        conv_table(&d, conv, "grid/", "Grid bests (signbench grid)",
+                   "run\tbest test_error\trobustness", grid_row);
+        conv_table(&d, conv, "sweep/", "Sweep points (signbench sweep)",
+                   "run\tmin_norm (median)\tmin_norm range\tseeds", sweep_row);
     }
 
     /* Every sweep of the run (sweep.json, and sweep-<problem>/ with --full): slopes. */

@@ -29,6 +29,23 @@ check plot-missing-file 2 "$bin" plot "$tmp/nonexistent.dat"
 echo '{"schema": "signbench-summary", "benchmarks": []}' >"$tmp/summary-only.json"
 check plot-unrecognised 2 "$bin" plot "$tmp/summary-only.json"
 
+# The report's convergence tables: each kind of benchmark (train, grid, sweep) with the
+# metrics it has; a missing metric is "-", never "nan".
+mkdir -p "$tmp/conv"
+cat >"$tmp/conv/summary.json" <<'EOF'
+{"schema": "signbench-summary", "version": 1, "created": "x", "mode": "quick", "device": "d",
+ "signbench_version": "v", "steps": [], "figures": [], "benchmarks": [
+ {"name": "train/quad/sgd/seed1", "metrics": {"f_final": 0.5, "grad1_min": 0.25}},
+ {"name": "grid/signum/best", "metrics": {"test_error": 0.0351, "robustness": 0.2}},
+ {"name": "sweep/quad/sgd-theory/d=10", "metrics": {"min_norm": [0.3, 0.1, 0.2]}}]}
+EOF
+check report-conv 0 "$bin" suite --report-only "$tmp/conv"
+lacks report-no-nan "$tmp/conv/report.md" '[Nn]a[Nn]'
+has report-train-row "$tmp/conv/report.md" '^\| train/quad/sgd/seed1 \| 0.5 \| 0.25 \| - \| - \|$'
+has report-grid-row "$tmp/conv/report.md" '^\| grid/signum/best \| 0.0351 \| 0.2 \|$'
+has report-sweep-row "$tmp/conv/report.md" '^\| sweep/quad/sgd-theory/d=10 \| 0.2 \| 0.1..0.3 \| 3 \|$'
+lacks report-html-no-nan "$tmp/conv/report.html" '>nan<'
+
 require_device
 command -v gnuplot >/dev/null || skip "gnuplot missing"
 cd "$src" || exit 1   # the default data file is tests/data/breast_cancer.libsvm
