@@ -334,7 +334,9 @@ int sb_cmd_figure1(int argc, char **argv, sb_err *err)
     /* Orbit search: constant-step signgd (stops at a detected orbit) and signum, on
      * rotations seed + 1000 + i, batch by batch until one orbits around a saddle. */
     static const int ss[2] = {SB_TB_SIGNGD, SB_TB_SIGNUM};
-    long searched = 0, found_i = -1, orbits = 0, broken = 0;
+    long searched = 0, found_i = -1, orbits = 0, broken = 0, other_orbits = 0;
+    /* figure1 runs the default tube; an orbit counts as at a saddle only near it. */
+    const sb_tube_params tube = sb_tube_defaults();
     uint64_t base = a.seed + 1000;
     while (found_i < 0 && searched < SEARCH_MAX) {
         sb_tb_out_free(&search);
@@ -343,13 +345,15 @@ int sb_cmd_figure1(int argc, char **argv, sb_err *err)
             goto bar_done;
         for (long i = 0; i < SEARCH_BATCH; i++) {
             const sb_tb_result *sg = &search.res[i], *sm = &search.res[SEARCH_BATCH + i];
-            if ((sg->flags & SB_TB_ORBIT) && sg->orb_region <= (int)d) {
+            if (sb_tb_saddle_orbit(sg, d, &tube)) {
                 orbits++;
                 /* Momentum breaks the orbit when signum gets past the region where
                  * signgd cycles. */
                 broken += sm->maxreg > sg->orb_region;
                 if (found_i < 0)
                     found_i = searched + i;
+            } else {
+                other_orbits += sb_tb_other_orbit(sg, d, &tube);
             }
         }
         searched += SEARCH_BATCH;
@@ -440,7 +444,7 @@ bar_done:
 
     /* 3. Orbits exist: some rotation traps constant-step signgd in an exact cycle. */
     const sb_tb_result *ro = &right.out.res[2];
-    int held3 = found_i >= 0 && (ro->flags & SB_TB_ORBIT) && ro->orb_region <= (int)d;
+    int held3 = found_i >= 0 && sb_tb_saddle_orbit(ro, d, &tube);
     n = claim(claims, "orbits_exist",
               "for some rotations, signGD with a constant step is caught in a perfectly "
               "periodic orbit around a saddle point",
@@ -455,7 +459,10 @@ bar_done:
         cJSON_AddNumberToObject(n, "region", ro->orb_region);
         cJSON_AddNumberToObject(n, "saddle", ro->orb_region - 1);
         cJSON_AddNumberToObject(n, "final_f", ro->f);
+        cJSON_AddNumberToObject(n, "max_distance_from_saddle", ro->orb_dist);
     }
+    cJSON_AddNumberToObject(n, "saddle_radius", SB_TB_SADDLE_RADIUS * tube.tau);
+    cJSON_AddNumberToObject(n, "rotations_with_orbit_not_at_saddle", (double)other_orbits);
 
     /* 4. Momentum breaks them: signum gets past the saddle where signgd cycles, on the
      * panel's rotation and on most of the orbit rotations found. */

@@ -371,11 +371,21 @@ static cJSON *frac_ci(long k, long n)
     return j;
 }
 
-/* An orbit around a saddle (region <= d), not the period-2 flip around the minimum
- * that every constant-step signgd run ends in once it is there. */
+/* An orbit around a saddle: every point of the cycle within SB_TB_SADDLE_RADIUS tau of
+ * saddle orb_region - 1 (not merely in its region: a step too large for the tube cycles
+ * far from any saddle), and not the period-2 flip around the minimum that every
+ * constant-step signgd run ends in once it is there. The tube command always uses the
+ * default tube parameters. */
 static int saddle_orbit(const sb_tb_result *r, size_t d)
 {
-    return (r->flags & SB_TB_ORBIT) && r->orb_region <= (int)d;
+    sb_tube_params p = sb_tube_defaults();
+    return sb_tb_saddle_orbit(r, d, &p);
+}
+
+static int other_orbit(const sb_tb_result *r, size_t d)
+{
+    sb_tube_params p = sb_tube_defaults();
+    return sb_tb_other_orbit(r, d, &p);
 }
 
 /* Aggregate of one setting over its trials (trajectories t = s * trials + i). */
@@ -390,14 +400,16 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
     if (st->opt == SB_TB_SIGNUM)
         cJSON_AddNumberToObject(j, "momentum", st->beta);
     cJSON_AddNumberToObject(j, "trials", (double)trials);
-    long reached = 0, orbit = 0, orbit_min = 0, left = 0, div = 0, outside_any = 0;
+    long reached = 0, orbit = 0, orbit_min = 0, orbit_other = 0, left = 0, div = 0,
+         outside_any = 0;
     double *v = malloc(sizeof(double) * (trials ? trials : 1));
     double outside_sum = 0;
     for (size_t i = 0; i < trials; i++) {
         const sb_tb_result *r = &o->res[first + i];
         reached += r->pass[d] >= 0;
         orbit += saddle_orbit(r, d);
-        orbit_min += (r->flags & SB_TB_ORBIT) && !saddle_orbit(r, d);
+        orbit_min += (r->flags & SB_TB_ORBIT) && r->orb_region > (int)d;
+        orbit_other += other_orbit(r, d);
         left += (r->flags & SB_TB_LEFT) != 0;
         div += (r->flags & SB_TB_DIVERGED) != 0;
         outside_any += r->outside > 0;
@@ -408,6 +420,7 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
     if (lattice) {
         cJSON_AddItemToObject(j, "saddle_orbit", frac_ci(orbit, (long)trials));
         cJSON_AddItemToObject(j, "minimum_orbit", frac_ci(orbit_min, (long)trials));
+        cJSON_AddItemToObject(j, "orbit_not_at_saddle", frac_ci(orbit_other, (long)trials));
         /* Which saddles trap it: orbit counts by saddle (region - 1), and periods. */
         cJSON *by = cJSON_AddArrayToObject(j, "saddle_orbits");
         for (size_t i = 0; i < trials; i++) {
@@ -419,7 +432,22 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
             cJSON_AddNumberToObject(e, "saddle", r->orb_region - 1);
             cJSON_AddNumberToObject(e, "period", (double)r->orb_period);
             cJSON_AddNumberToObject(e, "entered_at_step", (double)r->orb_entry);
+            cJSON_AddNumberToObject(e, "max_distance", r->orb_dist);
             cJSON_AddItemToArray(by, e);
+        }
+        /* Cycles that are not at a saddle: where they are and how far from it. */
+        cJSON *oth = cJSON_AddArrayToObject(j, "orbits_not_at_saddle");
+        for (size_t i = 0; i < trials; i++) {
+            const sb_tb_result *r = &o->res[first + i];
+            if (!other_orbit(r, d))
+                continue;
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "trial", (double)i);
+            cJSON_AddNumberToObject(e, "region", r->orb_region);
+            cJSON_AddNumberToObject(e, "period", (double)r->orb_period);
+            sb_json_num_or_null(e, "max_distance_from_saddle", r->orb_dist);
+            cJSON_AddNumberToObject(e, "final_f", r->f);
+            cJSON_AddItemToArray(oth, e);
         }
     } else {
         cJSON_AddNullToObject(j, "saddle_orbit"); /* not a lattice method: no exact test */
@@ -473,7 +501,8 @@ static int write_csv(const char *path, const sb_tb_out *o, const setting *set, i
     for (size_t s = 0; s < d; s++)
         OUT(",escape_saddle_%zu", s);
     OUT(",final_f,final_gap,final_gnorm,steps_outside,diverged,left_domain,stop_step,"
-        "orbit,orbit_entry,orbit_period,orbit_region,orbit_detected,pgd_perturbations\n");
+        "orbit,orbit_entry,orbit_period,orbit_region,orbit_detected,pgd_perturbations,"
+        "orbit_class,orbit_max_distance\n");
     for (int si = 0; si < nset; si++)
         for (size_t i = 0; i < trials; i++) {
             const sb_tb_result *r = &o->res[(size_t)si * trials + i];
@@ -487,10 +516,15 @@ static int write_csv(const char *path, const sb_tb_out *o, const setting *set, i
                 r->pass[d]);
             for (size_t s = 0; s < d; s++)
                 OUT(",%d", r->pass[s + 1]);
-            OUT(",%.9g,%.9g,%.6g,%ld,%d,%d,%ld,%d,%ld,%ld,%d,%ld,%ld\n", r->f, r->f - fstar,
-                r->gnorm, r->outside, (r->flags & SB_TB_DIVERGED) != 0,
+            const char *cls = !(r->flags & SB_TB_ORBIT) ? "none"
+                              : saddle_orbit(r, d)        ? "saddle"
+                              : r->orb_region > (int)d    ? "minimum"
+                                                          : "not_at_saddle";
+            OUT(",%.9g,%.9g,%.6g,%ld,%d,%d,%ld,%d,%ld,%ld,%d,%ld,%ld,%s,%.6g\n", r->f,
+                r->f - fstar, r->gnorm, r->outside, (r->flags & SB_TB_DIVERGED) != 0,
                 (r->flags & SB_TB_LEFT) != 0, r->stop, (r->flags & SB_TB_ORBIT) != 0,
-                r->orb_entry, r->orb_period, r->orb_region, r->orb_det, r->npert);
+                r->orb_entry, r->orb_period, r->orb_region, r->orb_det, r->npert, cls,
+                r->orb_dist);
         }
 #undef OUT
     int st = buf.oom ? sb_fail(err, SB_ERUNTIME, "tube: out of memory for the CSV")
@@ -713,27 +747,31 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
                a->rot_mode == SB_TB_ROT_NONE ? "none" :
                a->rot_mode == SB_TB_ROT_RANDOM ? "random" : a->rot_file,
                a->strict ? "strict" : "continuation", ctx->dev.name, out.seconds);
-        printf("%-34s %8s %8s %8s %8s %12s\n", "setting", "minimum", "orbit", "left",
-               "outside", "median steps");
+        printf("%-34s %8s %8s %8s %8s %8s %12s\n", "setting", "minimum", "orbit", "no-saddle",
+               "left", "outside", "median steps");
         cJSON *r;
         int si = 0;
         cJSON_ArrayForEach(r, res)
         {
             char l[80];
             setting_label(&set[si++], l, sizeof l);
-            cJSON *so = cJSON_GetObjectItem(r, "saddle_orbit");
+            cJSON *so = cJSON_GetObjectItem(r, "saddle_orbit"),
+                  *oo = cJSON_GetObjectItem(r, "orbit_not_at_saddle");
             cJSON *med = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "steps_to_minimum"),
                                              "median");
-            char orb[16] = "n/a", ms[16] = "-";
+            char orb[16] = "n/a", oth[16] = "n/a", ms[16] = "-";
             if (cJSON_IsObject(so))
                 snprintf(orb, sizeof orb, "%.3f",
                          cJSON_GetObjectItem(so, "fraction")->valuedouble);
+            if (cJSON_IsObject(oo))
+                snprintf(oth, sizeof oth, "%.3f",
+                         cJSON_GetObjectItem(oo, "fraction")->valuedouble);
             if (med)
                 snprintf(ms, sizeof ms, "%.0f", med->valuedouble);
-            printf("%-34s %8.3f %8s %8.3f %8.3f %12s\n", l,
+            printf("%-34s %8.3f %8s %8s %8.3f %8.3f %12s\n", l,
                    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reached_minimum"), "fraction")
                        ->valuedouble,
-                   orb,
+                   orb, oth,
                    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "left_domain"), "fraction")
                        ->valuedouble,
                    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "outside_tube_set"), "fraction")
@@ -741,8 +779,11 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
                    ms);
         }
         printf("(minimum: reached the basin of the minimum; orbit: exact periodic orbit around "
-               "a saddle; left: stopped outside the tube set (strict); outside: ever outside "
-               "it)\nwritten: %s/{trajectories.csv,summary.json%s%s}\n", dir,
+               "a saddle, every point within %g of it (tau, unrotated coordinates); no-saddle: "
+               "exact orbit elsewhere, e.g. a step too large for the tube; left: stopped "
+               "outside the tube set (strict); outside: ever outside it)\nwritten: "
+               "%s/{trajectories.csv,summary.json%s%s}\n",
+               SB_TB_SADDLE_RADIUS * s.tube.tau, dir,
                s.ntrace > 0 ? ",traces.csv" : "",
                s.ntrace > 0 && sb_plot_available() ? ",traces.png,traces.svg,traces.dat" : "");
     }
@@ -980,7 +1021,8 @@ static int run_study(const tube_args *a, sb_ctx *ctx, sb_err *err)
     cJSON_AddStringToObject(root, "precision", a->f64 ? "f64" : "f32");
     cJSON_AddStringToObject(root, "definition",
                             "saddle_orbit: exact periodic orbit (repeated lattice vector) in "
-                            "a region <= d, i.e. around a saddle; only constant-step signgd "
+                            "a region <= d with every point within tau of that region's "
+                            "saddle (unrotated coordinates); only constant-step signgd "
                             "lives on a lattice. trapped_at_saddle: a saddle orbit, or never "
                             "at the minimum and no new region reached in the second half of "
                             "the steps. never_reached_minimum: did not enter the basin of the "

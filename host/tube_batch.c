@@ -243,7 +243,7 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     void *x0 = to_real(s->x0, B * d, e->f64);
     double *qd = NULL;
     void *q = NULL, *cfgr = NULL;
-    int *cfg = calloc(B * 4, sizeof(int)), *sti = calloc(B * ST_N, sizeof(int));
+    int *cfg = calloc(B * 4, sizeof(int)), *sti = calloc(B * ST_N, sizeof(int)), *zall = NULL;
     int *pass = malloc(sizeof(int) * B * (d + 1));
     float *trace = malloc(sizeof(float) * ntr);
     double *cr = malloc(sizeof(double) * B * 2);
@@ -398,6 +398,16 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     if (rc == CL_SUCCESS)
         rc = clEnqueueReadBuffer(ctx->queue, buf[B_TRACE], CL_TRUE, 0, sizeof(float) * ntr,
                                  trace, 0, NULL, NULL);
+    /* The lattice vectors, for where the orbits lie (read only when there is one). */
+    int any_orbit = 0;
+    for (size_t t = 0; rc == CL_SUCCESS && t < B; t++)
+        any_orbit |= (sti[ST_N * t + ST_FLAGS] & SB_TB_ORBIT) != 0;
+    if (rc == CL_SUCCESS && any_orbit) {
+        zall = malloc(sizeof(int) * B * d);
+        rc = zall ? clEnqueueReadBuffer(ctx->queue, buf[B_Z], CL_TRUE, 0, sizeof(int) * B * d,
+                                        zall, 0, NULL, NULL)
+                  : CL_OUT_OF_HOST_MEMORY;
+    }
     if (SB_CLFAIL(rc, err, "clEnqueueReadBuffer(tube results)")) {
         st = err->code;
         goto done;
@@ -416,6 +426,10 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
         r->orb_period = orb ? si[ST_ORB_PERIOD] : 0;
         r->orb_entry = orb ? si[ST_ORB_ENTRY] : -1;
         r->orb_region = orb ? si[ST_ORB_REGION] : 0;
+        /* z at the end lies on the cycle (an orbit, once entered, is never left). */
+        r->orb_dist = orb ? sb_tb_orbit_dist(s, t, zall + t * d, r->orb_period,
+                                             r->orb_region - 1)
+                          : NAN;
         r->f = real_at(outr, 2 * t, e->f64);
         r->gnorm = real_at(outr, 2 * t + 1, e->f64);
         r->pass = pass + t * (d + 1);
@@ -437,6 +451,7 @@ done:
     free(cfgr);
     free(cr);
     free(sti);
+    free(zall);
     free(pass);
     free(trace);
     free(outr);
@@ -516,6 +531,65 @@ static void ball(const sb_tb_setup *s, size_t t, long k, double *xi)
         xi[j] *= scale;
 }
 
+/* Distance of u (unrotated coordinates) from saddle k: k leading |u_j| at 4 tau, the
+ * rest 0 (the function is mirrored, so the nearest of the 2^k sign copies). */
+static double saddle_dist(size_t d, const double *u, int k, double tau)
+{
+    double s2 = 0;
+    for (size_t j = 0; j < d; j++) {
+        double e = (int)j < k ? fabs(u[j]) - 4 * tau : u[j];
+        s2 += e * e;
+    }
+    return sqrt(s2);
+}
+
+double sb_tb_orbit_dist(const sb_tb_setup *s, size_t t, const int *zin, long period, int k)
+{
+    size_t d = s->d;
+    const sb_tb_traj *c = &s->traj[t];
+    href h = {s, c, s->x0 + t * d, c->rot >= 0 ? s->Q + (size_t)c->rot * d * d : NULL, NULL,
+              NULL, NULL, NULL};
+    double *mem = calloc(6 * d, sizeof(double));
+    int *z = malloc(sizeof(int) * d);
+    if (!mem || !z) {
+        free(mem);
+        free(z);
+        return NAN;
+    }
+    h.x = mem;
+    h.y = mem + d;
+    h.g = mem + 2 * d;
+    h.gy = mem + 3 * d;
+    double *x = mem + 4 * d, *u = mem + 5 * d;
+    memcpy(z, zin, sizeof(int) * d);
+    double worst = 0;
+    for (long p = 0; p < (period < 100000 ? period : 100000); p++) {
+        lattice_x(&h, z, x);
+        if (h.Q)
+            sb_matvec(d, h.Q, x, u);
+        else
+            memcpy(u, x, sizeof(double) * d);
+        double dist = saddle_dist(d, u, k, s->tube.tau);
+        if (!(dist <= worst))
+            worst = dist; /* a NaN distance stays NaN: never near a saddle */
+        lattice_step(z, &h);
+    }
+    free(mem);
+    free(z);
+    return worst;
+}
+
+int sb_tb_saddle_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p)
+{
+    return (r->flags & SB_TB_ORBIT) && r->orb_region >= 1 && r->orb_region <= (int)d &&
+           r->orb_dist <= SB_TB_SADDLE_RADIUS * p->tau;
+}
+
+int sb_tb_other_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p)
+{
+    return (r->flags & SB_TB_ORBIT) && r->orb_region <= (int)d && !sb_tb_saddle_orbit(r, d, p);
+}
+
 int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
                size_t trace_len, sb_err *err)
 {
@@ -557,6 +631,7 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
         pass[i] = -1;
     r->stop = -1;
     r->orb_det = r->orb_entry = -1;
+    r->orb_dist = NAN;
     int lattice = c->opt == SB_TB_SIGNGD && c->sched == SB_TB_CONST;
     long pgd_last = -s->pgd_tthres;
     double basin_f = -(double)(d - 1) * sb_tube_nu(&s->tube);
@@ -640,6 +715,7 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
             r->orb_det = k + 1;
             r->orb_period = br.period;
             r->orb_region = region;
+            r->orb_dist = sb_tb_orbit_dist(s, t, z, br.period, region - 1);
             if (s->stop_at_orbit)
                 break;
         }

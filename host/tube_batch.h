@@ -68,6 +68,8 @@ typedef struct sb_tb_result {
     long stop;             /* step where a diverged / left trajectory stopped, else -1 */
     long orb_det, orb_period, orb_entry; /* orbit: detected at, period, entered at */
     int orb_region;        /* region of the orbit's points at detection */
+    double orb_dist;       /* largest distance (Euclidean, unrotated coordinates) of the
+                            * orbit's points from saddle orb_region - 1; NaN if no orbit */
     double f, gnorm;       /* at the last evaluated step */
     int *pass;             /* d + 1 entries (points into sb_tb_out.pass) */
 } sb_tb_result;
@@ -115,6 +117,19 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
 enum { SB_TB_ROT_NONE = 0, SB_TB_ROT_RANDOM, SB_TB_ROT_FILE };
 int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, uint64_t seed,
                       double **Q, size_t *nrot, double **x0, sb_err *err);
+
+/* An orbit is *around saddle k* (k = orb_region - 1 < d) only when every point of the
+ * cycle lies within SB_TB_SADDLE_RADIUS tau of that saddle (k leading coordinates at
+ * +-4 tau, the rest 0) in the unrotated coordinates: inside the first spline knot, where
+ * the saddle's own quadratic pieces hold. A cycle of a step too large for the tube
+ * (bouncing across regions) is an orbit not at a saddle. */
+#define SB_TB_SADDLE_RADIUS 1.0
+int sb_tb_saddle_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p);
+/* An exact orbit that is neither around a saddle nor the flip around the minimum. */
+int sb_tb_other_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p);
+/* orb_dist of trajectory t of s whose lattice vector z lies on a cycle of `period`:
+ * replays the cycle on the host in double (at most 1e5 steps). NaN on out of memory. */
+double sb_tb_orbit_dist(const sb_tb_setup *s, size_t t, const int *z, long period, int k);
 
 /* Validate a setup before running (SB_EUSAGE with a clear message). */
 int sb_tb_check(const sb_tb_setup *s, sb_err *err);

@@ -181,6 +181,53 @@ START_TEST(orbit_constructed_case)
 }
 END_TEST
 
+START_TEST(orbit_near_saddle_only)
+{
+    /* Axis-aligned d = 2 from (0, lr/2): coordinate 1 sits on saddle 0's escape direction
+     * with gradient exactly 0, coordinate 2 flips between +-lr/2 forever: a period-2 orbit
+     * in region 1, every point lr/2 from saddle 0 (the origin). With lr 0.05 that is an
+     * orbit around the saddle; with lr 6 the points (0, +-3) are farther than tau from it:
+     * a cycle of a too-large step, an orbit not at a saddle. Device and host agree. */
+    for (int f64 = 0; f64 <= ctx.fp64; f64++) {
+        static const double lrs[2] = {0.05, 6};
+        for (int i = 0; i < 2; i++) {
+            sb_tb_setup s;
+            sb_tb_setup_defaults(&s);
+            double lr = lrs[i];
+            double x0[2] = {0, 0.5 * lr};
+            sb_tb_traj tr = {SB_TB_SIGNGD, SB_TB_CONST, -1, -1, lr, 0};
+            s.d = 2;
+            s.B = 1;
+            s.K = 50;
+            s.f64 = f64;
+            s.x0 = x0;
+            s.traj = &tr;
+            sb_tb_engine eng;
+            sb_err e = {0, ""};
+            ck_assert_msg(sb_tb_engine_open(&eng, &ctx, 2, f64, &e) == SB_OK, "%s", e.msg);
+            sb_tb_out out;
+            ck_assert_msg(sb_tb_run(&eng, &s, 7, NULL, &out, &e) == SB_OK, "%s", e.msg);
+            const sb_tb_result *r = &out.res[0];
+            ck_assert(r->flags & SB_TB_ORBIT);
+            ck_assert_int_eq(r->orb_period, 2);
+            ck_assert_int_eq(r->orb_region, 1);
+            ck_assert_msg(fabs(r->orb_dist - 0.5 * lr) < 1e-6, "lr %g: distance %g", lr,
+                          r->orb_dist);
+            ck_assert_int_eq(sb_tb_saddle_orbit(r, 2, &s.tube), i == 0);
+            ck_assert_int_eq(sb_tb_other_orbit(r, 2, &s.tube), i == 1);
+            int pass[3];
+            sb_tb_result h = {.pass = pass};
+            ck_assert_int_eq(sb_tb_host(&s, 0, &h, NULL, 0, &e), SB_OK);
+            ck_assert_msg(fabs(h.orb_dist - r->orb_dist) < 1e-9, "host %g, device %g",
+                          h.orb_dist, r->orb_dist);
+            ck_assert_int_eq(sb_tb_saddle_orbit(&h, 2, &s.tube), i == 0);
+            sb_tb_out_free(&out);
+            sb_tb_engine_close(&eng);
+        }
+    }
+}
+END_TEST
+
 /* Every optimiser on random rotations (and the axis-aligned tube) in d = 10, against the
  * host reference: same saddle passing steps, same orbits. */
 START_TEST(batch_matches_host)
@@ -311,6 +358,7 @@ int main(void)
     tcase_add_checked_fixture(tc, device_open, device_close);
     tcase_add_test(tc, tube_grad_matches_host);
     tcase_add_test(tc, orbit_constructed_case);
+    tcase_add_test(tc, orbit_near_saddle_only);
     tcase_add_test(tc, batch_matches_host);
     tcase_add_test(tc, axis_signgd_faster_than_gd);
     return sb_test_run(s);

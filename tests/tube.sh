@@ -60,6 +60,15 @@ for f in "$tmp"/wr/*; do
     case ",$written," in *",${f##*/},"*) ok ;; *) bad "written: omits ${f##*/}" ;; esac
 done
 
+# A step far too large for the tube (lr 5) cycles exactly, but far from any saddle: those
+# orbits are "not at a saddle", never saddle orbits; a real one (lr 0.1, d 10) is within
+# tau of its saddle.
+check tube-bounce 0 "$bin" tube --d 10 --trials 20 --optimizers signgd --lr 5 --steps 300 --traces 0 --out "$tmp/b5"
+holds bounce-not-saddle json "$tmp/b5/summary.json" 'j["results"][0]["saddle_orbit"]["count"] == 0 and j["results"][0]["orbit_not_at_saddle"]["count"] == 20 and all(e["max_distance_from_saddle"] > 2.72 for e in j["results"][0]["orbits_not_at_saddle"])'
+holds bounce-csv-class test "$(awk -F, 'NR==1 {for (i=1;i<=NF;i++) if ($i=="orbit_class") c=i} NR>1 && $c=="not_at_saddle" {n++} END {print n+0}' "$tmp/b5/trajectories.csv")" -eq 20
+check tube-real-orbit 0 "$bin" tube --d 10 --trials 100 --optimizers signgd --lr 0.1 --steps 3000 --traces 0 --out "$tmp/o1"
+holds real-orbit-near json "$tmp/o1/summary.json" 'j["results"][0]["saddle_orbit"]["count"] > 0 and all(e["max_distance"] <= 2.72 for e in j["results"][0]["saddle_orbits"])'
+
 # strict domain: a start outside the tube set stops at once and is marked.
 out2="$tmp/s"
 check tube-strict 0 "$bin" tube --d 4 --trials 20 --steps 200 --optimizers gd --rotations none \
@@ -91,6 +100,9 @@ check bench 0 "$bin" tube --bench --trials 16 --steps 50 --json
 f1="$tmp/f1"
 check figure1 0 "$bin" figure1 --out "$f1" --steps 1500 --tube-domain continue
 j="$f1/figure1.json"
+# figure1 with a step too large: its cycles are not at a saddle, so claim 3 does not hold.
+"$bin" figure1 --lr 5 --steps 200 --out "$tmp/f5" --json >/dev/null 2>&1
+holds fig-bounce-no-claim json "$tmp/f5/figure1.json" '[c for c in j["claims"] if c["id"] == "orbits_exist"][0]["held"] is False and [c for c in j["claims"] if c["id"] == "orbits_exist"][0]["numbers"]["rotations_with_saddle_orbit"] == 0'
 [ -s "$j" ] && ok || bad "no figure1.json"
 schema=$(pj "$j" 'isinstance(j["claims"], list) and len(j["claims"]) >= 4 and all(isinstance(c["id"], str) and isinstance(c["claim"], str) and isinstance(c["held"], bool) and isinstance(c["numbers"], dict) for c in j["claims"])')
 [ "$schema" = true ] && ok || bad "figure1.json does not have the claims schema"
