@@ -379,6 +379,12 @@ bar_done:
     cJSON_AddNumberToObject(set, "seed", (double)a.seed);
     cJSON_AddStringToObject(set, "precision", a.f64 ? "f64" : "f32");
     cJSON_AddStringToObject(set, "tube_domain", "continuation");
+    char note[512];
+    double Lc = sb_tb_smoothness_note(&left.s.tube, note, sizeof note);
+    cJSON *sm = cJSON_AddObjectToObject(set, "smoothness");
+    cJSON_AddNumberToObject(sm, "L_tube_set", Lc);
+    cJSON_AddBoolToObject(sm, "global", 0);
+    cJSON_AddStringToObject(sm, "note", note);
     cJSON_AddNumberToObject(set, "pgd_r", left.s.pgd_r);
     cJSON_AddNumberToObject(set, "pgd_gthres", left.s.pgd_gthres);
     cJSON_AddNumberToObject(set, "pgd_tthres", left.s.pgd_tthres);
@@ -550,6 +556,7 @@ bar_done:
                 printf("         %s\n", nums);
             free(nums);
         }
+        printf("note: %s\n", note);
         printf("written: %s/{figure1.json,figure1.csv,figure1_left/middle/right.png,.svg}\n",
                dir);
     }

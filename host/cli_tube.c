@@ -610,6 +610,12 @@ static cJSON *settings_json(const tube_args *a, const sb_ctx *ctx, const sb_tb_s
     cJSON_AddNumberToObject(j, "gamma", s->tube.gamma);
     cJSON_AddNumberToObject(j, "tau", s->tube.tau);
     cJSON_AddNumberToObject(j, "fstar", -(double)s->d * sb_tube_nu(&s->tube));
+    char note[512];
+    double Lc = sb_tb_smoothness_note(&s->tube, note, sizeof note);
+    cJSON *sm = cJSON_AddObjectToObject(j, "smoothness");
+    cJSON_AddNumberToObject(sm, "L_tube_set", Lc);
+    cJSON_AddBoolToObject(sm, "global", 0);
+    cJSON_AddStringToObject(sm, "note", note);
     cJSON_AddNumberToObject(j, "pgd_r", s->pgd_r);
     cJSON_AddNumberToObject(j, "pgd_gthres", s->pgd_gthres);
     cJSON_AddNumberToObject(j, "pgd_tthres", s->pgd_tthres);
@@ -747,6 +753,11 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
                a->rot_mode == SB_TB_ROT_NONE ? "none" :
                a->rot_mode == SB_TB_ROT_RANDOM ? "random" : a->rot_file,
                a->strict ? "strict" : "continuation", ctx->dev.name, out.seconds);
+        if (!a->strict) {
+            char note[512];
+            sb_tb_smoothness_note(&s.tube, note, sizeof note);
+            printf("note: %s\n", note);
+        }
         printf("%-34s %8s %8s %8s %8s %8s %12s\n", "setting", "minimum", "orbit", "no-saddle",
                "left", "outside", "median steps");
         cJSON *r;

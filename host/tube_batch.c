@@ -579,6 +579,16 @@ double sb_tb_orbit_dist(const sb_tb_setup *s, size_t t, const int *zin, long per
     return worst;
 }
 
+double sb_tb_smoothness_note(const sb_tube_params *p, char *out, size_t n)
+{
+    double L = sb_tube_curvature(p);
+    snprintf(out, n, "L = %.2f (largest curvature of the spline pieces) holds inside the tube "
+             "set only: under the continuation rule the curvature grows like b^2 outside it, "
+             "so there is no global smoothness constant and Theorem 1/2 bounds using L "
+             "(train on tube) are not guaranteed once a run leaves the tube set", L);
+    return L;
+}
+
 int sb_tb_saddle_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p)
 {
     return (r->flags & SB_TB_ORBIT) && r->orb_region >= 1 && r->orb_region <= (int)d &&

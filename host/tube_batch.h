@@ -131,6 +131,13 @@ int sb_tb_other_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p);
  * replays the cycle on the host in double (at most 1e5 steps). NaN on out of memory. */
 double sb_tb_orbit_dist(const sb_tb_setup *s, size_t t, const int *z, long period, int k);
 
+/* The limit of the tube's smoothness constant, for the outputs that mention it: L =
+ * sb_tube_curvature (34.66 by default) bounds the curvature inside the tube set only;
+ * under the continuation rule the spline pieces grow like b^2 outside it, so there is no
+ * global L and the Theorem 1/2 bounds (train) are not guaranteed for the tube. Writes a
+ * one-line statement into out and returns that L. */
+double sb_tb_smoothness_note(const sb_tube_params *p, char *out, size_t n);
+
 /* Validate a setup before running (SB_EUSAGE with a clear message). */
 int sb_tb_check(const sb_tb_setup *s, sb_err *err);
 

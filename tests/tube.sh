@@ -69,6 +69,11 @@ holds bounce-csv-class test "$(awk -F, 'NR==1 {for (i=1;i<=NF;i++) if ($i=="orbi
 check tube-real-orbit 0 "$bin" tube --d 10 --trials 100 --optimizers signgd --lr 0.1 --steps 3000 --traces 0 --out "$tmp/o1"
 holds real-orbit-near json "$tmp/o1/summary.json" 'j["results"][0]["saddle_orbit"]["count"] > 0 and all(e["max_distance"] <= 2.72 for e in j["results"][0]["saddle_orbits"])'
 
+# Tube's L (34.66) bounds the curvature inside the tube set only: stated in the output
+# and summary.json under the continuation rule, and in figure1.json.
+grep -q '^note: L = 34.66 .*inside the tube set only.*not guaranteed' "$tmp/wr.out" && ok || bad "tube prints no smoothness note"
+holds smooth-json json "$tmp/wr/summary.json" 'abs(j["settings"]["smoothness"]["L_tube_set"] - 34.66) < 0.01 and j["settings"]["smoothness"]["global"] is False and "tube set only" in j["settings"]["smoothness"]["note"]'
+
 # strict domain: a start outside the tube set stops at once and is marked.
 out2="$tmp/s"
 check tube-strict 0 "$bin" tube --d 4 --trials 20 --steps 200 --optimizers gd --rotations none \
@@ -100,6 +105,7 @@ check bench 0 "$bin" tube --bench --trials 16 --steps 50 --json
 f1="$tmp/f1"
 check figure1 0 "$bin" figure1 --out "$f1" --steps 1500 --tube-domain continue
 j="$f1/figure1.json"
+holds fig-smooth-json json "$j" 'j["settings"]["smoothness"]["global"] is False and "Theorem 1/2" in j["settings"]["smoothness"]["note"]'
 # figure1 with a step too large: its cycles are not at a saddle, so claim 3 does not hold.
 "$bin" figure1 --lr 5 --steps 200 --out "$tmp/f5" --json >/dev/null 2>&1
 holds fig-bounce-no-claim json "$tmp/f5/figure1.json" '[c for c in j["claims"] if c["id"] == "orbits_exist"][0]["held"] is False and [c for c in j["claims"] if c["id"] == "orbits_exist"][0]["numbers"]["rotations_with_saddle_orbit"] == 0'
