@@ -24,7 +24,9 @@ static const char help[] =
     "read and rmw; each kernel's roofline_fraction is its GB/s over its reference's\n"
     "(rmw for updates, read for pack/vote/norms, copy for sign/unpack/scaled_sign),\n"
     "the reference being timed call by call alternately with the kernel (ABBA), so\n"
-    "drift on a busy machine moves both alike.\n"
+    "drift on a busy machine moves both alike. That paired run's GB/s is shown beside\n"
+    "each fraction (table \"ref GB/s\", JSON/CSV roofline_ref_bytes_per_second):\n"
+    "roofline_fraction = (bytes / median real_time) / roofline_ref_bytes_per_second.\n"
     "Side by side: CLBlast (Saxpy, Sasum, Snrm2, Sdot, iSamax, Scopy: the routine with\n"
     "the kernel's traffic pattern) and the plain C loops on the host, 1 thread and\n"
     "OpenMP. Also: enqueue-to-finish latency of an empty kernel and host-device\n"
@@ -453,8 +455,10 @@ typedef struct result {
     double gbps;        /* bytes / median real time / 1e9 */
     double roof;        /* NAN: none */
     double pair_gbps;   /* the reference's GB/s timed alternately with this; 0: none */
+    double ref_gbps;    /* the GB/s roof is over (pair_gbps, else the reference's row) */
     refkind ref;
     int manual;         /* real is device time */
+    int no_copy;        /* map_read on a device sharing host memory: a latency, no rate */
 } result;
 
 typedef struct results {
@@ -566,10 +570,17 @@ static int measure_transfers(sb_ctx *c, bufs *b, results *rs, int warmup, int re
 {
     static const char *const names[] = {"h2d_write", "d2h_read", "map_read"};
     size_t bytes = b->n * sizeof(float);
+    /* On a device that shares host memory a map moves nothing: its time is a latency,
+     * and bytes over it would be a meaningless rate (tens of TB/s). */
+    cl_bool unified = CL_FALSE;
+    if (clGetDeviceInfo(c->dev.did, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
+                        NULL) != CL_SUCCESS)
+        unified = CL_FALSE;
     for (int t = 0; t < 3; t++) {
         result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1, err);
         if (!r)
             return err->code;
+        r->no_copy = t == 2 && unified;
         for (int i = -warmup; i < reps; i++) {
             cl_event e1 = NULL, e2 = NULL;
             cl_int rc;
@@ -926,9 +937,11 @@ static int run_size(run_state *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local
         const result *ref = find_result(&s->rs, ref_names[r->ref], "ocl", n,
                                         mo->nlocals ? local : 0);
         if (r->pair_gbps > 0)
-            r->roof = r->gbps / r->pair_gbps;
+            r->ref_gbps = r->pair_gbps;
         else if (ref && ref->gbps > 0)
-            r->roof = r->gbps / ref->gbps;
+            r->ref_gbps = ref->gbps;
+        if (r->ref_gbps > 0)
+            r->roof = r->gbps / r->ref_gbps;
     }
     return SB_OK;
 }
@@ -958,9 +971,9 @@ static void print_table(const run_state *s, const sb_ctx *c)
     printf("%ld reps after %ld warm-up; times are medians of OpenCL event time (END-START);"
            " GB = 1e9 bytes of minimal traffic; vote M = %ld\n\n", mo->reps, mo->warmup,
            mo->vote_m);
-    printf("%-12s %10s %6s %12s %10s %10s %10s %6s %8s %-10s %-16s %8s %8s\n", "kernel", "n",
-           "local", "bytes/call", "median_us", "min_us", "p90_us", "cv%", "GB/s", "roofline",
-           "CLBlast GB/s", "C1 GB/s", "OMP GB/s");
+    printf("%-12s %10s %6s %12s %10s %10s %10s %6s %8s %-10s %8s %-16s %8s %8s\n", "kernel",
+           "n", "local", "bytes/call", "median_us", "min_us", "p90_us", "cv%", "GB/s",
+           "roofline", "ref GB/s", "CLBlast GB/s", "C1 GB/s", "OMP GB/s");
     size_t last_n = 0, last_local = 0;
     for (int i = 0; i < s->rs.n; i++) {
         const result *r = &s->rs.r[i];
@@ -970,9 +983,11 @@ static void print_table(const run_state *s, const sb_ctx *c)
             printf("\n");
         last_n = r->n;
         last_local = r->local;
-        char roof[32] = "-", blas_s[40] = "-", c1[16], omp[16], g[16];
-        if (!isnan(r->roof))
+        char roof[32] = "-", blas_s[40] = "-", c1[16], omp[16], g[16], rg[16] = "-";
+        if (!isnan(r->roof)) {
             snprintf(roof, sizeof roof, "%.2f %s", r->roof, ref_names[r->ref]);
+            fmt_gbps(rg, sizeof rg, r->ref_gbps);
+        }
         double bg = gbps_of(s, blas_names[r->k->bl], "clblast", r->n, 0);
         if (!isnan(bg))
             snprintf(blas_s, sizeof blas_s, "%.2f %s", bg, blas_names[r->k->bl]);
@@ -982,9 +997,9 @@ static void print_table(const run_state *s, const sb_ctx *c)
         char local[24] = "def";
         if (r->local)
             snprintf(local, sizeof local, "%zu", r->local);
-        printf("%-12s %10zu %6s %12.0f %10.2f %10.2f %10.2f %6.1f %8s %-10s %-16s %8s %8s\n",
-               r->kernel, r->n, local, r->bytes, r->rs.median * 1e6, r->rs.min * 1e6,
-               r->rs.p90 * 1e6, 100 * r->rs.cv, g, roof, blas_s, c1, omp);
+        printf("%-12s %10zu %6s %12.0f %10.2f %10.2f %10.2f %6.1f %8s %-10s %8s %-16s %8s "
+               "%8s\n", r->kernel, r->n, local, r->bytes, r->rs.median * 1e6, r->rs.min * 1e6,
+               r->rs.p90 * 1e6, 100 * r->rs.cv, g, roof, rg, blas_s, c1, omp);
     }
     printf("\n");
     for (int i = 0; i < s->rs.n; i++) {
@@ -993,16 +1008,46 @@ static void print_table(const run_state *s, const sb_ctx *c)
             printf("empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
                    "us); event-profiled %.2f us\n", r->cs.median * 1e6, r->cs.p90 * 1e6,
                    r->cs.min * 1e6, r->rs.median * 1e6);
+        else if (r->no_copy)
+            printf("transfer %-9s n = %zu (%.0f MB): no copy (the device shares host memory): "
+                   "map + unmap latency median %.1f us by events, %.1f us by host clock\n",
+                   r->kernel, r->n, r->bytes / 1e6, r->rs.median * 1e6, r->cs.median * 1e6);
         else if (!r->k && !strcmp(r->impl, "ocl"))
             printf("transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
                    "clock (median %.1f us)%s\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
                    r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6,
-                   !strcmp(r->kernel, "map_read") && r->gbps > 1000
-                       ? ": no copy, the device shares host memory"
-                       : "");
+                   "");
     }
     for (int i = 0; i < s->nnotes; i++)
         printf("note: %s\n", s->notes[i]);
+}
+
+/* The roofline reference's rate (bytes/s) on every row sb_gb_add appended from index
+ * `first` on, so roofline_fraction can be recomputed from the file: on the median row it
+ * is bytes / median real_time over roofline_ref_bytes_per_second. */
+static void add_ref_rate(cJSON *doc, int first, double ref_bps)
+{
+    cJSON *list = cJSON_GetObjectItem(doc, "benchmarks"), *row;
+    int i = 0;
+    cJSON_ArrayForEach(row, list)
+    {
+        if (i++ >= first && cJSON_GetObjectItem(row, "roofline_fraction"))
+            cJSON_AddNumberToObject(row, "roofline_ref_bytes_per_second", ref_bps);
+    }
+}
+
+/* A zero-copy map's rows: no bytes_per_second (sb_gb_add got bytes 0), and why. */
+static void mark_no_copy(cJSON *doc, int first, double mapped)
+{
+    cJSON *list = cJSON_GetObjectItem(doc, "benchmarks"), *row;
+    int i = 0;
+    cJSON_ArrayForEach(row, list)
+    {
+        if (i++ < first)
+            continue;
+        cJSON_AddBoolToObject(row, "zero_copy", 1);
+        cJSON_AddNumberToObject(row, "mapped_bytes", mapped);
+    }
 }
 
 static const char *verdict(int ok)
@@ -1097,12 +1142,18 @@ static int write_outputs(const run_state *s, const sb_ctx *c, sb_err *err)
         int host = !strcmp(r->impl, "c1") || !strcmp(r->impl, "omp");
         sb_gb_bench b = {
             .kernel = r->kernel, .impl = r->impl, .device = host ? "host" : c->dev.name,
-            .n = r->n, .local = r->local, .bytes = r->bytes, .manual_time = r->manual,
+            .n = r->n, .local = r->local, .bytes = r->no_copy ? 0 : r->bytes,
+            .manual_time = r->manual,
             .roofline_fraction = r->roof,
             .roofline_ref = r->ref == REF_NONE ? NULL : ref_names[r->ref],
             .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps,
             .threads = !strcmp(r->impl, "omp") ? omp_get_max_threads() : 1};
+        int before = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "benchmarks"));
         st = sb_gb_add(doc, &b, err);
+        if (st == SB_OK && !isnan(r->roof))
+            add_ref_rate(doc, before, r->ref_gbps * 1e9);
+        if (st == SB_OK && r->no_copy)
+            mark_no_copy(doc, before, r->bytes);
     }
     if (st == SB_OK && mo->json)
         st = sb_gb_write_json(doc, mo->json, err);

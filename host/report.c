@@ -409,7 +409,10 @@ static void section_micro(doc *d, const cJSON *micro)
     snprintf(line, sizeof line, "Device %s (%s), driver %s. GB/s and roofline_fraction are "
              "medians of the repetitions; roofline_fraction is the kernel's GB/s over the "
              "matching reference kernel timed in the same run (rmw for updates, read for "
-             "pack and norms, copy), the ratio the regression gate tracks.",
+             "pack and norms, copy), the ratio the regression gate tracks; reference GB/s is "
+             "that paired reference run's rate (roofline_fraction = GB/s / reference GB/s). "
+             "A map on a device that shares host memory copies nothing: its latency is shown, "
+             "not a rate.",
              str(ctx, "device"), str(ctx, "platform"), str(ctx, "driver"));
     para(d, line);
     const cJSON *list = get(micro, "benchmarks"), *b;
@@ -426,7 +429,8 @@ static void section_micro(doc *d, const cJSON *micro)
         if (strcmp(str(b, "run_type"), "aggregate") || strcmp(str(b, "aggregate_name"), "median"))
             continue;
         double rf = num(b, "roofline_fraction"), bps = num(b, "bytes_per_second");
-        if ((!isfinite(rf) && !isfinite(bps)) || num(b, "n") != nmax)
+        int zc = cJSON_IsTrue(get(b, "zero_copy")); /* a latency, not a rate */
+        if ((!isfinite(rf) && !isfinite(bps) && !zc) || num(b, "n") != nmax)
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
@@ -435,13 +439,18 @@ static void section_micro(doc *d, const cJSON *micro)
                 break;
             rows = t;
         }
-        char r[512], rfs[32] = "-", gbs[32] = "-";
+        char r[512], rfs[32] = "-", gbs[64] = "-", refs[32] = "-";
         if (isfinite(rf))
             snprintf(rfs, sizeof rfs, "%.3f", rf);
-        if (isfinite(bps))
+        if (isfinite(num(b, "roofline_ref_bytes_per_second")))
+            snprintf(refs, sizeof refs, "%.1f", num(b, "roofline_ref_bytes_per_second") / 1e9);
+        if (zc) {
+            const char *u = str(b, "time_unit");
+            snprintf(gbs, sizeof gbs, "no copy: latency %.3g %s", num(b, "real_time"), u);
+        } else if (isfinite(bps))
             snprintf(gbs, sizeof gbs, "%.1f", bps / 1e9);
-        snprintf(r, sizeof r, "%s\t%s\t%.0f\t%s\t%s", str(b, "kernel"), str(b, "impl"), num(b, "n"),
-                 gbs, rfs);
+        snprintf(r, sizeof r, "%s\t%s\t%.0f\t%s\t%s\t%s", str(b, "kernel"), str(b, "impl"),
+                 num(b, "n"), gbs, rfs, refs);
         rows[n] = strdup(r);
         if (rows[n])
             n++;
@@ -452,7 +461,7 @@ static void section_micro(doc *d, const cJSON *micro)
         qsort(rows, (size_t)n, sizeof *rows, cmp_rows);
         const char **all = malloc((size_t)(n + 1) * sizeof *all);
         if (all) {
-            all[0] = "kernel\timplementation\tn\tGB/s\troofline_fraction";
+            all[0] = "kernel\timplementation\tn\tGB/s\troofline_fraction\treference GB/s";
             for (int i = 0; i < n; i++)
                 all[i + 1] = rows[i];
             table(d, all, n + 1);

@@ -10,7 +10,8 @@
 static const char *const columns[] = {
     "name", "run_name", "run_type", "aggregate_name", "repetition_index", "kernel",
     "impl", "device", "n", "local_size", "bytes", "iterations", "real_time", "cpu_time",
-    "time_unit", "bytes_per_second", "roofline_fraction", "roofline_ref"};
+    "time_unit", "bytes_per_second", "roofline_fraction", "roofline_ref",
+    "roofline_ref_bytes_per_second"};
 #define NCOL (sizeof columns / sizeof columns[0])
 
 /* Append text to a growing buffer. */

@@ -113,6 +113,54 @@ for line, r in zip(lines, rows):
     assert abs(float(line["real_time"]) - r["real_time"]) <= 1e-12 * abs(r["real_time"])
 PY
 
+# roofline_fraction is reproducible from the file: every row that has one carries the
+# paired reference's rate, and on the median row fraction = bytes / real_time / that rate;
+# the CSV has the same column; the table shows it ("ref GB/s").
+python3 - "$tmp/m.json" "$tmp/m.csv" <<'PY' && ok || bad "roofline reference rate"
+import csv, json, sys
+rows = json.load(open(sys.argv[1]))["benchmarks"]
+unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+checked = 0
+for r in rows:
+    if "roofline_fraction" not in r:
+        assert "roofline_ref_bytes_per_second" not in r, r["name"]
+        continue
+    ref = r["roofline_ref_bytes_per_second"]
+    assert ref > 0, r["name"]
+    if r.get("aggregate_name") == "median":
+        again = r["bytes"] / (r["real_time"] * unit[r["time_unit"]]) / ref
+        assert abs(again - r["roofline_fraction"]) <= 1e-9 * r["roofline_fraction"], (r["name"], again)
+        checked += 1
+    if r["run_type"] == "iteration":
+        assert abs(r["bytes_per_second"] / ref - r["roofline_fraction"]) <= 1e-9 * r["roofline_fraction"]
+assert checked >= 20, checked
+lines = list(csv.DictReader(open(sys.argv[2])))
+for line, r in zip(lines, rows):
+    if "roofline_ref_bytes_per_second" in r:
+        assert abs(float(line["roofline_ref_bytes_per_second"]) - r["roofline_ref_bytes_per_second"]) <= 1e-9 * r["roofline_ref_bytes_per_second"]
+    else:
+        assert line["roofline_ref_bytes_per_second"] == ""
+PY
+grep -q "ref GB/s" "$tmp/out" && ok || bad "table lacks the ref GB/s column"
+
+# A map on a device that shares host memory moves nothing: a latency, "no copy", no rate.
+unified=$(python3 - "$tmp/m.json" <<'PY'
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["benchmarks"] if r["kernel"] == "map_read"]
+zc = {r.get("zero_copy", False) for r in rows}
+assert len(zc) == 1, zc
+if True in zc:
+    assert all("bytes_per_second" not in r and r["bytes"] == 0 and r["mapped_bytes"] > 0 for r in rows)
+else:
+    assert all(r["bytes_per_second"] > 0 for r in rows)
+print("yes" if True in zc else "no")
+PY
+) && ok || bad "map_read rows inconsistent"
+if [ "$unified" = yes ]; then
+    grep -q "^transfer map_read .*no copy (the device shares host memory): map + unmap latency median" "$tmp/out" && ok || bad "map_read not reported as a latency"
+    grep -q "^transfer map_read .*GB/s" "$tmp/out" && bad "map_read still reports GB/s" || ok
+fi
+
 # A work-group sweep with one kernel, no baselines: names carry the local size.
 if "$bin" micro --sizes 1000 --reps 3 --warmup 0 --kernels signsgd --local-size 32,64 \
         --no-host --no-clblast --json "$tmp/l.json" >"$tmp/out2" 2>"$tmp/err2"; then ok

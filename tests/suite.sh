@@ -39,7 +39,21 @@ cat >"$tmp/conv/summary.json" <<'EOF'
  {"name": "grid/signum/best", "metrics": {"test_error": 0.0351, "robustness": 0.2}},
  {"name": "sweep/quad/sgd-theory/d=10", "metrics": {"min_norm": [0.3, 0.1, 0.2]}}]}
 EOF
+# micro rows in the report: the paired reference's GB/s beside each roofline fraction,
+# and a zero-copy map as a latency, not a rate.
+cat >"$tmp/conv/micro.json" <<'EOF'
+{"context": {"device": "d", "platform": "p", "driver": "v"}, "benchmarks": [
+ {"name": "pack/ocl/1048576/repeats:3/manual_time_median", "run_type": "aggregate",
+  "aggregate_name": "median", "kernel": "pack", "impl": "ocl", "n": 1048576,
+  "real_time": 100, "time_unit": "us", "bytes": 4325376, "bytes_per_second": 43253760000,
+  "roofline_fraction": 0.5, "roofline_ref": "read", "roofline_ref_bytes_per_second": 86507520000},
+ {"name": "map_read/ocl/1048576/repeats:3/manual_time_median", "run_type": "aggregate",
+  "aggregate_name": "median", "kernel": "map_read", "impl": "ocl", "n": 1048576,
+  "real_time": 806, "time_unit": "ns", "bytes": 0, "zero_copy": true, "mapped_bytes": 4194304}]}
+EOF
 check report-conv 0 "$bin" suite --report-only "$tmp/conv"
+has report-ref-rate "$tmp/conv/report.md" '^\| pack \| ocl \| 1048576 \| 43.3 \| 0.500 \| 86.5 \|$'
+has report-map-latency "$tmp/conv/report.md" '^\| map_read \| ocl \| 1048576 \| no copy: latency 806 ns \| - \| - \|$'
 lacks report-no-nan "$tmp/conv/report.md" '[Nn]a[Nn]'
 has report-train-row "$tmp/conv/report.md" '^\| train/quad/sgd/seed1 \| 0.5 \| 0.25 \| - \| - \|$'
 has report-grid-row "$tmp/conv/report.md" '^\| grid/signum/best \| 0.0351 \| 0.2 \|$'
