@@ -315,6 +315,11 @@ int sb_cmd_figure1(int argc, char **argv, sb_err *err)
     sb_tb_out axis = {0}, rot = {0}, search = {0};
     cJSON *root = NULL;
     sb_tb_text csv = {0};
+    /* The orbit search's counts, set before any jump to the clean-up. figure1 runs the
+     * default tube; an orbit counts as at a saddle only near it. */
+    long searched = 0, found_i = -1, orbits = 0, broken = 0, other_orbits = 0;
+    const sb_tube_params tube = sb_tube_defaults();
+    uint64_t orbit_seed = a.seed + 1000;
     if ((st = sb_mkdir_p(dir, err)) || (st = sb_tb_engine_open(&eng, &ctx, d, a.f64, err)))
         goto done;
     sb_progress bar;
@@ -334,9 +339,6 @@ int sb_cmd_figure1(int argc, char **argv, sb_err *err)
     /* Orbit search: constant-step signgd (stops at a detected orbit) and signum, on
      * rotations seed + 1000 + i, batch by batch until one orbits around a saddle. */
     static const int ss[2] = {SB_TB_SIGNGD, SB_TB_SIGNUM};
-    long searched = 0, found_i = -1, orbits = 0, broken = 0, other_orbits = 0;
-    /* figure1 runs the default tube; an orbit counts as at a saddle only near it. */
-    const sb_tube_params tube = sb_tube_defaults();
     uint64_t base = a.seed + 1000;
     while (found_i < 0 && searched < SEARCH_MAX) {
         sb_tb_out_free(&search);
@@ -359,7 +361,7 @@ int sb_cmd_figure1(int argc, char **argv, sb_err *err)
         searched += SEARCH_BATCH;
     }
     sb_progress_step(&bar, 4);
-    uint64_t orbit_seed = base + (uint64_t)(found_i < 0 ? 0 : found_i);
+    orbit_seed = base + (uint64_t)(found_i < 0 ? 0 : found_i);
     if ((st = run_panel(&eng, &a, &right, SB_TB_ROT_RANDOM, orbit_seed, err)))
         goto bar_done;
     sb_progress_step(&bar, 5);
