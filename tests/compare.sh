@@ -55,4 +55,23 @@ check bad-threshold 2 "$bin" compare --threshold lots "$tmp/base.json" "$tmp/sam
 check unknown-metric 2 "$bin" compare --metric nothing "$tmp/base.json" "$tmp/same.json"
 check metric-real-time 0 "$bin" compare --metric real_time "$tmp/base.json" "$tmp/same.json"
 
+# Fix 6: names match with /repeats:N ignored on both sides; the full names are reported.
+gb() { # gb FILE REPEATS FRACTION
+    cat >"$1" <<JSON
+{"context": {"device": "t"}, "benchmarks": [
+ {"name": "copy/ocl/1000003/repeats:$2/manual_time", "run_type": "iteration", "roofline_fraction": 1.0},
+ {"name": "sign/ocl/1000003/repeats:$2/manual_time", "run_type": "iteration", "roofline_fraction": $3}]}
+JSON
+}
+gb "$tmp/r10.json" 10 0.5
+gb "$tmp/r12.json" 12 0.5
+gb "$tmp/r12slow.json" 12 0.3
+check repeats-ignored 0 "$bin" compare "$tmp/r10.json" "$tmp/r12.json"
+check repeats-ignored-regression 1 "$bin" compare "$tmp/r10.json" "$tmp/r12slow.json"
+"$bin" compare "$tmp/r10.json" "$tmp/r12.json" --json >"$tmp/rj.json" 2>/dev/null
+holds repeats-full-names json "$tmp/rj.json" '"sign/ocl/1000003/repeats:10/manual_time" in {r["benchmark"] for r in j["rows"]} and j["matched"] == 2'
+sed 's#sign/ocl/1000003/repeats:12#sign/ocl/1000003/repeatsx:12#' "$tmp/r12.json" >"$tmp/rx.json"
+"$bin" compare "$tmp/r10.json" "$tmp/rx.json" --json >"$tmp/rxj.json" 2>/dev/null
+holds repeats-only-that-part json "$tmp/rxj.json" 'j["matched"] == 1'
+
 finish

@@ -60,6 +60,13 @@ has report-grid-row "$tmp/conv/report.md" '^\| grid/signum/best \| 0.0351 \| 0.2
 has report-sweep-row "$tmp/conv/report.md" '^\| sweep/quad/sgd-theory/d=10 \| 0.2 \| 0.1..0.3 \| 3 \|$'
 lacks report-html-no-nan "$tmp/conv/report.html" '>nan<'
 
+# Fix 7: a malformed .dat is reported as a bad .dat, not as "not valid JSON".
+printf 'hello\n1 2\n' >"$tmp/b.dat"
+check plot-bad-dat 2 "$bin" plot "$tmp/b.dat"
+error_line plot-bad-dat-line "$bin" plot "$tmp/b.dat"
+msg=$("$bin" plot "$tmp/b.dat" 2>&1)
+holds "plot-bad-dat-message: $msg" test -n "$(printf '%s' "$msg" | grep 'not a signbench .dat file' | grep -v 'not valid JSON')"
+
 require_device
 command -v gnuplot >/dev/null || skip "gnuplot missing"
 cd "$src" || exit 1   # the default data file is tests/data/breast_cancer.libsvm

@@ -313,6 +313,52 @@ START_TEST(filtered)
 }
 END_TEST
 
+static cJSON *gbench(const char *name, double frac)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"context\": {\"device\": \"t\"}, \"benchmarks\": [{\"name\": \"%s\", "
+             "\"run_type\": \"iteration\", \"roofline_fraction\": %g}]}", name, frac);
+    cJSON *j = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static int matched(const char *a, const char *b)
+{
+    sb_err e = {0, ""};
+    cJSON *ja = gbench(a, 0.5), *jb = gbench(b, 0.5);
+    sb_cmp_set sa, sb;
+    ck_assert_int_eq(sb_cmp_from_json(ja, "a", &sa, &e), SB_OK);
+    ck_assert_int_eq(sb_cmp_from_json(jb, "b", &sb, &e), SB_OK);
+    sb_cmp_opts o = {.threshold = 0.05, .alpha = 0.05};
+    sb_cmp_result r;
+    memset(&r, 0, sizeof r);
+    int st = sb_cmp_run(&sa, &sb, &o, &r, &e);
+    int m = st == SB_OK ? r.matched : 0;
+    if (st == SB_OK) /* the row keeps BASE's full name */
+        ck_assert_str_eq(r.rows[0].bench, a);
+    sb_cmp_result_free(&r);
+    sb_cmp_set_free(&sa);
+    sb_cmp_set_free(&sb);
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    return m;
+}
+
+START_TEST(compare_ignores_repeats)
+{
+    ck_assert_int_eq(matched("copy/ocl/1000003/repeats:10/manual_time",
+                             "copy/ocl/1000003/repeats:12/manual_time"), 1);
+    ck_assert_int_eq(matched("copy/ocl/4096/repeats:3", "copy/ocl/4096/repeats:12"), 1);
+    ck_assert_int_eq(matched("copy/ocl/4096/repeats:3", "copy/ocl/4096"), 1);
+    /* only the /repeats:N part: other differences still count */
+    ck_assert_int_eq(matched("copy/ocl/4096/repeats:3", "copy/ocl/4097/repeats:3"), 0);
+    ck_assert_int_eq(matched("copy/ocl/4096/repeats:x", "copy/ocl/4096/repeats:1"), 0);
+    ck_assert_int_eq(matched("copy/ocl/4096/repeats:10x", "copy/ocl/4096/repeats:10y"), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compare");
@@ -326,5 +372,6 @@ int main(void)
     tcase_add_test(tc, thresholds);
     tcase_add_test(tc, aggregates_only);
     tcase_add_test(tc, filtered);
+    tcase_add_test(tc, compare_ignores_repeats);
     return sb_test_run(s);
 }

@@ -1,5 +1,5 @@
 /* test_train.c - optimisers and training runs: each optimiser's device step equals its host
- * reference, seeded runs repeat exactly, divergence is caught, targets are reached. */
+ * reference, seeded runs repeat exactly, divergence is caught, targets are exact, domain rule. */
 #include <math.h>
 #include <string.h>
 
@@ -510,6 +510,94 @@ START_TEST(summary_fields)
 }
 END_TEST
 
+static void quad_target(sb_train_cfg *c, uint64_t log_every)
+{
+    sb_train_cfg_default(c);
+    c->problem.name = "quad";
+    c->problem.d = 10;
+    c->optimizer = "sgd";
+    c->hyper.lr = 0.1;
+    c->target_grad1 = 0.5;
+    c->log_every = log_every;
+    c->ctx = &ctx;
+    c->ops = &ops;
+}
+
+/* The first step whose full-gradient norm1 is <= 0.5, from a --log-every 1 trace, is
+ * what the result reports with the auto interval (100) and with 7 too. */
+START_TEST(target_exact_whatever_log_every)
+{
+    sb_err e = {0, ""};
+    sb_train_cfg c;
+    sb_train_result every, r;
+    quad_target(&c, 1);
+    ck_assert_msg(sb_train_run(&c, &every, &e) == SB_OK, "%s", e.msg);
+    ck_assert(every.reached);
+    uint64_t first = 0;
+    for (size_t i = 0; i < every.ntrace; i++)
+        if (every.trace[i].grad1 <= 0.5) {
+            first = every.trace[i].step;
+            break;
+        }
+    ck_assert_uint_gt(first, 1);
+    ck_assert_uint_eq(every.steps_to_target, first);
+    const uint64_t logs[] = {0, 7};
+    for (int k = 0; k < 2; k++) {
+        quad_target(&c, logs[k]);
+        ck_assert_msg(sb_train_run(&c, &r, &e) == SB_OK, "%s", e.msg);
+        ck_assert(r.reached);
+        ck_assert_uint_eq(r.steps_to_target, first);
+        ck_assert_uint_eq(r.evals_to_target, every.evals_to_target);
+        ck_assert_uint_eq(r.steps, first);
+        /* the trace is thinned, but ends at the target step */
+        ck_assert_uint_lt(r.ntrace, every.ntrace);
+        ck_assert_uint_eq(r.trace[r.ntrace - 1].step, first);
+        sb_train_result_free(&r);
+    }
+    sb_train_result_free(&every);
+}
+END_TEST
+
+/* strict stops at the first iterate outside the tube set; continuation counts it and
+ * goes on; both agree on the step it left, and on a problem other than the tube nothing
+ * is checked. */
+START_TEST(tube_domain_rule)
+{
+    sb_err e = {0, ""};
+    sb_train_cfg c;
+    sb_train_result s, k;
+    sb_train_cfg_default(&c);
+    c.problem.name = "tube";
+    c.problem.d = 3;
+    c.optimizer = "sgd";
+    c.hyper.lr = 0.5;
+    c.steps = 50;
+    c.ctx = &ctx;
+    c.ops = &ops;
+    c.problem.tube_strict = 1;
+    ck_assert_msg(sb_train_run(&c, &s, &e) == SB_OK, "%s", e.msg);
+    c.problem.tube_strict = 0;
+    ck_assert_msg(sb_train_run(&c, &k, &e) == SB_OK, "%s", e.msg);
+    ck_assert(s.tube_checked && s.tube_strict && s.left_domain);
+    ck_assert(k.tube_checked && !k.tube_strict && k.left_domain);
+    ck_assert_uint_eq(s.left_domain_step, k.left_domain_step);
+    ck_assert_uint_eq(s.steps, s.left_domain_step);
+    ck_assert_uint_eq(s.steps_outside_tube, 1);
+    ck_assert_uint_eq(k.steps, 50);
+    ck_assert_uint_ge(k.steps_outside_tube, 1);
+    ck_assert_uint_lt(s.left_domain_step, 50);
+    sb_train_result_free(&s);
+    sb_train_result_free(&k);
+
+    c.problem.name = "quad";
+    c.hyper.lr = 0.1;
+    c.steps = 5;
+    ck_assert_msg(sb_train_run(&c, &s, &e) == SB_OK, "%s", e.msg);
+    ck_assert(!s.tube_checked && !s.left_domain);
+    sb_train_result_free(&s);
+}
+END_TEST
+
 int main(void)
 {
     sb_test_require_device();
@@ -526,5 +614,7 @@ int main(void)
     tcase_add_test(tc, target_reached);
     tcase_add_test(tc, compression_paths);
     tcase_add_test(tc, summary_fields);
+    tcase_add_test(tc, target_exact_whatever_log_every);
+    tcase_add_test(tc, tube_domain_rule);
     return sb_test_run(s);
 }
