@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dataset.h"
 #include "plot.h"
 #include "report.h"
 #include "train.h"
@@ -23,9 +24,10 @@ static const char help[] =
     "For sgd, momentum 0 is plain SGD and beta1 > 0 the heavy-ball form m = b m + (1-b) g;\n"
     "for signum, momentum 0 is signSGD.\n\n"
     "Options:\n"
-    "  --data FILE        LIBSVM (or .csv) data (default tests/data/breast_cancer.libsvm,\n"
-    "                     looked up beside the binary's source tree too), standardised,\n"
-    "                     with a bias feature\n"
+    "  --data FILE        LIBSVM (or .csv) data or a built-in name (default\n"
+    "                     " SB_DATASET_DEFAULT "), standardised, with a bias feature;\n"
+    "                     " SB_DATASET_BUILTIN_ABOUT ",\n"
+    "                     " SB_DATASET_BUILTIN_SOURCE "\n"
     "  --optimizers LIST  default sgd,signum,adam\n"
     "  --lrs LIST         initial learning rates (default 1e-5,1e-4,1e-3,1e-2,1e-1,1)\n"
     "  --wds LIST         weight decays (default 0,1e-4,1e-3,1e-2,1e-1)\n"
@@ -59,9 +61,14 @@ static int parse_list(const char *opt, const char *s, double lo, double hi, doub
     return sb_parse_double_list("grid", opt, s, lo, hi, v, MAXV, n, err);
 }
 
-/* The default data file: as given, else relative to the binary (build/ beside tests/). */
+/* The data: a built-in name (embedded in the binary), else the file as given, else
+ * relative to the binary (build/ beside tests/). */
 static int find_data(grid *g, sb_err *err)
 {
+    if (sb_dataset_is_builtin(g->data)) {
+        snprintf(g->datapath, sizeof g->datapath, "%s", g->data);
+        return SB_OK;
+    }
     if (sb_find_source_file(g->data, 3, g->datapath, sizeof g->datapath))
         return SB_OK;
     return sb_fail(err, SB_EUSAGE, "grid: cannot read data file %s (give one with --data)",
@@ -314,7 +321,7 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     const char *out = NULL;
     char optbuf[256] = "sgd,signum,adam";
     int json = 0, c, rc = SB_OK;
-    g->data = "tests/data/breast_cancer.libsvm";
+    g->data = sb_dataset_default_name();
     g->steps = 200;
     g->batch = 32;
     g->test_split = 0.3;

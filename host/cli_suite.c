@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dataset.h"
 #include "report.h"
 
 static const char help[] =
@@ -130,12 +131,10 @@ static int is_run_folder(const char *dir)
     return ok;
 }
 
-/* Breast cancer data: beside the working folder or the binary's source tree. */
+/* Breast cancer data: the copy built into the binary, so the suite runs from any folder. */
 static void find_data(char *out, size_t cap)
 {
-    const char *rel = "tests/data/breast_cancer.libsvm";
-    if (!sb_find_source_file(rel, 1, out, cap))
-        snprintf(out, cap, "%s", rel);
+    snprintf(out, cap, "%s", sb_dataset_default_name());
 }
 
 /* Convergence metrics of the train summaries for summary.json's "benchmarks". */

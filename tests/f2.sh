@@ -38,6 +38,13 @@ cp "$bin" "$tmp/bin/signbench"
     --optimizer sgd --steps 3 --out "$tmp/tr" >/dev/null 2>&1)
 holds builtin-data-train test -s "$tmp/tr/train-sgd.json"
 holds builtin-data-d30 json "$tmp/tr/train-sgd.json" 'j["d"] == 30'
+# grid and suite default to it: both run from the copy in the empty folder.
+(cd "$tmp/away" && "$tmp/bin/signbench" grid --optimizers sgd --lrs 1e-2 --wds 0 \
+    --momenta 0 --steps 5 --out "$tmp/g" >/dev/null 2>&1)
+holds grid-default-data json "$tmp/g/grid.json" 'j["data"] == "breast-cancer"'
+(cd "$tmp/away" && "$tmp/bin/signbench" suite --quick --only train,grid --out "$tmp/s" \
+    >"$tmp/suite.log" 2>&1)
+holds suite-default-data grep -q "2 step(s), 0 failed" "$tmp/suite.log"
 check missing-data 2 "$tmp/bin/signbench" train --problem logreg --data "$tmp/away/none.libsvm" --optimizer sgd --steps 3 --out "$tmp/tr2"
 
 finish
