@@ -1,5 +1,5 @@
 /* kernels.c - access to the OpenCL C sources, embedded or from --kernel-dir.
- * The embedded table itself is generated at build time (see embed_kernels.py). */
+ * The embedded table itself is generated at build time (see host/embed.py). */
 #define _POSIX_C_SOURCE 200809L
 #include "kernels.h"
 

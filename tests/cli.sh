@@ -143,4 +143,30 @@ grep -q "^signbench: kernel build failed .* in $tmp/broken/common.cl" "$tmp/brok
     bad "kernel-dir-broken: error does not name the file: $(grep '^signbench' "$tmp/broken.err")"
 [ ! -e "$tmp/k2.bin" ] && ok || bad "kernel-dir-broken: left an output file"
 
+unset SIGNBENCH_DEVICE
+# Device selection from the environment: devices refuses a bad one like --device does,
+# and every command's message names the variable, not --device.
+check env-devices-bad 2 env SIGNBENCH_DEVICE=zzz "$bin" devices
+error_line env-devices-line env SIGNBENCH_DEVICE=zzz "$bin" devices
+first_err() { "$@" 2>&1 >/dev/null | head -1; }
+holds env-devices-names-var grep -q "^signbench: SIGNBENCH_DEVICE=zzz: " \
+    <<<"$(first_err env SIGNBENCH_DEVICE=zzz "$bin" devices)"
+holds env-train-names-var grep -q "^signbench: SIGNBENCH_DEVICE=zzz: " \
+    <<<"$(first_err env SIGNBENCH_DEVICE=zzz "$bin" train --problem quad --optimizer sgd --steps 2 --out "$tmp/t")"
+holds opt-names-option grep -q "^signbench: --device zzz: " \
+    <<<"$(first_err "$bin" --device zzz devices)"
+check opt-devices-bad 2 "$bin" --device zzz devices
+# A good selection from the environment lists just that device, marked default.
+SIGNBENCH_DEVICE=0:0 "$bin" devices --json >"$tmp/dev.json" 2>/dev/null
+holds env-devices-restricts json "$tmp/dev.json" 'len(j["devices"]) == 1 and j["devices"][0]["index"] == "0:0" and j["devices"][0]["default"]'
+# --device beats the environment.
+check opt-beats-env 0 env SIGNBENCH_DEVICE=zzz "$bin" devices --device 0:0
+
+# devices --bind prints the same one stderr line as the other commands.
+err=$("$bin" devices --bind 2>&1 >/dev/null)
+holds bind-notice test "$(printf '%s\n' "$err" | grep -c '^signbench: --bind: host thread pinned to PU')" -eq 1
+holds bind-notice-one-line test "$(printf '%s\n' "$err" | wc -l)" -eq 1
+err=$("$bin" devices --bind --json 2>&1 >/dev/null)
+holds bind-notice-json test "$(printf '%s\n' "$err" | grep -c '^signbench: --bind: ')" -eq 1
+
 finish

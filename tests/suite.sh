@@ -119,4 +119,20 @@ ls "$run"/*.tmp >/dev/null 2>&1 && bad "temporary files left"
 check gnuplot-missing 1 env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 one_line gnuplot-missing-line env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 
+# The binary copied elsewhere and run from an empty folder reads the built-in data.
+mkdir -p "$tmp/bin" "$tmp/away"
+cp "$bin" "$tmp/bin/signbench"
+(cd "$tmp/away" && "$tmp/bin/signbench" train --problem logreg --data breast-cancer \
+    --optimizer sgd --steps 3 --out "$tmp/tr" >/dev/null 2>&1)
+holds builtin-data-train test -s "$tmp/tr/train-sgd.json"
+holds builtin-data-d30 json "$tmp/tr/train-sgd.json" 'j["d"] == 30'
+# grid and suite default to it: both run from the copy in the empty folder.
+(cd "$tmp/away" && "$tmp/bin/signbench" grid --optimizers sgd --lrs 1e-2 --wds 0 \
+    --momenta 0 --steps 5 --out "$tmp/g" >/dev/null 2>&1)
+holds grid-default-data json "$tmp/g/grid.json" 'j["data"] == "breast-cancer"'
+(cd "$tmp/away" && "$tmp/bin/signbench" suite --quick --only train,grid --out "$tmp/s" \
+    >"$tmp/suite.log" 2>&1)
+holds suite-default-data grep -q "2 step(s), 0 failed" "$tmp/suite.log"
+check missing-data 2 "$tmp/bin/signbench" train --problem logreg --data "$tmp/away/none.libsvm" --optimizer sgd --steps 3 --out "$tmp/tr2"
+
 finish
