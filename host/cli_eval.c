@@ -48,84 +48,18 @@ static const char help[] =
 enum { OPT_POINTS = SB_OPT_FIRST_FREE, OPT_OUT, OPT_HOST, OPT_SEED, OPT_REPEAT, OPT_JSON,
        OPT_SIGMA, OPT_BATCH, OPT_STEP };
 
-/* Points: rows of d comma-separated numbers. */
+/* Points: rows of d comma-separated numbers, after an optional header line. */
 static int read_points(const char *path, size_t d, double **out, size_t *np, sb_err *err)
 {
-    char *text;
-    size_t len;
-    if (sb_read_file(path, &text, &len, err) != SB_OK)
-        return sb_wrap(err, "--points");
-    size_t cap = 16, n = 0, line = 0;
-    int header = 0;
-    double *pts = malloc(cap * d * sizeof *pts);
-    int st = pts ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
-    char *cur = text;
-    for (char *ln = sb_next_line(&cur); ln && st == SB_OK; ln = sb_next_line(&cur)) {
-        line++;
-        char *p = ln;
-        while (*p == ' ' || *p == '\t' || *p == '\r')
-            p++;
-        if (!*p || *p == '#')
-            continue;
-        if (n == 0 && !header) { /* a first line that does not start with a number */
-            char *end;
-            strtod(p, &end);
-            if (end == p) {
-                header = 1;
-                continue;
-            }
-        }
-        if (n == cap) {
-            double *q = realloc(pts, 2 * cap * d * sizeof *pts);
-            if (!q) {
-                st = sb_fail(err, SB_ERUNTIME, "out of memory");
-                break;
-            }
-            pts = q;
-            cap *= 2;
-        }
-        size_t c = 0;
-        for (;;) {
-            char *end;
-            double v = strtod(p, &end);
-            if (end == p || !isfinite(v)) {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: column %zu is not a finite number",
-                             path, line, c + 1);
-                break;
-            }
-            if (c == d) {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: more than d = %zu columns", path, line,
-                             d);
-                break;
-            }
-            pts[n * d + c++] = v;
-            p = end;
-            while (*p == ' ' || *p == '\t' || *p == '\r')
-                p++;
-            if (!*p)
-                break;
-            if (*p != ',') {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: expected ',' after column %zu", path,
-                             line, c);
-                break;
-            }
-            p++;
-        }
-        if (st == SB_OK && c != d)
-            st = sb_fail(err, SB_EUSAGE, "%s:%zu: %zu columns, the problem has d = %zu", path,
-                         line, c, d);
-        n++;
-    }
-    free(text);
-    if (st == SB_OK && n == 0)
+    const sb_csv_opts opts = {.header = 1, .cols = d, .dim = "d", .expect = "the problem has",
+                              .what = "--points"};
+    size_t cols;
+    int st = sb_csv_read_numbers(path, &opts, out, np, &cols, err);
+    if (st == SB_OK && *np == 0) {
+        free(*out);
         st = sb_fail(err, SB_EUSAGE, "%s: no points", path);
-    if (st != SB_OK) {
-        free(pts);
-        return st;
     }
-    *out = pts;
-    *np = n;
-    return SB_OK;
+    return st;
 }
 
 /* Append to a growing text buffer. */

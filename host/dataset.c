@@ -131,6 +131,112 @@ static int parse_num(const char *s, char **end, double *v)
     return *end != s && errno != ERANGE && isfinite(*v);
 }
 
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+int sb_csv_parse_numbers(const char *name, char *text, const sb_csv_opts *o, double **data,
+                         size_t *rows, size_t *cols, sb_err *err)
+{
+    const char *pre = o->prefix ? o->prefix : "";
+    const char *dim = o->dim ? o->dim : "n";
+    grow vals = {NULL, 0, 0, sizeof(double)};
+    size_t line = 0, ncols = o->cols, nrows = 0;
+    int st = SB_OK, had_header = 0;
+    char *cur = text;
+    for (char *ln = sb_next_line(&cur); ln && st == SB_OK; ln = sb_next_line(&cur)) {
+        line++;
+        char *p = ln, *end;
+        while (is_blank(*p))
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        if (o->max_rows && nrows >= o->max_rows) {
+            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: more than %s = %zu rows", pre, name, line,
+                         dim, o->max_rows);
+            break;
+        }
+        size_t c = 0;
+        for (;;) {
+            double v;
+            if (!parse_num(p, &end, &v)) {
+                /* A first line that does not start with a number is a header ("1e999,..."
+                 * starts with one: refused below, not skipped). */
+                if (o->header && !had_header && nrows == 0 && c == 0 && end == p) {
+                    had_header = 1;
+                    break;
+                }
+                st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: column %zu is not a finite number",
+                             pre, name, line, c + 1);
+                break;
+            }
+            if (o->cols && c == o->cols) {
+                st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: more than %s = %zu columns", pre,
+                             name, line, dim, o->cols);
+                break;
+            }
+            if (grow_push(&vals, &v)) {
+                st = sb_fail(err, SB_ERUNTIME, "%s: out of memory", name);
+                break;
+            }
+            c++;
+            p = end;
+            while (is_blank(*p))
+                p++;
+            if (!*p)
+                break;
+            if (*p == ',') {
+                p++;
+                if (o->blank_sep) {
+                    while (is_blank(*p))
+                        p++;
+                    if (!*p) {
+                        st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: trailing comma", pre, name,
+                                     line);
+                        break;
+                    }
+                }
+            } else if (!o->blank_sep) {
+                st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: expected ',' after column %zu", pre,
+                             name, line, c);
+                break;
+            }
+        }
+        if (st != SB_OK || c == 0) /* an error, or the header */
+            continue;
+        if (o->cols && c != o->cols)
+            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: %zu columns, %s %s = %zu", pre, name,
+                         line, c, o->expect ? o->expect : "expected", dim, o->cols);
+        else if (!o->cols && nrows > 0 && c != ncols)
+            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: %zu columns, the first row has %zu", pre,
+                         name, line, c, ncols);
+        ncols = c;
+        nrows++;
+    }
+    if (st != SB_OK) {
+        free(vals.p);
+        return st;
+    }
+    *data = vals.p;
+    *rows = nrows;
+    *cols = nrows ? ncols : o->cols;
+    return SB_OK;
+}
+
+int sb_csv_read_numbers(const char *path, const sb_csv_opts *o, double **data, size_t *rows,
+                        size_t *cols, sb_err *err)
+{
+    char *text;
+    size_t len;
+    int rc = sb_read_file(path, &text, &len, err);
+    if (rc != SB_OK)
+        return o->what ? sb_wrap(err, "%s", o->what) : rc;
+    int st = sb_csv_parse_numbers(path, text, o, data, rows, cols, err);
+    free(text);
+    return st;
+}
+
 typedef struct entry {
     size_t row, col;
     double v;
@@ -233,62 +339,11 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
     int loaded = load_text(path, &text, err);
     if (loaded != SB_OK)
         return loaded;
-    grow vals = {NULL, 0, 0, sizeof(double)};
-    size_t line = 0, cols = 0, rows = 0;
-    int st = SB_OK, had_header = 0;
-    char *cur = text;
-    for (char *ln = sb_next_line(&cur); ln && st == SB_OK; ln = sb_next_line(&cur)) {
-        line++;
-        char *p = ln, *end;
-        while (*p == ' ' || *p == '\t' || *p == '\r')
-            p++;
-        if (!*p || *p == '#')
-            continue;
-        size_t c = 0, start = vals.n;
-        for (;;) {
-            double v;
-            if (!parse_num(p, &end, &v)) {
-                if (rows == 0 && start == vals.n && c == 0)
-                    goto header; /* a first line that is not numeric: a header */
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: column %zu is not a finite number",
-                             path, line, c + 1);
-                break;
-            }
-            if (grow_push(&vals, &v)) {
-                st = sb_fail(err, SB_ERUNTIME, "%s: out of memory", path);
-                break;
-            }
-            c++;
-            p = end;
-            while (*p == ' ' || *p == '\t' || *p == '\r')
-                p++;
-            if (!*p)
-                break;
-            if (*p != ',') {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: expected ',' after column %zu", path,
-                             line, c);
-                break;
-            }
-            p++;
-        }
-        if (st != SB_OK)
-            break;
-        if (rows == 0)
-            cols = c;
-        else if (c != cols) {
-            st = sb_fail(err, SB_EUSAGE, "%s:%zu: %zu columns, the first row has %zu", path,
-                         line, c, cols);
-            break;
-        }
-        rows++;
-        continue;
-    header:
-        if (had_header++) {
-            st = sb_fail(err, SB_EUSAGE, "%s:%zu: column 1 is not a finite number", path,
-                         line);
-            break;
-        }
-    }
+    /* Any number of columns (the same in every row); the label column is split off below. */
+    const sb_csv_opts opts = {.header = 1};
+    double *vals = NULL;
+    size_t rows = 0, cols = 0;
+    int st = sb_csv_parse_numbers(path, text, &opts, &vals, &rows, &cols, err);
     free(text);
     if (st == SB_OK && rows == 0)
         st = sb_fail(err, SB_EUSAGE, "%s: no data rows", path);
@@ -309,7 +364,7 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
             st = sb_fail(err, SB_ERUNTIME, "%s: out of memory", path);
     }
     if (st == SB_OK) {
-        const double *v = vals.p;
+        const double *v = vals;
         for (size_t i = 0; i < rows; i++)
             for (size_t c = 0, j = 0; c < cols; c++) {
                 if (c == (size_t)label_col)
@@ -320,7 +375,7 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
         st = map_labels(path, raw, rows, ds->y, err);
     }
     free(raw);
-    free(vals.p);
+    free(vals);
     if (st != SB_OK)
         sb_dataset_free(ds);
     return st;
@@ -391,11 +446,13 @@ int sb_dataset_split(sb_dataset *train, double frac, uint64_t seed, sb_dataset *
     float *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
     test->X = malloc(nt * d * sizeof *test->X);
     test->y = malloc(nt * sizeof *test->y);
-    if (!perm || !u || !X || !y || !test->X || !test->y) {
+    char *is_test = calloc(n, 1);
+    if (!perm || !u || !X || !y || !test->X || !test->y || !is_test) {
         free(perm);
         free(u);
         free(X);
         free(y);
+        free(is_test);
         sb_dataset_free(test);
         return sb_fail(err, SB_ERUNTIME, "--test-split: out of memory");
     }
@@ -412,15 +469,6 @@ int sb_dataset_split(sb_dataset *train, double frac, uint64_t seed, sb_dataset *
         perm[j] = t;
     }
     /* Keep the original order inside each part: test = rows whose position < nt. */
-    char *is_test = calloc(n, 1);
-    if (!is_test) {
-        free(perm);
-        free(u);
-        free(X);
-        free(y);
-        sb_dataset_free(test);
-        return sb_fail(err, SB_ERUNTIME, "--test-split: out of memory");
-    }
     for (size_t k = 0; k < nt; k++)
         is_test[perm[k]] = 1;
     size_t a = 0, b = 0;

@@ -1,5 +1,5 @@
-/* dataset.h - labelled data for logistic regression: LIBSVM and CSV readers (errors name
- * file:line), seeded synthetic data, split, standardisation, bias, LIBSVM writer. */
+/* dataset.h - labelled data for logistic regression (LIBSVM, CSV) and the CSV number reader
+ * shared with --points and rotations; synthetic data, split, standardise, bias, LIBSVM out. */
 #ifndef SB_DATASET_H
 #define SB_DATASET_H
 
@@ -59,6 +59,30 @@ int sb_dataset_add_bias(sb_dataset *ds, sb_err *err);
 /* Write as LIBSVM text (zeros omitted), e.g. for liblinear-train. */
 int sb_dataset_write_libsvm(const sb_dataset *ds, const char *path, sb_err *err);
 void sb_dataset_free(sb_dataset *ds);
+
+/* Rows of numbers separated by commas ('#' lines and blank lines skipped), the one reader
+ * behind --points, the CSV data reader and rotation files. Errors name file:line. */
+typedef struct sb_csv_opts {
+    int header;         /* 1: a first line that is not numeric is a header and skipped */
+    int blank_sep;      /* 1: blanks separate numbers too ("1 2, 3"); a trailing comma is
+                           refused. 0: exactly one comma between numbers */
+    size_t cols;        /* columns every row must have, or 0: as many as the first row */
+    size_t max_rows;    /* refuse (at its line) a row past this many, or 0: any number */
+    const char *dim;    /* name of cols / max_rows in messages, e.g. "d" */
+    const char *expect; /* wording of a wrong column count: "%zu columns, EXPECT DIM = %zu",
+                           e.g. "the problem has" (only when cols > 0) */
+    const char *prefix; /* put before "file:line" in every message ("rotation "), or NULL */
+    const char *what;   /* context of a file that cannot be read ("--points"), or NULL */
+} sb_csv_opts;
+
+/* Parse text (NUL-terminated, modified in place), named name in messages: *data gets
+ * *rows x *cols doubles, row-major (NULL and 0 rows when there are none: callers decide
+ * whether that is an error); the caller frees *data. */
+int sb_csv_parse_numbers(const char *name, char *text, const sb_csv_opts *o, double **data,
+                         size_t *rows, size_t *cols, sb_err *err);
+/* Read the file path and parse it as sb_csv_parse_numbers does. */
+int sb_csv_read_numbers(const char *path, const sb_csv_opts *o, double **data, size_t *rows,
+                        size_t *cols, sb_err *err);
 
 /* The next line of a NUL-terminated text (cut in place at its '\n'), or NULL at the end;
  * empty lines are returned too, so callers count lines right for file:line errors. */

@@ -1,6 +1,5 @@
 /* rotation.c - orthogonal matrices for the rotated problems: seeded Haar-random ones
  * (Philox normals, LAPACKE QR with sign fix) and ones read from a CSV file. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,70 +82,20 @@ void sb_matvec_t(size_t d, const double *Q, const double *x, double *y)
 
 int sb_rotation_read(const char *path, size_t d, double *Q, sb_err *err)
 {
-    char *text = NULL;
-    size_t len = 0;
-    if (sb_read_file(path, &text, &len, err) != SB_OK)
-        return sb_wrap(err, "rotation");
-    size_t row = 0, line = 0;
-    int st = SB_OK;
-    char *cur = text;
-    for (char *ln = sb_next_line(&cur); ln; ln = sb_next_line(&cur)) {
-        line++;
-        char *p = ln;
-        while (*p == ' ' || *p == '\t' || *p == '\r')
-            p++;
-        if (!*p || *p == '#')
-            continue;
-        if (row >= d) {
-            st = sb_fail(err, SB_EUSAGE, "rotation %s:%zu: more than d = %zu rows", path,
-                         line, d);
-            break;
-        }
-        size_t col = 0;
-        while (*p) {
-            errno = 0;
-            char *end;
-            double v = strtod(p, &end);
-            if (end == p || errno == ERANGE || !isfinite(v)) {
-                st = sb_fail(err, SB_EUSAGE, "rotation %s:%zu: column %zu is not a finite "
-                             "number", path, line, col + 1);
-                break;
-            }
-            if (col >= d) {
-                st = sb_fail(err, SB_EUSAGE, "rotation %s:%zu: more than d = %zu columns",
-                             path, line, d);
-                break;
-            }
-            Q[row * d + col++] = v;
-            p = end;
-            while (*p == ' ' || *p == '\t' || *p == '\r')
-                p++;
-            if (*p == ',') {
-                p++;
-                while (*p == ' ' || *p == '\t')
-                    p++;
-                if (!*p || *p == '\r') {
-                    st = sb_fail(err, SB_EUSAGE, "rotation %s:%zu: trailing comma", path,
-                                 line);
-                    break;
-                }
-            }
-        }
-        if (st != SB_OK)
-            break;
-        if (col != d) {
-            st = sb_fail(err, SB_EUSAGE, "rotation %s:%zu: %zu columns, expected d = %zu",
-                         path, line, col, d);
-            break;
-        }
-        row++;
-    }
-    free(text);
+    const sb_csv_opts opts = {.blank_sep = 1, .cols = d, .max_rows = d, .dim = "d",
+                              .expect = "expected", .prefix = "rotation ", .what = "rotation"};
+    double *m = NULL;
+    size_t rows = 0, cols = 0;
+    int st = sb_csv_read_numbers(path, &opts, &m, &rows, &cols, err);
     if (st != SB_OK)
         return st;
-    if (row != d)
-        return sb_fail(err, SB_EUSAGE, "rotation %s: %zu rows, expected d = %zu", path, row,
+    if (rows != d) {
+        free(m);
+        return sb_fail(err, SB_EUSAGE, "rotation %s: %zu rows, expected d = %zu", path, rows,
                        d);
+    }
+    memcpy(Q, m, d * d * sizeof *Q);
+    free(m);
     double e = sb_rotation_orth_error(d, Q);
     if (!(e <= 1e-5))
         return sb_fail(err, SB_EUSAGE, "rotation %s: not orthogonal (max |Q^T Q - I| = %.3g "
