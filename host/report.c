@@ -212,6 +212,43 @@ typedef struct doc {
     int oom;
 } doc;
 
+
+/* A claim's measured numbers as readable text: "median signgd steps 898, gd reached 0"
+ * (keys with underscores as spaces, integers without decimals, -1 as "never"). */
+static void numbers_text(const cJSON *o, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        char key[128], val[64];
+        snprintf(key, sizeof key, "%s", it->string ? it->string : "?");
+        for (char *k = key; *k; k++)
+            if (*k == '_')
+                *k = ' ';
+        if (cJSON_IsNumber(it)) {
+            double v = it->valuedouble;
+            if (v == -1 && strstr(it->string ? it->string : "", "steps"))
+                snprintf(val, sizeof val, "never");
+            else if (v == floor(v) && fabs(v) < 1e15)
+                snprintf(val, sizeof val, "%.0f", v);
+            else
+                snprintf(val, sizeof val, "%.3g", v);
+        } else if (cJSON_IsBool(it)) {
+            snprintf(val, sizeof val, "%s", cJSON_IsTrue(it) ? "yes" : "no");
+        } else if (cJSON_IsString(it)) {
+            snprintf(val, sizeof val, "%s", it->valuestring);
+        } else {
+            continue;
+        }
+        int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", key, val);
+        if (w < 0 || (size_t)w >= n - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
 static void app(char **s, size_t *n, size_t *cap, int *oom, const char *fmt, va_list ap)
 {
     if (*oom)
@@ -805,12 +842,11 @@ int sb_report_write(const char *dir, sb_err *err)
     {
         if (nv >= (int)(sizeof vrows / sizeof vrows[0]))
             break;
-        char *nums = cJSON_PrintUnformatted(get(cl, "numbers"));
-        char claim[600];
+        char nums[1024], claim[600];
+        numbers_text(get(cl, "numbers"), nums, sizeof nums);
         snprintf(claim, sizeof claim, "Figure 1: %s", str(cl, "claim"));
-        verdict_row(vrows[nv], sizeof vrows[0], claim, nums ? nums : "",
+        verdict_row(vrows[nv], sizeof vrows[0], claim, nums,
                     cJSON_IsTrue(get(cl, "held")) ? "holds" : "does not hold");
-        free(nums);
         vp[nv] = vrows[nv];
         nv++;
     }
