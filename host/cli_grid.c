@@ -264,7 +264,7 @@ static void print_table(const cJSON *j)
            cJSON_GetObjectItem(j, "device")->valuestring,
            cJSON_GetObjectItem(j, "seconds")->valuedouble);
     printf("%-10s %10s %9s %9s %9s %16s\n", "optimizer", "best error", "lr", "wd", "momentum",
-           "within 1% of best");
+           "within 1 pt of best");
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
     {
