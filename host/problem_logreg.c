@@ -68,6 +68,34 @@ static int setargs(cl_kernel k, const char *name, int n, const size_t *sizes,
     return SB_OK;
 }
 
+/* The common end of both gradient paths: g = scale * (sum of the nparts partial rows
+ * in parts) + lambda w by logreg_reduce, and, when f is wanted, f = (sum of the
+ * nloss loss partials)/m + (lambda/2) ||w||^2, summed on the host in double. */
+static int finish(sb_problem *p, cl_mem w, cl_mem g, cl_mem parts, cl_uint nparts,
+                  cl_float scale, size_t nloss, size_t m, double *f, sb_err *err)
+{
+    logreg_impl *L = p->impl;
+    sb_ctx *ctx = p->ctx;
+    cl_uint ud = (cl_uint)p->d;
+    cl_float lam = (cl_float)L->lambda;
+    cl_mem out = g ? g : L->tmp;
+    const size_t sz[] = {sizeof(cl_mem), 4, 4, sizeof(cl_mem), 4, 4, sizeof(cl_mem),
+                         sizeof(cl_mem)};
+    const void *v[] = {&parts, &nparts, &ud, &w, &lam, &scale, &out, &L->wpart};
+    if (setargs(L->kreduce, "logreg_reduce", 8, sz, v, err) != SB_OK)
+        return err->code;
+    if (sb_problem_run(ctx, L->kreduce, p->d, err) != SB_OK)
+        return err->code;
+    if (f) {
+        double ls, ws;
+        if (sb_problem_sum(ctx, L->lpart, nloss, &ls, err) != SB_OK ||
+            sb_problem_sum(ctx, L->wpart, L->wgroups, &ws, err) != SB_OK)
+            return err->code;
+        *f = ls / (double)m + 0.5 * L->lambda * ws;
+    }
+    return SB_OK;
+}
+
 /* g = (1/m) sum over the m used rows + lambda w; f likewise (when f is not NULL). */
 static int fused(sb_problem *p, cl_mem w, cl_mem g, int use_idx, size_t m, double *f,
                  sb_err *err)
@@ -95,25 +123,7 @@ static int fused(sb_problem *p, cl_mem w, cl_mem g, int use_idx, size_t m, doubl
                                        &global, L->cpu ? &one : &L->ls, 0, NULL, NULL);
     if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(logreg_part)"))
         return err->code;
-    cl_float lam = (cl_float)L->lambda, scale = (cl_float)(1.0 / (double)m);
-    cl_mem out = g ? g : L->tmp;
-    {
-        const size_t sz[] = {sizeof(cl_mem), 4, 4, sizeof(cl_mem), 4, 4, sizeof(cl_mem),
-                             sizeof(cl_mem)};
-        const void *v[] = {&L->part, &ug, &ud, &w, &lam, &scale, &out, &L->wpart};
-        if (setargs(L->kreduce, "logreg_reduce", 8, sz, v, err) != SB_OK)
-            return err->code;
-    }
-    if (sb_problem_run(ctx, L->kreduce, p->d, err) != SB_OK)
-        return err->code;
-    if (f) {
-        double ls, ws;
-        if (sb_problem_sum(ctx, L->lpart, groups, &ls, err) != SB_OK ||
-            sb_problem_sum(ctx, L->wpart, L->wgroups, &ws, err) != SB_OK)
-            return err->code;
-        *f = ls / (double)m + 0.5 * L->lambda * ws;
-    }
-    return SB_OK;
+    return finish(p, w, g, L->part, ug, (cl_float)(1.0 / (double)m), groups, m, f, err);
 }
 
 /* Full batch through CLBlast: z = X w, c = -y sigma(-y z) / n, g = X^T c + lambda w. */
@@ -124,8 +134,8 @@ static int with_clblast(sb_problem *p, cl_mem w, cl_mem g, double *f, sb_err *er
     size_t n = L->tr.n;
     if (sb_problem_gemv(ctx, 0, n, p->d, 1.0f, L->X, w, 0.0f, L->z, err) != SB_OK)
         return sb_wrap(err, "logreg: X w");
-    cl_uint un = (cl_uint)n, ud = (cl_uint)p->d, one = 1;
-    cl_float scale = (cl_float)(1.0 / (double)n), lam = (cl_float)L->lambda, unit = 1.0f;
+    cl_uint un = (cl_uint)n;
+    cl_float scale = (cl_float)(1.0 / (double)n);
     {
         const size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), 4, 4, sizeof(cl_mem),
                              sizeof(cl_mem)};
@@ -137,24 +147,8 @@ static int with_clblast(sb_problem *p, cl_mem w, cl_mem g, double *f, sb_err *er
         return err->code;
     if (sb_problem_gemv(ctx, 1, n, p->d, 1.0f, L->X, L->cvec, 0.0f, L->tmp, err) != SB_OK)
         return sb_wrap(err, "logreg: X^T c");
-    cl_mem out = g ? g : L->tmp;
-    {
-        const size_t sz[] = {sizeof(cl_mem), 4, 4, sizeof(cl_mem), 4, 4, sizeof(cl_mem),
-                             sizeof(cl_mem)};
-        const void *v[] = {&L->tmp, &one, &ud, &w, &lam, &unit, &out, &L->wpart};
-        if (setargs(L->kreduce, "logreg_reduce", 8, sz, v, err) != SB_OK)
-            return err->code;
-    }
-    if (sb_problem_run(ctx, L->kreduce, p->d, err) != SB_OK)
-        return err->code;
-    if (f) {
-        double ls, ws;
-        if (sb_problem_sum(ctx, L->lpart, L->cgroups, &ls, err) != SB_OK ||
-            sb_problem_sum(ctx, L->wpart, L->wgroups, &ws, err) != SB_OK)
-            return err->code;
-        *f = ls / (double)n + 0.5 * L->lambda * ws;
-    }
-    return SB_OK;
+    /* X^T c is already scaled by 1/n: one partial row, unit scale. */
+    return finish(p, w, g, L->tmp, 1, 1.0f, L->cgroups, n, f, err);
 }
 
 static int logreg_full(sb_problem *p, cl_mem w, cl_mem g, double *f, sb_err *err)
