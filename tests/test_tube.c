@@ -135,6 +135,25 @@ static void starts(size_t d, size_t trials, const double *Q, uint64_t seed, doub
     }
 }
 
+/* One constant-step signGD trajectory in the axis-aligned d = 2 tube from x0 for K
+ * steps, run on the device (orbit detection every 7 steps); the caller frees out and
+ * closes eng. */
+static void signgd_d2(sb_tb_setup *s, sb_tb_traj *tr, double *x0, double lr, int K, int f64,
+                      sb_tb_engine *eng, sb_tb_out *out)
+{
+    sb_tb_setup_defaults(s);
+    *tr = (sb_tb_traj){SB_TB_SIGNGD, SB_TB_CONST, -1, -1, lr, 0};
+    s->d = 2;
+    s->B = 1;
+    s->K = K;
+    s->f64 = f64;
+    s->x0 = x0;
+    s->traj = tr;
+    sb_err e = {0, ""};
+    ck_assert_msg(sb_tb_engine_open(eng, &ctx, 2, f64, &e) == SB_OK, "%s", e.msg);
+    ck_assert_msg(sb_tb_run(eng, s, 7, NULL, out, &e) == SB_OK, "%s", e.msg);
+}
+
 START_TEST(orbit_constructed_case)
 {
     /* Axis-aligned d = 2, both coordinates in the basin: coordinate 1 at 4tau + 3.3 lr
@@ -145,18 +164,11 @@ START_TEST(orbit_constructed_case)
         sb_tb_setup_defaults(&s);
         double lr = 0.05, tau = s.tube.tau;
         double x0[2] = {4 * tau + 3.3 * lr, -(4 * tau + 5.3 * lr)};
-        sb_tb_traj tr = {SB_TB_SIGNGD, SB_TB_CONST, -1, -1, lr, 0};
-        s.d = 2;
-        s.B = 1;
-        s.K = 100;
-        s.f64 = f64;
-        s.x0 = x0;
-        s.traj = &tr;
+        sb_tb_traj tr;
         sb_tb_engine eng;
-        sb_err e = {0, ""};
-        ck_assert_msg(sb_tb_engine_open(&eng, &ctx, 2, f64, &e) == SB_OK, "%s", e.msg);
         sb_tb_out out;
-        ck_assert_msg(sb_tb_run(&eng, &s, 7, NULL, &out, &e) == SB_OK, "%s", e.msg);
+        sb_err e = {0, ""};
+        signgd_d2(&s, &tr, x0, lr, 100, f64, &eng, &out);
         sb_tb_result *r = &out.res[0];
         ck_assert(r->flags & SB_TB_ORBIT);
         ck_assert_int_eq(r->orb_period, 2);
@@ -192,21 +204,13 @@ START_TEST(orbit_near_saddle_only)
         static const double lrs[2] = {0.05, 6};
         for (int i = 0; i < 2; i++) {
             sb_tb_setup s;
-            sb_tb_setup_defaults(&s);
             double lr = lrs[i];
             double x0[2] = {0, 0.5 * lr};
-            sb_tb_traj tr = {SB_TB_SIGNGD, SB_TB_CONST, -1, -1, lr, 0};
-            s.d = 2;
-            s.B = 1;
-            s.K = 50;
-            s.f64 = f64;
-            s.x0 = x0;
-            s.traj = &tr;
+            sb_tb_traj tr;
             sb_tb_engine eng;
-            sb_err e = {0, ""};
-            ck_assert_msg(sb_tb_engine_open(&eng, &ctx, 2, f64, &e) == SB_OK, "%s", e.msg);
             sb_tb_out out;
-            ck_assert_msg(sb_tb_run(&eng, &s, 7, NULL, &out, &e) == SB_OK, "%s", e.msg);
+            sb_err e = {0, ""};
+            signgd_d2(&s, &tr, x0, lr, 50, f64, &eng, &out);
             const sb_tb_result *r = &out.res[0];
             ck_assert(r->flags & SB_TB_ORBIT);
             ck_assert_int_eq(r->orb_period, 2);
