@@ -27,7 +27,7 @@ __kernel void sb_selftest_axpy(const float a, __global const float *x, __global 
 
 /* ---- vector kernels (h2: sign.cl, update.cl, reduce.cl, roofline.cl) ------------- */
 
-/* Hyperparameters of one update step; must match sb_hyper in host/ops.h. */
+/* Hyperparameters of one update step; must match sb_hyper in host/ops/ops.h. */
 typedef struct sb_hyper {
     float lr, b1, b2, eps, wd;
     int decoupled;
@@ -39,7 +39,7 @@ typedef struct sb_hyper {
  * after another on a thread) take one contiguous chunk per work-item, so each thread
  * streams memory in order; GPUs use a grid stride so neighbouring work-items touch
  * neighbouring addresses. Any global size covers all units, so callers may launch any
- * size. host/ocl.c passes SB_CHUNKED from its per-device table; the guess below only
+ * size. host/ocl/ocl.c passes SB_CHUNKED from its per-device table; the guess below only
  * serves builds made without those options. */
 #ifndef SB_CHUNKED
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \

@@ -1,5 +1,5 @@
 /* oracle.cl - the stochastic oracle's additive Gaussian noise (DESIGN.md 5.4): Philox4x32-10
- * + Box-Muller with exactly the recipe of host/oracle.h, so every device draws the same. */
+ * + Box-Muller with exactly the recipe of host/problems/oracle.h, so every device draws the same. */
 #include <Random123/philox.h>
 
 /* ln(u) for u = (r + 0.5) 2^-32, accurate near u = 1 too (log1p of the exact complement),

@@ -24,7 +24,7 @@ inline SB_REAL sb_tube_nu(SB_REAL L, SB_REAL gamma, SB_REAL tau)
 }
 
 /* g1 and its derivative. The products are grouped exactly as in the host reference
- * (host/problem_tube.c), so the fp64 build rounds as the host does. */
+ * (host/problems/problem_tube.c), so the fp64 build rounds as the host does. */
 inline SB_REAL sb_tube_g1(SB_REAL u, SB_REAL L, SB_REAL gamma, SB_REAL tau, SB_REAL *du)
 {
     SB_REAL A = ((SB_REAL)-14 * L + (SB_REAL)10 * gamma) / ((SB_REAL)3 * tau);

@@ -15,7 +15,7 @@
 #define SB_TB_DIM(e) ((e)->d)
 #endif
 
-/* These numbers are shared with host/tube_batch.h: keep them in step. */
+/* These numbers are shared with host/study/tube_batch.h: keep them in step. */
 #define SB_TB_GD 0
 #define SB_TB_PGD 1
 #define SB_TB_SIGNGD 2
@@ -87,7 +87,7 @@ inline SB_REAL sb_tb_eval(const SB_REAL *x, SB_REAL *g, SB_REAL *y, SB_REAL *gy,
 }
 
 /* PGD's perturbation: r U^(1/d) z / norm2(z), z standard normal (the recipe of
- * host/oracle.h on stream SB_TB_STREAM_PGD, block = coordinate pair, step word 1 carries
+ * host/problems/oracle.h on stream SB_TB_STREAM_PGD, block = coordinate pair, step word 1 carries
  * the step, word 2 the trajectory). */
 inline void sb_tb_ball(SB_REAL *xi, uint t, uint k, const sb_tb_env *e)
 {

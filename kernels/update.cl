@@ -1,5 +1,5 @@
 /* update.cl - fused optimiser updates update_<name> (DESIGN.md section 6), one pass over
- * memory each, with coupled or decoupled weight decay; host references in host/ref.c. */
+ * memory each, with coupled or decoupled weight decay; host references in host/ops/ref.c. */
 
 /* No fused multiply-add contraction here: the host references (ref.c) round every
  * operation, and the tests and training runs compare against them. Reset at the end. */

@@ -7,6 +7,7 @@
 
 #include "compare.h"
 #include "testutil.h"
+#include "json.h"
 
 /* A micro-style (Google Benchmark) document: kernels x reps, roofline_fraction scaled by
  * `factor` for the kernel named `slow` (NULL: none), with a little deterministic jitter. */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "parse.h"
 #include "kernels.h"
 #include "testutil.h"
 #include "topo.h"

@@ -1,4 +1,4 @@
-/* test_ref.c - the C reference loops (host/ref.c), which are also micro's C baselines:
+/* test_ref.c - the C reference loops (host/ops/ref.c), which are also micro's C baselines:
  * vectorised and OpenMP versions agree exactly with plain scalar loops. */
 #include <math.h>
 #include <stdlib.h>

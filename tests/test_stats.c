@@ -8,6 +8,7 @@
 #include "report_json.h"
 #include "stats.h"
 #include "testutil.h"
+#include "json.h"
 
 START_TEST(summary_known)
 {

@@ -8,6 +8,7 @@
 #include "ref.h"
 #include "testutil.h"
 #include "train.h"
+#include "json.h"
 
 /* Distance in units in the last place between two finite floats. */
 static uint32_t ulps(float a, float b)

@@ -1,0 +1,54 @@
+/* cli.h - what the subcommands share: the command table, the common options
+ * (--device, --kernel-dir, --kernel-binary, --bind) and usage-error helpers. */
+#ifndef SB_CLI_H
+#define SB_CLI_H
+
+#include <getopt.h>
+
+#include "ocl.h"
+#include "parse.h"
+#include "progress.h"
+
+/* A subcommand: parses its own argv (argv[0] is the command name) and returns a status;
+ * on failure err holds one line that main prints as "signbench: <msg>". */
+typedef int (*sb_cmd_fn)(int argc, char **argv, sb_err *err);
+
+typedef struct sb_cmd {
+    const char *name;
+    sb_cmd_fn fn;
+    const char *summary;
+} sb_cmd;
+
+extern const sb_cmd sb_commands[];
+
+/* Long options every command that touches a device accepts. Their short codes are
+ * above 0x100 so they never clash with a command's own letters. */
+enum { SB_OPT_DEVICE = 0x100, SB_OPT_KERNEL_DIR, SB_OPT_KERNEL_BINARY, SB_OPT_BIND,
+       SB_OPT_HELP, SB_OPT_FIRST_FREE = 0x120 };
+
+#define SB_COMMON_LONGOPTS                                                                 \
+    {"device", required_argument, 0, SB_OPT_DEVICE},                                       \
+        {"kernel-dir", required_argument, 0, SB_OPT_KERNEL_DIR},                           \
+        {"kernel-binary", required_argument, 0, SB_OPT_KERNEL_BINARY},                     \
+        {"bind", no_argument, 0, SB_OPT_BIND}, {"help", no_argument, 0, SB_OPT_HELP }
+
+#define SB_COMMON_HELP                                                                     \
+    "Device options:\n"                                                                    \
+    "  --device D          cpu, gpu, accel, P:D (see `signbench devices`) or a name\n"     \
+    "                      substring; default $SIGNBENCH_DEVICE, else the first GPU,\n"   \
+    "                      accelerator, CPU\n"                                              \
+    "  --kernel-dir DIR    build kernels from DIR/*.cl instead of the embedded sources\n"  \
+    "  --kernel-binary F   load the program from F (made by `signbench compile`, or an\n"  \
+    "                      offline FPGA build named *.aocx or *.xclbin)\n"                 \
+    "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"
+
+/* Handle a common option inside a getopt_long loop; returns 1 if c was one. */
+int sb_cli_common(int c, const char *arg, sb_opts *o);
+
+/* The getopt_long loop's failure cases, as one line: unknown option, missing value. */
+int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err);
+
+/* Print help text for `cmd` to stdout and return SB_OK (for --help). */
+int sb_cli_help(const char *text);
+
+#endif

@@ -1,0 +1,93 @@
+/* fs.c - files and folders of a run: mkdir -p, a source-tree file found from the binary's
+ * location, the UTC stamp and the device-name slug that run folders are named with. */
+#define _POSIX_C_SOURCE 200809L
+#include "fs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int sb_mkdir_p(const char *path, sb_err *err)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return sb_fail(err, SB_EUSAGE, "path too long: %s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return sb_fail(err, SB_EUSAGE, "cannot create folder %s: %s", buf,
+                           strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return sb_fail(err, SB_EUSAGE, "cannot create folder %s: %s", buf, strerror(errno));
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sb_fail(err, SB_EUSAGE, "%s exists and is not a folder", buf);
+    return SB_OK;
+}
+
+int sb_find_source_file(const char *rel, int up, char *out, size_t cap)
+{
+    if (access(rel, R_OK) == 0 && strlen(rel) < cap) {
+        memcpy(out, rel, strlen(rel) + 1);
+        return 1;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || rel[0] == '/')
+        return 0;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    for (int k = 1; k <= up; k++) {
+        char p[2048];
+        int len = snprintf(p, sizeof p, "%s", dir);
+        for (int i = 0; i < k; i++)
+            len += snprintf(p + len, sizeof p - (size_t)len, "/..");
+        snprintf(p + len, sizeof p - (size_t)len, "/%s", rel);
+        if (strlen(p) >= cap || strlen(p) >= sizeof p - 1)
+            return 0;
+        if (access(p, R_OK) == 0) {
+            memcpy(out, p, strlen(p) + 1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *sb_utc_stamp(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+void sb_slug(const char *in, char *out, size_t n)
+{
+    size_t k = 0;
+    int dash = 1;
+    for (const char *p = in; *p && k + 1 < n && k < 40; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (isalnum(c)) {
+            out[k++] = (char)tolower(c);
+            dash = 0;
+        } else if (!dash) {
+            out[k++] = '-';
+            dash = 1;
+        }
+    }
+    while (k > 0 && out[k - 1] == '-')
+        k--;
+    if (k == 0 && n > 7)
+        k = (size_t)snprintf(out, n, "device");
+    out[k] = '\0';
+}

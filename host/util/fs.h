@@ -1,0 +1,23 @@
+/* fs.h - files and folders of a run: mkdir -p, a source-tree file found from the binary's
+ * location, the UTC stamp and device-name slug that name run folders. */
+#ifndef SB_FS_H
+#define SB_FS_H
+
+#include <stddef.h>
+
+#include "sb.h"
+
+/* mkdir -p; SB_EUSAGE naming the path when it cannot be created. */
+int sb_mkdir_p(const char *path, sb_err *err);
+/* A file of the source tree (the data sets under tests/data) for a binary run from
+ * anywhere: REL itself when readable, else, for a relative REL, DIR/../REL, DIR/../../REL,
+ * ... up to UP levels above the binary's folder DIR. Returns 1 with the path in OUT (CAP
+ * bytes), 0 when none is readable (OUT untouched). */
+int sb_find_source_file(const char *rel, int up, char *out, size_t cap);
+
+/* "20260101T120000Z" into buf (at least 17 bytes). */
+const char *sb_utc_stamp(char *buf, size_t n);
+/* Lower-case letters, digits and single dashes from a device name ("pthread-cpu"). */
+void sb_slug(const char *in, char *out, size_t n);
+
+#endif
