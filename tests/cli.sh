@@ -18,10 +18,13 @@ check version 0 "$bin" --version
 contains version-commit "(git " "$bin" --version
 check help 0 "$bin" help
 check no-command 2 "$bin"
+refused version-extra 2 "$bin" --version extra
 refused unknown-command 2 "$bin" frobnicate
 refused unknown-global-option 2 "$bin" --frobnicate devices
 for cmd in $("$bin" help | awk '/^Commands:/{on=1; next} on && NF==0{exit} on{print $1}'); do
     check "help-$cmd" 0 "$bin" "$cmd" --help
+    if [ "$("$bin" "$cmd" -h 2>&1)" = "$("$bin" "$cmd" --help 2>&1)" ]; then ok
+    else bad "$cmd -h is not --help"; fi
     refused "bad-option-$cmd" 2 "$bin" "$cmd" --no-such-option
 done
 

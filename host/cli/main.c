@@ -110,6 +110,11 @@ int main(int argc, char **argv)
     while (first < argc && argv[first][0] == '-') {
         const char *a = argv[first];
         if (!strcmp(a, "--version")) {
+            if (argc > first + 1) {
+                fprintf(stderr, "signbench: --version takes no arguments (got '%s')\n",
+                        argv[first + 1]);
+                return SB_EUSAGE;
+            }
             printf("signbench %s (git %s)\n", SB_VERSION, SB_GIT_COMMIT);
             return SB_OK;
         }
@@ -155,6 +160,10 @@ int main(int argc, char **argv)
     for (int i = first + 1; i < argc; i++)
         args[n++] = argv[i];
     args[n] = NULL;
+    /* `signbench CMD -h` is `signbench CMD --help` for every command; only as the first
+     * argument, where it can never be the value of another option. */
+    if (n > 1 && !strcmp(args[1], "-h"))
+        args[1] = "--help";
     sb_err err = {0, ""};
     int st = c->fn(n, args, &err);
     free(args);
