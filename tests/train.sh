@@ -11,6 +11,11 @@ check bad-optimizer 2 "$bin" train "${q[@]}" --optimizer sgd,frob
 one_line bad-optimizer-line "$bin" train "${q[@]}" --optimizer frob
 check bad-lr 2 "$bin" train "${q[@]}" --optimizer sgd --lr -1
 check bad-lr-text 2 "$bin" train "${q[@]}" --optimizer sgd --lr fast
+# values that the kernels' float would turn into 0, 1 or inf are refused
+check lr-float-zero 2 "$bin" train "${q[@]}" --optimizer sgd --lr 1e-50
+one_line lr-float-zero-line "$bin" train "${q[@]}" --optimizer sgd --lr 1e-50
+check b1-float-one 2 "$bin" train "${q[@]}" --optimizer signum --b1 0.99999999
+check wd-float-inf 2 "$bin" train "${q[@]}" --optimizer sgd --wd 1e300
 check bad-schedule 2 "$bin" train "${q[@]}" --optimizer sgd --schedule cosine
 check bad-compress 2 "$bin" train "${q[@]}" --optimizer sgd --compress zip
 check bad-wd-mode 2 "$bin" train "${q[@]}" --optimizer sgd --wd-mode both

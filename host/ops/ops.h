@@ -3,6 +3,8 @@
 #ifndef SB_OPS_H
 #define SB_OPS_H
 
+#include <stddef.h>
+
 #include "ocl.h"
 
 /* Hyperparameters of one update step, passed by value to every update kernel. The
@@ -17,6 +19,11 @@ typedef struct sb_hyper {
     float scale;     /* ef-signsgd: norm1(p)/d, computed by the first pass */
     int pad[3];
 } sb_hyper;
+/* The kernels read sb_hyper by value: a field moved here must move in common.cl too. */
+_Static_assert(sizeof(sb_hyper) == 48, "sb_hyper: twelve 4-byte fields, as in common.cl");
+_Static_assert(offsetof(sb_hyper, decoupled) == 20 && offsetof(sb_hyper, bc1) == 24 &&
+                   offsetof(sb_hyper, scale) == 32 && offsetof(sb_hyper, pad) == 36,
+               "sb_hyper: field offsets must match kernels/common.cl");
 
 /* The coordinate-wise optimisers of DESIGN.md section 6, each a fused kernel
  * `update_<name>` (dash as underscore) with one signature:

@@ -2,6 +2,7 @@
  * plus pgd and ngd), step-size schedules, hyperparameter defaults and host references. */
 #include "optim.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,40 +13,53 @@
 #include "ref.h"
 
 const sb_optim_info sb_optims[] = {
-    {"sgd", "sgd", SB_OPT_FUSED, 0, 0, "x -= lr g (gd when noiseless)"},
-    {"momentum", "momentum", SB_OPT_FUSED, 1, 0, "m = b1 m + (1-b1) g; x -= lr m"},
-    {"signsgd", "signsgd", SB_OPT_FUSED, 0, 1, "x -= lr sign(g) (signgd when noiseless)"},
-    {"signum", "signum", SB_OPT_FUSED, 1, 1, "m = b1 m + (1-b1) g; x -= lr sign(m)"},
-    {"ef-signsgd", "ef-signsgd", SB_OPT_FUSED, 1, 1,
+    {"sgd", "gd", "sgd", SB_OPT_FUSED, 0.9, 0.99, "x -= lr g (gd when noiseless)"},
+    {"momentum", NULL, "momentum", SB_OPT_FUSED, 0.9, 0.99,
+     "m = b1 m + (1-b1) g; x -= lr m"},
+    {"signsgd", "signgd", "signsgd", SB_OPT_FUSED, 0.9, 0.99,
+     "x -= lr sign(g) (signgd when noiseless)"},
+    {"signum", NULL, "signum", SB_OPT_FUSED, 0.9, 0.99,
+     "m = b1 m + (1-b1) g; x -= lr sign(m)"},
+    {"ef-signsgd", NULL, "ef-signsgd", SB_OPT_FUSED, 0.9, 0.99,
      "p = lr g + e; delta = (norm1(p)/d) sign(p); e = p - delta; x -= delta"},
-    {"lion", "lion", SB_OPT_FUSED, 1, 1,
+    {"lion", NULL, "lion", SB_OPT_FUSED, 0.9, 0.99,
      "x -= lr sign(b1 m + (1-b1) g); m = b2 m + (1-b2) g"},
-    {"adam", "adam", SB_OPT_FUSED, 2, 0, "bias-corrected; x -= lr mhat/(sqrt(vhat)+eps)"},
-    {"rmsprop", "rmsprop", SB_OPT_FUSED, 1, 0, "v = b2 v + (1-b2) g^2; x -= lr g/(sqrt(v)+eps)"},
-    {"pgd", "sgd", SB_OPT_PGD, 0, 0,
+    {"adam", NULL, "adam", SB_OPT_FUSED, 0.9, 0.999,
+     "bias-corrected; x -= lr mhat/(sqrt(vhat)+eps)"},
+    {"rmsprop", NULL, "rmsprop", SB_OPT_FUSED, 0.9, 0.99,
+     "v = b2 v + (1-b2) g^2; x -= lr g/(sqrt(v)+eps)"},
+    {"pgd", NULL, "sgd", SB_OPT_PGD, 0.9, 0.99,
      "GD; a perturbation in the ball of radius r near saddles (Jin et al. 2017)"},
-    {"ngd", "sgd", SB_OPT_NGD, 0, 0, "x -= lr g / norm2(g); no step when g = 0"},
-    {NULL, NULL, 0, 0, 0, NULL},
+    {"ngd", NULL, "sgd", SB_OPT_NGD, 0.9, 0.99, "x -= lr g / norm2(g); no step when g = 0"},
+    {NULL, NULL, NULL, 0, 0, 0, NULL},
 };
 
 const sb_optim_info *sb_optim_find(const char *name)
 {
     if (!name)
         return NULL;
-    if (!strcmp(name, "gd"))
-        name = "sgd";
-    else if (!strcmp(name, "signgd"))
-        name = "signsgd";
     for (const sb_optim_info *o = sb_optims; o->name; o++)
-        if (!strcmp(o->name, name))
+        if (!strcmp(o->name, name) || (o->alias && !strcmp(o->alias, name)))
             return o;
     return NULL;
 }
 
+const sb_update_info *sb_optim_kernel(const sb_optim_info *o)
+{
+    return o ? sb_update_find(o->update) : NULL;
+}
+
 const char *sb_optim_names(void)
 {
-    return "sgd (gd), momentum, signsgd (signgd), signum, ef-signsgd, lion, adam, rmsprop, "
-           "pgd, ngd";
+    static char buf[512];
+    if (!buf[0]) {
+        size_t n = 0;
+        for (const sb_optim_info *o = sb_optims; o->name && n < sizeof buf; o++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%s%s%s", n ? ", " : "",
+                                  o->name, o->alias ? " (" : "", o->alias ? o->alias : "",
+                                  o->alias ? ")" : "");
+    }
+    return buf;
 }
 
 static const char *sched_names[] = {"const", "invsqrt", "theory", "step"};
@@ -73,6 +87,12 @@ void sb_optim_params_init(sb_optim_params *p)
     p->sched = SB_SCHED_CONST;
 }
 
+/* v survives the kernels' float: 0, or a normal float that is neither 0 nor inf. */
+static int float_ok(double v)
+{
+    return v == 0 || (fabs(v) >= FLT_MIN && fabs(v) <= FLT_MAX);
+}
+
 static double def(double v, double d)
 {
     return isnan(v) ? d : v;
@@ -82,21 +102,33 @@ int sb_optim_resolve(const sb_optim_info *o, const sb_optim_params *in, sb_optim
                      sb_err *err)
 {
     sb_optim_params p = *in;
-    double b2 = !strcmp(o->name, "adam") ? 0.999 : 0.99;
     p.lr = def(p.lr, 1e-3);
     p.gamma = def(p.gamma, 0.1);
     if (p.step_every == 0)
         p.step_every = 100;
-    p.b1 = def(p.b1, 0.9);
-    p.b2 = def(p.b2, b2);
+    p.b1 = def(p.b1, o->b1);
+    p.b2 = def(p.b2, o->b2);
     p.eps = def(p.eps, 1e-8);
     p.wd = def(p.wd, 0);
     p.pgd_r = def(p.pgd_r, 0.1);
     p.pgd_gthres = def(p.pgd_gthres, 0.1);
     if (p.pgd_tthres == 0)
         p.pgd_tthres = 40;
+    /* The kernels compute in float: a value that rounds to 0, 1 or inf there would run
+     * a different optimiser than the one asked for. */
     if (!(p.lr > 0) || !isfinite(p.lr))
         return sb_fail(err, SB_EUSAGE, "learning rate %g: must be positive and finite", p.lr);
+    const struct { const char *what; double v; } as_float[] = {
+        {"learning rate", p.lr}, {"eps", p.eps}, {"weight decay", p.wd}};
+    for (int i = 0; i < 3; i++)
+        if (!float_ok(as_float[i].v))
+            return sb_fail(err, SB_EUSAGE, "%s %g: becomes %s in float, the kernels' "
+                           "precision (nonzero values need a magnitude in [%g, %g])",
+                           as_float[i].what, as_float[i].v, fabs(as_float[i].v) < 1 ? "0" : "inf",
+                           (double)FLT_MIN, (double)FLT_MAX);
+    if ((float)p.b1 >= 1.0f || (float)p.b2 >= 1.0f)
+        return sb_fail(err, SB_EUSAGE, "betas %.10g, %.10g: one becomes 1 in float, the "
+                       "kernels' precision (a beta must stay below 1 - 6e-8)", p.b1, p.b2);
     if (!(p.gamma > 0 && p.gamma <= 1))
         return sb_fail(err, SB_EUSAGE, "gamma %g: must be in (0, 1]", p.gamma);
     if (!(p.b1 >= 0 && p.b1 < 1) || !(p.b2 >= 0 && p.b2 < 1))
@@ -186,7 +218,7 @@ int sb_optim_step(sb_ops *ops, const sb_optim_info *o, const sb_optim_params *p,
                   sb_pgd_state *pgd, uint64_t seed, uint64_t k, cl_mem x, cl_mem g,
                   cl_mem s1, cl_mem s2, cl_mem tmp, size_t d, double *dev_s, sb_err *err)
 {
-    const sb_update_info *u = sb_update_find(o->update);
+    const sb_update_info *u = sb_optim_kernel(o);
     if (!u)
         return sb_fail(err, SB_ERUNTIME, "optimiser %s: no update kernel '%s' in ops",
                        o->name, o->update);
@@ -232,7 +264,7 @@ void sb_optim_host_step(const sb_optim_info *o, const sb_optim_params *p, sb_pgd
                         float *s2, size_t d)
 {
     sb_hyper h = sb_optim_hyper(p, k);
-    const sb_update_info *u = sb_update_find(o->update);
+    const sb_update_info *u = sb_optim_kernel(o);
     if (!u)
         return;
     if (o->kind == SB_OPT_FUSED) {

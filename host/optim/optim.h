@@ -13,19 +13,24 @@ typedef enum {
     SB_OPT_NGD    /* normalised GD: x -= lr g / norm2(g) */
 } sb_optim_kind;
 
+/* One row per optimiser: the only registry of them. The coordinate-wise work of a step
+ * is a fused update kernel of ops.h (its row in sb_updates gives the state vectors, the
+ * bytes moved and the C reference); pgd and ngd step with sgd's kernel. */
 typedef struct sb_optim_info {
     const char *name;   /* registry name */
-    const char *update; /* sb_update_find() name of its fused kernel ("sgd" for pgd/ngd) */
+    const char *alias;  /* a second accepted name (gd, signgd) or NULL */
+    const char *update; /* name of its fused kernel in sb_updates */
     sb_optim_kind kind;
-    int nstate;         /* state vectors (s1, s2) */
-    int sign_based;
+    double b1, b2;      /* defaults of the betas (rmsprop's alpha is b2) */
     const char *summary;
 } sb_optim_info;
 
 extern const sb_optim_info sb_optims[]; /* terminated by a NULL name */
+/* The fused update kernel of o (never NULL for a registry row). */
+const sb_update_info *sb_optim_kernel(const sb_optim_info *o);
 /* By name or alias (signgd = signsgd, gd = sgd); NULL if unknown. */
 const sb_optim_info *sb_optim_find(const char *name);
-/* "sgd, gd, momentum, ..." for error messages; static storage. */
+/* "sgd (gd), momentum, ..." for error messages, from the registry; static storage. */
 const char *sb_optim_names(void);
 
 typedef enum { SB_SCHED_CONST, SB_SCHED_INVSQRT, SB_SCHED_THEORY, SB_SCHED_STEP } sb_sched;

@@ -96,8 +96,8 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
         st = sb_buffer(ctx, CL_MEM_READ_WRITE, words * 4, NULL, &pl->bits, err);
     /* Optimiser state starts at zero; unused slots get a 1-element placeholder. The
      * kernel's own count decides, should the two registries ever disagree. */
-    const sb_update_info *u = sb_update_find(opt->update);
-    int ns = u && u->nstate > opt->nstate ? u->nstate : opt->nstate;
+    const sb_update_info *u = sb_optim_kernel(opt);
+    int ns = u ? u->nstate : 0;
     if (st == SB_OK)
         st = sb_buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
                        ns >= 1 ? fb : sizeof(float), zero, &pl->s1, err);

@@ -352,6 +352,8 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
     int st = sb_optim_resolve(o, &cfg->hyper, &p, err);
     if (st != SB_OK)
         return sb_wrap(err, "%s", o->name);
+    res->hyper = p;
+    res->has_hyper = 1;
     sb_compress comp = SB_COMP_NONE;
     if (cfg->compress && (st = sb_compress_parse(cfg->compress, &comp, err)) != SB_OK)
         return st;
@@ -448,10 +450,8 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
 {
     cJSON *c = cJSON_CreateObject();
     const sb_optim_info *o = sb_optim_find(cfg->optimizer);
-    sb_optim_params p = cfg->hyper;
-    sb_err e;
-    if (o)
-        sb_optim_resolve(o, &cfg->hyper, &p, &e);
+    /* The values the run used; a run that failed before resolving them shows cfg's. */
+    sb_optim_params p = r->has_hyper ? r->hyper : cfg->hyper;
     const sb_problem_opts *po = &cfg->problem;
     cJSON_AddStringToObject(c, "problem", po->name ? po->name : "");
     /* d as the problem resolved it (the default, or the data's columns for logreg) */

@@ -99,6 +99,8 @@ typedef struct sb_train_result {
      * interval, the problem's training rows (logreg; 0 otherwise). */
     uint64_t max_steps, log_every;
     size_t n_train;
+    int has_hyper;            /* 1: hyper holds the resolved hyperparameters */
+    sb_optim_params hyper;    /* cfg->hyper with the optimiser's defaults filled in */
     sb_train_point *trace;
     size_t ntrace;
 } sb_train_result;

@@ -2,6 +2,7 @@
  * and the host reference of one trajectory in double, step for step the same algorithm. */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,13 @@ typedef struct {
     cl_int pgd_tthres;
     cl_uint seed_lo, seed_hi;
 } env_f64;
+/* clSetKernelArg copies these bytes as the kernel's sb_tb_env: offsets checked here. */
+_Static_assert(sizeof(env_f32) == 48 && offsetof(env_f32, L) == 16 &&
+                   offsetof(env_f32, pgd_tthres) == 36 && offsetof(env_f32, seed_hi) == 44,
+               "env_f32 must match sb_tb_env in kernels/tube_batch.cl (SB_REAL float)");
+_Static_assert(sizeof(env_f64) == 72 && offsetof(env_f64, L) == 16 &&
+                   offsetof(env_f64, pgd_tthres) == 56 && offsetof(env_f64, seed_hi) == 64,
+               "env_f64 must match sb_tb_env in kernels/tube_batch.cl (SB_REAL double)");
 
 int sb_tb_engine_open(sb_tb_engine *e, sb_ctx *ctx, size_t d, int f64, sb_err *err)
 {
