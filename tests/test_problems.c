@@ -86,7 +86,7 @@ START_TEST(tube_constants)
     sb_tube_params p = sb_tube_defaults();
     ck_assert(fabs(sb_tube_nu(&p) - 139.8704) < 1e-4);
     double c = sb_tube_curvature(&p);
-    ck_assert_msg(c > 30 && c < 40, "curvature %g, DESIGN.md says about 35", c);
+    ck_assert_msg(c > 30 && c < 40, "curvature %g, DESIGN.md 5.1 says about 35", c);
     const size_t d = 10;
     double x[10], g[10], f;
     int region, in;

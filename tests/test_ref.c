@@ -133,7 +133,7 @@ START_TEST(ref_reductions)
 }
 END_TEST
 
-/* The update steps as scalar code, written out from DESIGN.md's formulas in the kernels'
+/* The update steps as scalar code, written out from DESIGN.md section 6's formulas in the kernels'
  * order: ref.c must give exactly these bits (the kernels match ref.c exactly). */
 static float plain_sign(float v)
 {

@@ -84,7 +84,7 @@ holds theorem1-json json "$tmp/th/train-signsgd.json" 'j["theory"]["bound"] > 0 
 check logreg 0 "$bin" train --problem logreg --data "$src/tests/data/breast_cancer.libsvm" --standardize --test-split 0.2 --optimizer adam --lr 0.05 --steps 100 --out "$tmp/l"
 holds logreg-acc json "$tmp/l/train-adam.json" '0.8 < j["test_accuracy"] <= 1'
 
-# Fix 3: "continuation" (DESIGN.md's and the tube command's name) and the alias "continue".
+# Fix 3: "continuation" (the name in DESIGN.md 5.1 and the tube command's) and the alias "continue".
 check domain-continuation 0 "$bin" train --problem tube --d 3 --optimizer sgd --steps 2 \
     --tube-domain continuation --out "$tmp/dc"
 check domain-continue-alias 0 "$bin" train --problem tube --d 3 --optimizer sgd --steps 2 \

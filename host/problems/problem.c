@@ -29,7 +29,7 @@ static const struct {
     int (*create)(const sb_problem_opts *o, sb_ctx *ctx, int variant, sb_problem **out,
                   sb_err *err);
     int variant;
-} problems[] = {
+} problem_table[] = {
     {"tube", sb_problem_tube_create, 0},
     {"tube-rotated", sb_problem_tube_create, 1},
     {"quad", sb_problem_quad_create, 0},
@@ -53,9 +53,9 @@ int sb_problem_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem **out, s
             return sb_fail(err, SB_EUSAGE, "%s: --%s belongs to --problem logreg", o->name,
                            opt);
     }
-    for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
-        if (!strcmp(o->name, problems[i].name))
-            return problems[i].create(o, ctx, problems[i].variant, out, err);
+    for (size_t i = 0; i < sizeof problem_table / sizeof problem_table[0]; i++)
+        if (!strcmp(o->name, problem_table[i].name))
+            return problem_table[i].create(o, ctx, problem_table[i].variant, out, err);
     return sb_fail(err, SB_EUSAGE, "unknown problem '%s' (choose tube, tube-rotated, logreg, "
                    "quad, quad-rotated)", o->name);
 }
@@ -79,8 +79,8 @@ int sb_problem_cli(int c, const char *arg, sb_problem_opts *o, sb_err *err)
 {
     static const char *const problems[] = {"tube", "tube-rotated", "logreg", "quad",
                                            "quad-rotated", NULL};
-    /* "continuation" is DESIGN.md's name (and the tube command's); "continue" is kept as
-     * an alias because train/eval accepted it first. */
+    /* "continuation" is the name in DESIGN.md 5.1 and the tube command's; "continue" is
+     * kept as an alias because train/eval accepted it first. */
     static const char *const domains[] = {"continuation", "strict", "continue", NULL};
     static const char *const formats[] = {"libsvm", "csv", NULL};
     static const char *const gemvs[] = {"native", "clblast", NULL};

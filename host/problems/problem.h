@@ -53,7 +53,7 @@ struct sb_problem {
     sb_ctx *ctx;        /* NULL for a host-only problem (tests, eval --host) */
     int has_fstar, has_L;
     double fstar, L;    /* known optimum value and smoothness constant */
-    double *x0;         /* default start (DESIGN.md), length d */
+    double *x0;         /* default start (DESIGN.md 5.1 for the tube), length d */
     size_t n_train;     /* data rows used for the gradient (logreg), else 0 */
     const sb_problem_vt *vt;
     void *impl;
