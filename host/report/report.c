@@ -437,19 +437,16 @@ static void conv_table(doc *d, const cJSON *arr, const char *prefix, const char 
     cJSON_Delete(sel); /* references only: the summary keeps its items */
 }
 
-int sb_report_write(const char *dir, sb_err *err)
+/* The page head, the title and the paragraph naming the run. */
+static void section_head(doc *d, const char *dir, const cJSON *summary)
 {
-    doc d = {0};
-    cJSON *summary = load_opt(dir, "summary.json"), *micro = load_opt(dir, "micro.json"),
-          *sweep = load_opt(dir, "sweep.json"), *grid = load_opt(dir, "grid.json"),
-          *devices = load_opt(dir, "devices.json");
     char line[2048];
-    ht(&d, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>signbench report"
+    ht(d, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>signbench report"
            "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto;"
            "padding:1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid "
            "#bbb;padding:3px 8px;text-align:left}th{background:#eee}img{max-width:100%%}"
            "figure{margin:1em 0}</style></head><body>\n");
-    heading(&d, 1, "signbench report");
+    heading(d, 1, "signbench report");
     if (summary)
         snprintf(line, sizeof line, "Run folder %s, created %s by signbench %s (%s mode). "
                  "Every number below comes from the JSON/CSV files in this folder; timings "
@@ -460,9 +457,14 @@ int sb_report_write(const char *dir, sb_err *err)
         snprintf(line, sizeof line, "Run folder %s (no summary.json: a report of the files "
                  "found). Timings on a shared machine are noisy, ratios in one run are not.",
                  dir);
-    para(&d, line);
+    para(d, line);
+}
 
-    heading(&d, 2, "Device");
+/* The run's device and host, from devices.json. */
+static void section_device(doc *d, const cJSON *summary, const cJSON *devices)
+{
+    char line[2048];
+    heading(d, 2, "Device");
     /* The run's device from devices.json (the default one, else the one named). */
     const cJSON *dv = NULL, *x;
     cJSON_ArrayForEach(x, get(devices, "devices"))
@@ -480,35 +482,44 @@ int sb_report_write(const char *dir, sb_err *err)
                  num(dv, "compute_units"), num(dv, "clock_mhz"),
                  num(dv, "global_mem_bytes") / 1e9, cJSON_IsTrue(get(dv, "fp64")) ? "yes" : "no",
                  str(host, "cpu_model"), num(host, "cores"), num(host, "memory_bytes") / 1e9);
-        para(&d, line);
+        para(d, line);
     } else {
         snprintf(line, sizeof line, "%s", str(summary, "device"));
-        para(&d, line[0] ? line : "(unknown device: no devices.json or summary.json)");
+        para(d, line[0] ? line : "(unknown device: no devices.json or summary.json)");
     }
+}
 
+/* The suite's steps with their status and time. */
+static void section_steps(doc *d, const cJSON *summary)
+{
     const cJSON *steps = get(summary, "steps");
     if (cJSON_IsArray(steps)) {
-        heading(&d, 2, "Steps");
-        table_of(&d, steps, "step\tstatus\tseconds\tcommand", step_row);
+        heading(d, 2, "Steps");
+        table_of(d, steps, "step\tstatus\tseconds\tcommand", step_row);
     }
-    if (micro)
-        section_micro(&d, micro);
+}
 
+/* The seeded convergence results the gate compares. */
+static void section_convergence(doc *d, const cJSON *summary)
+{
     const cJSON *conv = get(summary, "benchmarks");
     if (cJSON_IsArray(conv) && cJSON_GetArraySize(conv) > 0) {
-        heading(&d, 2, "Convergence");
-        para(&d, "Seeded runs: the values the regression gate compares, one table per kind "
+        heading(d, 2, "Convergence");
+        para(d, "Seeded runs: the values the regression gate compares, one table per kind "
                  "of run with the metrics it has (\"-\": the run has no such value, e.g. no "
                  "target was set).");
-        conv_table(&d, conv, "train/", "Training runs (signbench train)",
+        conv_table(d, conv, "train/", "Training runs (signbench train)",
                    "run\tf_final\tgrad1_min\ttest_accuracy\tsteps_to_target", train_row);
-        conv_table(&d, conv, "grid/", "Grid bests (signbench grid)",
+        conv_table(d, conv, "grid/", "Grid bests (signbench grid)",
                    "run\tbest test_error\trobustness", grid_row);
-        conv_table(&d, conv, "sweep/", "Sweep points (signbench sweep)",
+        conv_table(d, conv, "sweep/", "Sweep points (signbench sweep)",
                    "run\tmin_norm (median)\tmin_norm range\tseeds", sweep_row);
     }
+}
 
-    /* Every sweep of the run (sweep.json, and sweep-<problem>/ with --full): slopes. */
+/* Every sweep of the run (sweep.json, and sweep-<problem>/ with --full): slopes. */
+static void section_sweeps(doc *d, const char *dir)
+{
     static const char *sweeps[] = {"sweep.json", "sweep-quad-rotated/sweep.json",
                                    "sweep-tube/sweep.json", "sweep-logreg/sweep.json"};
     char srows[24][512];
@@ -545,22 +556,33 @@ int sb_report_write(const char *dir, sb_err *err)
         cJSON_Delete(sw);
     }
     if (nsr > 1) {
-        heading(&d, 2, "Dimension sweeps (signbench sweep)");
-        para(&d, "Log-log slopes against d of the minimum squared norm at a fixed budget of "
+        heading(d, 2, "Dimension sweeps (signbench sweep)");
+        para(d, "Log-log slopes against d of the minimum squared norm at a fixed budget of "
                  "gradient calls and of the calls needed to reach a target, with the slopes "
                  "the bounds give (Theorem 1: d^2/sqrt(N) for signSGD's squared l1 norm; "
                  "Theorem 2: d/sqrt(N) for SGD's squared l2 norm). A bound is an upper "
                  "bound: a flatter measured slope is consistent with it.");
-        table(&d, sp, nsr);
+        table(d, sp, nsr);
     }
+}
 
-    heading(&d, 2, "Verdicts on the paper's claims");
-    char vrows[16][1024];
-    const char *vp[16];
-    int nv = 0;
-    snprintf(vrows[nv], sizeof vrows[0], "claim\tevidence\tverdict");
-    vp[nv] = vrows[nv];
-    nv++;
+/* The verdict table's rows: "claim\tevidence\tverdict", at most 16 with the header. */
+typedef struct verdicts {
+    char rows[16][1024];
+    const char *p[16];
+    int n;
+} verdicts;
+
+static char *verdict_next(verdicts *v)
+{
+    v->p[v->n] = v->rows[v->n];
+    return v->rows[v->n++];
+}
+
+/* Theorems 1 and 2 against the sweep's measured minimum norms. */
+static void verdict_theorems(verdicts *vs, const cJSON *sweep)
+{
+    int nv = vs->n;
     const cJSON *v;
     cJSON_ArrayForEach(v, get(sweep, "variants"))
     {
@@ -604,11 +626,14 @@ int sb_report_write(const char *dir, sb_err *err)
                      : isfinite(lo) && lo > pred ? "steeper than the bound's"
                      : isfinite(hi) && hi < pred ? "flatter than the bound's"
                                                  : "consistent with the bound's");
-        verdict_row(vrows[nv], sizeof vrows[0], claim, ev, vd);
-        vp[nv] = vrows[nv];
+        verdict_row(verdict_next(vs), sizeof vs->rows[0], claim, ev, vd);
         nv++;
     }
-    /* The dense-gradient premise: density near 1 makes the d^2 and d bounds agree. */
+}
+
+/* The dense-gradient premise: density near 1 makes the d^2 and d bounds agree. */
+static void verdict_density(verdicts *vs, const cJSON *sweep)
+{
     const cJSON *v0 = cJSON_GetArrayItem(get(sweep, "variants"), 0);
     if (v0) {
         const cJSON *pts = get(v0, "points");
@@ -617,13 +642,16 @@ int sb_report_write(const char *dir, sb_err *err)
         char ev[256];
         snprintf(ev, sizeof ev, "||g||_1^2/(d ||g||_2^2) = %.3f at d = %.0f (end of "
                  "signsgd-theory runs)", rho, num(last, "d"));
-        verdict_row(vrows[nv], sizeof vrows[0], "Section 5: gradients are dense, so signSGD's "
-                    "d^2 l1 bound is comparable to SGD's d l2 bound", ev,
+        verdict_row(verdict_next(vs), sizeof vs->rows[0], "Section 5: gradients are dense, so "
+                    "signSGD's d^2 l1 bound is comparable to SGD's d l2 bound", ev,
                     !isfinite(rho) ? "not measured" : rho > 0.3 ? "supported (dense)"
                                                                 : "not supported (sparse)");
-        vp[nv] = vrows[nv];
-        nv++;
     }
+}
+
+/* Figure 2: tuned Signum against the grid's best. */
+static void verdict_grid(verdicts *vs, const cJSON *grid)
+{
     if (grid) {
         double best_all = INFINITY, sig = NAN, sig_rob = NAN, adam_rob = NAN;
         const cJSON *o;
@@ -641,36 +669,51 @@ int sb_report_write(const char *dir, sb_err *err)
         snprintf(ev, sizeof ev, "best test error: signum %.4f, best of all %.4f; share of the "
                  "grid within 1 point of the best: signum %.0f%%, adam %.0f%%", sig, best_all,
                  100 * sig_rob, 100 * adam_rob);
-        verdict_row(vrows[nv], sizeof vrows[0], "Figure 2: Signum matches Adam and SGD on "
-                    "logistic regression when tuned", ev,
+        verdict_row(verdict_next(vs), sizeof vs->rows[0], "Figure 2: Signum matches Adam and "
+                    "SGD on logistic regression when tuned", ev,
                     !isfinite(sig) ? "not measured"
                     : sig <= best_all + 0.01 ? "supported (within 1 point of the best)"
                                              : "not supported");
-        vp[nv] = vrows[nv];
-        nv++;
     }
-    /* figure1 computes its own verdicts from measured numbers: show them as they are. */
+}
+
+/* figure1 computes its own verdicts from measured numbers: show them as they are. */
+static void verdict_figure1(verdicts *vs, const char *dir)
+{
     cJSON *fig1 = load_opt(dir, "figure1/figure1.json");
     const cJSON *cl;
     cJSON_ArrayForEach(cl, get(fig1, "claims"))
     {
-        if (nv >= (int)(sizeof vrows / sizeof vrows[0]))
+        if (vs->n >= (int)(sizeof vs->rows / sizeof vs->rows[0]))
             break;
         char nums[1024], claim[600];
         numbers_text(get(cl, "numbers"), nums, sizeof nums);
         snprintf(claim, sizeof claim, "Figure 1: %s", str(cl, "claim"));
-        verdict_row(vrows[nv], sizeof vrows[0], claim, nums,
+        verdict_row(verdict_next(vs), sizeof vs->rows[0], claim, nums,
                     cJSON_IsTrue(get(cl, "held")) ? "holds" : "does not hold");
-        vp[nv] = vrows[nv];
-        nv++;
     }
     cJSON_Delete(fig1);
-    if (nv > 1)
-        table(&d, vp, nv);
-    else
-        para(&d, "No sweep or grid in this run: no verdicts.");
+}
 
-    heading(&d, 2, "Figures");
+static void section_verdicts(doc *d, const char *dir, const cJSON *sweep, const cJSON *grid)
+{
+    verdicts vs = {.n = 0};
+    heading(d, 2, "Verdicts on the paper's claims");
+    snprintf(verdict_next(&vs), sizeof vs.rows[0], "claim\tevidence\tverdict");
+    verdict_theorems(&vs, sweep);
+    verdict_density(&vs, sweep);
+    verdict_grid(&vs, grid);
+    verdict_figure1(&vs, dir);
+    if (vs.n > 1)
+        table(d, vs.p, vs.n);
+    else
+        para(d, "No sweep or grid in this run: no verdicts.");
+}
+
+/* The figures a run can have, then the ones summary.json lists besides. */
+static void section_figures(doc *d, const char *dir, const cJSON *summary)
+{
+    heading(d, 2, "Figures");
     static const char *figs[][2] = {
         {"train_loss.png", "Logistic regression on breast cancer (train step): objective "
                            "against gradient calls"},
@@ -690,7 +733,7 @@ int sb_report_write(const char *dir, sb_err *err)
         {"grid_adam.png", "Grid: Adam test error"},
     };
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
-        figure(&d, dir, figs[i][0], figs[i][1]);
+        figure(d, dir, figs[i][0], figs[i][1]);
     /* Figures of other steps (figure1, train plots) listed in summary.json. */
     const cJSON *extra = get(summary, "figures"), *f;
     cJSON_ArrayForEach(f, extra)
@@ -699,8 +742,25 @@ int sb_report_write(const char *dir, sb_err *err)
         for (size_t i = 0; cJSON_IsString(f) && i < sizeof figs / sizeof figs[0]; i++)
             known |= !strcmp(figs[i][0], f->valuestring);
         if (cJSON_IsString(f) && !known)
-            figure(&d, dir, f->valuestring, f->valuestring);
+            figure(d, dir, f->valuestring, f->valuestring);
     }
+}
+
+int sb_report_write(const char *dir, sb_err *err)
+{
+    doc d = {0};
+    cJSON *summary = load_opt(dir, "summary.json"), *micro = load_opt(dir, "micro.json"),
+          *sweep = load_opt(dir, "sweep.json"), *grid = load_opt(dir, "grid.json"),
+          *devices = load_opt(dir, "devices.json");
+    section_head(&d, dir, summary);
+    section_device(&d, summary, devices);
+    section_steps(&d, summary);
+    if (micro)
+        section_micro(&d, micro);
+    section_convergence(&d, summary);
+    section_sweeps(&d, dir);
+    section_verdicts(&d, dir, sweep, grid);
+    section_figures(&d, dir, summary);
     ht(&d, "</body></html>\n");
     int rc = SB_OK;
     if (d.oom)
