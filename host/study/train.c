@@ -186,8 +186,11 @@ static int domain_rule(sb_pipeline *pl, const domain_check *dc, sb_train_result 
     return r->tube_strict;
 }
 
-static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
-               const sb_optim_params *p, sb_compress comp, sb_train_result *r, sb_err *err)
+/* The problem and the pipeline of one run, with its workers (simulated or MPI ranks);
+ * on failure nothing stays open. */
+static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
+                    const sb_optim_params *p, sb_compress comp, sb_train_result *r,
+                    sb_problem **probp, sb_pipeline *pl, sb_err *err)
 {
     sb_problem_opts po = cfg->problem;
     po.seed = cfg->seed;
@@ -211,34 +214,39 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     }
     for (size_t i = 0; i < prob->d; i++)
         x0[i] = (float)prob->x0[i];
-    sb_pipeline pl;
-    st = sb_pipeline_init(&pl, ops, prob, o, p, &orc, comp, cfg->seed, x0, err);
+    st = sb_pipeline_init(pl, ops, prob, o, p, &orc, comp, cfg->seed, x0, err);
     free(x0);
-    pl.split = !cfg->no_split;
+    pl->split = !cfg->no_split;
     if (st == SB_OK && cfg->mpi && cfg->workers > 1)
         st = sb_fail(err, SB_EUSAGE, "MPI runs have one worker per rank (no --workers)");
     if (st == SB_OK && cfg->mpi)
-        st = sb_pipeline_use_mpi(&pl, err);
+        st = sb_pipeline_use_mpi(pl, err);
     if (st == SB_OK && cfg->workers > 1)
-        st = sb_pipeline_set_workers(&pl, cfg->workers, err);
+        st = sb_pipeline_set_workers(pl, cfg->workers, err);
     if (st != SB_OK) {
-        sb_pipeline_free(&pl); /* safe after a failed init too */
+        sb_pipeline_free(pl); /* safe after a failed init too */
         sb_problem_free(prob);
         return st;
     }
+    *probp = prob;
+    return SB_OK;
+}
 
-    /* Budget (train.h): steps default 1000, 100000 with a target; evals alone has none. */
+/* Budget (train.h): steps default 1000, 100000 with a target; evals alone has none.
+ * Auto logging: about 1000 points. With only an evals budget, estimate the steps from
+ * the calls a step costs (theory schedule: K(K+1)/2 calls in K steps). */
+static void plan_budget(const sb_train_cfg *cfg, const sb_problem *prob, const sb_pipeline *pl,
+                        sb_train_result *r)
+{
     r->has_target = cfg->target_grad1 > 0 || cfg->has_target_loss;
     uint64_t max_steps = cfg->steps;
     if (!max_steps && !cfg->evals)
         max_steps = r->has_target ? 100000 : 1000;
-    /* Auto logging: about 1000 points. With only an evals budget, estimate the steps
-     * from the calls a step costs (theory schedule: K(K+1)/2 calls in K steps). */
     uint64_t est = max_steps;
     if (!est) {
         size_t per = cfg->batch ? cfg->batch : (prob->n_train ? prob->n_train : 1);
-        uint64_t ev = cfg->evals / (uint64_t)pl.total_workers;
-        est = orc.theory_batch ? (uint64_t)sqrt(2.0 * (double)ev) : ev / per;
+        uint64_t ev = cfg->evals / (uint64_t)pl->total_workers;
+        est = pl->oracle.theory_batch ? (uint64_t)sqrt(2.0 * (double)ev) : ev / per;
     }
     uint64_t log_every = cfg->log_every;
     if (!log_every)
@@ -246,55 +254,63 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     r->max_steps = max_steps;
     r->log_every = log_every;
     r->n_train = prob->n_train;
+}
 
-    /* The tube domain rule (train.h): every iterate is tested on the host. */
-    domain_check dc = {sb_problem_tube_params(prob), NULL, NULL, NULL};
-    if (dc.tube) {
-        dc.Q = sb_problem_rotation(prob);
-        r->tube_checked = 1;
-        r->tube_strict = cfg->problem.tube_strict;
-        dc.xf = malloc(sizeof(float) * prob->d);
-        dc.y = malloc(sizeof(double) * prob->d);
-        if (!dc.xf || !dc.y) {
-            free(dc.xf);
-            free(dc.y);
-            sb_pipeline_free(&pl);
-            sb_problem_free(prob);
-            return sb_fail(err, SB_ERUNTIME, "out of memory");
-        }
+/* The tube domain rule (train.h): every iterate is tested on the host. */
+static int domain_open(const sb_train_cfg *cfg, const sb_problem *prob, sb_train_result *r,
+                       domain_check *dc, sb_err *err)
+{
+    *dc = (domain_check){sb_problem_tube_params(prob), NULL, NULL, NULL};
+    if (!dc->tube)
+        return SB_OK;
+    dc->Q = sb_problem_rotation(prob);
+    r->tube_checked = 1;
+    r->tube_strict = cfg->problem.tube_strict;
+    dc->xf = malloc(sizeof(float) * prob->d);
+    dc->y = malloc(sizeof(double) * prob->d);
+    if (!dc->xf || !dc->y) {
+        free(dc->xf);
+        free(dc->y);
+        dc->xf = NULL;
+        dc->y = NULL;
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
     }
+    return SB_OK;
+}
 
+/* Steps until the budget, a target, divergence or the domain rule ends the run. */
+static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, domain_check *dc,
+                      const char *label, double t0, sb_train_result *r, sb_err *err)
+{
+    uint64_t max_steps = r->max_steps, log_every = r->log_every;
     sb_progress bar;
     if (cfg->progress)
-        sb_progress_start(&bar, o->name, (long)(max_steps ? max_steps : cfg->evals));
+        sb_progress_start(&bar, label, (long)(max_steps ? max_steps : cfg->evals));
     size_t cap = 0;
-    r->f_best = r->grad1_min = r->grad2_min = INFINITY;
-    r->f0 = NAN;
-    double t0 = sb_now();
     sb_metrics m;
     int stop = 0;
-    st = sb_pipeline_metrics(&pl, &m, err);
+    int st = sb_pipeline_metrics(pl, &m, err);
     if (st == SB_OK)
-        stop = record(cfg, &pl, &m, t0, 1, r, &cap, &st, err);
-    if (st == SB_OK && !stop && dc.tube)
-        stop = domain_rule(&pl, &dc, r, &st, err);
+        stop = record(cfg, pl, &m, t0, 1, r, &cap, &st, err);
+    if (st == SB_OK && !stop && dc->tube)
+        stop = domain_rule(pl, dc, r, &st, err);
     while (st == SB_OK && !stop) {
-        if ((max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals))
+        if ((max_steps && pl->step >= max_steps) || (cfg->evals && pl->calls >= cfg->evals))
             break;
-        st = sb_pipeline_step(&pl, err);
+        st = sb_pipeline_step(pl, err);
         if (st != SB_OK)
             break;
-        if (pl.grad_nan) {
+        if (pl->grad_nan) {
             r->diverged = 1;
-            r->diverged_step = pl.step;
+            r->diverged_step = pl->step;
             snprintf(r->diverged_reason, sizeof r->diverged_reason,
-                     "gradient holds NaN at step %llu", (unsigned long long)pl.step);
+                     "gradient holds NaN at step %llu", (unsigned long long)pl->step);
             break;
         }
-        int last = (max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals);
-        int logged = pl.step % log_every == 0 || last;
+        int last = (max_steps && pl->step >= max_steps) || (cfg->evals && pl->calls >= cfg->evals);
+        int logged = pl->step % log_every == 0 || last;
         int left = 0; /* strict: this iterate left the tube set, the run ends here */
-        if (dc.tube && (left = domain_rule(&pl, &dc, r, &st, err)) && st == SB_OK)
+        if (dc->tube && (left = domain_rule(pl, dc, r, &st, err)) && st == SB_OK)
             logged = 1; /* the last row of the trace is the step that left */
         if (st != SB_OK)
             break;
@@ -302,34 +318,60 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
          * steps_to_target and evals_to_target are exact (the regression gate and sweep's
          * N-to-target read them); log_every only thins the trace rows. */
         if (logged || r->has_target) {
-            st = sb_pipeline_metrics(&pl, &m, err);
+            st = sb_pipeline_metrics(pl, &m, err);
             if (st == SB_OK)
-                stop = record(cfg, &pl, &m, t0, logged, r, &cap, &st, err);
+                stop = record(cfg, pl, &m, t0, logged, r, &cap, &st, err);
         }
         if (left)
             stop = 1;
         if (cfg->progress)
-            sb_progress_step(&bar, (long)(max_steps ? pl.step : pl.calls));
+            sb_progress_step(&bar, (long)(max_steps ? pl->step : pl->calls));
     }
     if (cfg->progress)
         sb_progress_end(&bar);
-    free(dc.xf);
-    free(dc.y);
+    return st;
+}
+
+/* Counts, times and bests of a finished run (NaN for what was never measured). */
+static void finish_run(const sb_pipeline *pl, double t0, sb_train_result *r)
+{
     r->time_s = sb_now() - t0;
-    r->workers = pl.total_workers;
-    r->steps = pl.step;
-    r->evals = pl.calls;
-    r->t_grad = pl.split ? pl.t_grad : NAN;
-    r->t_compress = pl.split ? pl.t_compress : NAN;
-    r->t_aggregate = pl.split ? pl.t_aggregate : NAN;
-    r->t_update = pl.split ? pl.t_update : NAN;
-    r->t_metrics = pl.t_metrics;
+    r->workers = pl->total_workers;
+    r->steps = pl->step;
+    r->evals = pl->calls;
+    r->t_grad = pl->split ? pl->t_grad : NAN;
+    r->t_compress = pl->split ? pl->t_compress : NAN;
+    r->t_aggregate = pl->split ? pl->t_aggregate : NAN;
+    r->t_update = pl->split ? pl->t_update : NAN;
+    r->t_metrics = pl->t_metrics;
     if (!isfinite(r->f_best))
         r->f_best = NAN;
     if (!isfinite(r->grad1_min))
         r->grad1_min = NAN;
     if (!isfinite(r->grad2_min))
         r->grad2_min = NAN;
+}
+
+static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
+               const sb_optim_params *p, sb_compress comp, sb_train_result *r, sb_err *err)
+{
+    sb_problem *prob = NULL;
+    sb_pipeline pl;
+    int st = open_run(cfg, ops, o, p, comp, r, &prob, &pl, err);
+    if (st != SB_OK)
+        return st;
+    plan_budget(cfg, prob, &pl, r);
+    domain_check dc;
+    st = domain_open(cfg, prob, r, &dc, err);
+    if (st == SB_OK) {
+        r->f_best = r->grad1_min = r->grad2_min = INFINITY;
+        r->f0 = NAN;
+        double t0 = sb_now();
+        st = steps_loop(cfg, &pl, &dc, o->name, t0, r, err);
+        finish_run(&pl, t0, r);
+    }
+    free(dc.xf);
+    free(dc.y);
     if (st == SB_OK)
         theory(cfg, o, p, prob, comp, r);
     sb_pipeline_free(&pl);
