@@ -277,7 +277,15 @@ static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *ou
     return st;
 }
 
-int sb_cmd_train(int argc, char **argv, sb_err *err)
+/* What the command line asks for besides the run's settings. */
+typedef struct train_args {
+    const char *optlist, *out;
+    int json;
+    int help; /* --help was shown: nothing more to do */
+} train_args;
+
+/* The options into cfg and ta (ta->help set when --help was shown). */
+static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *ta, sb_err *err)
 {
     static const struct option longopts[] = {
         {"optimizer", required_argument, 0, O_OPT}, {"steps", required_argument, 0, O_STEPS},
@@ -301,17 +309,14 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
 #endif
         SB_PROBLEM_LONGOPTS,
         SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
-    sb_train_cfg cfg;
-    sb_train_cfg_default(&cfg);
-    sb_problem_opts *po = &cfg.problem;
-    sb_optim_params *hp = &cfg.hyper;
-    const char *optlist = NULL, *out = NULL;
-    int json = 0, c, st = SB_OK;
+    sb_problem_opts *po = &cfg->problem;
+    sb_optim_params *hp = &cfg->hyper;
+    int c, st = SB_OK;
     long lv;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (sb_cli_common(c, optarg, &cfg.dev))
+        if (sb_cli_common(c, optarg, &cfg->dev))
             continue;
         int pc = sb_problem_cli(c, optarg, po, err);
         if (pc < 0)
@@ -320,16 +325,16 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
             continue;
         const char *a = optarg;
         switch (c) {
-        case SB_OPT_HELP: return sb_cli_help(help);
-        case O_OPT: optlist = a; break;
-        case O_STEPS: st = parse_u64("--steps", a, &cfg.steps, err); break;
-        case O_EVALS: st = parse_u64("--evals", a, &cfg.evals, err); break;
+        case SB_OPT_HELP: ta->help = 1; return sb_cli_help(help);
+        case O_OPT: ta->optlist = a; break;
+        case O_STEPS: st = parse_u64("--steps", a, &cfg->steps, err); break;
+        case O_EVALS: st = parse_u64("--evals", a, &cfg->evals, err); break;
         case O_TG1:
-            st = sb_parse_double("--target-grad1", a, 1e-300, 1e300, &cfg.target_grad1, err);
+            st = sb_parse_double("--target-grad1", a, 1e-300, 1e300, &cfg->target_grad1, err);
             break;
         case O_TLOSS:
-            st = sb_parse_double("--target-loss", a, -1e300, 1e300, &cfg.target_loss, err);
-            cfg.has_target_loss = 1;
+            st = sb_parse_double("--target-loss", a, -1e300, 1e300, &cfg->target_loss, err);
+            cfg->has_target_loss = 1;
             break;
         case O_LR: st = sb_parse_double("--lr", a, 1e-300, 1e300, &hp->lr, err); break;
         case O_SCHED:
@@ -353,21 +358,21 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         case O_PGDR: st = sb_parse_double("--pgd-r", a, 0, 1e300, &hp->pgd_r, err); break;
         case O_PGDG: st = sb_parse_double("--pgd-g", a, 0, 1e300, &hp->pgd_gthres, err); break;
         case O_PGDT: st = parse_u64("--pgd-t", a, &hp->pgd_tthres, err); break;
-        case O_COMPRESS: cfg.compress = a; break;
-        case O_BATCH: st = sb_parse_size("--batch", a, &cfg.batch, err); break;
-        case O_SIGMA: st = sb_parse_double("--sigma", a, 0, 1e300, &cfg.sigma, err); break;
+        case O_COMPRESS: cfg->compress = a; break;
+        case O_BATCH: st = sb_parse_size("--batch", a, &cfg->batch, err); break;
+        case O_SIGMA: st = sb_parse_double("--sigma", a, 0, 1e300, &cfg->sigma, err); break;
         case O_SEED:
             st = sb_parse_long("--seed", a, 0, 0x7fffffffffffffffL, &lv, err);
-            cfg.seed = (uint64_t)lv;
+            cfg->seed = (uint64_t)lv;
             break;
-        case O_LOG: st = parse_u64("--log-every", a, &cfg.log_every, err); break;
-        case O_OUT: out = a; break;
-        case O_JSON: json = 1; break;
-        case O_NOSPLIT: cfg.no_split = 1; break;
-        case O_MPI: cfg.mpi = 1; break;
+        case O_LOG: st = parse_u64("--log-every", a, &cfg->log_every, err); break;
+        case O_OUT: ta->out = a; break;
+        case O_JSON: ta->json = 1; break;
+        case O_NOSPLIT: cfg->no_split = 1; break;
+        case O_MPI: cfg->mpi = 1; break;
         case O_WORKERS:
             st = sb_parse_long("--workers", a, 1, 4096, &lv, err);
-            cfg.workers = (int)lv;
+            cfg->workers = (int)lv;
             break;
         default: return sb_cli_bad_option("train", argc, argv, err);
         }
@@ -379,53 +384,63 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
     if (!po->name)
         return sb_fail(err, SB_EUSAGE, "train: --problem is required (tube, tube-rotated, "
                        "logreg, quad, quad-rotated)");
-    if (!optlist || !*optlist)
+    if (!ta->optlist || !*ta->optlist)
         return sb_fail(err, SB_EUSAGE, "train: --optimizer is required (%s)", sb_optim_names());
+    return SB_OK;
+}
 
-    /* Split and check the optimiser list before any device work. */
+/* Split and check the optimiser list (and --compress) before any device work: list[]
+ * points into *names, which the caller frees. */
+static int check_optimizers(const sb_train_cfg *cfg, const char *optlist, char **namesp,
+                            const char **list, int *np, sb_err *err)
+{
+    const sb_optim_params *hp = &cfg->hyper;
     char *names = strdup(optlist);
+    *namesp = names;
     if (!names)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
-    const char *list[32];
     int n = 0;
     for (char *save = NULL, *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (n == 32) {
-            free(names);
+        if (n == 32)
             return sb_fail(err, SB_EUSAGE, "train: at most 32 optimisers in one call");
-        }
         const sb_optim_info *o = sb_optim_find(t);
         sb_optim_params tmp;
-        if (!o) {
-            sb_fail(err, SB_EUSAGE, "train: unknown optimizer '%s' (valid: %s)", t,
-                    sb_optim_names());
-            free(names);
-            return SB_EUSAGE;
-        }
-        if (sb_optim_resolve(o, hp, &tmp, err) != SB_OK) {
-            free(names);
+        if (!o)
+            return sb_fail(err, SB_EUSAGE, "train: unknown optimizer '%s' (valid: %s)", t,
+                           sb_optim_names());
+        if (sb_optim_resolve(o, hp, &tmp, err) != SB_OK)
             return sb_wrap(err, "train: %s", o->name);
-        }
         for (int i = 0; i < n; i++)
-            if (sb_optim_find(list[i]) == o) {
-                sb_fail(err, SB_EUSAGE, "train: optimizer %s is listed twice", o->name);
-                free(names);
-                return SB_EUSAGE;
-            }
+            if (sb_optim_find(list[i]) == o)
+                return sb_fail(err, SB_EUSAGE, "train: optimizer %s is listed twice", o->name);
         list[n++] = t;
     }
-    if (n == 0) {
-        free(names);
+    *np = n;
+    if (n == 0)
         return sb_fail(err, SB_EUSAGE, "train: --optimizer is empty");
-    }
-    if (cfg.compress) {
-        if (strcmp(cfg.compress, "none") && strcmp(cfg.compress, "sign") &&
-            strcmp(cfg.compress, "pack") && strcmp(cfg.compress, "scaled-sign")) {
-            free(names);
-            return sb_fail(err, SB_EUSAGE, "train: --compress '%s': expected none, sign, "
-                           "pack or scaled-sign", cfg.compress);
-        }
-    }
+    if (cfg->compress && strcmp(cfg->compress, "none") && strcmp(cfg->compress, "sign") &&
+        strcmp(cfg->compress, "pack") && strcmp(cfg->compress, "scaled-sign"))
+        return sb_fail(err, SB_EUSAGE, "train: --compress '%s': expected none, sign, "
+                       "pack or scaled-sign", cfg->compress);
+    return SB_OK;
+}
 
+int sb_cmd_train(int argc, char **argv, sb_err *err)
+{
+    sb_train_cfg cfg;
+    sb_train_cfg_default(&cfg);
+    train_args ta = {NULL, NULL, 0, 0};
+    int st = parse_options(argc, argv, &cfg, &ta, err);
+    if (st != SB_OK || ta.help)
+        return st;
+    char *names = NULL;
+    const char *list[32];
+    int n = 0;
+    st = check_optimizers(&cfg, ta.optlist, &names, list, &n, err);
+    if (st != SB_OK) {
+        free(names);
+        return st;
+    }
     int rank = 0, mpi_here = 0;
 #ifdef SB_HAVE_MPI
     if (cfg.mpi) {
@@ -441,7 +456,7 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     }
 #endif
-    st = train_all(&cfg, list, n, out, json, rank, err);
+    st = train_all(&cfg, list, n, ta.out, ta.json, rank, err);
     free(names);
 #ifdef SB_HAVE_MPI
     if (cfg.mpi) {
