@@ -73,7 +73,7 @@ int sb_micro_report_write(const sb_micro_run *s, const char *json, const char *c
             .manual_time = r->manual,
             .roofline_fraction = r->roof,
             .roofline_ref = r->ref == SB_REF_NONE ? NULL : sb_micro_ref_name(r->ref),
-            .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps,
+            .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps, .time_unit = r->unit,
             .threads = !strcmp(r->impl, "omp") ? omp_get_max_threads() : 1};
         int before = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "benchmarks"));
         st = sb_gb_add(doc, &b, err);

@@ -416,6 +416,9 @@ static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, con
     rs->n++;
     r->kernel = kernel, r->impl = impl, r->n = n, r->local = local, r->bytes = bytes;
     r->reps = reps, r->manual = manual, r->roof = NAN, r->ref = SB_REF_NONE;
+    /* One unit per kind, whatever the run measures: the launch-latency probe in ns,
+     * every kernel, baseline and transfer in us. */
+    r->unit = !strcmp(kernel, "empty") ? "ns" : "us";
     return r;
 }
 

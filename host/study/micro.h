@@ -99,6 +99,7 @@ typedef struct sb_micro_result {
     sb_micro_ref ref;
     int manual;       /* real is device time */
     int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
+    const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
 } sb_micro_result;
 
 typedef struct sb_micro_results {
