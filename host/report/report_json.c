@@ -146,7 +146,7 @@ void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap)
     char local[32] = "";
     if (b->local)
         snprintf(local, sizeof local, "/local:%zu", b->local);
-    snprintf(out, cap, "%s/%s/%zu%s/repeats:%d%s", b->kernel, b->impl, b->n, local, b->reps,
+    snprintf(out, cap, "%s/%s/%zu%s%s", b->kernel, b->impl, b->n, local,
              b->manual_time ? "/manual_time" : "");
 }
 
@@ -243,8 +243,14 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     sb_stats rs, fs;
     sb_stats_compute(rate, (size_t)b->reps, &rs, NULL);
     sb_stats_compute(frac, (size_t)b->reps, &fs, NULL);
-    const char *unit = real.median < 1e-6 ? "ns" : real.median < 1e-3 ? "us" : "ms";
-    double scale = unit[0] == 'n' ? 1e9 : unit[0] == 'u' ? 1e6 : 1e3;
+    const char *unit = b->time_unit;
+    double scale = !unit ? 0 : !strcmp(unit, "ns") ? 1e9 : !strcmp(unit, "us") ? 1e6
+                             : !strcmp(unit, "ms") ? 1e3 : !strcmp(unit, "s") ? 1 : 0;
+    if (scale == 0) {
+        free(rate), free(frac);
+        return sb_fail(err, SB_ERUNTIME, "report of %s/%s: time unit '%s' is not ns, us, ms "
+                       "or s", b->kernel, b->impl, unit ? unit : "(none)");
+    }
     char name[256], agg[300];
     sb_gb_name(b, name, sizeof name);
     int family, instance;

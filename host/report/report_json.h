@@ -22,6 +22,9 @@ typedef struct sb_gb_bench {
     const double *cpu_s;  /* per repetition: host wall time around enqueue + finish */
     int reps;
     int threads;          /* host threads of the implementation; 0 counts as 1 */
+    const char *time_unit; /* "ns", "us", "ms" or "s": fixed per kind of benchmark, never
+                            * chosen from the measured time, so that a benchmark keeps its
+                            * unit across runs (compare.py matches name + unit) */
 } sb_gb_bench;
 
 /* A new document: {"context": {...}, "benchmarks": []}. The context holds date,
@@ -30,12 +33,14 @@ typedef struct sb_gb_bench {
  * the returned context with cJSON. NULL when out of memory. */
 cJSON *sb_gb_new(const char *executable, cJSON **context);
 
-/* The name Google Benchmark would give: kernel/impl/n[/local:L]/repeats:R[/manual_time]. */
+/* The name: kernel/impl/n[/local:L][/manual_time], as Google Benchmark names a run with
+ * --benchmark_repetitions. Only what the user chose goes in it (never the repetition
+ * count or anything measured), so names match across runs and machines. */
 void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap);
 
 /* Append one "iteration" row per repetition, then "aggregate" rows mean, median,
  * stddev, cv (as Google Benchmark does with --benchmark_repetitions) and min, p90.
- * Times are in the unit that suits the median (ns, us or ms). */
+ * Times are in b->time_unit. */
 int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err);
 
 /* Write the document atomically (FILE.tmp, then rename). */

@@ -1,0 +1,805 @@
+/* micro.c - the engine behind `signbench micro` (micro.h): registry, random buffers, one
+ * call of each implementation (ours, CLBlast, C loops), ABBA timing and the sweep. */
+#define _POSIX_C_SOURCE 200809L
+#include <clblast_c.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <Random123/philox.h>
+
+#include "micro.h"
+#include "ref.h"
+#include "topo.h"
+
+/* ---- the kernels ------------------------------------------------------------ */
+
+static const char *const ref_names[] = {"copy", "read", "rmw"};
+
+static const char *const blas_names[] = {"", "saxpy", "sasum", "snrm2", "sdot", "isamax",
+                                         "scopy"};
+/* Minimal bytes per element of each CLBlast routine (reads + writes). */
+static const double blas_bytes[] = {0, 12, 4, 4, 8, 4, 8};
+
+static sb_micro_kernel all_kernels[SB_MICRO_MAX_KERNELS];
+static int n_all;
+
+static void add_kernel(const char *name, sb_micro_kind k, const sb_update_info *u, sb_micro_ref r, sb_micro_blas b)
+{
+    if (n_all < SB_MICRO_MAX_KERNELS)
+        all_kernels[n_all++] = (sb_micro_kernel){name, k, u, r, b};
+}
+
+/* The registry: references first (every other kernel needs them), then by family. */
+static void build_registry(void)
+{
+    if (n_all)
+        return;
+    add_kernel("copy", SB_MK_COPY, NULL, SB_REF_COPY, SB_BL_SCOPY);
+    add_kernel("read", SB_MK_READ, NULL, SB_REF_READ, SB_BL_SASUM);
+    add_kernel("rmw", SB_MK_RMW, NULL, SB_REF_RMW, SB_BL_SAXPY);
+    add_kernel("sign", SB_MK_SIGN, NULL, SB_REF_COPY, SB_BL_SCOPY);
+    add_kernel("pack", SB_MK_PACK, NULL, SB_REF_READ, SB_BL_SASUM);
+    add_kernel("unpack", SB_MK_UNPACK, NULL, SB_REF_COPY, SB_BL_SCOPY);
+    add_kernel("vote", SB_MK_VOTE, NULL, SB_REF_READ, SB_BL_SASUM);
+    add_kernel("vote_update", SB_MK_VOTE_UPDATE, NULL, SB_REF_RMW, SB_BL_SAXPY);
+    add_kernel("scaled_sign", SB_MK_SCALED_SIGN, NULL, SB_REF_COPY, SB_BL_SCOPY);
+    for (const sb_update_info *u = sb_updates; u->name; u++)
+        add_kernel(u->name, SB_MK_UPDATE, u, SB_REF_RMW, SB_BL_SAXPY);
+    add_kernel("norm1", SB_MK_NORM1, NULL, SB_REF_READ, SB_BL_SASUM);
+    add_kernel("norm2", SB_MK_NORM2, NULL, SB_REF_READ, SB_BL_SNRM2);
+    add_kernel("norminf", SB_MK_NORMINF, NULL, SB_REF_READ, SB_BL_ISAMAX);
+    add_kernel("dot", SB_MK_DOT, NULL, SB_REF_READ, SB_BL_SDOT);
+}
+
+const sb_micro_kernel *sb_micro_kernels(int *n)
+{
+    build_registry();
+    *n = n_all;
+    return all_kernels;
+}
+
+const char *sb_micro_ref_name(sb_micro_ref r)
+{
+    return r == SB_REF_NONE ? "" : ref_names[r];
+}
+
+const char *sb_micro_blas_name(sb_micro_blas b)
+{
+    return blas_names[b];
+}
+
+const sb_micro_kernel *sb_micro_find_kernel(const char *name)
+{
+    build_registry();
+    for (int i = 0; i < n_all; i++)
+        if (!strcmp(all_kernels[i].name, name))
+            return &all_kernels[i];
+    return NULL;
+}
+
+/* Minimal traffic of one call in bytes (DESIGN.md section 3). */
+double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m)
+{
+    double dn = (double)n, words = (double)((n + 31) / 32) * 4;
+    switch (k->kind) {
+    case SB_MK_COPY: return 8 * dn;
+    case SB_MK_READ: return 4 * dn;
+    case SB_MK_RMW: return 12 * dn;
+    case SB_MK_SIGN: return 8 * dn;
+    case SB_MK_PACK: return 4 * dn + words;
+    case SB_MK_UNPACK: return words + 4 * dn;
+    case SB_MK_VOTE: return (double)m * words + words;
+    case SB_MK_VOTE_UPDATE: return (double)m * words + 8 * dn;
+    case SB_MK_SCALED_SIGN: return 12 * dn; /* norm1 pass reads g; second pass reads g, writes out */
+    case SB_MK_UPDATE: return k->upd->bytes_per_elem * dn;
+    case SB_MK_NORM1: case SB_MK_NORM2: case SB_MK_NORMINF: return 4 * dn;
+    case SB_MK_DOT: return 8 * dn;
+    }
+    return 0;
+}
+
+/* ---- buffers ------------------------------------------------------------------ */
+
+/* Philox4x32 stream -> floats uniform in [-1, 1) (or [0, 1) when nonneg): random data
+ * defeats value-dependent shortcuts and compression in the memory system. */
+static void fill_random(float *v, size_t n, uint32_t stream, int nonneg)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < (n + 3) / 4; i++) {
+        philox4x32_ctr_t c = {{(uint32_t)i, (uint32_t)((uint64_t)i >> 32), stream, 0}};
+        philox4x32_key_t k = {{0x5eed5167u, 0x0badcafeu}};
+        philox4x32_ctr_t r = philox4x32(c, k);
+        for (int j = 0; j < 4 && 4 * i + (size_t)j < n; j++) {
+            float f = (float)(int32_t)r.v[j] * 0x1p-31f;
+            v[4 * i + (size_t)j] = nonneg ? fabsf(f) : f;
+        }
+    }
+}
+
+/* Random packed vectors; the padding bits of each vector's last word stay 0. */
+static void fill_bits(uint32_t *w, size_t words, int m, size_t n, uint32_t stream)
+{
+    size_t total = words * (size_t)m;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < (total + 3) / 4; i++) {
+        philox4x32_ctr_t c = {{(uint32_t)i, (uint32_t)((uint64_t)i >> 32), stream, 1}};
+        philox4x32_key_t k = {{0x5eed5167u, 0x0badcafeu}};
+        philox4x32_ctr_t r = philox4x32(c, k);
+        for (int j = 0; j < 4 && 4 * i + (size_t)j < total; j++)
+            w[4 * i + (size_t)j] = r.v[j];
+    }
+    unsigned tail = (unsigned)(n % 32);
+    if (tail)
+        for (int v = 0; v < m; v++)
+            w[(size_t)v * words + words - 1] &= (1u << tail) - 1;
+}
+
+void sb_micro_bufs_free(sb_micro_bufs *b)
+{
+    cl_mem *mems[] = {&b->da, &b->db, &b->dx, &b->ds1, &b->ds2, &b->dout, &b->dbits,
+                      &b->dvout, &b->dscalar};
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        if (*mems[i]) {
+            clReleaseMemObject(*mems[i]);
+            *mems[i] = NULL;
+        }
+    free(b->a), free(b->b), free(b->x), free(b->s1), free(b->s2), free(b->out);
+    free(b->bits), free(b->vout);
+    memset(b, 0, sizeof *b);
+}
+
+/* Bytes of device memory one size needs (host needs as much again). */
+static double bufs_bytes(size_t n, int m)
+{
+    size_t words = (n + 31) / 32;
+    return 6.0 * 4 * (double)n + 4.0 * (double)words * (m + 1) + 64;
+}
+
+int sb_micro_bufs_alloc(sb_micro_bufs *b, sb_ctx *c, size_t n, int m, sb_err *err)
+{
+    memset(b, 0, sizeof *b);
+    b->n = n;
+    b->m = m;
+    b->words = (n + 31) / 32;
+    size_t fb = n * sizeof(float), wb = b->words * sizeof(uint32_t);
+    b->a = malloc(fb), b->b = malloc(fb), b->x = malloc(fb), b->s1 = malloc(fb);
+    b->s2 = malloc(fb), b->out = malloc(fb);
+    b->bits = malloc(wb * (size_t)m), b->vout = malloc(wb);
+    if (!b->a || !b->b || !b->x || !b->s1 || !b->s2 || !b->out || !b->bits || !b->vout) {
+        sb_micro_bufs_free(b);
+        return sb_fail(err, SB_ERUNTIME, "out of host memory for n = %zu", n);
+    }
+    fill_random(b->a, n, 1, 0);
+    fill_random(b->b, n, 2, 0);
+    fill_random(b->x, n, 3, 0);
+    fill_random(b->s1, n, 4, 0);
+    fill_random(b->s2, n, 5, 1); /* second moments are >= 0 */
+    fill_random(b->out, n, 6, 0);
+    fill_bits(b->bits, b->words, m, n, 7);
+    memset(b->vout, 0, wb);
+    cl_mem_flags f = CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR;
+    static const float zero[4] = {0};
+    int st = SB_OK;
+    if ((st = sb_buffer(c, f, fb, b->a, &b->da, err)) != SB_OK ||
+        (st = sb_buffer(c, f, fb, b->b, &b->db, err)) != SB_OK ||
+        (st = sb_buffer(c, f, fb, b->x, &b->dx, err)) != SB_OK ||
+        (st = sb_buffer(c, f, fb, b->s1, &b->ds1, err)) != SB_OK ||
+        (st = sb_buffer(c, f, fb, b->s2, &b->ds2, err)) != SB_OK ||
+        (st = sb_buffer(c, f, fb, b->out, &b->dout, err)) != SB_OK ||
+        (st = sb_buffer(c, f, wb * (size_t)m, b->bits, &b->dbits, err)) != SB_OK ||
+        (st = sb_buffer(c, f, wb, b->vout, &b->dvout, err)) != SB_OK ||
+        (st = sb_buffer(c, f, sizeof zero, (void *)zero, &b->dscalar, err)) != SB_OK) {
+        sb_micro_bufs_free(b);
+        return st;
+    }
+    return SB_OK;
+}
+
+/* ---- one call of each implementation ----------------------------------------- */
+
+static sb_hyper default_hyper(void)
+{
+    sb_hyper h;
+    memset(&h, 0, sizeof h);
+    h.lr = 1e-4f, h.b1 = 0.9f, h.b2 = 0.999f, h.eps = 1e-8f, h.wd = 0;
+    h.bc1 = 1 - 0.9f, h.bc2 = 1 - 0.999f;
+    return h;
+}
+
+static int nan_check(int nan, const char *what, sb_err *err)
+{
+    return nan ? sb_fail(err, SB_ERUNTIME,
+                         "%s flagged NaN in random input: the kernel or its flag is broken",
+                         what)
+               : SB_OK;
+}
+
+/* One call of our kernel; *dev_s gets its profiled device time. */
+static int run_ocl(sb_ops *o, const sb_micro_kernel *k, sb_micro_bufs *b, double *dev_s, sb_err *err)
+{
+    size_t n = b->n;
+    int nan = 0, st;
+    double r;
+    *dev_s = 0;
+    switch (k->kind) {
+    case SB_MK_COPY: return sb_op_copy(o, b->da, b->dout, n, dev_s, err);
+    case SB_MK_READ: return sb_op_read(o, b->da, n, &r, dev_s, err);
+    case SB_MK_RMW: return sb_op_rmw(o, b->dx, b->da, n, 1e-4f, dev_s, err);
+    case SB_MK_SIGN:
+        st = sb_op_sign(o, b->da, b->dout, n, &nan, dev_s, err);
+        return st != SB_OK ? st : nan_check(nan, "sign", err);
+    case SB_MK_PACK:
+        st = sb_op_pack(o, b->da, b->dbits, n, &nan, dev_s, err);
+        return st != SB_OK ? st : nan_check(nan, "pack", err);
+    case SB_MK_UNPACK: return sb_op_unpack(o, b->dbits, b->dout, n, dev_s, err);
+    case SB_MK_VOTE: return sb_op_vote(o, b->dbits, b->m, n, b->dvout, dev_s, err);
+    case SB_MK_VOTE_UPDATE:
+        return sb_op_vote_update(o, b->dx, b->dbits, b->m, n, 1e-4f, dev_s, err);
+    case SB_MK_SCALED_SIGN: return sb_op_scaled_sign(o, b->da, b->dout, n, dev_s, err);
+    case SB_MK_UPDATE:
+        return sb_op_update(o, k->upd, b->dx, b->da, b->ds1, b->ds2, n, default_hyper(),
+                            dev_s, err);
+    case SB_MK_NORM1: return sb_op_reduce(o, SB_NORM1, b->da, NULL, n, &r, dev_s, err);
+    case SB_MK_NORM2: return sb_op_reduce(o, SB_NORM2, b->da, NULL, n, &r, dev_s, err);
+    case SB_MK_NORMINF: return sb_op_reduce(o, SB_NORMINF, b->da, NULL, n, &r, dev_s, err);
+    case SB_MK_DOT: return sb_op_reduce(o, SB_DOT, b->da, b->db, n, &r, dev_s, err);
+    }
+    return sb_fail(err, SB_ERUNTIME, "micro: no OpenCL op for %s", k->name);
+}
+
+static double marker_end(cl_event ev)
+{
+    cl_ulong t = 0;
+    clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t, &t, NULL);
+    return (double)t * 1e-9;
+}
+
+/* One CLBlast call. Reductions run two kernels and CLBlast returns the event of the
+ * last one only, so the device time is the span between two markers around the call. */
+static int run_blas(sb_ctx *c, sb_micro_blas bl, sb_micro_bufs *b, double *dev_s, sb_err *err)
+{
+    cl_command_queue q = c->queue;
+    cl_event before = NULL, after = NULL;
+    cl_int rc = clEnqueueMarkerWithWaitList(q, 0, NULL, &before);
+    if (SB_CLFAIL(rc, err, "clEnqueueMarkerWithWaitList"))
+        return SB_ERUNTIME;
+    CLBlastStatusCode s = CLBlastSuccess;
+    size_t n = b->n;
+    switch (bl) {
+    case SB_BL_SAXPY: s = CLBlastSaxpy(n, 1e-4f, b->da, 0, 1, b->dx, 0, 1, &q, NULL); break;
+    case SB_BL_SASUM: s = CLBlastSasum(n, b->dscalar, 0, b->da, 0, 1, &q, NULL); break;
+    case SB_BL_SNRM2: s = CLBlastSnrm2(n, b->dscalar, 0, b->da, 0, 1, &q, NULL); break;
+    case SB_BL_SDOT: s = CLBlastSdot(n, b->dscalar, 0, b->da, 0, 1, b->db, 0, 1, &q, NULL); break;
+    case SB_BL_ISAMAX: s = CLBlastiSamax(n, b->dscalar, 0, b->da, 0, 1, &q, NULL); break;
+    case SB_BL_SCOPY: s = CLBlastScopy(n, b->da, 0, 1, b->dout, 0, 1, &q, NULL); break;
+    default: break;
+    }
+    if (s != CLBlastSuccess) {
+        clReleaseEvent(before);
+        clFinish(q);
+        return sb_fail(err, SB_ERUNTIME, "CLBlast %s failed with status %d (n = %zu)",
+                       blas_names[bl], (int)s, n);
+    }
+    rc = clEnqueueMarkerWithWaitList(q, 0, NULL, &after);
+    if (rc == CL_SUCCESS)
+        rc = clFinish(q);
+    if (SB_CLFAIL(rc, err, "clFinish after CLBlast")) {
+        clReleaseEvent(before);
+        if (after)
+            clReleaseEvent(after);
+        return SB_ERUNTIME;
+    }
+    *dev_s = marker_end(after) - marker_end(before);
+    clReleaseEvent(before);
+    clReleaseEvent(after);
+    return SB_OK;
+}
+
+/* One call of the plain C loop (ref.h), 1 thread or OpenMP. */
+static int run_host(const sb_micro_kernel *k, sb_micro_bufs *b, int omp, sb_err *err)
+{
+    size_t n = b->n;
+    sb_hyper h = default_hyper();
+    volatile double sink;
+    int nan = 0;
+    switch (k->kind) {
+    case SB_MK_COPY: sb_ref_copy(b->a, b->out, n, omp); break;
+    case SB_MK_READ: sink = sb_ref_read(b->a, n, omp); break;
+    case SB_MK_RMW: sb_ref_rmw(b->x, b->a, n, 1e-4f, omp); break;
+    case SB_MK_SIGN: nan = sb_ref_sign(b->a, b->out, n, omp); break;
+    case SB_MK_PACK: nan = sb_ref_pack(b->a, b->bits, n, omp); break;
+    case SB_MK_UNPACK: sb_ref_unpack(b->bits, b->out, n, omp); break;
+    case SB_MK_VOTE: sb_ref_vote(b->bits, b->m, n, b->vout, omp); break;
+    case SB_MK_VOTE_UPDATE: sb_ref_vote_update(b->x, b->bits, b->m, n, 1e-4f, omp); break;
+    case SB_MK_SCALED_SIGN: sb_ref_scaled_sign(b->a, b->out, n, omp); break;
+    case SB_MK_UPDATE: sb_ref_update(k->upd, b->x, b->a, b->s1, b->s2, n, h, omp); break;
+    case SB_MK_NORM1: sink = sb_ref_reduce(SB_NORM1, b->a, NULL, n, omp); break;
+    case SB_MK_NORM2: sink = sb_ref_reduce(SB_NORM2, b->a, NULL, n, omp); break;
+    case SB_MK_NORMINF: sink = sb_ref_reduce(SB_NORMINF, b->a, NULL, n, omp); break;
+    case SB_MK_DOT: sink = sb_ref_reduce(SB_DOT, b->a, b->b, n, omp); break;
+    }
+    (void)sink;
+    return nan_check(nan, "C reference sign/pack", err);
+}
+
+/* ---- timing --------------------------------------------------------------------- */
+
+typedef struct call {
+    int what; /* 0: our kernel, 1: CLBlast, 2: C loop */
+    sb_ops *ops;
+    sb_ctx *ctx;
+    const sb_micro_kernel *k;
+    sb_micro_blas bl;
+    sb_micro_bufs *b;
+    int omp;
+} call;
+
+static int call_once(const call *c, double *dev_s, sb_err *err)
+{
+    switch (c->what) {
+    case 0: return run_ocl(c->ops, c->k, c->b, dev_s, err);
+    case 1: return run_blas(c->ctx, c->bl, c->b, dev_s, err);
+    default: *dev_s = 0; return run_host(c->k, c->b, c->omp, err);
+    }
+}
+
+static cl_command_queue queue_of(const call *c)
+{
+    return c->what == 2 ? NULL : (c->what == 0 ? c->ops->ctx->queue : c->ctx->queue);
+}
+
+/* One timed call: real is the device time (the host wall time for the C loops), cpu the
+ * host wall time around enqueue + finish. */
+static int timed_once(const call *c, double *real, double *cpu, sb_err *err)
+{
+    cl_command_queue q = queue_of(c);
+    double d, t0 = sb_now();
+    if (call_once(c, &d, err) != SB_OK)
+        return err->code;
+    if (q)
+        clFinish(q);
+    double t1 = sb_now();
+    *cpu = t1 - t0;
+    *real = c->what == 2 ? t1 - t0 : d;
+    return SB_OK;
+}
+
+/* Warm-up calls, then reps timed calls. With a pair (the roofline reference), the two
+ * alternate call by call (ABBA order), so a machine that drifts over minutes moves both
+ * samples alike and their ratio stays put; pair_real gets the reference's times. */
+static int time_call(const call *c, const call *pair, int warmup, int reps, double *real,
+                     double *cpu, double *pair_real, sb_err *err)
+{
+    double d, dummy;
+    for (int i = 0; i < warmup; i++)
+        if (call_once(c, &d, err) != SB_OK || (pair && call_once(pair, &d, err) != SB_OK))
+            return err->code;
+    for (int i = 0; i < reps; i++) {
+        int pair_first = pair && (i & 1);
+        if (pair_first && timed_once(pair, &pair_real[i], &dummy, err) != SB_OK)
+            return err->code;
+        if (timed_once(c, &real[i], &cpu[i], err) != SB_OK)
+            return err->code;
+        if (pair && !pair_first && timed_once(pair, &pair_real[i], &dummy, err) != SB_OK)
+            return err->code;
+    }
+    return SB_OK;
+}
+
+/* ---- results -------------------------------------------------------------------- */
+
+static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, const char *impl, size_t n,
+                          size_t local, double bytes, int reps, int manual, sb_err *err)
+{
+    if (rs->n == rs->cap) {
+        int cap = rs->cap ? rs->cap * 2 : 64;
+        sb_micro_result *p = realloc(rs->r, (size_t)cap * sizeof *p);
+        if (!p) {
+            sb_fail(err, SB_ERUNTIME, "out of memory for results");
+            return NULL;
+        }
+        rs->r = p;
+        rs->cap = cap;
+    }
+    sb_micro_result *r = &rs->r[rs->n];
+    memset(r, 0, sizeof *r);
+    r->real = calloc((size_t)reps, sizeof(double));
+    r->cpu = calloc((size_t)reps, sizeof(double));
+    if (!r->real || !r->cpu) {
+        free(r->real), free(r->cpu);
+        sb_fail(err, SB_ERUNTIME, "out of memory for results");
+        return NULL;
+    }
+    rs->n++;
+    r->kernel = kernel, r->impl = impl, r->n = n, r->local = local, r->bytes = bytes;
+    r->reps = reps, r->manual = manual, r->roof = NAN, r->ref = SB_REF_NONE;
+    /* One unit per kind, whatever the run measures: the launch-latency probe in ns,
+     * every kernel, baseline and transfer in us. */
+    r->unit = !strcmp(kernel, "empty") ? "ns" : "us";
+    return r;
+}
+
+static int finish_result(sb_micro_result *r, sb_err *err)
+{
+    if (sb_stats_compute(r->real, (size_t)r->reps, &r->rs, err) != SB_OK ||
+        sb_stats_compute(r->cpu, (size_t)r->reps, &r->cs, err) != SB_OK)
+        return sb_wrap(err, "%s/%s n=%zu", r->kernel, r->impl, r->n);
+    r->gbps = r->rs.median > 0 ? r->bytes / r->rs.median / 1e9 : 0;
+    return SB_OK;
+}
+
+static void results_free(sb_micro_results *rs)
+{
+    for (int i = 0; i < rs->n; i++)
+        free(rs->r[i].real), free(rs->r[i].cpu);
+    free(rs->r);
+    memset(rs, 0, sizeof *rs);
+}
+
+const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *kernel, const char *impl,
+                                 size_t n, size_t local)
+{
+    for (int i = 0; i < rs->n; i++) {
+        const sb_micro_result *r = &rs->r[i];
+        if (!strcmp(r->kernel, kernel) && !strcmp(r->impl, impl) && r->n == n &&
+            (r->local == local || strcmp(impl, "ocl")))
+            return r;
+    }
+    return NULL;
+}
+
+/* ---- latency and transfers ---------------------------------------------------- */
+
+/* Enqueue-to-finish of the `empty` kernel: real = event time, cpu = host clock. */
+static int measure_latency(sb_ctx *c, sb_micro_results *rs, int reps, sb_err *err)
+{
+    cl_kernel k;
+    if (sb_ctx_kernel(c, "empty", &k, err) != SB_OK)
+        return err->code;
+    size_t one = 1;
+    int st = SB_OK;
+    sb_micro_result *r = add_result(rs, "empty", "ocl", 1, 0, 0, reps, 1, err);
+    if (!r) {
+        clReleaseKernel(k);
+        return err->code;
+    }
+    for (int i = -10; i < reps && st == SB_OK; i++) { /* 10 warm-up launches */
+        cl_event ev = NULL;
+        double t0 = sb_now();
+        cl_int rc = clEnqueueNDRangeKernel(c->queue, k, 1, NULL, &one, NULL, 0, NULL, &ev);
+        if (rc == CL_SUCCESS)
+            rc = clFinish(c->queue);
+        double t1 = sb_now();
+        if (SB_CLFAIL(rc, err, "launching the empty kernel"))
+            st = SB_ERUNTIME;
+        else if (i >= 0) {
+            r->real[i] = sb_event_seconds(ev);
+            r->cpu[i] = t1 - t0;
+        }
+        if (ev)
+            clReleaseEvent(ev);
+    }
+    clReleaseKernel(k);
+    return st == SB_OK ? finish_result(r, err) : st;
+}
+
+static double event_span(cl_event ev)
+{
+    return ev ? sb_event_seconds(ev) : 0;
+}
+
+/* Host-device bandwidth on the largest buffer: write (host to device), read (device to
+ * host) and map + unmap for reading (zero-copy on devices that share host memory). */
+static int measure_transfers(sb_ctx *c, sb_micro_bufs *b, sb_micro_results *rs, int warmup, int reps,
+                             sb_err *err)
+{
+    static const char *const names[] = {"h2d_write", "d2h_read", "map_read"};
+    size_t bytes = b->n * sizeof(float);
+    /* On a device that shares host memory a map moves nothing: its time is a latency,
+     * and bytes over it would be a meaningless rate (tens of TB/s). */
+    cl_bool unified = CL_FALSE;
+    if (clGetDeviceInfo(c->dev.did, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
+                        NULL) != CL_SUCCESS)
+        unified = CL_FALSE;
+    for (int t = 0; t < 3; t++) {
+        sb_micro_result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1, err);
+        if (!r)
+            return err->code;
+        r->no_copy = t == 2 && unified;
+        for (int i = -warmup; i < reps; i++) {
+            cl_event e1 = NULL, e2 = NULL;
+            cl_int rc;
+            double t0 = sb_now();
+            if (t == 0)
+                rc = clEnqueueWriteBuffer(c->queue, b->dout, CL_TRUE, 0, bytes, b->out, 0,
+                                          NULL, &e1);
+            else if (t == 1)
+                rc = clEnqueueReadBuffer(c->queue, b->da, CL_TRUE, 0, bytes, b->out, 0,
+                                         NULL, &e1);
+            else {
+                void *p = clEnqueueMapBuffer(c->queue, b->da, CL_TRUE, CL_MAP_READ, 0, bytes,
+                                             0, NULL, &e1, &rc);
+                if (rc == CL_SUCCESS)
+                    rc = clEnqueueUnmapMemObject(c->queue, b->da, p, 0, NULL, &e2);
+                if (rc == CL_SUCCESS)
+                    rc = clFinish(c->queue);
+            }
+            double t1 = sb_now();
+            if (rc == CL_SUCCESS && i >= 0) {
+                r->real[i] = event_span(e1) + event_span(e2);
+                r->cpu[i] = t1 - t0;
+            }
+            if (e1)
+                clReleaseEvent(e1);
+            if (e2)
+                clReleaseEvent(e2);
+            if (SB_CLFAIL(rc, err, names[t]))
+                return SB_ERUNTIME;
+        }
+        if (finish_result(r, err) != SB_OK)
+            return err->code;
+    }
+    return SB_OK;
+}
+
+/* Default sweep: 64K x4 up to 64M, or further until one buffer is 8x the LLC. */
+/* The host's last-level cache in bytes (all instances: a streaming kernel on the CPU
+ * uses every one), from hwloc; 0 when unknown. */
+static unsigned long long llc_bytes(void)
+{
+    sb_topo *t;
+    if (sb_topo_open(&t, NULL) != SB_OK)
+        return 0;
+    sb_host_info h;
+    sb_topo_host(t, &h);
+    sb_topo_close(t);
+    unsigned long long llc = 0;
+    int level = 0;
+    for (int i = 0; i < h.ncaches; i++)
+        if (strcmp(h.caches[i].kind, "instruction") && h.caches[i].level >= level) {
+            level = h.caches[i].level;
+            llc = h.caches[i].size * h.caches[i].count;
+        }
+    return llc;
+}
+
+void sb_micro_default_sizes(sb_micro_opts *mo)
+{
+    unsigned long long llc = llc_bytes();
+    size_t top = SB_MICRO_64M;
+    while ((unsigned long long)top * 4 < 8 * llc)
+        top *= 4;
+    mo->nsizes = 0;
+    for (size_t n = 64 << 10; n <= top && mo->nsizes < SB_MICRO_MAX_SIZES; n *= 4)
+        mo->sizes[mo->nsizes++] = n;
+}
+
+/* ---- the sweep -------------------------------------------------------------------- */
+
+static void note(sb_micro_run *s, const char *fmt, size_t n, const char *why)
+{
+    if (s->nnotes < 16)
+        snprintf(s->notes[s->nnotes++], sizeof s->notes[0], fmt, n, why);
+}
+
+static const char *blas_ref_name(sb_micro_blas bl)
+{
+    return bl == SB_BL_SAXPY ? "rmw" : bl == SB_BL_SCOPY ? "copy" : "read";
+}
+
+static const sb_micro_kernel *ref_kernel(sb_micro_ref r)
+{
+    return sb_micro_find_kernel(ref_names[r]);
+}
+
+/* GB/s of a reference from its alternated sample's median. */
+static double pair_gbps(const call *pair, const sb_micro_bufs *b, const double *real, int reps)
+{
+    sb_stats st;
+    if (sb_stats_compute(real, (size_t)reps, &st, NULL) != SB_OK || !(st.median > 0))
+        return 0;
+    return sb_micro_kernel_bytes(pair->k, b->n, b->m) / st.median / 1e9;
+}
+
+/* Time everything selected at size n on one context (local size `local`; baselines
+ * only when `baselines`). */
+static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local,
+                    int baselines, int largest, sb_err *err)
+{
+    const sb_micro_opts *mo = s->mo;
+    int m = (int)mo->vote_m, reps = (int)mo->reps, warm = (int)mo->warmup;
+    /* Memory: skip with a note rather than fail. */
+    size_t words = (n + 31) / 32;
+    double need = bufs_bytes(n, m);
+    if ((double)n * 4 > (double)c->max_alloc || (double)words * 4 * m > (double)c->max_alloc) {
+        note(s, "n = %zu skipped: a buffer exceeds the device's max allocation (%s)", n,
+             "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
+        return SB_OK;
+    }
+    if (need > 0.8 * (double)c->global_mem) {
+        note(s, "n = %zu skipped: needs more than 80%% of the device's global memory (%s)",
+             n, "CL_DEVICE_GLOBAL_MEM_SIZE");
+        return SB_OK;
+    }
+    double avail = (double)sysconf(_SC_AVPHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    double host_need = need * (c->dev.type & CL_DEVICE_TYPE_CPU ? 2 : 1);
+    if (avail > 0 && host_need > 0.8 * avail) {
+        note(s, "n = %zu skipped: needs more than 80%% of the free host memory (%s)", n,
+             "host copies of the inputs, plus the device buffers on a CPU device");
+        return SB_OK;
+    }
+    sb_micro_bufs b;
+    if (sb_micro_bufs_alloc(&b, c, n, m, err) != SB_OK)
+        return sb_wrap(err, "micro n = %zu", n);
+    double *pair_real = calloc((size_t)reps, sizeof *pair_real);
+    if (!pair_real) {
+        sb_micro_bufs_free(&b);
+        return sb_fail(err, SB_ERUNTIME, "out of memory");
+    }
+    int st = SB_OK;
+    int used_blas[SB_BL_N] = {0};
+    for (int i = 0; i < n_all && st == SB_OK; i++) {
+        const sb_micro_kernel *k = &all_kernels[i];
+        int is_ref = k->kind == SB_MK_COPY || k->kind == SB_MK_READ || k->kind == SB_MK_RMW;
+        if (!mo->selected[i] && !is_ref)
+            continue;
+        used_blas[k->bl] = 1;
+        sb_micro_result *r = add_result(&s->rs, k->name, "ocl", n, mo->nlocals ? local : 0,
+                               sb_micro_kernel_bytes(k, n, m), reps, 1, err);
+        call cl = {.what = 0, .ops = ops, .k = k, .b = &b};
+        call pair = {.what = 0, .ops = ops, .k = ref_kernel(k->ref), .b = &b};
+        if (!r || (st = time_call(&cl, is_ref ? NULL : &pair, warm, reps, r->real, r->cpu,
+                                  pair_real, err)) != SB_OK ||
+            (st = finish_result(r, err)) != SB_OK) {
+            st = st != SB_OK ? st : err->code;
+            sb_wrap(err, "micro: %s at n = %zu", k->name, n);
+            break;
+        }
+        r->k = k;
+        r->ref = k->ref;
+        if (!is_ref)
+            r->pair_gbps = pair_gbps(&pair, &b, pair_real, reps);
+        sb_progress_step(&s->prog, ++s->done);
+        if (!baselines || mo->no_host)
+            continue;
+        for (int omp = 0; omp < 2 && st == SB_OK; omp++) {
+            sb_micro_result *h = add_result(&s->rs, k->name, omp ? "omp" : "c1", n, 0,
+                                   sb_micro_kernel_bytes(k, n, m), reps, 0, err);
+            call hc = {.what = 2, .k = k, .b = &b, .omp = omp};
+            if (!h || (st = time_call(&hc, NULL, warm, reps, h->real, h->cpu, NULL, err)) != SB_OK ||
+                (st = finish_result(h, err)) != SB_OK) {
+                st = st != SB_OK ? st : err->code;
+                sb_wrap(err, "micro: C loop %s at n = %zu", k->name, n);
+            }
+            if (h)
+                h->k = k;
+        }
+    }
+    if (st == SB_OK && baselines && !mo->no_clblast)
+        for (int bl = 1; bl < SB_BL_N && st == SB_OK; bl++) {
+            if (!used_blas[bl])
+                continue;
+            sb_micro_result *r = add_result(&s->rs, blas_names[bl], "clblast", n, 0,
+                                   blas_bytes[bl] * (double)n, reps, 1, err);
+            sb_micro_ref rk = !strcmp(blas_ref_name((sb_micro_blas)bl), "rmw")    ? SB_REF_RMW
+                         : !strcmp(blas_ref_name((sb_micro_blas)bl), "copy") ? SB_REF_COPY
+                                                                    : SB_REF_READ;
+            call cl = {.what = 1, .ctx = c, .bl = (sb_micro_blas)bl, .b = &b};
+            call pair = {.what = 0, .ops = ops, .k = ref_kernel(rk), .b = &b};
+            if (!r || (st = time_call(&cl, &pair, warm, reps, r->real, r->cpu, pair_real,
+                                      err)) != SB_OK ||
+                (st = finish_result(r, err)) != SB_OK) {
+                st = st != SB_OK ? st : err->code;
+                sb_wrap(err, "micro: CLBlast %s at n = %zu", blas_names[bl], n);
+                break;
+            }
+            r->bl = (sb_micro_blas)bl;
+            r->ref = rk;
+            r->pair_gbps = pair_gbps(&pair, &b, pair_real, reps);
+        }
+    if (st == SB_OK && baselines && largest)
+        st = measure_transfers(c, &b, &s->rs, warm, reps, err);
+    sb_micro_bufs_free(&b);
+    free(pair_real);
+    if (st != SB_OK)
+        return st;
+    /* Roofline fractions: against the reference timed alternately with the kernel when
+     * there is one, else against the reference's own run at this size and local. */
+    for (int i = 0; i < s->rs.n; i++) {
+        sb_micro_result *r = &s->rs.r[i];
+        if (r->n != n || r->ref == SB_REF_NONE || !isnan(r->roof))
+            continue;
+        if (!strcmp(r->impl, "ocl") && r->local != (mo->nlocals ? local : 0))
+            continue;
+        const sb_micro_result *ref = sb_micro_find(&s->rs, ref_names[r->ref], "ocl", n,
+                                        mo->nlocals ? local : 0);
+        if (r->pair_gbps > 0)
+            r->ref_gbps = r->pair_gbps;
+        else if (ref && ref->gbps > 0)
+            r->ref_gbps = ref->gbps;
+        if (r->ref_gbps > 0)
+            r->roof = r->gbps / r->ref_gbps;
+    }
+    return SB_OK;
+}
+
+
+int sb_micro_time_kernel(sb_ops *ops, const sb_micro_kernel *k, sb_micro_bufs *b,
+                         int warmup, int reps, double *real, double *cpu, sb_err *err)
+{
+    call cl = {.what = 0, .ops = ops, .k = k, .b = b};
+    return time_call(&cl, NULL, warmup, reps, real, cpu, NULL, err);
+}
+
+/* One pass of the sweep on a fresh context with local size index p (or the table's). */
+static int sweep_pass(sb_micro_run *s, int p, sb_err *err)
+{
+    static sb_devparams params[SB_MICRO_MAX_LOCALS];
+    const sb_micro_opts *mo = s->mo;
+    sb_ctx c;
+    int st;
+    if ((st = sb_ctx_open(&c, &mo->dev, err)) != SB_OK)
+        return st;
+    /* A local size other than the table's: rebuild the program with it, since the
+     * reductions size their local arrays by SB_LOCAL_SIZE. */
+    if (mo->nlocals) {
+        if (mo->locals[p] > c.max_wg) {
+            st = sb_fail(err, SB_EUSAGE, "micro: --local-size %zu exceeds the device's "
+                         "maximum work-group size %zu", mo->locals[p], c.max_wg);
+            sb_ctx_close(&c);
+            return st;
+        }
+        params[p] = *c.params;
+        params[p].local_size = mo->locals[p];
+        c.params = &params[p];
+    }
+    sb_ops ops;
+    if ((st = sb_ops_init(&ops, &c, err)) != SB_OK) {
+        sb_ctx_close(&c);
+        return st;
+    }
+    if (mo->nlocals)
+        ops.local = mo->locals[p];
+    if (p == 0)
+        st = measure_latency(&c, &s->rs, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
+                             err);
+    for (int i = 0; i < mo->nsizes && st == SB_OK; i++)
+        st = run_size(s, &c, &ops, mo->sizes[i], mo->nlocals ? mo->locals[p] : 0, p == 0,
+                      i == mo->nsizes - 1, err);
+    sb_ops_free(&ops);
+    if (p == 0 && st == SB_OK) {
+        s->ctx = c;
+        s->have_ctx = 1;
+    } else
+        sb_ctx_close(&c);
+    return st;
+}
+
+int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err)
+{
+    build_registry();
+    memset(s, 0, sizeof *s);
+    s->mo = mo;
+    int nsel = 0, st = SB_OK;
+    for (int i = 0; i < n_all; i++)
+        nsel += mo->selected[i] || all_kernels[i].kind <= SB_MK_RMW;
+    int passes = mo->nlocals ? mo->nlocals : 1;
+    sb_progress_start(&s->prog, "micro", (long)passes * mo->nsizes * nsel);
+    for (int p = 0; p < passes && st == SB_OK; p++)
+        st = sweep_pass(s, p, err);
+    sb_progress_end(&s->prog);
+    if (!mo->no_clblast)
+        CLBlastClearCache(); /* CLBlast's programs and kernels for our contexts */
+    return st;
+}
+
+void sb_micro_run_free(sb_micro_run *s)
+{
+    if (s->have_ctx)
+        sb_ctx_close(&s->ctx);
+    results_free(&s->rs);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,129 @@
+/* micro.h - the engine behind `signbench micro`: the kernel registry, buffers of random
+ * inputs, timing one kernel at one size, and the whole sweep's results (DESIGN.md section 4). */
+#ifndef SB_MICRO_H
+#define SB_MICRO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocl.h"
+#include "ops.h"
+#include "progress.h"
+#include "stats.h"
+
+/* What a benchmarked kernel does (which sb_op_* it calls). */
+typedef enum {
+    SB_MK_COPY, SB_MK_READ, SB_MK_RMW, SB_MK_SIGN, SB_MK_PACK, SB_MK_UNPACK, SB_MK_VOTE,
+    SB_MK_VOTE_UPDATE, SB_MK_SCALED_SIGN, SB_MK_UPDATE, SB_MK_NORM1, SB_MK_NORM2,
+    SB_MK_NORMINF, SB_MK_DOT
+} sb_micro_kind;
+
+/* The roofline reference a kernel's fraction is over. */
+typedef enum { SB_REF_NONE = -1, SB_REF_COPY = 0, SB_REF_READ = 1, SB_REF_RMW = 2 } sb_micro_ref;
+
+/* The CLBlast routine with a kernel's traffic pattern. */
+typedef enum {
+    SB_BL_NONE, SB_BL_SAXPY, SB_BL_SASUM, SB_BL_SNRM2, SB_BL_SDOT, SB_BL_ISAMAX, SB_BL_SCOPY,
+    SB_BL_N
+} sb_micro_blas;
+
+typedef struct sb_micro_kernel {
+    const char *name;
+    sb_micro_kind kind;
+    const sb_update_info *upd; /* SB_MK_UPDATE */
+    sb_micro_ref ref;
+    sb_micro_blas bl;
+} sb_micro_kernel;
+
+#define SB_MICRO_MAX_KERNELS 40
+#define SB_MICRO_MAX_SIZES 64
+#define SB_MICRO_MAX_LOCALS 16
+#define SB_MICRO_64M ((size_t)64 << 20)
+
+/* The registry: references first, then by family; *n gets the count. */
+const sb_micro_kernel *sb_micro_kernels(int *n);
+const sb_micro_kernel *sb_micro_find_kernel(const char *name);
+const char *sb_micro_ref_name(sb_micro_ref r);
+const char *sb_micro_blas_name(sb_micro_blas b);
+/* Minimal traffic of one call in bytes (DESIGN.md section 3); m voters. */
+double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m);
+
+/* Random inputs (Philox) on the host and their device copies, for one size. */
+typedef struct sb_micro_bufs {
+    size_t n, words;
+    int m;
+    float *a, *b, *x, *s1, *s2, *out;
+    uint32_t *bits, *vout;
+    cl_mem da, db, dx, ds1, ds2, dout, dbits, dvout, dscalar;
+} sb_micro_bufs;
+
+int sb_micro_bufs_alloc(sb_micro_bufs *b, sb_ctx *c, size_t n, int m, sb_err *err);
+void sb_micro_bufs_free(sb_micro_bufs *b);
+
+/* Time one kernel of ops at b's size: warmup untimed calls, then reps calls; real[i]
+ * gets the OpenCL event time of call i, cpu[i] the host clock around enqueue + finish.
+ * An A/B runner calls this with two sb_ops built from different kernel sources. */
+int sb_micro_time_kernel(sb_ops *ops, const sb_micro_kernel *k, sb_micro_bufs *b,
+                         int warmup, int reps, double *real, double *cpu, sb_err *err);
+
+typedef struct sb_micro_opts {
+    sb_opts dev;
+    int selected[SB_MICRO_MAX_KERNELS]; /* by registry index, asked for by the user */
+    size_t sizes[SB_MICRO_MAX_SIZES];
+    int nsizes;
+    size_t locals[SB_MICRO_MAX_LOCALS];
+    int nlocals;
+    long reps, warmup, vote_m;
+    int no_clblast, no_host;
+} sb_micro_opts;
+
+/* Default sweep: 64K x4 up to 64M, or further until one buffer is 8x the LLC (hwloc). */
+void sb_micro_default_sizes(sb_micro_opts *mo);
+
+/* One benchmark: a kernel (or CLBlast routine, transfer, latency probe) run by one
+ * implementation at one size. */
+typedef struct sb_micro_result {
+    const char *kernel;
+    const char *impl;            /* "ocl", "clblast", "c1", "omp" */
+    const sb_micro_kernel *k;    /* NULL for CLBlast, latency and transfer rows */
+    sb_micro_blas bl;            /* CLBlast rows */
+    size_t n, local;
+    double bytes;
+    double *real, *cpu;
+    int reps;
+    sb_stats rs, cs;
+    double gbps;      /* bytes / median real time / 1e9 */
+    double roof;      /* NAN: none */
+    double pair_gbps; /* the reference's GB/s timed alternately with this; 0: none */
+    double ref_gbps;  /* the GB/s roof is over (pair_gbps, else the reference's row) */
+    sb_micro_ref ref;
+    int manual;       /* real is device time */
+    int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
+    const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
+} sb_micro_result;
+
+typedef struct sb_micro_results {
+    sb_micro_result *r;
+    int n, cap;
+} sb_micro_results;
+
+/* A whole sweep: every selected kernel at every size (and local size). */
+typedef struct sb_micro_run {
+    const sb_micro_opts *mo;
+    sb_micro_results rs;
+    char notes[16][256];
+    int nnotes;
+    sb_progress prog;
+    long done;
+    sb_ctx ctx;  /* the first pass's context, open for the report's device fields */
+    int have_ctx;
+} sb_micro_run;
+
+int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err);
+void sb_micro_run_free(sb_micro_run *s);
+
+/* The first result matching kernel, impl, n and (for ocl rows) local; NULL if none. */
+const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *kernel,
+                                     const char *impl, size_t n, size_t local);
+
+#endif
