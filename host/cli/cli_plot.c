@@ -65,114 +65,145 @@ static int split(char *line, char **cells, int max)
     return n;
 }
 
-static int plot_csv(const char *path, const csv_opts *o, sb_err *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (sb_read_file(path, &text, &len, err))
-        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
-    char *save = NULL, *line = strtok_r(text, "\n", &save);
-    if (!line) {
-        free(text);
-        return sb_fail(err, SB_EUSAGE, "plot: %s is empty", path);
-    }
+/* A CSV table: its header cells and its rows of numbers (a non-numeric cell: NaN). */
+typedef struct csv_table {
+    char *text; /* the file; head[] points into it */
     char *head[MAXCOL];
-    int nc = split(line, head, MAXCOL);
-    int xi = 0, ys[MAXCOL], ny = 0, trace = nc >= 5 && !strcmp(head[0], "step") &&
-                                            !strcmp(head[2], "f") && !strcmp(head[3], "grad1");
-    if (o->x) {
-        xi = -1;
-        for (int i = 0; i < nc; i++)
-            if (!strcmp(head[i], o->x))
-                xi = i;
-        if (xi < 0) {
-            sb_fail(err, SB_EUSAGE, "plot: %s has no column '%s'", path, o->x);
-            free(text);
-            return err->code;
+    int nc;
+    double *v; /* n rows of nc values */
+    size_t n;
+} csv_table;
+
+static int column(const csv_table *t, const char *path, const char *name, int *out,
+                  sb_err *err)
+{
+    for (int i = 0; i < t->nc; i++)
+        if (!strcmp(t->head[i], name)) {
+            *out = i;
+            return SB_OK;
         }
-    }
+    return sb_fail(err, SB_EUSAGE, "plot: %s has no column '%s'", path, name);
+}
+
+/* The x column and the y columns: the named ones, else for a train trace f, grad1 and
+ * grad2, else every column but x. *trace: the file is a train trace. */
+static int pick_columns(const csv_table *t, const char *path, const csv_opts *o, int *xi,
+                        int *ys, int *ny, int *trace, sb_err *err)
+{
+    *trace = t->nc >= 5 && !strcmp(t->head[0], "step") && !strcmp(t->head[2], "f") &&
+             !strcmp(t->head[3], "grad1");
+    *xi = 0;
+    *ny = 0;
+    if (o->x && column(t, path, o->x, xi, err))
+        return err->code;
     if (o->y) {
         char buf[512];
         snprintf(buf, sizeof buf, "%s", o->y);
-        for (char *s2 = NULL, *t = strtok_r(buf, ",", &s2); t; t = strtok_r(NULL, ",", &s2)) {
-            int f = -1;
-            for (int i = 0; i < nc; i++)
-                if (!strcmp(head[i], t))
-                    f = i;
-            if (f < 0) {
-                sb_fail(err, SB_EUSAGE, "plot: %s has no column '%s'", path, t);
-                free(text);
-                return err->code;
-            }
-            ys[ny++] = f;
-        }
-    } else if (trace) {
-        ys[0] = 2, ys[1] = 3, ys[2] = 4, ny = 3;
+        for (char *s2 = NULL, *c = strtok_r(buf, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
+            if (*ny >= MAXCOL || column(t, path, c, &ys[(*ny)++], err))
+                return *ny >= MAXCOL ? sb_fail(err, SB_EUSAGE, "plot: --y: at most %d columns",
+                                               MAXCOL)
+                                     : err->code;
+    } else if (*trace) {
+        ys[0] = 2, ys[1] = 3, ys[2] = 4, *ny = 3;
     } else {
-        for (int i = 0; i < nc; i++)
-            if (i != xi)
-                ys[ny++] = i;
+        for (int i = 0; i < t->nc; i++)
+            if (i != *xi)
+                ys[(*ny)++] = i;
     }
-    /* Rows: numbers only; a non-numeric cell is a gap (NaN). */
-    size_t cap = 1024, n = 0;
-    double *v = malloc(cap * (size_t)nc * sizeof *v);
-    int rc = SB_OK;
-    if (!v) {
-        free(text);
+    return SB_OK;
+}
+
+/* The rows after the header (save: strtok_r's state after it); n == 0 is refused. */
+static int read_rows(csv_table *t, const char *path, char **save, sb_err *err)
+{
+    size_t cap = 1024;
+    t->v = malloc(cap * (size_t)t->nc * sizeof *t->v);
+    if (!t->v)
         return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-    }
-    while ((line = strtok_r(NULL, "\n", &save))) {
+    char *line;
+    while ((line = strtok_r(NULL, "\n", save))) {
         char *cells[MAXCOL];
         int k = split(line, cells, MAXCOL);
         if (k == 1 && !cells[0][0])
             continue;
-        if (k != nc) {
-            rc = sb_fail(err, SB_EUSAGE, "plot: %s: row %zu has %d columns, the header %d",
-                         path, n + 2, k, nc);
-            break;
-        }
-        if (n == cap) {
+        if (k != t->nc)
+            return sb_fail(err, SB_EUSAGE, "plot: %s: row %zu has %d columns, the header %d",
+                           path, t->n + 2, k, t->nc);
+        if (t->n == cap) {
             cap *= 2;
-            double *t = realloc(v, cap * (size_t)nc * sizeof *t);
-            if (!t) {
-                rc = sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-                break;
-            }
-            v = t;
+            double *q = realloc(t->v, cap * (size_t)t->nc * sizeof *q);
+            if (!q)
+                return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+            t->v = q;
         }
-        for (int i = 0; i < nc; i++) {
+        for (int i = 0; i < t->nc; i++) {
             char *end;
             errno = 0;
             double x = strtod(cells[i], &end);
-            v[n * (size_t)nc + (size_t)i] = (end == cells[i] || *end) ? NAN : x;
+            t->v[t->n * (size_t)t->nc + (size_t)i] = (end == cells[i] || *end) ? NAN : x;
         }
-        n++;
+        t->n++;
     }
-    if (rc == SB_OK && n == 0)
-        rc = sb_fail(err, SB_EUSAGE, "plot: %s has a header but no rows", path);
-    double *cols = rc == SB_OK ? malloc((size_t)(ny + 1) * n * sizeof *cols) : NULL;
-    if (rc == SB_OK && !cols)
-        rc = sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+    if (t->n == 0)
+        return sb_fail(err, SB_EUSAGE, "plot: %s has a header but no rows", path);
+    return SB_OK;
+}
+
+/* The file and its header line (save: strtok_r's state after it, for read_rows). */
+static int read_header(const char *path, csv_table *t, char **save, sb_err *err)
+{
+    size_t len = 0;
+    if (sb_read_file(path, &t->text, &len, err))
+        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
+    char *line = strtok_r(t->text, "\n", save);
+    if (!line)
+        return sb_fail(err, SB_EUSAGE, "plot: %s is empty", path);
+    t->nc = split(line, t->head, MAXCOL);
+    return SB_OK;
+}
+
+/* Columns xi and ys of t as one line plot into BASE (the CSV's name without .csv). */
+static int draw_columns(const char *path, const csv_table *t, const csv_opts *o, int xi,
+                        const int *ys, int ny, int trace, sb_err *err)
+{
+    size_t n = t->n;
+    double *cols = malloc((size_t)(ny + 1) * n * sizeof *cols);
+    char *base = base_of(path);
+    int rc = cols && base ? SB_OK : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
     if (rc == SB_OK) {
         sb_plot_series s[MAXCOL];
         for (size_t r = 0; r < n; r++)
-            cols[r] = v[r * (size_t)nc + (size_t)xi];
+            cols[r] = t->v[r * (size_t)t->nc + (size_t)xi];
         for (int k = 0; k < ny; k++) {
             for (size_t r = 0; r < n; r++)
-                cols[(size_t)(k + 1) * n + r] = v[r * (size_t)nc + (size_t)ys[k]];
-            s[k] = (sb_plot_series){head[ys[k]], n, cols, cols + (size_t)(k + 1) * n, NULL,
+                cols[(size_t)(k + 1) * n + r] = t->v[r * (size_t)t->nc + (size_t)ys[k]];
+            s[k] = (sb_plot_series){t->head[ys[k]], n, cols, cols + (size_t)(k + 1) * n, NULL,
                                     NULL, SB_PLOT_LINES};
         }
-        char *base = base_of(path);
-        sb_plot p = {o->title ? o->title : path, head[xi], trace ? "value" : "", o->logx,
+        sb_plot p = {o->title ? o->title : path, t->head[xi], trace ? "value" : "", o->logx,
                      o->logy || (trace && !o->y), 0, 0};
-        rc = base ? sb_plot_lines(base, &p, s, ny, err)
-                  : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-        free(base);
+        rc = sb_plot_lines(base, &p, s, ny, err);
     }
+    free(base);
     free(cols);
-    free(v);
-    free(text);
+    return rc;
+}
+
+static int plot_csv(const char *path, const csv_opts *o, sb_err *err)
+{
+    csv_table t = {0};
+    char *save = NULL;
+    int xi, ys[MAXCOL], ny, trace;
+    int rc = read_header(path, &t, &save, err);
+    if (rc == SB_OK)
+        rc = pick_columns(&t, path, o, &xi, ys, &ny, &trace, err);
+    if (rc == SB_OK)
+        rc = read_rows(&t, path, &save, err);
+    if (rc == SB_OK)
+        rc = draw_columns(path, &t, o, xi, ys, ny, trace, err);
+    free(t.v);
+    free(t.text);
     return rc;
 }
 

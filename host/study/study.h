@@ -36,8 +36,8 @@ int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_ou
                     sb_err *err);
 
 /* Plots from the JSON documents the commands save (so `signbench plot` redraws them):
- * the sweep (schema signbench-sweep) into BASE_norms and BASE_evals, the grid (schema
- * signbench-grid) into BASE_<optimiser> heatmaps. */
+ * the sweep (schema signbench-sweep, sweep.c) into BASE_norms and BASE_evals, the grid
+ * (schema signbench-grid, grid.c) into BASE_<optimiser> heatmaps. */
 int sb_sweep_plot_json(const cJSON *sweep, const char *base, sb_err *err);
 int sb_grid_plot_json(const cJSON *grid, const char *base, sb_err *err);
 

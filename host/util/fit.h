@@ -1,5 +1,5 @@
 /* fit.h - least-squares line fits with confidence intervals (Student t), used to measure
- * scaling exponents: the log-log slope of gradient calls or norms against d. */
+ * scaling exponents: the log-log slope of gradient calls or norms against d (GSL). */
 #ifndef SB_FIT_H
 #define SB_FIT_H
 

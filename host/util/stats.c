@@ -1,10 +1,13 @@
-/* stats.c - summary statistics of timing samples and the Mann-Whitney U test (exact
- * null distribution for small untied samples, normal approximation otherwise). */
+/* stats.c - summary statistics of timing samples (GSL) and the Mann-Whitney U test (exact
+ * null distribution for small untied samples, GSL's normal tail otherwise). */
 #include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -18,12 +21,7 @@ double sb_quantile_sorted(const double *sorted, size_t n, double q)
         return sorted[0];
     if (q >= 1)
         return sorted[n - 1];
-    double h = q * (double)(n - 1);
-    size_t lo = (size_t)floor(h);
-    double frac = h - (double)lo;
-    if (lo + 1 >= n)
-        return sorted[n - 1];
-    return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+    return gsl_stats_quantile_from_sorted_data(sorted, 1, n, q);
 }
 
 static int check_sample(const char *what, const double *x, size_t n, sb_err *err)
@@ -45,21 +43,16 @@ int sb_stats_compute(const double *x, size_t n, sb_stats *out, sb_err *err)
         return sb_fail(err, SB_ERUNTIME, "statistics: out of memory for %zu values", n);
     memcpy(s, x, n * sizeof *s);
     qsort(s, n, sizeof *s, cmp_double);
-    /* Two passes (mean, then squared deviations): one-pass formulas lose every digit
-     * when the spread is tiny next to the mean, which is the normal case for timings. */
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += s[i];
-    double mean = sum / (double)n, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (s[i] - mean) * (s[i] - mean);
+    /* GSL takes the deviations from the mean (two passes): one-pass formulas lose every
+     * digit when the spread is tiny next to the mean, the normal case for timings. */
+    double mean = gsl_stats_mean(s, 1, n);
     out->n = n;
     out->min = s[0];
     out->max = s[n - 1];
     out->median = sb_quantile_sorted(s, n, 0.5);
     out->p90 = sb_quantile_sorted(s, n, 0.9);
     out->mean = mean;
-    out->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+    out->stddev = n > 1 ? gsl_stats_sd_m(s, 1, n, mean) : 0;
     out->cv = mean != 0 ? out->stddev / fabs(mean) : 0;
     free(s);
     return SB_OK;
@@ -156,6 +149,6 @@ int sb_mann_whitney(const double *a, size_t na, const double *b, size_t nb, sb_m
     if (dev < 0)
         dev = 0;
     out->z = dev / sqrt(var);
-    out->p = fmin(1.0, erfc(out->z / sqrt(2.0)));
+    out->p = fmin(1.0, 2 * gsl_cdf_ugaussian_Q(out->z));
     return SB_OK;
 }
