@@ -27,12 +27,13 @@ static const char help[] =
     "  --precision P    f32 or f64 (default f32)\n"
     "  --tube-domain D  continuation (the only rule here: the paper's curves evaluate the\n"
     "                   formulas everywhere; continue is an alias) (default continuation)\n"
-    "  --out DIR        output folder (default results/runs/<UTC time>-figure1)\n"
+    "  --out DIR        output folder (default results/runs/<UTC time>-<device slug>)\n"
     "  --json           print figure1.json instead of the verdict lines\n\n"
-    "Writes figure1_left, figure1_middle, figure1_right (.png, .svg, .dat), figure1.csv\n"
-    "(f of every curve at every iteration) and figure1.json: {\"claims\": [{\"id\",\n"
-    "\"claim\", \"held\", \"numbers\"}], ...}. About 1-2 s of CPU (2-9 s wall on 2\n"
-    "shared vCPUs).\n\n"
+    "Writes figure1_left, figure1_middle, figure1_right (.png, .svg, .dat; each optimiser\n"
+    "in its own colour and dash, a dashed line at f*, the minimum), figure1.csv (f of\n"
+    "every curve at every iteration) and figure1.json: {\"schema\", \"settings\",\n"
+    "\"claims\": [{\"id\", \"claim\", \"held\", \"numbers\"}], \"files\"}. About 1-2 s of\n"
+    "CPU (2-9 s wall on 2 shared vCPUs).\n\n"
     SB_COMMON_HELP;
 
 enum { O_D = SB_OPT_FIRST_FREE, O_LR, O_STEPS, O_MOM, O_SEED, O_PREC, O_OUT, O_JSON,

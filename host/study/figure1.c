@@ -176,12 +176,16 @@ static cJSON *claim(cJSON *arr, const char *id, const char *text, int held)
     return n;
 }
 
+/* One panel's plot: f against iteration per optimiser, each optimiser with the same pen
+ * in every panel, and a line at f* (the minimum, -d nu) so the axis always shows how far
+ * each curve is from it. */
 static int plot_panel(const char *dir, const char *base, const char *title, const panel *p,
                       sb_err *err)
 {
     size_t K = p->s.trace_len;
     double *x = malloc(sizeof(double) * K), *y = malloc(sizeof(double) * K * (size_t)p->nopt);
-    sb_plot_series ser[SB_TB_NOPT];
+    sb_plot_series ser[SB_TB_NOPT + 1];
+    int pens[SB_TB_NOPT + 1];
     if (!x || !y) {
         free(x);
         free(y);
@@ -194,11 +198,18 @@ static int plot_panel(const char *dir, const char *base, const char *title, cons
             y[(size_t)i * K + k] = p->out.trace[(size_t)i * K + k];
         ser[i] = (sb_plot_series){sb_tb_optim_name(p->opts[i]), K, x, y + (size_t)i * K, NULL,
                                   NULL, SB_PLOT_LINES};
+        pens[i] = p->opts[i] + 1;
     }
+    double fstar = -(double)p->s.d * sb_tube_nu(&p->s.tube);
+    double fx[2] = {0, (double)(K - 1)}, fy[2] = {fstar, fstar};
+    char flab[64];
+    snprintf(flab, sizeof flab, "f* = %.6g (minimum)", fstar);
+    ser[p->nopt] = (sb_plot_series){flab, 2, fx, fy, NULL, NULL, SB_PLOT_DASHED};
+    pens[p->nopt] = SB_TB_NOPT + 1;
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", dir, base);
     sb_plot pl = {title, "iteration", "f(x)", 0, 0, 0, 0};
-    int st = sb_plot_lines(path, &pl, ser, p->nopt, err);
+    int st = sb_plot_lines_pens(path, &pl, ser, pens, p->nopt + 1, err);
     free(x);
     free(y);
     return st;
@@ -484,9 +495,10 @@ int sb_figure1_run(const sb_figure1_cfg *a, sb_ctx *ctx, sb_figure1_report *r, s
     if (a->out)
         snprintf(r->dir, sizeof r->dir, "%s", a->out);
     else {
-        char stamp[32];
+        char stamp[32], slug[64];
         sb_utc_stamp(stamp, sizeof stamp);
-        snprintf(r->dir, sizeof r->dir, "results/runs/%s-figure1", stamp);
+        sb_slug(ctx->dev.name, slug, sizeof slug);
+        snprintf(r->dir, sizeof r->dir, "results/runs/%s-%s", stamp, slug);
     }
     sb_tb_engine eng = {0};
     fig_runs fr = {.left = {"left", 4, {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD}, {0}, {0}},

@@ -14,7 +14,7 @@ typedef struct sb_figure1_cfg {
     double lr, beta; /* the one step size; signum's momentum */
     uint64_t seed;   /* starts and the middle panel's rotation; the orbit search from +1000 */
     int f64;
-    const char *out; /* run folder; NULL: results/runs/<UTC>-figure1 */
+    const char *out; /* run folder; NULL: results/runs/<UTC>-<device slug> */
 } sb_figure1_cfg;
 
 void sb_figure1_cfg_defaults(sb_figure1_cfg *c);

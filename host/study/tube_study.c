@@ -342,7 +342,7 @@ static int write_traces(const char *dir, const sb_tb_out *o, const sb_tb_setup *
         snprintf(path, sizeof path, "%s/traces", dir);
         sb_plot p = {"tube function: f - f* + 1 against iteration", "iteration",
                      "f - f* + 1", 0, 1, 0, 0};
-        st = sb_plot_lines(path, &p, ser, ntr, err);
+        st = sb_plot_lines_pens(path, &p, ser, NULL, ntr, err);
     }
     free(buf.p);
     free(x);
@@ -351,14 +351,16 @@ static int write_traces(const char *dir, const sb_tb_out *o, const sb_tb_setup *
     return st;
 }
 
-static int out_dir(const sb_tube_cfg *a, const char *what, char *dir, size_t n, sb_err *err)
+/* The run folder: --out, else results/runs/<UTC>-<device slug>, as every command names it. */
+static int out_dir(const sb_tube_cfg *a, const sb_ctx *ctx, char *dir, size_t n, sb_err *err)
 {
     if (a->out)
         snprintf(dir, n, "%s", a->out);
     else {
-        char stamp[32];
+        char stamp[32], slug[64];
         sb_utc_stamp(stamp, sizeof stamp);
-        snprintf(dir, n, "results/runs/%s-%s", stamp, what);
+        sb_slug(ctx->dev.name, slug, sizeof slug);
+        snprintf(dir, n, "results/runs/%s-%s", stamp, slug);
     }
     return sb_mkdir_p(dir, err);
 }
@@ -539,7 +541,7 @@ int sb_tube_main(const sb_tube_cfg *a, sb_ctx *ctx, sb_tube_report *r, sb_err *e
     sb_tb_engine eng = {0};
     cJSON *root = NULL;
     int st = batch_prepare(a, b, err);
-    if (st || (st = out_dir(a, "tube", r->dir, sizeof r->dir, err)) ||
+    if (st || (st = out_dir(a, ctx, r->dir, sizeof r->dir, err)) ||
         (st = sb_tb_engine_open(&eng, ctx, b->s.d, a->f64, err)))
         goto done;
     sb_progress bar;
@@ -601,6 +603,7 @@ static cJSON *bench_json(const sb_tube_cfg *a, const sb_ctx *ctx, const sb_tb_se
                          const sb_tb_out *o1, double batched, double single, double stepwise)
 {
     cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "schema", "signbench-tube-bench-1");
     cJSON_AddStringToObject(j, "device", ctx->dev.name);
     cJSON_AddNumberToObject(j, "d", (double)s->d);
     cJSON_AddStringToObject(j, "optimizer", sb_tb_optim_name(s->traj[0].opt));
@@ -671,7 +674,7 @@ int sb_tube_bench(const sb_tube_cfg *a, sb_ctx *ctx, sb_tube_report *r, sb_err *
     cJSON *j = bench_json(a, ctx, &s, &o1, batched, single, stepwise);
     if (a->out) {
         char path[1200];
-        if ((st = out_dir(a, "tube-bench", r->dir, sizeof r->dir, err)) == SB_OK) {
+        if ((st = out_dir(a, ctx, r->dir, sizeof r->dir, err)) == SB_OK) {
             snprintf(path, sizeof path, "%s/bench.json", r->dir);
             st = sb_json_save(path, j, err);
         }
@@ -909,7 +912,7 @@ static int study_plot(const char *dir, const sb_tube_cfg *a, const orbit_counts 
         snprintf(path, sizeof path, "%s/orbits", dir);
         sb_plot p = {"signGD on the rotated tube: periodic orbits around saddles",
                      "dimension d", "probability (95% Wilson CI)", 1, 0, 0, 0};
-        st = sb_plot_lines(path, &p, ser, ns, err);
+        st = sb_plot_lines_pens(path, &p, ser, NULL, ns, err);
     }
     free(ser);
     free(buf);
@@ -921,7 +924,7 @@ int sb_tube_orbits(const sb_tube_cfg *a, sb_ctx *ctx, sb_tube_report *r, sb_err 
 {
     memset(r, 0, sizeof *r);
     orbit_counts c;
-    int st = out_dir(a, "tube-orbits", r->dir, sizeof r->dir, err);
+    int st = out_dir(a, ctx, r->dir, sizeof r->dir, err);
     if (st || (st = counts_init(a, &c, err)))
         return st;
     sb_progress bar;

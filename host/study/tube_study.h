@@ -23,7 +23,7 @@ typedef struct sb_tube_cfg {
     int nmom;
     int f64, strict;
     uint64_t seed;
-    const char *out; /* run folder; NULL: results/runs/<UTC>-<what> */
+    const char *out; /* run folder; NULL: results/runs/<UTC>-<device slug> */
     long study_d[16];
     int nstudy_d;
     double pgd_r, pgd_g;
