@@ -110,9 +110,7 @@ static int item_opt(const char *opt, const char *it, int i, void *ctx, sb_err *e
 
 static int item_lr(const char *opt, const char *it, int i, void *ctx, sb_err *err)
 {
-    if (sb_parse_double(opt, it, 1e-9, 1e3, &((double *)ctx)[i], err) != SB_OK)
-        return err->code;
-    return SB_OK;
+    return sb_parse_double(opt, it, 1e-9, 1e3, &((double *)ctx)[i], err);
 }
 
 static int item_mom(const char *opt, const char *it, int i, void *ctx, sb_err *err)
@@ -391,8 +389,12 @@ int sb_cmd_tube(int argc, char **argv, sb_err *err)
         st = sb_tube_main(&a.c, &ctx, &r, err);
     if (st == SB_OK && a.json)
         sb_json_print(r.json);
+    else if (st == SB_OK && a.bench)
+        print_bench(&r);
+    else if (st == SB_OK && a.study)
+        print_orbits(&r);
     else if (st == SB_OK)
-        a.bench ? print_bench(&r) : a.study ? print_orbits(&r) : print_main(&a, &ctx, &r);
+        print_main(&a, &ctx, &r);
     sb_tube_report_free(&r);
     sb_ctx_close(&ctx);
     return st;

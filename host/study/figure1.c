@@ -515,7 +515,10 @@ int sb_figure1_run(const sb_figure1_cfg *a, sb_ctx *ctx, sb_figure1_report *r, s
     if (st || (st = sb_tb_engine_open(&eng, ctx, (size_t)a->d, a->f64, err)) ||
         (st = run_all(&eng, a, &fr, err)))
         goto done;
-    root = figure_json(a, ctx, &fr, &held3);
+    if (!(root = figure_json(a, ctx, &fr, &held3))) {
+        st = sb_fail(err, SB_ERUNTIME, "figure1: out of memory");
+        goto done;
+    }
     if ((st = write_csv(r->dir, &fr, a->steps, err)))
         goto done;
     cJSON *files = cJSON_AddArrayToObject(root, "files");

@@ -672,6 +672,10 @@ int sb_tube_bench(const sb_tube_cfg *a, sb_ctx *ctx, sb_tube_report *r, sb_err *
         goto done;
     double stepwise = (double)(one.K + 1) / o3.seconds;
     cJSON *j = bench_json(a, ctx, &s, &o1, batched, single, stepwise);
+    if (!j) {
+        st = sb_fail(err, SB_ERUNTIME, "tube: out of memory");
+        goto done;
+    }
     if (a->out) {
         char path[1200];
         if ((st = out_dir(a, ctx, r->dir, sizeof r->dir, err)) == SB_OK) {
@@ -939,6 +943,10 @@ int sb_tube_orbits(const sb_tube_cfg *a, sb_ctx *ctx, sb_tube_report *r, sb_err 
         return st;
     }
     cJSON *root = study_head(a, ctx, &c);
+    if (!root) {
+        counts_free(&c);
+        return sb_fail(err, SB_ERUNTIME, "tube: out of memory");
+    }
     sb_tb_text csv = {0};
     study_rows(a, &c, cJSON_AddArrayToObject(root, "rows"), &csv);
     char path[1200];
