@@ -123,6 +123,79 @@ inline void sb_tb_lattice_x(SB_REAL *x, const int *z, __global const SB_REAL *x0
         x[j] = x0[j] + lr * (SB_REAL)z[j];
 }
 
+/* One update of trajectory t at step k with step lk from the gradient g (norm gn): x for
+ * gd, pgd (a perturbation y from the ball when the gradient is small and the last one is
+ * old enough), ngd, signum (momentum m), non-lattice signgd; z for lattice signgd. */
+inline void sb_tb_update(int opt, int lattice, SB_REAL lk, SB_REAL beta, SB_REAL gn,
+                         const SB_REAL *g, SB_REAL *x, SB_REAL *m, int *z, SB_REAL *y, uint t,
+                         uint k, int *pgd_last, int *npert, const sb_tb_env *e)
+{
+    uint d = SB_TB_DIM(e);
+    if (opt == SB_TB_GD) {
+        for (uint j = 0; j < d; j++)
+            x[j] -= lk * g[j];
+    } else if (opt == SB_TB_PGD) {
+        if (gn <= e->pgd_gthres && (int)k - *pgd_last >= e->pgd_tthres) {
+            sb_tb_ball(y, t, k, e);
+            for (uint j = 0; j < d; j++)
+                x[j] += y[j];
+            *pgd_last = (int)k;
+            (*npert)++;
+        } else {
+            for (uint j = 0; j < d; j++)
+                x[j] -= lk * g[j];
+        }
+    } else if (opt == SB_TB_SIGNGD) {
+        if (lattice) {
+            for (uint j = 0; j < d; j++)
+                z[j] -= (int)sb_tube_sgn(g[j]);
+        } else {
+            for (uint j = 0; j < d; j++)
+                x[j] -= lk * sb_tube_sgn(g[j]);
+        }
+    } else if (opt == SB_TB_NGD) {
+        if (gn > 0)
+            for (uint j = 0; j < d; j++)
+                x[j] -= lk * g[j] / gn;
+    } else { /* signum */
+        for (uint j = 0; j < d; j++) {
+            m[j] = beta * m[j] + ((SB_REAL)1 - beta) * g[j];
+            x[j] -= lk * sb_tube_sgn(m[j]);
+        }
+    }
+}
+
+/* Brent on the lattice vector after step k: z_{k+1} against the saved zs; equal means an
+ * exact cycle of length lam (recorded in the state s). Returns 1 when the trajectory
+ * stops there (stop bit 1). */
+inline int sb_tb_brent(const int *z, __global int *zs, __global int *s, int *flags,
+                       int *power, int *lam, uint k, uint region, const sb_tb_env *e)
+{
+    uint d = SB_TB_DIM(e);
+    int same = 1;
+    for (uint j = 0; j < d; j++)
+        same &= z[j] == zs[j];
+    if (same) {
+        *flags |= SB_TB_F_ORBIT;
+        s[SB_TB_ORB_DET] = (int)k + 1;
+        s[SB_TB_ORB_PERIOD] = *lam;
+        s[SB_TB_ORB_REGION] = (int)region;
+        if (e->stop & 1u) {
+            *flags |= SB_TB_F_DONE;
+            return 1;
+        }
+        return 0;
+    }
+    if (*power == *lam) {
+        for (uint j = 0; j < d; j++)
+            zs[j] = z[j];
+        *power *= 2;
+        *lam = 0;
+    }
+    (*lam)++;
+    return 0;
+}
+
 /* Advance trajectories t = 0..B-1 from their stored step to step k_end (exclusive) or to
  * the final evaluation at step K. X, M: current x and momentum (B x d); Z, ZS: lattice
  * vector and Brent's saved vector; pass: B x (d + 1) first step with region >= r. */
@@ -203,62 +276,11 @@ __kernel void tube_batch_steps(__global SB_REAL *X, __global const SB_REAL *X0,
             break;
         }
         SB_REAL lk = sched == 1 ? lr / sqrt((SB_REAL)(k + 1)) : lr;
-        if (opt == SB_TB_GD) {
-            for (uint j = 0; j < d; j++)
-                x[j] -= lk * g[j];
-        } else if (opt == SB_TB_PGD) {
-            if (gn <= e.pgd_gthres && (int)k - pgd_last >= e.pgd_tthres) {
-                sb_tb_ball(y, t, k, &e);
-                for (uint j = 0; j < d; j++)
-                    x[j] += y[j];
-                pgd_last = (int)k;
-                npert++;
-            } else {
-                for (uint j = 0; j < d; j++)
-                    x[j] -= lk * g[j];
-            }
-        } else if (opt == SB_TB_SIGNGD) {
-            if (lattice) {
-                for (uint j = 0; j < d; j++)
-                    z[j] -= (int)sb_tube_sgn(g[j]);
-            } else {
-                for (uint j = 0; j < d; j++)
-                    x[j] -= lk * sb_tube_sgn(g[j]);
-            }
-        } else if (opt == SB_TB_NGD) {
-            if (gn > 0)
-                for (uint j = 0; j < d; j++)
-                    x[j] -= lk * g[j] / gn;
-        } else { /* signum */
-            for (uint j = 0; j < d; j++) {
-                m[j] = beta * m[j] + ((SB_REAL)1 - beta) * g[j];
-                x[j] -= lk * sb_tube_sgn(m[j]);
-            }
-        }
-        if (lattice && !(flags & SB_TB_F_ORBIT)) {
-            /* Brent: z_{k+1} against the saved z; equal means an exact cycle of length lam. */
-            int same = 1;
-            for (uint j = 0; j < d; j++)
-                same &= z[j] == zs[j];
-            if (same) {
-                flags |= SB_TB_F_ORBIT;
-                s[SB_TB_ORB_DET] = (int)k + 1;
-                s[SB_TB_ORB_PERIOD] = lam;
-                s[SB_TB_ORB_REGION] = (int)region;
-                if (e.stop & 1u) { /* the rest of the run repeats this cycle */
-                    flags |= SB_TB_F_DONE;
-                    k++;
-                    break;
-                }
-            } else {
-                if (power == lam) {
-                    for (uint j = 0; j < d; j++)
-                        zs[j] = z[j];
-                    power *= 2;
-                    lam = 0;
-                }
-                lam++;
-            }
+        sb_tb_update(opt, lattice, lk, beta, gn, g, x, m, z, y, t, k, &pgd_last, &npert, &e);
+        if (lattice && !(flags & SB_TB_F_ORBIT) &&
+            sb_tb_brent(z, zs, s, &flags, &power, &lam, k, region, &e)) {
+            k++; /* the rest of the run repeats this cycle */
+            break;
         }
     }
     if (lattice)

@@ -1,10 +1,11 @@
-/* test_tube.c - the tube kernels against the host reference: tube_grad, batched
- * trajectories step for step, exact orbit detection, the paper's axis-aligned claim. */
+/* test_tube.c - the tube kernels against the host reference (tube_grad, batched trajectories,
+ * orbit detection, the axis-aligned claim) and the pens of the tube and figure1 plots. */
 #include <math.h>
 #include <string.h>
 
 #include "oracle.h"
 #include "orbit.h"
+#include "plot.h"
 #include "rotation.h"
 #include "testutil.h"
 #include "tube_batch.h"
@@ -352,12 +353,45 @@ START_TEST(axis_signgd_faster_than_gd)
 }
 END_TEST
 
+/* The tube and figure1 plots draw series i with pen i + 1 (figure1: optimiser + 1, f* the
+ * next): every pen has a colour and a dash pattern no other pen has, and a plot that
+ * would repeat a pen is refused before anything is written. */
+START_TEST(plot_pens_distinct)
+{
+    unsigned rgb[SB_PLOT_NPENS];
+    char dash[SB_PLOT_NPENS][32];
+    for (int p = 1; p <= SB_PLOT_NPENS; p++) {
+        rgb[p - 1] = sb_plot_pen(p, dash[p - 1], sizeof dash[0]);
+        ck_assert_uint_le(rgb[p - 1], 0xffffffu);
+        ck_assert_msg(rgb[p - 1] != 0xffffffu, "pen %d is white (the background)", p);
+        for (int q = 1; q < p; q++) {
+            ck_assert_msg(rgb[q - 1] != rgb[p - 1], "pens %d and %d share colour %06x", q, p,
+                          rgb[p - 1]);
+            ck_assert_msg(strcmp(dash[q - 1], dash[p - 1]), "pens %d and %d share dash %s", q,
+                          p, dash[p - 1]);
+        }
+    }
+    ck_assert_str_eq(dash[0], "solid");
+    double x[2] = {0, 1}, y[2] = {1, 2};
+    sb_plot_series ser[2] = {{"a", 2, x, y, NULL, NULL, SB_PLOT_LINES},
+                             {"b", 2, x, y, NULL, NULL, SB_PLOT_LINES}};
+    sb_plot p = {"t", "x", "y", 0, 0, 0, 0};
+    int same[2] = {3, 3}, out_of_range[2] = {1, SB_PLOT_NPENS + 1};
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_plot_lines_pens("/nonexistent/dir/p", &p, ser, same, 2, &e), SB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(e.msg, "share pen 3"));
+    ck_assert_int_eq(sb_plot_lines_pens("/nonexistent/dir/p", &p, ser, out_of_range, 2, &e),
+                     SB_EUSAGE);
+}
+END_TEST
+
 int main(void)
 {
     sb_test_require_device();
     Suite *s = suite_create("tube");
     TCase *host = sb_test_tcase(s, "host", 0);
     tcase_add_test(host, brent_known_cycle);
+    tcase_add_test(host, plot_pens_distinct);
     TCase *tc = sb_test_tcase(s, "tube", 120);
     tcase_add_checked_fixture(tc, device_open, device_close);
     tcase_add_test(tc, tube_grad_matches_host);

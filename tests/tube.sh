@@ -100,10 +100,33 @@ check study 0 "$bin" tube --study orbits --trials 20 --study-d 2,4 --lr 0.05 --s
 nrow=$(($(wc -l < "$tmp/o/orbits.csv") - 1))
 [ "$nrow" -eq 6 ] && ok || bad "orbits.csv has $nrow rows, wanted 6"
 check bench 0 "$bin" tube --bench --trials 16 --steps 50 --json
+# The bench's JSON names its schema, as every command's JSON does.
+"$bin" tube --bench --trials 16 --steps 50 --json --out "$tmp/bj" > "$tmp/bench.json" 2>/dev/null
+holds bench-schema json "$tmp/bench.json" 'j["schema"] == "signbench-tube-bench-1" and j["batch"] == 16'
+holds bench-schema-file json "$tmp/bj/bench.json" 'j["schema"] == "signbench-tube-bench-1"'
+
+# ---- default run folders: results/runs/<UTC>-<device slug>, as train and suite name them ----
+mkdir -p "$tmp/cwd"
+(cd "$tmp/cwd" && "$bin" tube --d 2 --trials 1 --steps 10 --optimizers gd --traces 0 >/dev/null 2>&1) \
+    && ok || bad "tube without --out failed"
+(cd "$tmp/cwd" && "$bin" figure1 --d 2 --steps 20 >/dev/null 2>&1) && ok || bad "figure1 without --out failed"
+slug=$(pj "$out/summary.json" '__import__("re").sub("-+$", "", __import__("re").sub("[^a-z0-9]+", "-", j["settings"]["device"].lower()).lstrip("-")[:40]).rstrip("-") or "device"')
+n_tube=$(ls -d "$tmp"/cwd/results/runs/*/ 2>/dev/null | grep -cE "/[0-9]{8}T[0-9]{6}Z-$slug/$")
+n_all=$(ls -d "$tmp"/cwd/results/runs/*/ 2>/dev/null | wc -l)
+[ "$n_all" -ge 1 ] && [ "$n_tube" -eq "$n_all" ] && ok || bad "default run folders are not <UTC>-$slug: $(ls "$tmp/cwd/results/runs" 2>&1)"
+
+# ---- help and output: plain wording ----
+"$bin" tube --help > "$tmp/tube-help.txt" 2>&1
+"$bin" figure1 --help > "$tmp/fig-help.txt" 2>&1
+holds help-no-double-percent test -z "$(grep -l '%%' "$tmp/tube-help.txt" "$tmp/fig-help.txt")"
+holds help-95-percent grep -q '95 % Wilson' "$tmp/tube-help.txt"
+holds help-run-folder grep -q 'results/runs/<UTC time>-<device slug>' "$tmp/tube-help.txt" "$tmp/fig-help.txt"
+holds no-issue-wording test -z "$(grep -il 'issue' "$tmp/tube-help.txt" "$tmp/fig-help.txt" "$tmp/wr.out")"
 
 # ---- figure1: schema and verdicts computed ----
 f1="$tmp/f1"
-check figure1 0 "$bin" figure1 --out "$f1" --steps 1500 --tube-domain continue
+"$bin" figure1 --out "$f1" --steps 1500 --tube-domain continue > "$tmp/f1.out" 2>&1 \
+    && ok || bad "figure1: exit $?: $(tail -5 "$tmp/f1.out")"
 j="$f1/figure1.json"
 holds fig-smooth-json json "$j" 'j["settings"]["smoothness"]["global"] is False and "Theorem 1/2" in j["settings"]["smoothness"]["note"]'
 # figure1 with a step too large: its cycles are not at a saddle, so claim 3 does not hold.
@@ -120,10 +143,44 @@ v=$(pj "$j" '[(n["panel_signgd_steps_to_minimum"] >= 0 and (n["panel_gd_steps_to
 [ "$v" = true ] && ok || bad "claim 1 verdict does not follow from its numbers"
 cols=$(head -1 "$f1/figure1.csv" | tr ',' '\n' | wc -l)
 [ "$cols" -eq 14 ] && ok || bad "figure1.csv has $cols columns, wanted 14"
+holds fig-no-issue-wording test -z "$(grep -i 'issue' "$tmp/f1.out")"
+
+# ---- plots: a pen (colour and dash) of its own per series, the legend outside the data,
+# and figure1's panels show f* (a series at f* = -d nu, so the y range includes it) ----
+# pens DAT: the pen numbers of DAT's series, one a line ("series: STYLE@PEN label").
+pens() { sed -n 's/^# series: [a-z]*@\([0-9]*\) .*/\1/p' "$1"; }
+for d in "$f1/figure1_left.dat" "$f1/figure1_middle.dat" "$f1/figure1_right.dat" "$tmp/wr/traces.dat" "$out/traces.dat" "$tmp/o/orbits.dat"; do
+    [ -s "$d" ] || continue # no gnuplot: no .dat either
+    ns=$(grep -c '^# series: ' "$d")
+    np=$(pens "$d" | sort -u | wc -l)
+    [ "$ns" -ge 1 ] && [ "$np" -eq "$ns" ] && ok || bad "${d##*/}: $ns series but $np distinct pens"
+    grep -q '^# key: outside$' "$d" && ok || bad "${d##*/}: legend not outside the data"
+done
 if command -v gnuplot >/dev/null; then
     for p in left middle right; do
         [ -s "$f1/figure1_$p.png" ] && [ -s "$f1/figure1_$p.svg" ] && ok || bad "no figure1_$p plot"
+        holds "fig-fstar-$p" python3 - "$f1/figure1_$p.dat" "$j" "$out/summary.json" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+j = json.load(open(sys.argv[2]))
+blocks = text.split("\n\n\n")
+fs = [b for b in blocks if re.search(r"^# series: \w+@\d+ f\* = ", b, re.M)]
+pts = [list(map(float, l.split()[:2])) for l in fs[0].splitlines() if l and l[0] != "#"] if fs else []
+d = j["settings"]["d"]
+# f* = -d nu (the tube command's summary gives f* = -6 nu for d = 6): a line at f*
+# across the whole run, and no curve below it.
+nu = -json.load(open(sys.argv[3]))["settings"]["fstar"] / 6
+ok = len(fs) == 1 and len(pts) == 2 and pts[0][1] == pts[1][1] and pts[0][0] == 0 \
+    and pts[1][0] == j["settings"]["steps"]
+ys = [float(l.split()[1]) for b in blocks if b not in fs for l in b.splitlines()
+      if l and l[0] != "#" and l.split()[1] not in ("nan", "NaN")]
+ok = ok and min(ys) >= pts[0][1] - 1e-3 * abs(pts[0][1]) and abs(pts[0][1] + d * nu) < 1e-6 * d * nu
+sys.exit(0 if ok else 1)
+PY
     done
+    # Every series of traces.svg is drawn in a colour of its own (12 traces, 12 colours).
+    nc=$(grep -o "stroke='rgb([^']*)'" "$out/traces.svg" | sort -u | wc -l)
+    [ "$nc" -ge 12 ] && ok || bad "traces.svg: $nc distinct line colours for 12 series"
 fi
 
 finish

@@ -234,102 +234,153 @@ static double real_at(const void *p, size_t i, int f64)
 
 enum { B_X, B_X0, B_M, B_Z, B_ZS, B_Q, B_CFG, B_CFGR, B_ST, B_PASS, B_OUT, B_TRACE, B_N };
 
-int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
-              sb_progress *progress, sb_tb_out *out, sb_err *err)
+/* The host side of one run: what is uploaded (in the device's precision) and read back. */
+typedef struct run_host {
+    size_t es, nq, ntr; /* bytes per real; rotations (at least 1); trace floats */
+    void *x0, *q, *cfgr, *outr;
+    int *cfg, *sti, *pass, *zall;
+    float *trace;
+} run_host;
+
+static void host_free(run_host *h)
 {
-    memset(out, 0, sizeof *out);
-    if (sb_tb_check(s, err) != SB_OK)
-        return err->code;
-    if (s->d != e->maxd || s->f64 != e->f64)
-        return sb_fail(err, SB_EUSAGE, "tube: engine built for d = %zu, %s; run asks d = %zu",
-                       e->maxd, e->f64 ? "f64" : "f32", s->d);
-    size_t d = s->d, B = s->B, es = e->f64 ? 8 : 4, nq = s->nrot ? s->nrot : 1;
-    size_t ntr = s->ntrace > 0 && s->trace_len > 0 ? (size_t)s->ntrace * s->trace_len : 1;
-    sb_ctx *ctx = e->ctx;
-    int st = SB_OK;
-    cl_mem buf[B_N] = {0};
-    void *x0 = to_real(s->x0, B * d, e->f64);
-    double *qd = NULL;
-    void *q = NULL, *cfgr = NULL;
-    int *cfg = calloc(B * 4, sizeof(int)), *sti = calloc(B * ST_N, sizeof(int)), *zall = NULL;
-    int *pass = malloc(sizeof(int) * B * (d + 1));
-    float *trace = malloc(sizeof(float) * ntr);
+    free(h->x0);
+    free(h->q);
+    free(h->cfg);
+    free(h->cfgr);
+    free(h->sti);
+    free(h->zall);
+    free(h->pass);
+    free(h->trace);
+    free(h->outr);
+}
+
+/* Each rotation as Q then Q^T (kernels/tube_batch.cl, sb_tb_eval), in device precision. */
+static void *rotations_real(const sb_tb_setup *s, size_t nq, int f64)
+{
+    size_t d = s->d;
+    double *qd = calloc(nq * 2 * d * d, sizeof(double));
+    if (!qd)
+        return NULL;
+    for (size_t r = 0; r < s->nrot; r++) {
+        const double *src = s->Q + r * d * d;
+        double *dst = qd + r * 2 * d * d;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++) {
+                dst[i * d + j] = src[i * d + j];
+                dst[d * d + j * d + i] = src[i * d + j];
+            }
+    }
+    void *q = to_real(qd, nq * 2 * d * d, f64);
+    free(qd);
+    return q;
+}
+
+/* The per-trajectory settings (lr and beta in device precision), the initial state
+ * integers, pass = -1 and the trace = NaN. */
+static int host_make(const sb_tb_engine *e, const sb_tb_setup *s, run_host *h, sb_err *err)
+{
+    size_t d = s->d, B = s->B;
+    memset(h, 0, sizeof *h);
+    h->es = e->f64 ? 8 : 4;
+    h->nq = s->nrot ? s->nrot : 1;
+    h->ntr = s->ntrace > 0 && s->trace_len > 0 ? (size_t)s->ntrace * s->trace_len : 1;
+    h->x0 = to_real(s->x0, B * d, e->f64);
+    h->cfg = calloc(B * 4, sizeof(int));
+    h->sti = calloc(B * ST_N, sizeof(int));
+    h->pass = malloc(sizeof(int) * B * (d + 1));
+    h->trace = malloc(sizeof(float) * h->ntr);
+    h->q = rotations_real(s, h->nq, e->f64);
     double *cr = malloc(sizeof(double) * B * 2);
-    out->res = calloc(B, sizeof(sb_tb_result));
-    /* Each rotation as Q then Q^T (kernels/tube_batch.cl, sb_tb_eval). */
-    qd = calloc(nq * 2 * d * d, sizeof(double));
-    if (qd && s->nrot)
-        for (size_t r = 0; r < s->nrot; r++) {
-            const double *src = s->Q + r * d * d;
-            double *dst = qd + r * 2 * d * d;
-            for (size_t i = 0; i < d; i++)
-                for (size_t j = 0; j < d; j++) {
-                    dst[i * d + j] = src[i * d + j];
-                    dst[d * d + j * d + i] = src[i * d + j];
-                }
-        }
-    q = qd ? to_real(qd, nq * 2 * d * d, e->f64) : NULL;
-    if (cr)
+    if (cr) {
         for (size_t t = 0; t < B; t++) {
             cr[2 * t] = s->traj[t].lr;
             cr[2 * t + 1] = s->traj[t].beta;
         }
-    cfgr = cr ? to_real(cr, B * 2, e->f64) : NULL;
-    void *outr = malloc(es * B * 2);
-    if (!x0 || !q || !cfg || !sti || !pass || !trace || !cr || !cfgr || !outr || !out->res) {
-        st = sb_fail(err, SB_ERUNTIME, "tube: out of memory for %zu trajectories", B);
-        goto done;
+        h->cfgr = to_real(cr, B * 2, e->f64);
+        free(cr);
     }
+    h->outr = malloc(h->es * B * 2);
+    if (!h->x0 || !h->q || !h->cfg || !h->sti || !h->pass || !h->trace || !h->cfgr || !h->outr)
+        return sb_fail(err, SB_ERUNTIME, "tube: out of memory for %zu trajectories", B);
     for (size_t t = 0; t < B; t++) {
         const sb_tb_traj *c = &s->traj[t];
-        cfg[4 * t + 0] = c->opt;
-        cfg[4 * t + 1] = c->sched;
-        cfg[4 * t + 2] = c->rot;
-        cfg[4 * t + 3] = c->trace;
-        int *si = sti + ST_N * t;
+        h->cfg[4 * t + 0] = c->opt;
+        h->cfg[4 * t + 1] = c->sched;
+        h->cfg[4 * t + 2] = c->rot;
+        h->cfg[4 * t + 3] = c->trace;
+        int *si = h->sti + ST_N * t;
         si[ST_POWER] = 1;
         si[ST_LAM] = 1;
         si[ST_PGD_LAST] = -s->pgd_tthres;
         si[ST_STOP] = -1;
     }
     for (size_t i = 0; i < B * (d + 1); i++)
-        pass[i] = -1;
-    for (size_t i = 0; i < ntr; i++)
-        trace[i] = NAN;
+        h->pass[i] = -1;
+    for (size_t i = 0; i < h->ntr; i++)
+        h->trace[i] = NAN;
+    return SB_OK;
+}
+
+/* The device buffers of one run, filled from the host side (x, m, z start at 0). */
+static int buffers_make(sb_ctx *ctx, const sb_tb_setup *s, const run_host *h, cl_mem *buf,
+                        sb_err *err)
+{
+    size_t d = s->d, B = s->B, es = h->es;
     cl_mem_flags rw = CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR;
     cl_mem_flags ro = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
     int *zeros = calloc(B * d, sizeof(double));
-    if (!zeros) {
-        st = sb_fail(err, SB_ERUNTIME, "tube: out of memory");
-        goto done;
-    }
-    if ((st = sb_buffer(ctx, rw, es * B * d, x0, &buf[B_X], err)) ||
-        (st = sb_buffer(ctx, ro, es * B * d, x0, &buf[B_X0], err)) ||
+    if (!zeros)
+        return sb_fail(err, SB_ERUNTIME, "tube: out of memory");
+    int st;
+    if ((st = sb_buffer(ctx, rw, es * B * d, h->x0, &buf[B_X], err)) ||
+        (st = sb_buffer(ctx, ro, es * B * d, h->x0, &buf[B_X0], err)) ||
         (st = sb_buffer(ctx, rw, es * B * d, zeros, &buf[B_M], err)) ||
         (st = sb_buffer(ctx, rw, sizeof(int) * B * d, zeros, &buf[B_Z], err)) ||
         (st = sb_buffer(ctx, rw, sizeof(int) * B * d, zeros, &buf[B_ZS], err)) ||
-        (st = sb_buffer(ctx, ro, es * nq * 2 * d * d, q, &buf[B_Q], err)) ||
-        (st = sb_buffer(ctx, ro, sizeof(int) * B * 4, cfg, &buf[B_CFG], err)) ||
-        (st = sb_buffer(ctx, ro, es * B * 2, cfgr, &buf[B_CFGR], err)) ||
-        (st = sb_buffer(ctx, rw, sizeof(int) * B * ST_N, sti, &buf[B_ST], err)) ||
-        (st = sb_buffer(ctx, rw, sizeof(int) * B * (d + 1), pass, &buf[B_PASS], err)) ||
+        (st = sb_buffer(ctx, ro, es * h->nq * 2 * d * d, h->q, &buf[B_Q], err)) ||
+        (st = sb_buffer(ctx, ro, sizeof(int) * B * 4, h->cfg, &buf[B_CFG], err)) ||
+        (st = sb_buffer(ctx, ro, es * B * 2, h->cfgr, &buf[B_CFGR], err)) ||
+        (st = sb_buffer(ctx, rw, sizeof(int) * B * ST_N, h->sti, &buf[B_ST], err)) ||
+        (st = sb_buffer(ctx, rw, sizeof(int) * B * (d + 1), h->pass, &buf[B_PASS], err)) ||
         (st = sb_buffer(ctx, CL_MEM_WRITE_ONLY, es * B * 2, NULL, &buf[B_OUT], err)) ||
-        (st = sb_buffer(ctx, rw, sizeof(float) * ntr, trace, &buf[B_TRACE], err))) {
+        (st = sb_buffer(ctx, rw, sizeof(float) * h->ntr, h->trace, &buf[B_TRACE], err))) {
         free(zeros);
-        goto done;
+        return st;
     }
     free(zeros);
+    return SB_OK;
+}
 
+/* The kernels' sb_tb_env argument in the engine's precision. */
+typedef struct run_env {
+    env_f32 f;
+    env_f64 d;
+    const void *p;
+    size_t size;
+} run_env;
+
+static void env_make(const sb_tb_engine *e, const sb_tb_setup *s, run_env *v)
+{
     cl_uint stop = (s->stop_at_orbit ? 1u : 0u) | (s->stop_at_basin ? 2u : 0u);
-    env_f32 ef = {(cl_uint)d, (cl_uint)s->K, (cl_uint)s->strict, stop, (float)s->tube.L,
-                  (float)s->tube.gamma, (float)s->tube.tau, (float)s->pgd_r,
-                  (float)s->pgd_gthres, s->pgd_tthres, (cl_uint)(s->seed & 0xffffffffu),
-                  (cl_uint)(s->seed >> 32)};
-    env_f64 ed = {(cl_uint)d, (cl_uint)s->K, (cl_uint)s->strict, stop, s->tube.L, s->tube.gamma,
-                  s->tube.tau, s->pgd_r, s->pgd_gthres, s->pgd_tthres,
-                  (cl_uint)(s->seed & 0xffffffffu), (cl_uint)(s->seed >> 32)};
-    const void *env = e->f64 ? (const void *)&ed : (const void *)&ef;
-    size_t env_size = e->f64 ? sizeof ed : sizeof ef;
+    v->f = (env_f32){(cl_uint)s->d, (cl_uint)s->K, (cl_uint)s->strict, stop, (float)s->tube.L,
+                     (float)s->tube.gamma, (float)s->tube.tau, (float)s->pgd_r,
+                     (float)s->pgd_gthres, s->pgd_tthres, (cl_uint)(s->seed & 0xffffffffu),
+                     (cl_uint)(s->seed >> 32)};
+    v->d = (env_f64){(cl_uint)s->d, (cl_uint)s->K, (cl_uint)s->strict, stop, s->tube.L,
+                     s->tube.gamma, s->tube.tau, s->pgd_r, s->pgd_gthres, s->pgd_tthres,
+                     (cl_uint)(s->seed & 0xffffffffu), (cl_uint)(s->seed >> 32)};
+    v->p = e->f64 ? (const void *)&v->d : (const void *)&v->f;
+    v->size = e->f64 ? sizeof v->d : sizeof v->f;
+}
+
+/* tube_batch_steps over all K + 1 steps, steps_per_launch at a time (0: about 2e8 flops a
+ * launch), waiting after each launch for the progress bar or sync_each. */
+static int launch_steps(sb_tb_engine *e, const sb_tb_setup *s, cl_mem *buf, const run_env *v,
+                        long steps_per_launch, sb_progress *progress, sb_tb_out *out,
+                        sb_err *err)
+{
+    size_t d = s->d, B = s->B;
     cl_uint trace_len = (cl_uint)s->trace_len, bu = (cl_uint)B;
     cl_int rc = CL_SUCCESS;
     for (int i = 0; i < B_TRACE + 1 && rc == CL_SUCCESS; i++)
@@ -339,11 +390,9 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     if (rc == CL_SUCCESS)
         rc = clSetKernelArg(e->steps, 13, sizeof bu, &bu);
     if (rc == CL_SUCCESS)
-        rc = clSetKernelArg(e->steps, 15, env_size, env);
-    if (SB_CLFAIL(rc, err, "clSetKernelArg(tube_batch_steps)")) {
-        st = err->code;
-        goto done;
-    }
+        rc = clSetKernelArg(e->steps, 15, v->size, v->p);
+    if (SB_CLFAIL(rc, err, "clSetKernelArg(tube_batch_steps)"))
+        return err->code;
     if (steps_per_launch <= 0) {
         /* About 2e8 flops a launch: long enough to hide launch latency, short enough for
          * a live progress bar. */
@@ -352,27 +401,31 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
         steps_per_launch = n < 16 ? 16 : (n > 1e6 ? 1000000 : (long)n);
     }
     size_t local = e->local, global = sb_round_up(B, local);
-    double t0 = sb_now();
     for (long k = 0; k <= s->K; k += steps_per_launch) {
         long kend = k + steps_per_launch;
         cl_uint ke = (cl_uint)(kend > s->K + 1 ? s->K + 1 : kend);
         rc = clSetKernelArg(e->steps, 14, sizeof ke, &ke);
         if (rc == CL_SUCCESS)
-            rc = clEnqueueNDRangeKernel(ctx->queue, e->steps, 1, NULL, &global, &local, 0, NULL,
-                                        NULL);
-        if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(tube_batch_steps)")) {
-            st = err->code;
-            goto done;
-        }
+            rc = clEnqueueNDRangeKernel(e->ctx->queue, e->steps, 1, NULL, &global, &local, 0,
+                                        NULL, NULL);
+        if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(tube_batch_steps)"))
+            return err->code;
         out->launches++;
         if (progress || s->sync_each) {
-            clFinish(ctx->queue);
+            clFinish(e->ctx->queue);
             if (progress)
                 sb_progress_step(progress, (long)ke);
         }
     }
-    /* Entry steps of the orbits found (a no-op for the other trajectories). */
-    rc = clSetKernelArg(e->entry, 0, sizeof(cl_mem), &buf[B_X0]);
+    return SB_OK;
+}
+
+/* Entry steps of the orbits found (a no-op for the other trajectories), then finish. */
+static int launch_entry(sb_tb_engine *e, size_t B, cl_mem *buf, const run_env *v, sb_err *err)
+{
+    cl_uint bu = (cl_uint)B;
+    size_t global = sb_round_up(B, e->local);
+    cl_int rc = clSetKernelArg(e->entry, 0, sizeof(cl_mem), &buf[B_X0]);
     if (rc == CL_SUCCESS)
         rc = clSetKernelArg(e->entry, 1, sizeof(cl_mem), &buf[B_Q]);
     if (rc == CL_SUCCESS)
@@ -384,44 +437,55 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     if (rc == CL_SUCCESS)
         rc = clSetKernelArg(e->entry, 5, sizeof bu, &bu);
     if (rc == CL_SUCCESS)
-        rc = clSetKernelArg(e->entry, 6, env_size, env);
+        rc = clSetKernelArg(e->entry, 6, v->size, v->p);
     if (rc == CL_SUCCESS)
-        rc = clEnqueueNDRangeKernel(ctx->queue, e->entry, 1, NULL, &global, NULL, 0, NULL,
+        rc = clEnqueueNDRangeKernel(e->ctx->queue, e->entry, 1, NULL, &global, NULL, 0, NULL,
                                     NULL);
     if (rc == CL_SUCCESS)
-        rc = clFinish(ctx->queue);
-    if (SB_CLFAIL(rc, err, "tube_batch kernels")) {
-        st = err->code;
-        goto done;
-    }
-    out->seconds = sb_now() - t0;
-    rc = clEnqueueReadBuffer(ctx->queue, buf[B_ST], CL_TRUE, 0, sizeof(int) * B * ST_N, sti, 0,
-                             NULL, NULL);
+        rc = clFinish(e->ctx->queue);
+    if (SB_CLFAIL(rc, err, "tube_batch kernels"))
+        return err->code;
+    return SB_OK;
+}
+
+/* The state integers, passes, final f and gradient norms, trace and, when some
+ * trajectory found an orbit, the lattice vectors (for where the orbits lie). */
+static int read_back(sb_ctx *ctx, const sb_tb_setup *s, cl_mem *buf, run_host *h, sb_err *err)
+{
+    size_t d = s->d, B = s->B;
+    cl_command_queue q = ctx->queue;
+    cl_int rc = clEnqueueReadBuffer(q, buf[B_ST], CL_TRUE, 0, sizeof(int) * B * ST_N, h->sti,
+                                    0, NULL, NULL);
     if (rc == CL_SUCCESS)
-        rc = clEnqueueReadBuffer(ctx->queue, buf[B_PASS], CL_TRUE, 0,
-                                 sizeof(int) * B * (d + 1), pass, 0, NULL, NULL);
+        rc = clEnqueueReadBuffer(q, buf[B_PASS], CL_TRUE, 0, sizeof(int) * B * (d + 1),
+                                 h->pass, 0, NULL, NULL);
     if (rc == CL_SUCCESS)
-        rc = clEnqueueReadBuffer(ctx->queue, buf[B_OUT], CL_TRUE, 0, es * B * 2, outr, 0, NULL,
+        rc = clEnqueueReadBuffer(q, buf[B_OUT], CL_TRUE, 0, h->es * B * 2, h->outr, 0, NULL,
                                  NULL);
     if (rc == CL_SUCCESS)
-        rc = clEnqueueReadBuffer(ctx->queue, buf[B_TRACE], CL_TRUE, 0, sizeof(float) * ntr,
-                                 trace, 0, NULL, NULL);
-    /* The lattice vectors, for where the orbits lie (read only when there is one). */
+        rc = clEnqueueReadBuffer(q, buf[B_TRACE], CL_TRUE, 0, sizeof(float) * h->ntr,
+                                 h->trace, 0, NULL, NULL);
     int any_orbit = 0;
     for (size_t t = 0; rc == CL_SUCCESS && t < B; t++)
-        any_orbit |= (sti[ST_N * t + ST_FLAGS] & SB_TB_ORBIT) != 0;
+        any_orbit |= (h->sti[ST_N * t + ST_FLAGS] & SB_TB_ORBIT) != 0;
     if (rc == CL_SUCCESS && any_orbit) {
-        zall = malloc(sizeof(int) * B * d);
-        rc = zall ? clEnqueueReadBuffer(ctx->queue, buf[B_Z], CL_TRUE, 0, sizeof(int) * B * d,
-                                        zall, 0, NULL, NULL)
-                  : CL_OUT_OF_HOST_MEMORY;
+        h->zall = malloc(sizeof(int) * B * d);
+        rc = h->zall ? clEnqueueReadBuffer(q, buf[B_Z], CL_TRUE, 0, sizeof(int) * B * d,
+                                           h->zall, 0, NULL, NULL)
+                     : CL_OUT_OF_HOST_MEMORY;
     }
-    if (SB_CLFAIL(rc, err, "clEnqueueReadBuffer(tube results)")) {
-        st = err->code;
-        goto done;
-    }
+    if (SB_CLFAIL(rc, err, "clEnqueueReadBuffer(tube results)"))
+        return err->code;
+    return SB_OK;
+}
+
+/* One sb_tb_result per trajectory from what was read back; out takes pass and trace. */
+static void fill_results(const sb_tb_engine *e, const sb_tb_setup *s, run_host *h,
+                         sb_tb_out *out)
+{
+    size_t d = s->d, B = s->B;
     for (size_t t = 0; t < B; t++) {
-        const int *si = sti + ST_N * t;
+        const int *si = h->sti + ST_N * t;
         sb_tb_result *r = &out->res[t];
         r->flags = si[ST_FLAGS] & ~SB_TB_DONE;
         r->region = si[ST_REGION];
@@ -435,34 +499,54 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
         r->orb_entry = orb ? si[ST_ORB_ENTRY] : -1;
         r->orb_region = orb ? si[ST_ORB_REGION] : 0;
         /* z at the end lies on the cycle (an orbit, once entered, is never left). */
-        r->orb_dist = orb ? sb_tb_orbit_dist(s, t, zall + t * d, r->orb_period,
+        r->orb_dist = orb ? sb_tb_orbit_dist(s, t, h->zall + t * d, r->orb_period,
                                              r->orb_region - 1)
                           : NAN;
-        r->f = real_at(outr, 2 * t, e->f64);
-        r->gnorm = real_at(outr, 2 * t + 1, e->f64);
-        r->pass = pass + t * (d + 1);
+        r->f = real_at(h->outr, 2 * t, e->f64);
+        r->gnorm = real_at(h->outr, 2 * t + 1, e->f64);
+        r->pass = h->pass + t * (d + 1);
     }
     out->B = B;
     out->d = d;
-    out->pass = pass;
-    out->trace = trace;
-    pass = NULL;
-    trace = NULL;
-done:
+    out->pass = h->pass;
+    out->trace = h->trace;
+    h->pass = NULL;
+    h->trace = NULL;
+}
+
+int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
+              sb_progress *progress, sb_tb_out *out, sb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (sb_tb_check(s, err) != SB_OK)
+        return err->code;
+    if (s->d != e->maxd || s->f64 != e->f64)
+        return sb_fail(err, SB_EUSAGE, "tube: engine built for d = %zu, %s; run asks d = %zu",
+                       e->maxd, e->f64 ? "f64" : "f32", s->d);
+    cl_mem buf[B_N] = {0};
+    run_host h;
+    run_env v;
+    out->res = calloc(s->B, sizeof(sb_tb_result));
+    int st = host_make(e, s, &h, err);
+    if (st == SB_OK && !out->res)
+        st = sb_fail(err, SB_ERUNTIME, "tube: out of memory for %zu trajectories", s->B);
+    if (st == SB_OK)
+        st = buffers_make(e->ctx, s, &h, buf, err);
+    env_make(e, s, &v);
+    double t0 = sb_now();
+    if (st == SB_OK)
+        st = launch_steps(e, s, buf, &v, steps_per_launch, progress, out, err);
+    if (st == SB_OK)
+        st = launch_entry(e, s->B, buf, &v, err);
+    out->seconds = sb_now() - t0;
+    if (st == SB_OK)
+        st = read_back(e->ctx, s, buf, &h, err);
+    if (st == SB_OK)
+        fill_results(e, s, &h, out);
     for (int i = 0; i < B_N; i++)
         if (buf[i])
             clReleaseMemObject(buf[i]);
-    free(x0);
-    free(qd);
-    free(q);
-    free(cfg);
-    free(cfgr);
-    free(cr);
-    free(sti);
-    free(zall);
-    free(pass);
-    free(trace);
-    free(outr);
+    host_free(&h);
     if (st != SB_OK) {
         free(out->res);
         out->res = NULL;
@@ -608,6 +692,134 @@ int sb_tb_other_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p)
     return (r->flags & SB_TB_ORBIT) && r->orb_region <= (int)d && !sb_tb_saddle_orbit(r, d, p);
 }
 
+/* The host reference's state of one trajectory beyond href: the point, signum's momentum,
+ * PGD's perturbation and last perturbed step, the lattice vector and its cycle search. */
+typedef struct hstate {
+    double *mem, *x, *m, *tmp;
+    int *z;
+    sb_brent br;
+    long pgd_last;
+    int lattice; /* constant-step signgd: x = x0 + lr z */
+} hstate;
+
+static void hstate_free(hstate *w)
+{
+    free(w->mem);
+    free(w->z);
+    sb_brent_free(&w->br);
+}
+
+static int hstate_init(const sb_tb_setup *s, href *h, hstate *w, sb_err *err)
+{
+    size_t d = s->d;
+    memset(w, 0, sizeof *w);
+    w->mem = calloc(7 * d, sizeof(double));
+    w->z = calloc(d, sizeof(int));
+    if (!w->mem || !w->z || sb_brent_init(&w->br, d, w->z)) {
+        hstate_free(w);
+        return sb_fail(err, SB_ERUNTIME, "tube: out of memory");
+    }
+    h->x = w->mem;
+    h->y = w->mem + d;
+    h->g = w->mem + 2 * d;
+    h->gy = w->mem + 3 * d;
+    w->m = w->mem + 4 * d;
+    w->x = w->mem + 5 * d;
+    w->tmp = w->mem + 6 * d;
+    memcpy(w->x, h->x0, sizeof(double) * d);
+    w->lattice = h->c->opt == SB_TB_SIGNGD && h->c->sched == SB_TB_CONST;
+    w->pgd_last = -s->pgd_tthres;
+    return SB_OK;
+}
+
+/* The update of step k from the gradient in h->g (norm gn). */
+static void host_update(const sb_tb_setup *s, size_t t, const href *h, hstate *w, long k,
+                        double gn, sb_tb_result *r)
+{
+    size_t d = s->d;
+    const sb_tb_traj *c = h->c;
+    double *x = w->x, *g = h->g;
+    double lk = c->sched == SB_TB_INVSQRT ? c->lr / sqrt((double)(k + 1)) : c->lr;
+    switch (c->opt) {
+    case SB_TB_GD:
+        for (size_t j = 0; j < d; j++)
+            x[j] -= lk * g[j];
+        break;
+    case SB_TB_PGD:
+        if (gn <= s->pgd_gthres && k - w->pgd_last >= s->pgd_tthres) {
+            ball(s, t, k, w->tmp);
+            for (size_t j = 0; j < d; j++)
+                x[j] += w->tmp[j];
+            w->pgd_last = k;
+            r->npert++;
+        } else {
+            for (size_t j = 0; j < d; j++)
+                x[j] -= lk * g[j];
+        }
+        break;
+    case SB_TB_SIGNGD:
+        for (size_t j = 0; j < d; j++) {
+            if (w->lattice)
+                w->z[j] -= (int)sgn(g[j]);
+            else
+                x[j] -= lk * sgn(g[j]);
+        }
+        break;
+    case SB_TB_NGD:
+        if (gn > 0)
+            for (size_t j = 0; j < d; j++)
+                x[j] -= lk * g[j] / gn;
+        break;
+    default: /* signum */
+        for (size_t j = 0; j < d; j++) {
+            w->m[j] = c->beta * w->m[j] + (1 - c->beta) * g[j];
+            x[j] -= lk * sgn(w->m[j]);
+        }
+    }
+}
+
+/* Step k's bookkeeping after its evaluation: regions passed, divergence, the tube set.
+ * Returns 1 when the trajectory ends at this step. */
+static int host_observe(const sb_tb_setup *s, long k, double f, double g2, int region,
+                        int in_tube, sb_tb_result *r)
+{
+    size_t d = s->d;
+    double basin_f = -(double)(d - 1) * sb_tube_nu(&s->tube);
+    int rk = region; /* the basin counts once f is below every saddle (the kernel's rule) */
+    if (rk == (int)d + 1 && !(f < basin_f))
+        rk = (int)d;
+    for (int q = r->maxreg + 1; q <= rk; q++)
+        r->pass[q - 1] = (int)k;
+    if (rk > r->maxreg)
+        r->maxreg = rk;
+    if (!isfinite(f) || !isfinite(g2)) {
+        r->flags |= SB_TB_DIVERGED;
+        r->stop = k;
+        return 1;
+    }
+    if (!in_tube) {
+        r->outside++;
+        if (s->strict) {
+            r->flags |= SB_TB_LEFT;
+            r->stop = k;
+            return 1;
+        }
+    }
+    return k == s->K || (s->stop_at_basin && rk == (int)d + 1);
+}
+
+static void result_reset(size_t d, sb_tb_result *r)
+{
+    int *pass = r->pass;
+    memset(r, 0, sizeof *r);
+    r->pass = pass;
+    for (size_t i = 0; i <= d; i++)
+        pass[i] = -1;
+    r->stop = -1;
+    r->orb_det = r->orb_entry = -1;
+    r->orb_dist = NAN;
+}
+
 int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
                size_t trace_len, sb_err *err)
 {
@@ -619,47 +831,17 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
     const sb_tb_traj *c = &s->traj[t];
     href h = {s, c, s->x0 + t * d, c->rot >= 0 ? s->Q + (size_t)c->rot * d * d : NULL, NULL,
               NULL, NULL, NULL};
-    double *mem = calloc(5 * d, sizeof(double));
-    int *z = calloc(d, sizeof(int));
-    sb_brent br = {0};
-    if (!mem || !z || sb_brent_init(&br, d, z)) {
-        free(mem);
-        free(z);
-        sb_brent_free(&br);
-        return sb_fail(err, SB_ERUNTIME, "tube: out of memory");
-    }
-    h.x = mem;
-    h.y = mem + d;
-    h.g = mem + 2 * d;
-    h.gy = mem + 3 * d;
-    double *m = mem + 4 * d, *x = malloc(sizeof(double) * d), *tmp = malloc(sizeof(double) * d);
-    if (!x || !tmp) {
-        free(mem);
-        free(z);
-        free(x);
-        free(tmp);
-        sb_brent_free(&br);
-        return sb_fail(err, SB_ERUNTIME, "tube: out of memory");
-    }
-    memcpy(x, h.x0, sizeof(double) * d);
-    int *pass = r->pass;
-    memset(r, 0, sizeof *r);
-    r->pass = pass;
-    for (size_t i = 0; i <= d; i++)
-        pass[i] = -1;
-    r->stop = -1;
-    r->orb_det = r->orb_entry = -1;
-    r->orb_dist = NAN;
-    int lattice = c->opt == SB_TB_SIGNGD && c->sched == SB_TB_CONST;
-    long pgd_last = -s->pgd_tthres;
-    double basin_f = -(double)(d - 1) * sb_tube_nu(&s->tube);
+    hstate w;
+    if (hstate_init(s, &h, &w, err) != SB_OK)
+        return err->code;
+    result_reset(d, r);
     int region = 0, in_tube = 1;
     double f = 0, gn = 0;
     int st = SB_OK;
     for (long k = 0; k <= s->K; k++) {
-        if (lattice)
-            lattice_x(&h, z, x);
-        if ((st = href_eval(&h, x, &f, &region, &in_tube)) != SB_OK) {
+        if (w.lattice)
+            lattice_x(&h, w.z, w.x);
+        if ((st = href_eval(&h, w.x, &f, &region, &in_tube)) != SB_OK) {
             st = sb_fail(err, SB_EUSAGE, "tube: bad tube parameters");
             break;
         }
@@ -669,71 +851,15 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
         gn = sqrt(g2);
         if (trace && (size_t)k < trace_len)
             trace[k] = f;
-        int rk = region; /* the basin counts once f is below every saddle (the kernel's rule) */
-        if (rk == (int)d + 1 && !(f < basin_f))
-            rk = (int)d;
-        for (int q = r->maxreg + 1; q <= rk; q++)
-            pass[q - 1] = (int)k;
-        if (rk > r->maxreg)
-            r->maxreg = rk;
-        if (!isfinite(f) || !isfinite(g2)) {
-            r->flags |= SB_TB_DIVERGED;
-            r->stop = k;
+        if (host_observe(s, k, f, g2, region, in_tube, r))
             break;
-        }
-        if (!in_tube) {
-            r->outside++;
-            if (s->strict) {
-                r->flags |= SB_TB_LEFT;
-                r->stop = k;
-                break;
-            }
-        }
-        if (k == s->K || (s->stop_at_basin && rk == (int)d + 1))
-            break;
-        double lk = c->sched == SB_TB_INVSQRT ? c->lr / sqrt((double)(k + 1)) : c->lr;
-        switch (c->opt) {
-        case SB_TB_GD:
-            for (size_t j = 0; j < d; j++)
-                x[j] -= lk * h.g[j];
-            break;
-        case SB_TB_PGD:
-            if (gn <= s->pgd_gthres && k - pgd_last >= s->pgd_tthres) {
-                ball(s, t, k, tmp);
-                for (size_t j = 0; j < d; j++)
-                    x[j] += tmp[j];
-                pgd_last = k;
-                r->npert++;
-            } else {
-                for (size_t j = 0; j < d; j++)
-                    x[j] -= lk * h.g[j];
-            }
-            break;
-        case SB_TB_SIGNGD:
-            for (size_t j = 0; j < d; j++) {
-                if (lattice)
-                    z[j] -= (int)sgn(h.g[j]);
-                else
-                    x[j] -= lk * sgn(h.g[j]);
-            }
-            break;
-        case SB_TB_NGD:
-            if (gn > 0)
-                for (size_t j = 0; j < d; j++)
-                    x[j] -= lk * h.g[j] / gn;
-            break;
-        default: /* signum */
-            for (size_t j = 0; j < d; j++) {
-                m[j] = c->beta * m[j] + (1 - c->beta) * h.g[j];
-                x[j] -= lk * sgn(m[j]);
-            }
-        }
-        if (lattice && !(r->flags & SB_TB_ORBIT) && sb_brent_push(&br, z)) {
+        host_update(s, t, &h, &w, k, gn, r);
+        if (w.lattice && !(r->flags & SB_TB_ORBIT) && sb_brent_push(&w.br, w.z)) {
             r->flags |= SB_TB_ORBIT;
             r->orb_det = k + 1;
-            r->orb_period = br.period;
+            r->orb_period = w.br.period;
             r->orb_region = region;
-            r->orb_dist = sb_tb_orbit_dist(s, t, z, br.period, region - 1);
+            r->orb_dist = sb_tb_orbit_dist(s, t, w.z, w.br.period, region - 1);
             if (s->stop_at_orbit)
                 break;
         }
@@ -747,11 +873,7 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
                           : -1;
         free(z0);
     }
-    free(mem);
-    free(z);
-    free(x);
-    free(tmp);
-    sb_brent_free(&br);
+    hstate_free(&w);
     return st;
 }
 

@@ -9,7 +9,7 @@
 #include "ocl.h"
 #include "tube.h"
 
-struct sb_progress; /* cli.h */
+struct sb_progress; /* progress.h */
 
 /* Optimisers of the tube study (numbers shared with kernels/tube_batch.cl). */
 enum { SB_TB_GD = 0, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD, SB_TB_SIGNUM, SB_TB_NOPT };

@@ -221,6 +221,8 @@ typedef struct dat_info {
     int logx, logy, width, height;
     int nseries;
     int style[MAX_SERIES], color[MAX_SERIES];
+    int pen[MAX_SERIES]; /* sb_plot_pen numbers, 0: none (the colour rules) */
+    int key_outside;     /* "# key: outside": the legend below the plot, not on the data */
     char label[MAX_SERIES][128];
     int nx, ny, mark_x, mark_y;
     char **xtics, **ytics; /* heatmaps; malloc'ed */
@@ -308,6 +310,8 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
             sscanf(v, "%d %d", &d->nx, &d->ny);
         else if (!strcmp(key, "mark"))
             sscanf(v, "%d %d", &d->mark_x, &d->mark_y);
+        else if (!strcmp(key, "key"))
+            d->key_outside = !strcmp(v, "outside");
         else if (!strcmp(key, "xtic")) {
             if (push_tic(&d->xtics, &d->nxt, v))
                 return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
@@ -316,9 +320,16 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
                 return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
         } else if (!strcmp(key, "series")) {
             char sty[32];
-            int off = 0, color = 0;
+            int off = 0, color = 0, pen = 0;
             if (sscanf(v, "%31s %n", sty, &off) < 1)
                 return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
+            char *at = strchr(sty, '@'); /* STYLE@PEN */
+            if (at) {
+                *at = '\0';
+                pen = atoi(at + 1);
+                if (pen < 1 || pen > SB_PLOT_NPENS)
+                    return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
+            }
             char *colon = strchr(sty, ':'); /* STYLE[:COLOR] */
             if (colon) {
                 *colon = '\0';
@@ -331,6 +342,7 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
                                MAX_SERIES);
             d->style[d->nseries] = style_parse(sty);
             d->color[d->nseries] = color;
+            d->pen[d->nseries] = pen;
             snprintf(d->label[d->nseries], sizeof d->label[0], "%s", v + off);
             d->nseries++;
         }
@@ -380,7 +392,11 @@ static void script_titles(buf *b, const dat_info *d)
 static void script_lines(buf *b, const dat_info *d, const char *dat)
 {
     script_titles(b, d);
-    bprintf(b, "\nset grid\nset key top right\n");
+    /* Outside the data: below the plot, with a margin so a reference line at the end of
+     * the range (f*) is not hidden in the border. */
+    bprintf(b, d->key_outside ? "\nset grid\nset key outside below center horizontal\n"
+                                "set offsets 0, 0, graph 0.04, graph 0.04\n"
+                              : "\nset grid\nset key top right\n");
     bprintf(b, d->logx ? "set logscale x 10\n" : "unset logscale x\n");
     bprintf(b, d->logy ? "set logscale y 10\n" : "unset logscale y\n");
     bprintf(b, "plot ");
@@ -406,12 +422,18 @@ static void script_lines(buf *b, const dat_info *d, const char *dat)
             bprintf(b, ":3:4 with yerrorlines pt 7 ps 0.7 lw 1.5");
             break;
         case SB_PLOT_DASHED:
-            bprintf(b, " with lines dt 2 lw 1.5");
+            bprintf(b, d->pen[i] ? " with lines lw 1.5" : " with lines dt 2 lw 1.5");
             break;
         default:
             bprintf(b, " with lines lw 1.5");
         }
-        bprintf(b, " lc %d title ", lc);
+        if (d->pen[i]) {
+            char dash[32];
+            unsigned rgb = sb_plot_pen(d->pen[i], dash, sizeof dash);
+            bprintf(b, " lc rgb '#%06x' dt %s title ", rgb, dash);
+        } else {
+            bprintf(b, " lc %d title ", lc);
+        }
         put_quoted(b, d->label[i]);
     }
     bprintf(b, "\n");
@@ -557,8 +579,9 @@ int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, i
     return sb_plot_lines_colored(base, p, s, NULL, ns, err);
 }
 
-int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
-                          const int *colors, int ns, sb_err *err)
+/* sb_plot_lines_colored and sb_plot_lines_pens: colors or pens (one of them NULL). */
+static int lines_plot(const char *base, const sb_plot *p, const sb_plot_series *s,
+                      const int *colors, const int *pens, int ns, sb_err *err)
 {
     if (!base || !*base || !p || ns < 1 || ns > MAX_SERIES)
         return sb_fail(err, SB_EUSAGE, "plot: need an output name and 1 to %d series",
@@ -583,6 +606,8 @@ int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_seri
     put_text(&b, "ylabel", p->ylabel);
     bprintf(&b, "# log: %d %d\n# size: %d %d\n", !!p->logx, !!p->logy,
             p->width ? p->width : 900, p->height ? p->height : 560);
+    if (pens)
+        bprintf(&b, "# key: outside\n");
     bprintf(&b, "# columns: x y ylo yhi (one block per series, two blank lines apart)\n");
     int block = 0;
     for (int i = 0; i < ns; i++) {
@@ -591,7 +616,10 @@ int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_seri
         if (block++)
             bprintf(&b, "\n\n");
         char head[200];
-        if (colors && colors[i] > 0 && colors[i] <= 64)
+        if (pens)
+            snprintf(head, sizeof head, "%s@%d %s", style_name(s[i].style), pens[i],
+                     s[i].label ? s[i].label : "");
+        else if (colors && colors[i] > 0 && colors[i] <= 64)
             snprintf(head, sizeof head, "%s:%d %s", style_name(s[i].style), colors[i],
                      s[i].label ? s[i].label : "");
         else
@@ -610,6 +638,65 @@ int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_seri
         }
     }
     return write_and_draw(base, &b, err);
+}
+
+int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
+                          const int *colors, int ns, sb_err *err)
+{
+    return lines_plot(base, p, s, colors, NULL, ns, err);
+}
+
+int sb_plot_lines_pens(const char *base, const sb_plot *p, const sb_plot_series *s,
+                       const int *pens, int ns, sb_err *err)
+{
+    int pen[MAX_SERIES];
+    if (ns < 1 || ns > MAX_SERIES)
+        return sb_fail(err, SB_EUSAGE, "plot: need an output name and 1 to %d series",
+                       MAX_SERIES);
+    for (int i = 0; i < ns; i++) {
+        pen[i] = pens ? pens[i] : i + 1;
+        if (pen[i] < 1 || pen[i] > SB_PLOT_NPENS)
+            return sb_fail(err, SB_EUSAGE, "plot: pen %d of series %d is not in 1..%d",
+                           pen[i], i, SB_PLOT_NPENS);
+        for (int k = 0; k < i; k++)
+            if (pen[k] == pen[i])
+                return sb_fail(err, SB_EUSAGE, "plot: series %d and %d share pen %d", k, i,
+                               pen[i]);
+    }
+    return lines_plot(base, p, s, NULL, pen, ns, err);
+}
+
+/* Pens 1..10 take the Tableau 10 colours; the rest step the hue by the golden ratio at
+ * six saturation/value levels. Pen 1 is solid; the others are 21 dash/gap pairs, alone,
+ * with one dot and with two dots. */
+unsigned sb_plot_pen(int p, char *dash, size_t n)
+{
+    static const unsigned t10[10] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+                                     0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+    static const int on[7] = {4, 6, 8, 10, 12, 16, 20}, off[3] = {2, 4, 6};
+    if (p < 1 || p > SB_PLOT_NPENS)
+        p = 1;
+    int q = p - 2;
+    if (q < 0)
+        snprintf(dash, n, "solid");
+    else if (q / 21 == 0)
+        snprintf(dash, n, "(%d,%d)", on[q % 7], off[q % 21 / 7]);
+    else if (q / 21 == 1)
+        snprintf(dash, n, "(%d,%d,1,%d)", on[q % 7], off[q % 21 / 7], off[q % 21 / 7]);
+    else
+        snprintf(dash, n, "(%d,%d,1,%d,1,%d)", on[q % 7], off[q % 21 / 7], off[q % 21 / 7],
+                 off[q % 21 / 7]);
+    if (p <= 10)
+        return t10[p - 1];
+    double h = fmod((p - 10) * 0.6180339887498949, 1.0) * 6;
+    double sat = (p % 2) ? 0.85 : 0.55, val = 0.55 + 0.15 * (p / 2 % 3);
+    double c = val * sat, x = c * (1 - fabs(fmod(h, 2) - 1)), m = val - c, r = 0, g = 0, b = 0;
+    int hi = (int)h;
+    r = hi == 0 || hi == 5 ? c : (hi == 1 || hi == 4 ? x : 0);
+    g = hi == 1 || hi == 2 ? c : (hi == 0 || hi == 3 ? x : 0);
+    b = hi == 3 || hi == 4 ? c : (hi == 2 || hi == 5 ? x : 0);
+    return (unsigned)lround((r + m) * 255) << 16 | (unsigned)lround((g + m) * 255) << 8 |
+           (unsigned)lround((b + m) * 255);
 }
 
 /* N tic labels of one heatmap axis (KEY xtic or ytic): the given ones, else 0..N-1. */

@@ -46,6 +46,17 @@ int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, i
 int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
                           const int *colors, int ns, sb_err *err);
 
+/* The same with pen pens[i] (1..SB_PLOT_NPENS, no two series alike; pens NULL: i + 1)
+ * for series i: a colour and a dash pattern of its own, so no colour or dash repeats in
+ * the plot; the legend goes below the plot, outside the data. */
+#define SB_PLOT_NPENS 64
+int sb_plot_lines_pens(const char *base, const sb_plot *p, const sb_plot_series *s,
+                       const int *pens, int ns, sb_err *err);
+/* Pen p's colour as 0xRRGGBB, and its dash pattern as gnuplot's dashtype argument
+ * ("solid", "(8,4)", ...) into dash (n bytes). No two of the SB_PLOT_NPENS pens share a
+ * colour or a dash pattern. */
+unsigned sb_plot_pen(int p, char *dash, size_t n);
+
 typedef struct sb_heatmap {
     const char *title, *xlabel, *ylabel;
     const char *zlabel;           /* colour bar label */
