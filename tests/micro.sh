@@ -61,7 +61,8 @@ need = ["name", "run_name", "run_type", "repetitions", "threads", "iterations",
 kernels = ["sign", "pack", "unpack", "vote", "vote_update", "scaled_sign", "sgd",
            "momentum", "signsgd", "signum", "ef-signsgd", "lion", "adam", "rmsprop",
            "norm1", "norm2", "norminf", "dot", "copy", "read", "rmw"]
-seen = {}
+patterns = ["read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2"]
+seen, variants = {}, {}
 for r in rows:
     for f in need:
         assert f in r, "%s lacks %s" % (r.get("name"), f)
@@ -84,16 +85,51 @@ for r in rows:
         assert r["name"].endswith("manual_time") or "manual_time_" in r["name"], r["name"]
     if r["impl"] == "ocl" and r["kernel"] in kernels:
         assert r["bytes_per_second"] > 0, r["name"]
-        assert r["roofline_fraction"] > 0 and r["roofline_ref"] in ("copy", "read", "rmw")
-        if r["kernel"] in ("copy", "read", "rmw") and r.get("aggregate_name") == "median":
-            assert abs(r["roofline_fraction"] - 1) < 1e-9, r
+        assert r["roofline_fraction"] > 0, r["name"]
+        assert all(p in patterns for p in r["roofline_ref"].split("+")), r["roofline_ref"]
+    if "roofline_fraction" in r:
+        # a fraction above 1.05 is flagged, never a pass
+        over = r["ceiling_exceeded"]
+        if r.get("aggregate_name") == "median":
+            assert over == (r["roofline_fraction"] > 1.05), r["name"]
+        assert ("flag" in r) == over and (not over or "reference variant set incomplete" in r["flag"])
+    if r["kernel"].startswith("ceiling_"):
+        assert r["pattern"] == r["kernel"][len("ceiling_"):] and r["pattern"] in patterns
+        assert "/variant:" + r["variant"] + "/" in r["name"] or r["name"].endswith("/variant:" + r["variant"]) or ("/variant:" + r["variant"] + "_") in r["name"], r["name"]
+        vs = variants.setdefault((r["pattern"], r["n"]), {})
+        if r.get("aggregate_name") == "median" or r["impl"] + "/" + r["variant"] not in vs:
+            vs[r["impl"] + "/" + r["variant"]] = r
     seen.setdefault(r["kernel"], set()).add((r["impl"], r["n"]))
 for k in kernels:
     for impl in ("ocl", "c1", "omp"):
         for n in (33, 1000):
             assert (impl, n) in seen.get(k, ()), "missing %s %s n=%d" % (k, impl, n)
-for k in ("saxpy", "sasum", "snrm2", "sdot", "isamax", "scopy"):
+for k in ("snrm2", "sdot", "isamax"):
     assert ("clblast", 1000) in seen.get(k, ()), "missing CLBlast " + k
+for p, k in (("rmw", "saxpy"), ("read", "sasum"), ("copy", "scopy")):
+    assert "clblast/" + k in variants[(p, 1000)], "CLBlast %s not a %s ceiling variant" % (k, p)
+# Every pattern a kernel needs has several variants: widths 1/4/8/16, chunked and grid,
+# two work-group sizes, and on a CPU device the OpenMP loop.
+for (p, n), vs in variants.items():
+    assert sum(1 for v in vs if v.startswith("ocl/w")) == 16, (p, n, sorted(vs))
+    for w in ("w1_", "w4_", "w8_", "w16_"):
+        assert any(v.startswith("ocl/" + w) for v in vs), (p, w)
+assert "copy" in {p for p, n in variants} and "rmw3" in {p for p, n in variants}
+# The ceiling is the best variant of the same rounds: no variant of a kernel's pattern
+# is faster than the ceiling the kernel names, and the variant it names exists.
+for r in rows:
+    if r.get("aggregate_name") != "median" or "roofline_ref_variant" not in r:
+        continue
+    pats = r["roofline_ref"].split("+")
+    named = r["roofline_ref_variant"].split("+")
+    assert len(named) == len(pats), r["name"]
+    for p, v in zip(pats, named):
+        vp, vname = v.split(":", 1)
+        assert vp == p and vname in variants[(p, r["n"])], (r["name"], v)
+    if len(pats) == 1:
+        best = max(v["bytes_per_second"] for v in variants[(pats[0], r["n"])].values()
+                   if v.get("aggregate_name") == "median")
+        assert abs(r["roofline_ref_bytes_per_second"] - best) <= 1e-9 * best, (r["name"], best)
 for k in ("empty", "h2d_write", "d2h_read", "map_read"):
     assert k in seen, "missing " + k
 # One family_index per kernel + impl, as compare.py expects.
@@ -116,8 +152,8 @@ for line, r in zip(lines, rows):
     assert abs(float(line["real_time"]) - r["real_time"]) <= 1e-12 * abs(r["real_time"])
 PY
 
-# roofline_fraction is reproducible from the file: every row that has one carries the
-# paired reference's rate, and on the median row fraction = bytes / real_time / that rate;
+# roofline_fraction is reproducible from the file: every row that has one carries its
+# ceiling's rate, and on the median row fraction = bytes / real_time / that rate;
 # the CSV has the same column; the table shows it ("ref GB/s").
 python3 - "$tmp/m.json" "$tmp/m.csv" <<'PY' && ok || bad "roofline reference rate"
 import csv, json, sys
@@ -144,7 +180,7 @@ for line, r in zip(lines, rows):
     else:
         assert line["roofline_ref_bytes_per_second"] == ""
 PY
-grep -q "ref GB/s" "$tmp/out" && ok || bad "table lacks the ref GB/s column"
+grep -q "ceil GB/s" "$tmp/out" && grep -q "ceilings at n = 1000:" "$tmp/out" && ok || bad "table lacks the ceiling columns"
 
 # A map on a device that shares host memory moves nothing: a latency, "no copy", no rate.
 unified=$(python3 - "$tmp/m.json" <<'PY'
@@ -173,7 +209,10 @@ import json, sys
 rows = json.load(open(sys.argv[1]))["benchmarks"]
 names = {r["run_name"] for r in rows if r["kernel"] == "signsgd"}
 assert any("/local:32/" in n for n in names) and any("/local:64/" in n for n in names), names
-assert not any(r["impl"] in ("c1", "omp", "clblast") for r in rows)
+# no baselines; the ceiling variants stay (the OpenMP loop among them), CLBlast's not
+assert not any(r["impl"] in ("c1", "omp", "clblast") for r in rows if not r["kernel"].startswith("ceiling_"))
+assert not any(r["impl"] == "clblast" for r in rows)
+assert any("/local:64/variant:" in r["name"] for r in rows if r["kernel"] == "ceiling_rmw")
 PY
 
 finish

@@ -143,10 +143,12 @@ cJSON *sb_gb_new(const char *executable, cJSON **context)
 
 void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap)
 {
-    char local[32] = "";
+    char local[32] = "", variant[48] = "";
     if (b->local)
         snprintf(local, sizeof local, "/local:%zu", b->local);
-    snprintf(out, cap, "%s/%s/%zu%s%s", b->kernel, b->impl, b->n, local,
+    if (b->variant)
+        snprintf(variant, sizeof variant, "/variant:%s", b->variant);
+    snprintf(out, cap, "%s/%s/%zu%s%s%s", b->kernel, b->impl, b->n, local, variant,
              b->manual_time ? "/manual_time" : "");
 }
 

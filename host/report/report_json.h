@@ -14,6 +14,7 @@ typedef struct sb_gb_bench {
     const char *device;  /* device name, or "host" for the C loops */
     size_t n;            /* elements */
     size_t local;        /* work-group size put in the name; 0: not part of the name */
+    const char *variant; /* put in the name as /variant:V when non-NULL */
     double bytes;        /* bytes moved by one call (minimal traffic); 0: no rate */
     int manual_time;     /* real_s is device time (name gets "/manual_time") */
     double roofline_fraction; /* NAN when there is no matching reference */
@@ -33,7 +34,7 @@ typedef struct sb_gb_bench {
  * the returned context with cJSON. NULL when out of memory. */
 cJSON *sb_gb_new(const char *executable, cJSON **context);
 
-/* The name: kernel/impl/n[/local:L][/manual_time], as Google Benchmark names a run with
+/* The name: kernel/impl/n[/local:L][/variant:V][/manual_time], as Google Benchmark names a run with
  * --benchmark_repetitions. Only what the user chose goes in it (never the repetition
  * count or anything measured), so names match across runs and machines. */
 void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap);

@@ -8,22 +8,11 @@
 #include "report_json.h"
 #include "report_micro.h"
 
-/* The roofline reference's rate (bytes/s) on every row sb_gb_add appended from index
- * `first` on, so roofline_fraction can be recomputed from the file: on the median row it
- * is bytes / median real_time over roofline_ref_bytes_per_second. */
-static void add_ref_rate(cJSON *doc, int first, double ref_bps)
-{
-    cJSON *list = cJSON_GetObjectItem(doc, "benchmarks"), *row;
-    int i = 0;
-    cJSON_ArrayForEach(row, list)
-    {
-        if (i++ >= first && cJSON_GetObjectItem(row, "roofline_fraction"))
-            cJSON_AddNumberToObject(row, "roofline_ref_bytes_per_second", ref_bps);
-    }
-}
-
-/* A zero-copy map's rows: no bytes_per_second (sb_gb_add got bytes 0), and why. */
-static void mark_no_copy(cJSON *doc, int first, double mapped)
+/* Fields of micro's own on the rows sb_gb_add appended from index first on: the
+ * ceiling (its patterns, the variants that set it and its rate, so that on the median
+ * row roofline_fraction = bytes / real_time / roofline_ref_bytes_per_second), a ceiling
+ * variant's pattern, and the flags. */
+static void annotate(cJSON *doc, int first, const sb_micro_result *r)
 {
     cJSON *list = cJSON_GetObjectItem(doc, "benchmarks"), *row;
     int i = 0;
@@ -31,8 +20,22 @@ static void mark_no_copy(cJSON *doc, int first, double mapped)
     {
         if (i++ < first)
             continue;
-        cJSON_AddBoolToObject(row, "zero_copy", 1);
-        cJSON_AddNumberToObject(row, "mapped_bytes", mapped);
+        if (r->variant[0]) {
+            cJSON_AddStringToObject(row, "variant", r->variant);
+            cJSON_AddStringToObject(row, "pattern", sb_patterns[r->pat].name);
+        }
+        if (cJSON_GetObjectItem(row, "roofline_fraction")) {
+            cJSON_AddStringToObject(row, "roofline_ref_variant", r->ceil_by);
+            cJSON_AddNumberToObject(row, "roofline_ref_bytes_per_second", r->ceil_gbps * 1e9);
+            cJSON_AddBoolToObject(row, "ceiling_exceeded", r->exceeded);
+        }
+        if (r->exceeded)
+            cJSON_AddStringToObject(row, "flag", "ceiling exceeded: reference variant set "
+                                                 "incomplete");
+        if (r->no_copy) { /* no bytes_per_second (sb_gb_add got bytes 0), and why */
+            cJSON_AddBoolToObject(row, "zero_copy", 1);
+            cJSON_AddNumberToObject(row, "mapped_bytes", r->bytes);
+        }
     }
 }
 
@@ -72,15 +75,13 @@ int sb_micro_report_write(const sb_micro_run *s, const char *json, const char *c
             .n = r->n, .local = r->local, .bytes = r->no_copy ? 0 : r->bytes,
             .manual_time = r->manual,
             .roofline_fraction = r->roof,
-            .roofline_ref = r->ref == SB_REF_NONE ? NULL : sb_micro_ref_name(r->ref),
+            .roofline_ref = r->ceil_ref, .variant = r->variant[0] ? r->variant : NULL,
             .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps, .time_unit = r->unit,
             .threads = !strcmp(r->impl, "omp") ? omp_get_max_threads() : 1};
         int before = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "benchmarks"));
         st = sb_gb_add(doc, &b, err);
-        if (st == SB_OK && !isnan(r->roof))
-            add_ref_rate(doc, before, r->ref_gbps * 1e9);
-        if (st == SB_OK && r->no_copy)
-            mark_no_copy(doc, before, r->bytes);
+        if (st == SB_OK)
+            annotate(doc, before, r);
     }
     if (st == SB_OK && json)
         st = sb_gb_write_json(doc, json, err);

@@ -18,32 +18,38 @@ typedef enum {
     SB_MK_NORMINF, SB_MK_DOT
 } sb_micro_kind;
 
-/* The roofline reference a kernel's fraction is over. */
-typedef enum { SB_REF_NONE = -1, SB_REF_COPY = 0, SB_REF_READ = 1, SB_REF_RMW = 2 } sb_micro_ref;
-
 /* The CLBlast routine with a kernel's traffic pattern. */
 typedef enum {
     SB_BL_NONE, SB_BL_SAXPY, SB_BL_SASUM, SB_BL_SNRM2, SB_BL_SDOT, SB_BL_ISAMAX, SB_BL_SCOPY,
     SB_BL_N
 } sb_micro_blas;
 
+/* A kernel and the traffic patterns (ops.h) its ceiling is made of: one pass, or two
+ * passes that cannot be fused (a reduction whose result the second pass needs), whose
+ * bytes per element are pass_bpe. */
 typedef struct sb_micro_kernel {
     const char *name;
     sb_micro_kind kind;
     const sb_update_info *upd; /* SB_MK_UPDATE */
-    sb_micro_ref ref;
-    sb_micro_blas bl;
+    int npass;
+    sb_pattern pass[2];
+    double pass_bpe[2];        /* one pass: 0, the kernel's own bytes count */
+    sb_micro_blas bl;          /* the CLBlast routine shown beside it */
 } sb_micro_kernel;
 
 #define SB_MICRO_MAX_KERNELS 40
 #define SB_MICRO_MAX_SIZES 64
 #define SB_MICRO_MAX_LOCALS 16
 #define SB_MICRO_64M ((size_t)64 << 20)
+/* A fraction above this is a finding (the ceiling's variant set misses a faster way),
+ * never a pass. */
+#define SB_MICRO_EXCEEDED 1.05
 
 /* The registry: references first, then by family; *n gets the count. */
 const sb_micro_kernel *sb_micro_kernels(int *n);
 const sb_micro_kernel *sb_micro_find_kernel(const char *name);
-const char *sb_micro_ref_name(sb_micro_ref r);
+/* The kernel's ceiling patterns, "rmw" or "read+copy". */
+const char *sb_micro_ceiling_name(const sb_micro_kernel *k, char *buf, size_t cap);
 const char *sb_micro_blas_name(sb_micro_blas b);
 /* Minimal traffic of one call in bytes (DESIGN.md section 3); m voters. */
 double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m);
@@ -93,10 +99,13 @@ typedef struct sb_micro_result {
     int reps;
     sb_stats rs, cs;
     double gbps;      /* bytes / median real time / 1e9 */
-    double roof;      /* NAN: none */
-    double pair_gbps; /* the reference's GB/s timed alternately with this; 0: none */
-    double ref_gbps;  /* the GB/s roof is over (pair_gbps, else the reference's row) */
-    sb_micro_ref ref;
+    int pat;          /* a ceiling variant's pattern (sb_pattern), -1 for other rows */
+    char variant[32]; /* a ceiling variant's name: w8_chunked_wg64, saxpy, loop... */
+    double roof;      /* roofline_fraction = gbps / ceil_gbps; NAN: none */
+    double ceil_gbps; /* the ceiling: best variant of each pass's pattern, same rounds */
+    char ceil_ref[24];  /* its patterns: "rmw", "read+copy" */
+    char ceil_by[96];   /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
+    int exceeded;     /* roof > SB_MICRO_EXCEEDED: the variant set is incomplete */
     int manual;       /* real is device time */
     int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
     const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
