@@ -27,6 +27,8 @@ usage_error vote-m-zero --vote-m 0
 usage_error vote-m-huge --vote-m 5000
 usage_error json-nowhere --sizes 33 --json /nonexistent-dir/x.json
 usage_error stray-argument extra
+usage_error two-stdout --json - --csv -
+usage_error cv-limit-zero --cv-limit 0
 usage_error bad-option --frobnicate
 
 require_device
@@ -152,6 +154,32 @@ for line, r in zip(lines, rows):
     assert abs(float(line["real_time"]) - r["real_time"]) <= 1e-12 * abs(r["real_time"])
 PY
 
+# Noise marks are reproducible from the file: noisy = the cv aggregate above cv_limit,
+# launch_bound = a device-timed row whose median host time is under 3x the empty
+# kernel's; the context warns about load and CPU scaling as a list, and --quick's
+# bandwidth size has a vector at least twice the last-level cache.
+python3 - "$tmp/m.json" <<'PY' && ok || bad "noise marks"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ctx, rows = doc["context"], doc["benchmarks"]
+unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+assert isinstance(ctx["warnings"], list) and ctx["launch_latency_s"] > 0
+cv = {r["run_name"]: r["real_time"] for r in rows if r.get("aggregate_name") == "cv"}
+marked = 0
+for r in rows:
+    if r.get("aggregate_name") != "median" or r["kernel"] in ("empty",):
+        continue
+    assert r["noisy"] == (cv[r["run_name"]] > ctx["cv_limit"]), r["name"]
+    manual = r["run_name"].endswith("/manual_time")
+    lb = manual and r["cpu_time"] * unit[r["time_unit"]] < 3 * ctx["launch_latency_s"]
+    assert r["launch_bound"] == lb, r["name"]
+    marked += 1
+assert marked > 50, marked
+llc = max((c["size"] * ctx["num_cpus"] // max(c["num_sharing"], 1), c["level"]) for c in ctx["caches"] if c["type"] != "Instruction")[0]
+n = ctx["bandwidth_n"]
+assert 4 * n >= 2 * llc and n & (n - 1) == 0 and (n == 1 << 20 or 2 * n < 2 * llc), (n, llc)
+PY
+
 # roofline_fraction is reproducible from the file: every row that has one carries its
 # ceiling's rate, and on the median row fraction = bytes / real_time / that rate;
 # the CSV has the same column; the table shows it ("ref GB/s").
@@ -181,6 +209,52 @@ for line, r in zip(lines, rows):
         assert line["roofline_ref_bytes_per_second"] == ""
 PY
 grep -q "ceil GB/s" "$tmp/out" && grep -q "ceilings at n = 1000:" "$tmp/out" && ok || bad "table lacks the ceiling columns"
+
+# Output others ingest. Two small runs in a row: the second writes its JSON to stdout
+# (the table to stderr), aggregates only, and github-action-benchmark's input.
+small=(--sizes 1000 --kernels sign,adam,vote --reps 3 --warmup 1 --no-host)
+if "$bin" micro "${small[@]}" --json "$tmp/c1.json" >/dev/null 2>"$tmp/errc" &&
+        "$bin" micro "${small[@]}" --json - --aggregates-only --github-benchmark "$tmp/gab.json" \
+            >"$tmp/c2.json" 2>"$tmp/c2.err"; then ok
+else bad "small runs failed: $(cat "$tmp/errc" "$tmp/c2.err")"; fi
+grep -q "ceilings at n = 1000" "$tmp/c2.err" && ok || bad "--json -: the table is not on stderr"
+python3 - "$tmp/c1.json" "$tmp/c2.json" "$tmp/gab.json" <<'PY' && ok || bad "compare.py / aggregates-only / github-action-benchmark"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert all(r["run_type"] == "aggregate" for r in b["benchmarks"])
+assert any(r["run_type"] == "iteration" for r in a["benchmarks"])
+# compare.py pairs benchmarks by name and time_unit (partition_benchmarks): every
+# benchmark of one run has its partner in the other, with one unit per name.
+def units(doc):
+    u = {}
+    for r in doc["benchmarks"]:
+        u.setdefault(r["name"], set()).add(r["time_unit"])
+    assert all(len(v) == 1 for v in u.values())
+    return u
+ua, ub = units(a), units(b)
+agg_a = {n: v for n, v in ua.items() if n in ub}
+assert set(ub) <= set(ua) and len(ub) == len({r["run_name"] for r in a["benchmarks"]}) * 6
+assert all(ua[n] == ub[n] for n in ub)
+# github-action-benchmark customBiggerIsBetter: an array of {name, unit, value[, range,
+# extra]}, names unique; one roofline_fraction and one GB/s entry per benchmark.
+g = json.load(open(sys.argv[3]))
+assert isinstance(g, list) and g
+for e in g:
+    assert isinstance(e["name"], str) and isinstance(e["unit"], str), e
+    assert isinstance(e["value"], (int, float)) and not isinstance(e["value"], bool), e
+    assert set(e) <= {"name", "unit", "value", "range", "extra"}, e
+    assert all(isinstance(e.get(k, ""), str) for k in ("range", "extra"))
+names = [e["name"] for e in g]
+assert len(names) == len(set(names))
+med = {r["run_name"]: r for r in b["benchmarks"] if r["aggregate_name"] == "median"}
+frac = {n for n, r in med.items() if "roofline_fraction" in r}
+rate = {n for n, r in med.items() if r.get("bytes_per_second", 0) > 0}
+assert {n[:-len(" roofline_fraction")] for n in names if n.endswith(" roofline_fraction")} == frac
+assert {n[:-len(" GB/s")] for n in names if n.endswith(" GB/s")} == rate
+for e in g:
+    if e["name"].endswith(" roofline_fraction"):
+        assert e["value"] > 0 and "set by" in e["extra"]
+PY
 
 # A map on a device that shares host memory moves nothing: a latency, "no copy", no rate.
 unified=$(python3 - "$tmp/m.json" <<'PY'

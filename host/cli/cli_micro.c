@@ -44,11 +44,22 @@ static const char help[] =
     "  --local-size L      work-group size (a power of two), or a list to sweep\n"
     "                      (64,128,256); default the device table's value\n"
     "  --vote-m M          voters for vote and vote_update (default 8, 1..1024)\n"
-    "  --json FILE         write results in the Google Benchmark JSON schema\n"
-    "  --csv FILE          write the same rows as CSV\n"
+    "  --json FILE         write results in the Google Benchmark JSON schema (every\n"
+    "                      benchmark keeps its name and time unit across runs, so\n"
+    "                      compare.py matches them all); FILE - is standard output,\n"
+    "                      and the table then goes to standard error\n"
+    "  --csv FILE          write the same rows as CSV (- for standard output)\n"
+    "  --aggregates-only   JSON/CSV: only the aggregate rows (mean, median, stddev, cv,\n"
+    "                      min, p90), as --benchmark_report_aggregates_only\n"
+    "  --github-benchmark FILE  github-action-benchmark input (tool\n"
+    "                      customBiggerIsBetter): per benchmark one entry for\n"
+    "                      roofline_fraction and one for GB/s, medians (- for stdout)\n"
     "  --no-clblast        skip the CLBlast baselines and ceiling variants\n"
     "  --no-host           skip the C baselines (1 thread and OpenMP)\n"
-    "  --quick             small CI set: sizes 4K,1000003, 10 reps, 1 warm-up\n"
+    "  --quick             small CI set: sizes 4K and the smallest power of two whose\n"
+    "                      vector is at least twice the last-level cache (hwloc;\n"
+    "                      16M on a 32 MiB L3), 10 reps, 1 warm-up\n"
+    "  --cv-limit PCT      mark rows whose CV exceeds PCT percent noisy (default 10)\n"
     "  --targets           print the targets summary even without 64M\n"
     "                      (it is printed whenever the sizes include 64M = 67108864)\n" SB_COMMON_HELP
     "\nOn PoCL, POCL_AFFINITY=1 is set unless already set, and OpenMP never busy-waits\n"
@@ -59,9 +70,12 @@ static const char help[] =
 /* What the command adds to the engine's options. */
 typedef struct cli_opts {
     sb_micro_opts mo;
-    const char *json, *csv;
+    sb_micro_outputs outs;
     int quick, targets;
 } cli_opts;
+
+/* The human-readable table: stdout, or stderr when a result file goes to stdout. */
+static FILE *out;
 
 /* Calls item on each item of the comma list LIST (on a copy, which item may cut up),
  * stopping at the first failure. */
@@ -250,15 +264,18 @@ static void print_row(const sb_micro_run *s, const sb_micro_result *r)
     char local[24] = "def";
     if (r->local)
         snprintf(local, sizeof local, "%zu", r->local);
-    printf("%-12s %10zu %5s %10.2f %6.1f %8s %-14s %8s %-30s %-14s %7s %7s\n", r->kernel,
+    char flags[40];
+    snprintf(flags, sizeof flags, "%s%s%s", r->exceeded ? "EXCEEDED " : "",
+             r->noisy ? "noisy " : "", r->launch_bound ? "launch-bound" : "");
+    fprintf(out, "%-12s %10zu %5s %10.2f %6.1f %8s %-14s %8s %-30s %-14s %7s %7s %s\n", r->kernel,
            r->n, local, r->rs.median * 1e6, 100 * r->rs.cv, g, roof, cg, r->ceil_by, blas_s,
-           c1, omp);
+           c1, omp, flags);
 }
 
 /* Per size: each pattern's ceiling and the variant that set it. */
 static void print_ceilings(const sb_micro_run *s, size_t n, size_t local)
 {
-    printf("  ceilings at n = %zu:", n);
+    fprintf(out, "  ceilings at n = %zu:", n);
     for (int p = 0; p < SB_PAT_N; p++) {
         const sb_micro_result *best = NULL;
         for (int i = 0; i < s->rs.n; i++) {
@@ -267,10 +284,10 @@ static void print_ceilings(const sb_micro_run *s, size_t n, size_t local)
                 best = r;
         }
         if (best)
-            printf(" %s %.2f (%s/%s)", sb_patterns[p].name, best->gbps, best->impl,
+            fprintf(out, " %s %.2f (%s/%s)", sb_patterns[p].name, best->gbps, best->impl,
                    best->variant);
     }
-    printf("\n");
+    fprintf(out, "\n");
 }
 
 static void print_extras(const sb_micro_run *s)
@@ -278,34 +295,38 @@ static void print_extras(const sb_micro_run *s)
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
         if (!strcmp(r->kernel, "empty"))
-            printf("empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
+            fprintf(out, "empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
                    "us); event-profiled %.2f us\n", r->cs.median * 1e6, r->cs.p90 * 1e6,
                    r->cs.min * 1e6, r->rs.median * 1e6);
         else if (r->no_copy)
-            printf("transfer %-9s n = %zu (%.0f MB): no copy (the device shares host memory): "
+            fprintf(out, "transfer %-9s n = %zu (%.0f MB): no copy (the device shares host memory): "
                    "map + unmap latency median %.1f us by events, %.1f us by host clock\n",
                    r->kernel, r->n, r->bytes / 1e6, r->rs.median * 1e6, r->cs.median * 1e6);
         else if (!r->k && r->pat < 0 && !strcmp(r->impl, "ocl"))
-            printf("transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
+            fprintf(out, "transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
                    "clock (median %.1f us)\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
                    r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6);
     }
     for (int i = 0; i < s->nnotes; i++)
-        printf("note: %s\n", s->notes[i]);
+        fprintf(out, "note: %s\n", s->notes[i]);
 }
 
 static void print_table(const sb_micro_run *s, const sb_ctx *c)
 {
     const sb_micro_opts *mo = s->mo;
-    printf("signbench micro on %s (%s, driver %s)\n", c->dev.name, c->dev.platform_name,
+    fprintf(out, "signbench micro on %s (%s, driver %s)\n", c->dev.name, c->dev.platform_name,
            c->driver);
-    printf("%ld rounds after %ld warm-up; times are medians of OpenCL event time (END-START);"
+    for (int i = 0; i < s->nwarnings; i++)
+        fprintf(out, "***WARNING*** %s\n", s->warnings[i]);
+    fprintf(out, "%ld rounds after %ld warm-up; times are medians of OpenCL event time (END-START);"
            " GB = 1e9 bytes of minimal traffic; vote M = %ld\nroofline = GB/s over the "
            "ceiling (best variant of the pattern, same rounds); '!' = ceiling exceeded: "
-           "reference variant set incomplete\n\n", mo->reps, mo->warmup, mo->vote_m);
-    printf("%-12s %10s %5s %10s %6s %8s %-14s %8s %-30s %-14s %7s %7s\n", "kernel", "n",
+           "reference variant set incomplete; noisy = CV above %.0f%%; launch-bound = host time\n"
+           "under %.0fx the empty kernel's\n\n", mo->reps, mo->warmup, mo->vote_m,
+           100 * (mo->cv_limit > 0 ? mo->cv_limit : 0.10), SB_MICRO_LAUNCH_BOUND);
+    fprintf(out, "%-12s %10s %5s %10s %6s %8s %-14s %8s %-30s %-14s %7s %7s %s\n", "kernel", "n",
            "local", "median_us", "cv%", "GB/s", "roofline", "ceil GB/s", "ceiling set by",
-           "CLBlast GB/s", "C1", "OMP");
+           "CLBlast GB/s", "C1", "OMP", "flags");
     size_t last_n = 0, last_local = 0;
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
@@ -313,7 +334,7 @@ static void print_table(const sb_micro_run *s, const sb_ctx *c)
             continue;
         if (last_n && (r->n != last_n || r->local != last_local)) {
             print_ceilings(s, last_n, last_local);
-            printf("\n");
+            fprintf(out, "\n");
         }
         last_n = r->n;
         last_local = r->local;
@@ -321,7 +342,7 @@ static void print_table(const sb_micro_run *s, const sb_ctx *c)
     }
     if (last_n)
         print_ceilings(s, last_n, last_local);
-    printf("\n");
+    fprintf(out, "\n");
     print_extras(s);
 }
 
@@ -343,7 +364,7 @@ static void print_targets(const sb_micro_run *s)
     if (!n)
         return;
     size_t local = s->mo->nlocals ? s->mo->locals[0] : 0;
-    printf("\ntargets at n = %zu%s, local %s:\n", n,
+    fprintf(out, "\ntargets at n = %zu%s, local %s:\n", n,
            n == SB_MICRO_64M ? " (64M floats)" : " (NOT 64M: indicative only)",
            local ? "first of the sweep" : "default");
     for (int i = 0; i < s->rs.n; i++) {
@@ -351,20 +372,20 @@ static void print_targets(const sb_micro_run *s)
         if (strcmp(r->impl, "ocl") || !r->k || r->n != n || r->local != local ||
             isnan(r->roof))
             continue;
-        printf("  %-12s %.3f of %s ceiling (>= 0.90): %s", r->kernel, r->roof, r->ceil_ref,
+        fprintf(out, "  %-12s %.3f of %s ceiling (>= 0.90): %s", r->kernel, r->roof, r->ceil_ref,
                verdict(r));
         double omp = gbps_of(s, r->kernel, "omp", n, 0);
         if (r->k->kind == SB_MK_UPDATE && !isnan(omp))
-            printf("; %.2f GB/s vs OpenMP C %.2f: %s", r->gbps, omp,
+            fprintf(out, "; %.2f GB/s vs OpenMP C %.2f: %s", r->gbps, omp,
                    r->gbps >= omp ? "met" : "NOT met");
-        printf("\n");
+        fprintf(out, "\n");
     }
 }
 
 /* ---- the command ------------------------------------------------------------------ */
 
 enum { O_KERNELS = SB_OPT_FIRST_FREE, O_SIZES, O_REPS, O_WARMUP, O_LOCAL, O_VOTE_M, O_JSON,
-       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS };
+       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS, O_CV_LIMIT, O_GAB, O_AGGS };
 
 static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err)
 {
@@ -376,7 +397,10 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         {"vote-m", required_argument, 0, O_VOTE_M}, {"json", required_argument, 0, O_JSON},
         {"csv", required_argument, 0, O_CSV}, {"no-clblast", no_argument, 0, O_NO_CLBLAST},
         {"no-host", no_argument, 0, O_NO_HOST}, {"quick", no_argument, 0, O_QUICK},
-        {"targets", no_argument, 0, O_TARGETS}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"targets", no_argument, 0, O_TARGETS},
+        {"cv-limit", required_argument, 0, O_CV_LIMIT},
+        {"github-benchmark", required_argument, 0, O_GAB},
+        {"aggregates-only", no_argument, 0, O_AGGS}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const char *kernels = "all", *sizes = NULL;
     int warm_set = 0, c, st = SB_OK;
     mo->reps = 10, mo->warmup = 2, mo->vote_m = 8;
@@ -396,12 +420,18 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         case O_LOCAL: st = parse_locals(optarg, mo, err); break;
         case O_VOTE_M: st = sb_parse_long("micro: --vote-m", optarg, 1, 1024, &mo->vote_m, err);
             break;
-        case O_JSON: o->json = optarg; break;
-        case O_CSV: o->csv = optarg; break;
+        case O_JSON: o->outs.json = optarg; break;
+        case O_CSV: o->outs.csv = optarg; break;
+        case O_GAB: o->outs.gab = optarg; break;
+        case O_AGGS: o->outs.aggregates_only = 1; break;
         case O_NO_CLBLAST: mo->no_clblast = 1; break;
         case O_NO_HOST: mo->no_host = 1; break;
         case O_QUICK: o->quick = 1; break;
         case O_TARGETS: o->targets = 1; break;
+        case O_CV_LIMIT:
+            st = sb_parse_double("micro: --cv-limit", optarg, 0.01, 1000, &mo->cv_limit, err);
+            mo->cv_limit /= 100;
+            break;
         default: return sb_cli_bad_option("micro", argc, argv, err);
         }
     }
@@ -413,8 +443,11 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         return st;
     if (sizes)
         st = parse_sizes(sizes, mo, err);
-    else if (o->quick)
-        st = parse_sizes("4K,1000003", mo, err);
+    else if (o->quick) {
+        char q[64];
+        snprintf(q, sizeof q, "4K,%zu", sb_micro_bandwidth_n());
+        st = parse_sizes(q, mo, err);
+    }
     else
         sb_micro_default_sizes(mo);
     if (st == SB_OK && o->quick && !warm_set)
@@ -422,10 +455,17 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
     if (st == SB_OK && mo->nlocals && mo->dev.kernel_binary)
         st = sb_fail(err, SB_EUSAGE, "micro: --local-size needs kernels built from source; a "
                      "--kernel-binary file has its work-group size built in");
-    if (st == SB_OK && o->json)
-        st = check_writable("--json", o->json, err);
-    if (st == SB_OK && o->csv)
-        st = check_writable("--csv", o->csv, err);
+    const char *files[] = {o->outs.json, o->outs.csv, o->outs.gab};
+    static const char *const opts[] = {"--json", "--csv", "--github-benchmark"};
+    int dashes = 0;
+    for (int i = 0; i < 3 && st == SB_OK; i++) {
+        dashes += files[i] && !strcmp(files[i], "-");
+        if (files[i] && strcmp(files[i], "-"))
+            st = check_writable(opts[i], files[i], err);
+    }
+    if (st == SB_OK && dashes > 1)
+        st = sb_fail(err, SB_EUSAGE, "micro: only one of --json, --csv and --github-benchmark "
+                     "can write to standard output (-)");
     return st;
 }
 
@@ -439,6 +479,11 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
         return st;
     if (want_help)
         return sb_cli_help(help);
+    const char *files[] = {o.outs.json, o.outs.csv, o.outs.gab};
+    out = stdout;
+    for (int i = 0; i < 3; i++)
+        if (files[i] && !strcmp(files[i], "-"))
+            out = stderr;
     sb_micro_run s;
     st = sb_micro_sweep(&s, &o.mo, err);
     if (st == SB_OK && s.have_ctx) {
@@ -448,11 +493,11 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
             has64 |= o.mo.sizes[i] == SB_MICRO_64M;
         if (has64 || o.targets)
             print_targets(&s);
-        st = sb_micro_report_write(&s, o.json, o.csv, err);
-        if (st == SB_OK && o.json)
-            printf("\nwrote %s\n", o.json);
-        if (st == SB_OK && o.csv)
-            printf("wrote %s\n", o.csv);
+        st = sb_micro_report_write(&s, &o.outs, err);
+        const char *files[] = {o.outs.json, o.outs.csv, o.outs.gab};
+        for (int i = 0; i < 3 && st == SB_OK; i++)
+            if (files[i] && strcmp(files[i], "-"))
+                fprintf(out, "%swrote %s\n", i == 0 ? "\n" : "", files[i]);
     }
     sb_micro_run_free(&s);
     return st;

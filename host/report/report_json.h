@@ -23,6 +23,7 @@ typedef struct sb_gb_bench {
     const double *cpu_s;  /* per repetition: host wall time around enqueue + finish */
     int reps;
     int threads;          /* host threads of the implementation; 0 counts as 1 */
+    int aggregates_only;  /* only the aggregate rows, as --benchmark_report_aggregates_only */
     const char *time_unit; /* "ns", "us", "ms" or "s": fixed per kind of benchmark, never
                             * chosen from the measured time, so that a benchmark keeps its
                             * unit across runs (compare.py matches name + unit) */
@@ -44,7 +45,10 @@ void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap);
  * Times are in b->time_unit. */
 int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err);
 
-/* Write the document atomically (FILE.tmp, then rename). */
+/* Write text to path atomically (FILE.tmp, then rename), or to stdout when path is "-". */
+int sb_write_out(const char *path, const char *text, size_t n, sb_err *err);
+
+/* Write the document atomically (FILE.tmp, then rename), or to stdout for "-". */
 int sb_gb_write_json(const cJSON *doc, const char *path, sb_err *err);
 /* The benchmarks rows as CSV (one header line, the same fields), atomically. */
 int sb_gb_write_csv(const cJSON *doc, const char *path, sb_err *err);

@@ -700,6 +700,15 @@ static unsigned long long llc_bytes(void)
     return llc;
 }
 
+size_t sb_micro_bandwidth_n(void)
+{
+    unsigned long long llc = llc_bytes();
+    size_t n = (size_t)1 << 20;
+    while ((unsigned long long)n * 4 < 2 * llc && n < ((size_t)1 << 30))
+        n *= 2;
+    return n;
+}
+
 void sb_micro_default_sizes(sb_micro_opts *mo)
 {
     unsigned long long llc = llc_bytes();
@@ -911,6 +920,39 @@ static int run_host_loops(sb_micro_run *s, const plan *pl, sb_micro_bufs *b, sb_
     return st;
 }
 
+/* Noisy: CV above the limit. Launch-bound: a device-timed row whose median host time
+ * is within SB_MICRO_LAUNCH_BOUND times the empty kernel's. */
+static void mark_noise(const sb_micro_run *s, sb_micro_result *r)
+{
+    double limit = s->mo->cv_limit > 0 ? s->mo->cv_limit : 0.10;
+    r->noisy = r->rs.cv > limit;
+    r->launch_bound = r->manual && s->latency_s > 0 &&
+                      r->cs.median < SB_MICRO_LAUNCH_BOUND * s->latency_s;
+}
+
+/* Google Benchmark's warnings about the machine: load average above the CPU count, and
+ * CPU frequency scaling (a governor other than "performance"). */
+static void machine_warnings(sb_micro_run *s)
+{
+    double load[1];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > (double)cpus)
+        snprintf(s->warnings[s->nwarnings++], sizeof s->warnings[0],
+                 "load average %.2f exceeds the %ld CPUs: timings will be noisy", load[0],
+                 cpus);
+    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "r");
+    char gov[64] = "";
+    if (f) {
+        if (fscanf(f, "%63s", gov) != 1)
+            gov[0] = '\0';
+        fclose(f);
+    }
+    if (gov[0] && strcmp(gov, "performance"))
+        snprintf(s->warnings[s->nwarnings++], sizeof s->warnings[0],
+                 "CPU frequency scaling is enabled (governor %s): real time measurements "
+                 "may be noisy", gov);
+}
+
 /* Time everything selected at size n on one context (local size `local`; baselines
  * only when `baselines`). */
 static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local,
@@ -939,6 +981,9 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
         st = run_host_loops(s, pl, &b, err);
     if (st == SB_OK && baselines && largest)
         st = measure_transfers(c, &b, &s->rs, (int)mo->warmup, (int)mo->reps, err);
+    for (int i = 0; st == SB_OK && i < s->rs.n; i++)
+        if (s->rs.r[i].n == n)
+            mark_noise(s, &s->rs.r[i]);
     if (partial)
         clReleaseMemObject(partial);
     free(pl);
@@ -985,6 +1030,8 @@ static int sweep_pass(sb_micro_run *s, int p, sb_err *err)
     if (p == 0)
         st = measure_latency(&c, &s->rs, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
                              err);
+    if (p == 0 && st == SB_OK)
+        s->latency_s = s->rs.r[s->rs.n - 1].cs.median;
     for (int i = 0; i < mo->nsizes && st == SB_OK; i++)
         st = run_size(s, &c, &ops, mo->sizes[i], mo->nlocals ? mo->locals[p] : 0, p == 0,
                       i == mo->nsizes - 1, err);
@@ -1004,6 +1051,7 @@ int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err)
     s->mo = mo;
     int st = SB_OK;
     int passes = mo->nlocals ? mo->nlocals : 1;
+    machine_warnings(s);
     sb_progress_start(&s->prog, "micro", (long)passes * mo->nsizes * mo->reps);
     for (int p = 0; p < passes && st == SB_OK; p++)
         st = sweep_pass(s, p, err);

@@ -81,7 +81,17 @@ typedef struct sb_micro_opts {
     int nlocals;
     long reps, warmup, vote_m;
     int no_clblast, no_host;
+    double cv_limit; /* rows whose CV exceeds it are marked noisy (0: the default 0.10) */
 } sb_micro_opts;
+
+/* A row whose median enqueue-to-finish host time is under this many times the empty
+ * kernel's is marked launch-bound: its rate measures the runtime, not the kernel. */
+#define SB_MICRO_LAUNCH_BOUND 3.0
+
+/* --quick's bandwidth size: the smallest power of two n >= 1M whose one vector (4n
+ * bytes) is at least twice the host's last-level cache (hwloc), so that no pattern
+ * runs from cache. */
+size_t sb_micro_bandwidth_n(void);
 
 /* Default sweep: 64K x4 up to 64M, or further until one buffer is 8x the LLC (hwloc). */
 void sb_micro_default_sizes(sb_micro_opts *mo);
@@ -106,6 +116,8 @@ typedef struct sb_micro_result {
     char ceil_ref[24];  /* its patterns: "rmw", "read+copy" */
     char ceil_by[96];   /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
     int exceeded;     /* roof > SB_MICRO_EXCEEDED: the variant set is incomplete */
+    int noisy;        /* CV of the real time above the run's limit */
+    int launch_bound; /* median host time near the launch latency */
     int manual;       /* real is device time */
     int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
     const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
@@ -126,6 +138,10 @@ typedef struct sb_micro_run {
     long done;
     sb_ctx ctx;  /* the first pass's context, open for the report's device fields */
     int have_ctx;
+    double latency_s;     /* the empty kernel's median enqueue-to-finish host time */
+    char warnings[4][160]; /* machine state that makes timings noisy, as Google
+                             * Benchmark warns: load above the CPU count, CPU scaling */
+    int nwarnings;
 } sb_micro_run;
 
 int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err);
