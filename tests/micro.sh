@@ -29,6 +29,7 @@ usage_error json-nowhere --sizes 33 --json /nonexistent-dir/x.json
 usage_error stray-argument extra
 usage_error two-stdout --json - --csv -
 usage_error cv-limit-zero --cv-limit 0
+usage_error filter-bad-regex --filter '(' --list
 usage_error bad-option --frobnicate
 
 require_device
@@ -254,6 +255,23 @@ assert {n[:-len(" GB/s")] for n in names if n.endswith(" GB/s")} == rate
 for e in g:
     if e["name"].endswith(" roofline_fraction"):
         assert e["value"] > 0 and "set by" in e["extra"]
+PY
+
+# --list names exactly the benchmarks a run reports; --filter keeps the matching ones
+# (POSIX extended regex on names), still timing the ceilings a kept kernel needs.
+"$bin" micro "${small[@]}" --list >"$tmp/list" 2>"$tmp/list.err" && ok || bad "--list failed: $(cat "$tmp/list.err")"
+"$bin" micro "${small[@]}" --filter '^(sign|vote)/' --list >"$tmp/flist" && ok || bad "--filter --list failed"
+"$bin" micro "${small[@]}" --filter '^sign/ocl' --json "$tmp/f.json" >"$tmp/fout" 2>&1 && ok || bad "--filter run failed: $(tail -3 "$tmp/fout")"
+python3 - "$tmp/c1.json" "$tmp/list" "$tmp/flist" "$tmp/f.json" <<'PY' && ok || bad "--list / --filter"
+import json, re, sys
+runs = {r["run_name"] for r in json.load(open(sys.argv[1]))["benchmarks"]}
+listed = open(sys.argv[2]).read().split()
+assert len(listed) == len(set(listed)) and set(listed) == runs, set(listed) ^ runs
+fl = open(sys.argv[3]).read().split()
+assert fl and set(fl) == {n for n in listed if re.search("^(sign|vote)/", n)}, fl
+rows = json.load(open(sys.argv[4]))["benchmarks"]
+assert {r["run_name"] for r in rows} == {"sign/ocl/1000/manual_time"}
+assert all(r["roofline_ref_bytes_per_second"] > 0 and r["roofline_ref_variant"].startswith("copy:") for r in rows)
 PY
 
 # A map on a device that shares host memory moves nothing: a latency, "no copy", no rate.

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <regex.h>
+
 #include "cli.h"
 #include "micro.h"
 #include "report_micro.h"
@@ -59,6 +61,11 @@ static const char help[] =
     "  --quick             small CI set: sizes 4K and the smallest power of two whose\n"
     "                      vector is at least twice the last-level cache (hwloc;\n"
     "                      16M on a 32 MiB L3), 10 reps, 1 warm-up\n"
+    "  --filter REGEX      only benchmarks whose name matches REGEX (POSIX extended,\n"
+    "                      as --benchmark_filter); the ceiling variants a kept\n"
+    "                      kernel needs are still timed, and named in its row\n"
+    "  --list              print the names of the benchmarks the options select and\n"
+    "                      exit without timing anything\n"
     "  --cv-limit PCT      mark rows whose CV exceeds PCT percent noisy (default 10)\n"
     "  --targets           print the targets summary even without 64M\n"
     "                      (it is printed whenever the sizes include 64M = 67108864)\n" SB_COMMON_HELP
@@ -71,7 +78,9 @@ static const char help[] =
 typedef struct cli_opts {
     sb_micro_opts mo;
     sb_micro_outputs outs;
-    int quick, targets;
+    int quick, targets, list;
+    regex_t filter;
+    int have_filter;
 } cli_opts;
 
 /* The human-readable table: stdout, or stderr when a result file goes to stdout. */
@@ -208,6 +217,34 @@ static int parse_locals(const char *list, sb_micro_opts *mo, sb_err *err)
     return st;
 }
 
+/* --filter REGEX: a POSIX extended regular expression on benchmark names. */
+static int compile_filter(cli_opts *o, const char *re, sb_err *err)
+{
+    if (o->have_filter)
+        regfree(&o->filter);
+    o->have_filter = 0;
+    int rc = regcomp(&o->filter, re, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &o->filter, msg, sizeof msg);
+        return sb_fail(err, SB_EUSAGE, "micro: --filter '%s': %s", re, msg);
+    }
+    o->have_filter = 1;
+    o->mo.filter = &o->filter;
+    return SB_OK;
+}
+
+/* --list: the names the run would report, one per line, nothing timed. */
+static void print_list(const sb_micro_run *s)
+{
+    char name[256];
+    for (int i = 0; i < s->rs.n; i++)
+        if (!s->rs.r[i].hidden) {
+            sb_micro_name(&s->rs.r[i], name, sizeof name);
+            printf("%s\n", name);
+        }
+}
+
 /* Fail now, not after a long sweep, when an output file cannot be written. */
 static int check_writable(const char *opt, const char *path, sb_err *err)
 {
@@ -294,6 +331,8 @@ static void print_extras(const sb_micro_run *s)
 {
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
+        if (r->hidden)
+            continue;
         if (!strcmp(r->kernel, "empty"))
             fprintf(out, "empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
                    "us); event-profiled %.2f us\n", r->cs.median * 1e6, r->cs.p90 * 1e6,
@@ -330,7 +369,7 @@ static void print_table(const sb_micro_run *s, const sb_ctx *c)
     size_t last_n = 0, last_local = 0;
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
-        if (strcmp(r->impl, "ocl") || !r->k)
+        if (strcmp(r->impl, "ocl") || !r->k || r->hidden)
             continue;
         if (last_n && (r->n != last_n || r->local != last_local)) {
             print_ceilings(s, last_n, last_local);
@@ -385,7 +424,8 @@ static void print_targets(const sb_micro_run *s)
 /* ---- the command ------------------------------------------------------------------ */
 
 enum { O_KERNELS = SB_OPT_FIRST_FREE, O_SIZES, O_REPS, O_WARMUP, O_LOCAL, O_VOTE_M, O_JSON,
-       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS, O_CV_LIMIT, O_GAB, O_AGGS };
+       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS, O_CV_LIMIT, O_GAB, O_AGGS, O_FILTER,
+       O_LIST };
 
 static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err)
 {
@@ -400,7 +440,9 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         {"targets", no_argument, 0, O_TARGETS},
         {"cv-limit", required_argument, 0, O_CV_LIMIT},
         {"github-benchmark", required_argument, 0, O_GAB},
-        {"aggregates-only", no_argument, 0, O_AGGS}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"aggregates-only", no_argument, 0, O_AGGS},
+        {"filter", required_argument, 0, O_FILTER}, {"list", no_argument, 0, O_LIST},
+        SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const char *kernels = "all", *sizes = NULL;
     int warm_set = 0, c, st = SB_OK;
     mo->reps = 10, mo->warmup = 2, mo->vote_m = 8;
@@ -424,6 +466,8 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         case O_CSV: o->outs.csv = optarg; break;
         case O_GAB: o->outs.gab = optarg; break;
         case O_AGGS: o->outs.aggregates_only = 1; break;
+        case O_FILTER: st = compile_filter(o, optarg, err); break;
+        case O_LIST: o->list = 1; break;
         case O_NO_CLBLAST: mo->no_clblast = 1; break;
         case O_NO_HOST: mo->no_host = 1; break;
         case O_QUICK: o->quick = 1; break;
@@ -469,36 +513,47 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
     return st;
 }
 
+/* The sweep, its table and its files. */
+static int run(cli_opts *o, sb_err *err)
+{
+    int st;
+    const char *files[] = {o->outs.json, o->outs.csv, o->outs.gab};
+    out = stdout;
+    for (int i = 0; i < 3; i++)
+        if (files[i] && !strcmp(files[i], "-"))
+            out = stderr;
+    o->mo.dry = o->list;
+    sb_micro_run s;
+    st = sb_micro_sweep(&s, &o->mo, err);
+    if (st == SB_OK && o->list)
+        print_list(&s);
+    else if (st == SB_OK && s.have_ctx) {
+        print_table(&s, &s.ctx);
+        int has64 = 0;
+        for (int i = 0; i < o->mo.nsizes; i++)
+            has64 |= o->mo.sizes[i] == SB_MICRO_64M;
+        if (has64 || o->targets)
+            print_targets(&s);
+        st = sb_micro_report_write(&s, &o->outs, err);
+        for (int i = 0; i < 3 && st == SB_OK; i++)
+            if (files[i] && strcmp(files[i], "-"))
+                fprintf(out, "%swrote %s\n", i == 0 ? "\n" : "", files[i]);
+    }
+    sb_micro_run_free(&s);
+    return st;
+}
+
 int sb_cmd_micro(int argc, char **argv, sb_err *err)
 {
     cli_opts o;
     memset(&o, 0, sizeof o);
     int want_help = 0;
     int st = parse_args(argc, argv, &o, &want_help, err);
-    if (st != SB_OK)
-        return st;
-    if (want_help)
-        return sb_cli_help(help);
-    const char *files[] = {o.outs.json, o.outs.csv, o.outs.gab};
-    out = stdout;
-    for (int i = 0; i < 3; i++)
-        if (files[i] && !strcmp(files[i], "-"))
-            out = stderr;
-    sb_micro_run s;
-    st = sb_micro_sweep(&s, &o.mo, err);
-    if (st == SB_OK && s.have_ctx) {
-        print_table(&s, &s.ctx);
-        int has64 = 0;
-        for (int i = 0; i < o.mo.nsizes; i++)
-            has64 |= o.mo.sizes[i] == SB_MICRO_64M;
-        if (has64 || o.targets)
-            print_targets(&s);
-        st = sb_micro_report_write(&s, &o.outs, err);
-        const char *files[] = {o.outs.json, o.outs.csv, o.outs.gab};
-        for (int i = 0; i < 3 && st == SB_OK; i++)
-            if (files[i] && strcmp(files[i], "-"))
-                fprintf(out, "%swrote %s\n", i == 0 ? "\n" : "", files[i]);
-    }
-    sb_micro_run_free(&s);
+    if (st == SB_OK && want_help)
+        st = sb_cli_help(help);
+    if (st == SB_OK && !want_help)
+        st = run(&o, err);
+    if (o.have_filter)
+        regfree(&o.filter);
     return st;
 }

@@ -123,6 +123,8 @@ static int write_gab(const sb_micro_run *s, const char *path, sb_err *err)
         return sb_fail(err, SB_ERUNTIME, "micro: out of memory for %s", path);
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
+        if (r->hidden)
+            continue;
         sb_gb_bench b = bench_of(s, r, 0);
         char name[256], extra[256];
         sb_gb_name(&b, name, sizeof name);
@@ -166,6 +168,8 @@ int sb_micro_report_write(const sb_micro_run *s, const sb_micro_outputs *o, sb_e
     int st = SB_OK;
     for (int i = 0; i < s->rs.n && st == SB_OK; i++) {
         const sb_micro_result *r = &s->rs.r[i];
+        if (r->hidden)
+            continue;
         sb_gb_bench b = bench_of(s, r, o->aggregates_only);
         int before = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "benchmarks"));
         st = sb_gb_add(doc, &b, err);

@@ -556,6 +556,34 @@ static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, con
     return r;
 }
 
+void sb_micro_name(const sb_micro_result *r, char *out, size_t cap)
+{
+    char local[32] = "", variant[48] = "";
+    if (r->local)
+        snprintf(local, sizeof local, "/local:%zu", r->local);
+    if (r->variant[0])
+        snprintf(variant, sizeof variant, "/variant:%s", r->variant);
+    snprintf(out, cap, "%s/%s/%zu%s%s%s", r->kernel, r->impl, r->n, local, variant,
+             r->manual ? "/manual_time" : "");
+}
+
+/* Whether the user's filter keeps r (always, without a filter). */
+static int matches(const sb_micro_run *s, const sb_micro_result *r)
+{
+    if (!s->mo->filter)
+        return 1;
+    char name[256];
+    sb_micro_name(r, name, sizeof name);
+    return regexec(s->mo->filter, name, 0, NULL, 0) == 0;
+}
+
+/* Forget the last result (one the filter does not keep). */
+static void drop_last(sb_micro_run *s)
+{
+    sb_micro_result *r = &s->rs.r[--s->rs.n];
+    free(r->real), free(r->cpu);
+}
+
 static int finish_result(sb_micro_result *r, sb_err *err)
 {
     if (sb_stats_compute(r->real, (size_t)r->reps, &r->rs, err) != SB_OK ||
@@ -588,8 +616,9 @@ const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *ker
 /* ---- latency and transfers ---------------------------------------------------- */
 
 /* Enqueue-to-finish of the `empty` kernel: real = event time, cpu = host clock. */
-static int measure_latency(sb_ctx *c, sb_micro_results *rs, int reps, sb_err *err)
+static int measure_latency(sb_micro_run *s, sb_ctx *c, int reps, sb_err *err)
 {
+    sb_micro_results *rs = &s->rs;
     cl_kernel k;
     if (sb_ctx_kernel(c, "empty", &k, err) != SB_OK)
         return err->code;
@@ -599,6 +628,11 @@ static int measure_latency(sb_ctx *c, sb_micro_results *rs, int reps, sb_err *er
     if (!r) {
         clReleaseKernel(k);
         return err->code;
+    }
+    r->hidden = !matches(s, r); /* always measured: launch-bound marks need it */
+    if (s->mo->dry) {
+        clReleaseKernel(k);
+        return SB_OK;
     }
     for (int i = -10; i < reps && st == SB_OK; i++) { /* 10 warm-up launches */
         cl_event ev = NULL;
@@ -627,9 +661,10 @@ static double event_span(cl_event ev)
 
 /* Host-device bandwidth on the largest buffer: write (host to device), read (device to
  * host) and map + unmap for reading (zero-copy on devices that share host memory). */
-static int measure_transfers(sb_ctx *c, sb_micro_bufs *b, sb_micro_results *rs, int warmup, int reps,
-                             sb_err *err)
+static int measure_transfers(sb_micro_run *s, sb_ctx *c, sb_micro_bufs *b, int warmup,
+                             int reps, sb_err *err)
 {
+    sb_micro_results *rs = &s->rs;
     static const char *const names[] = {"h2d_write", "d2h_read", "map_read"};
     size_t bytes = b->n * sizeof(float);
     /* On a device that shares host memory a map moves nothing: its time is a latency,
@@ -639,9 +674,15 @@ static int measure_transfers(sb_ctx *c, sb_micro_bufs *b, sb_micro_results *rs, 
                         NULL) != CL_SUCCESS)
         unified = CL_FALSE;
     for (int t = 0; t < 3; t++) {
-        sb_micro_result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1, err);
+        sb_micro_result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1,
+                                        err);
         if (!r)
             return err->code;
+        if (!matches(s, r) || s->mo->dry) {
+            if (!matches(s, r))
+                drop_last(s);
+            continue;
+        }
         r->no_copy = t == 2 && unified;
         for (int i = -warmup; i < reps; i++) {
             cl_event e1 = NULL, e2 = NULL;
@@ -782,6 +823,22 @@ static int plan_add(sb_micro_run *s, plan *pl, const call *c, const char *kernel
     return SB_OK;
 }
 
+
+/* Keep the unit just planned when the filter matches it or `needed`; hidden when only
+ * needed. Returns 1 when kept. */
+static int keep_planned(sb_micro_run *s, plan *pl, int needed)
+{
+    sb_micro_result *r = &s->rs.r[s->rs.n - 1];
+    int match = matches(s, r);
+    if (!match && !needed) {
+        drop_last(s);
+        pl->n--;
+        return 0;
+    }
+    r->hidden = !match;
+    return 1;
+}
+
 static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro_bufs *b,
                      cl_mem partial, size_t local, int baselines, sb_err *err)
 {
@@ -791,18 +848,19 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
         const sb_micro_kernel *k = &all_kernels[i];
         if (!mo->selected[i] && k->kind > SB_MK_RMW)
             continue;
-        for (int p = 0; p < k->npass; p++)
-            pl->need[k->pass[p]] = 1;
-        used_blas[k->bl] = 1;
         call cl = {.what = 0, .ops = ops, .k = k, .b = b};
         st = plan_add(s, pl, &cl, k->name, "ocl", mo->nlocals ? local : 0,
                       sb_micro_kernel_bytes(k, b->n, b->m), err);
-        if (st == SB_OK)
-            s->rs.r[s->rs.n - 1].k = k;
-    }
-    for (int p = 0; p < SB_PAT_N && st == SB_OK; p++) {
-        if (!pl->need[p])
+        if (st != SB_OK || !keep_planned(s, pl, 0))
             continue;
+        s->rs.r[s->rs.n - 1].k = k;
+        for (int p = 0; p < k->npass; p++)
+            pl->need[k->pass[p]] = 1;
+        used_blas[k->bl] = 1;
+    }
+    /* Every variant of the patterns the kept kernels need (hidden unless the filter
+     * matches them too), and the variants the filter names by themselves. */
+    for (int p = 0; p < SB_PAT_N && st == SB_OK; p++) {
         pl->nvars[p] = variants_of((sb_pattern)p, c, !mo->no_clblast, pl->vars[p],
                                    MAX_VARIANTS);
         for (int v = 0; v < pl->nvars[p] && st == SB_OK; v++) {
@@ -811,12 +869,14 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
             st = plan_add(s, pl, &cv, ceiling_kernel[p], variant_impl(va),
                           mo->nlocals ? local : 0, sb_patterns[p].bytes_per_elem * (double)b->n,
                           err);
-            if (st == SB_OK) {
-                sb_micro_result *r = &s->rs.r[s->rs.n - 1];
-                r->pat = p;
-                r->bl = va->kind == V_CLBLAST ? va->bl : SB_BL_NONE;
-                snprintf(r->variant, sizeof r->variant, "%s", va->name);
-            }
+            if (st != SB_OK)
+                break;
+            sb_micro_result *r = &s->rs.r[s->rs.n - 1];
+            r->pat = p;
+            r->bl = va->kind == V_CLBLAST ? va->bl : SB_BL_NONE;
+            snprintf(r->variant, sizeof r->variant, "%s", va->name);
+            if (keep_planned(s, pl, pl->need[p]))
+                pl->need[p] = 1; /* a variant kept by name makes its pattern's ceiling */
         }
     }
     /* CLBlast routines shown beside the kernels that are not ceiling variants already. */
@@ -826,7 +886,7 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
         call cb = {.what = 1, .ctx = c, .bl = (sb_micro_blas)bl, .b = b};
         st = plan_add(s, pl, &cb, blas_names[bl], "clblast", 0,
                       blas_bytes[bl] * (double)b->n, err);
-        if (st == SB_OK)
+        if (st == SB_OK && keep_planned(s, pl, 0))
             s->rs.r[s->rs.n - 1].bl = (sb_micro_blas)bl;
     }
     return st;
@@ -910,6 +970,12 @@ static int run_host_loops(sb_micro_run *s, const plan *pl, sb_micro_bufs *b, sb_
                                             sb_micro_kernel_bytes(k, b->n, b->m), reps, 0,
                                             err);
             call hc = {.what = 2, .k = k, .b = b, .omp = omp};
+            if (h && !matches(s, h)) {
+                drop_last(s);
+                continue;
+            }
+            if (h && s->mo->dry)
+                continue;
             if (!h || (st = time_call(&hc, warm, reps, h->real, h->cpu, err)) != SB_OK ||
                 (st = finish_result(h, err)) != SB_OK)
                 return sb_wrap(err, "micro: C loop %s at n = %zu", k->name, b->n);
@@ -959,35 +1025,37 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
                     int baselines, int largest, sb_err *err)
 {
     const sb_micro_opts *mo = s->mo;
-    int m = (int)mo->vote_m;
+    int m = (int)mo->vote_m, dry = mo->dry;
     if (!size_fits(s, c, n, m))
         return SB_OK;
-    sb_micro_bufs b;
-    if (sb_micro_bufs_alloc(&b, c, n, m, err) != SB_OK)
+    sb_micro_bufs b = {.n = n, .words = (n + 31) / 32, .m = m};
+    if (!dry && sb_micro_bufs_alloc(&b, c, n, m, err) != SB_OK)
         return sb_wrap(err, "micro n = %zu", n);
     plan *pl = calloc(1, sizeof *pl);
     cl_mem partial = NULL;
     size_t items = sb_op_stream_items(ops, 1, wg_sizes[1], n);
-    int st = pl ? sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &partial, err)
-                : sb_fail(err, SB_ERUNTIME, "out of memory");
+    int st = !pl ? sb_fail(err, SB_ERUNTIME, "out of memory")
+             : dry ? SB_OK
+                   : sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &partial, err);
     if (st == SB_OK)
         st = plan_size(s, pl, c, ops, &b, partial, local, baselines, err);
-    if (st == SB_OK)
+    if (st == SB_OK && !dry)
         st = run_rounds(s, pl, err);
-    for (int u = 0; st == SB_OK && u < pl->n; u++)
+    for (int u = 0; st == SB_OK && !dry && u < pl->n; u++)
         if (pl->calls[u].what == 0)
             set_ceiling(s, pl, &s->rs.r[pl->result[u]]);
     if (st == SB_OK && baselines && !mo->no_host)
         st = run_host_loops(s, pl, &b, err);
     if (st == SB_OK && baselines && largest)
-        st = measure_transfers(c, &b, &s->rs, (int)mo->warmup, (int)mo->reps, err);
-    for (int i = 0; st == SB_OK && i < s->rs.n; i++)
+        st = measure_transfers(s, c, &b, (int)mo->warmup, (int)mo->reps, err);
+    for (int i = 0; st == SB_OK && !dry && i < s->rs.n; i++)
         if (s->rs.r[i].n == n)
             mark_noise(s, &s->rs.r[i]);
     if (partial)
         clReleaseMemObject(partial);
     free(pl);
-    sb_micro_bufs_free(&b);
+    if (!dry)
+        sb_micro_bufs_free(&b);
     return st;
 }
 
@@ -1028,7 +1096,7 @@ static int sweep_pass(sb_micro_run *s, int p, sb_err *err)
     if (mo->nlocals)
         ops.local = mo->locals[p];
     if (p == 0)
-        st = measure_latency(&c, &s->rs, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
+        st = measure_latency(s, &c, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
                              err);
     if (p == 0 && st == SB_OK)
         s->latency_s = s->rs.r[s->rs.n - 1].cs.median;

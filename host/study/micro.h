@@ -3,6 +3,7 @@
 #ifndef SB_MICRO_H
 #define SB_MICRO_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +83,8 @@ typedef struct sb_micro_opts {
     long reps, warmup, vote_m;
     int no_clblast, no_host;
     double cv_limit; /* rows whose CV exceeds it are marked noisy (0: the default 0.10) */
+    const regex_t *filter; /* report only benchmarks whose name matches; NULL: all */
+    int dry;         /* plan every benchmark (names, sizes) but time nothing: --list */
 } sb_micro_opts;
 
 /* A row whose median enqueue-to-finish host time is under this many times the empty
@@ -121,7 +124,13 @@ typedef struct sb_micro_result {
     int manual;       /* real is device time */
     int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
     const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
+    int hidden;       /* timed because a reported row needs it (a ceiling, the launch
+                       * latency) but its own name does not match the filter */
 } sb_micro_result;
+
+/* A result's benchmark name: kernel/impl/n[/local:L][/variant:V][/manual_time], the name
+ * the reports give it (report_json.h's sb_gb_name writes the same). */
+void sb_micro_name(const sb_micro_result *r, char *out, size_t cap);
 
 typedef struct sb_micro_results {
     sb_micro_result *r;
