@@ -21,6 +21,8 @@ static void annotate(cJSON *doc, int first, const sb_micro_result *r)
     {
         if (i++ < first)
             continue;
+        if (r->k && r->k->bl != SB_BL_NONE)
+            cJSON_AddStringToObject(row, "clblast_routine", sb_micro_blas_name(r->k->bl));
         if (r->variant[0]) {
             cJSON_AddStringToObject(row, "variant", r->variant);
             cJSON_AddStringToObject(row, "pattern", sb_patterns[r->pat].name);
