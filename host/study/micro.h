@@ -96,6 +96,13 @@ typedef struct sb_micro_opts {
  * runs from cache. */
 size_t sb_micro_bandwidth_n(void);
 
+/* The list options, each into mo (SB_EUSAGE with one line on bad input): --kernels
+ * "sign,pack" or "all"; --sizes "4K,1M,64M" or "1K..256M" (x4 steps) or both, sorted;
+ * --local-size "64,128" (powers of two). */
+int sb_micro_parse_kernels(const char *list, sb_micro_opts *mo, sb_err *err);
+int sb_micro_parse_sizes(const char *list, sb_micro_opts *mo, sb_err *err);
+int sb_micro_parse_locals(const char *list, sb_micro_opts *mo, sb_err *err);
+
 /* Default sweep: 64K x4 up to 64M, or further until one buffer is 8x the LLC (hwloc). */
 void sb_micro_default_sizes(sb_micro_opts *mo);
 
