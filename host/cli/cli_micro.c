@@ -68,7 +68,8 @@ static const char help[] =
     "                      exit without timing anything\n"
     "  --cv-limit PCT      mark rows whose CV exceeds PCT percent noisy (default 10)\n"
     "  --targets           print the targets summary even without 64M\n"
-    "                      (it is printed whenever the sizes include 64M = 67108864)\n" SB_COMMON_HELP
+    "                      (it is printed whenever the sizes include 64M = 67108864)\n"
+    SB_COMMON_HELP
     "\nOn PoCL, POCL_AFFINITY=1 is set unless already set, and OpenMP never busy-waits\n"
     "(OMP_WAIT_POLICY=passive): signbench sets both at start-up for every command.\n";
 
@@ -207,8 +208,8 @@ static void print_extras(const sb_micro_run *s)
                    "us); event-profiled %.2f us\n", r->cs.median * 1e6, r->cs.p90 * 1e6,
                    r->cs.min * 1e6, r->rs.median * 1e6);
         else if (r->no_copy)
-            fprintf(out, "transfer %-9s n = %zu (%.0f MB): no copy (the device shares host memory): "
-                   "map + unmap latency median %.1f us by events, %.1f us by host clock\n",
+            fprintf(out, "transfer %-9s n = %zu (%.0f MB): no copy (the device shares host "
+                   "memory): map + unmap latency median %.1f us by events, %.1f us by host clock\n",
                    r->kernel, r->n, r->bytes / 1e6, r->rs.median * 1e6, r->cs.median * 1e6);
         else if (!r->k && r->pat < 0 && !strcmp(r->impl, "ocl"))
             fprintf(out, "transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "

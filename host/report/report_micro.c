@@ -96,7 +96,8 @@ static double rate_stddev(const sb_micro_result *r)
         double v = r->real[i] > 0 ? r->bytes / r->real[i] / 1e9 : 0;
         sum += v, sq += v * v;
     }
-    double mean = sum / r->reps, var = r->reps > 1 ? (sq - r->reps * mean * mean) / (r->reps - 1) : 0;
+    double mean = sum / r->reps;
+    double var = r->reps > 1 ? (sq - r->reps * mean * mean) / (r->reps - 1) : 0;
     return var > 0 ? sqrt(var) : 0;
 }
 

@@ -122,7 +122,7 @@ double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m)
     case SB_MK_UNPACK: return words + 4 * dn;
     case SB_MK_VOTE: return (double)m * words + words;
     case SB_MK_VOTE_UPDATE: return (double)m * words + 8 * dn;
-    case SB_MK_SCALED_SIGN: return 12 * dn; /* norm1 pass reads g; second pass reads g, writes out */
+    case SB_MK_SCALED_SIGN: return 12 * dn; /* norm1 reads g; then g read, out written */
     case SB_MK_UPDATE: return k->upd->bytes_per_elem * dn;
     case SB_MK_NORM1: case SB_MK_NORM2: case SB_MK_NORMINF: return 4 * dn;
     case SB_MK_DOT: return 8 * dn;
@@ -247,7 +247,8 @@ static int nan_check(int nan, const char *what, sb_err *err)
 }
 
 /* One call of our kernel; *dev_s gets its profiled device time. */
-static int run_ocl(sb_ops *o, const sb_micro_kernel *k, sb_micro_bufs *b, double *dev_s, sb_err *err)
+static int run_ocl(sb_ops *o, const sb_micro_kernel *k, sb_micro_bufs *b, double *dev_s,
+                   sb_err *err)
 {
     size_t n = b->n;
     int nan = 0, st;
@@ -525,8 +526,9 @@ static int time_call(const call *c, int warmup, int reps, double *real, double *
 
 /* ---- results -------------------------------------------------------------------- */
 
-static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, const char *impl, size_t n,
-                          size_t local, double bytes, int reps, int manual, sb_err *err)
+static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, const char *impl,
+                                   size_t n, size_t local, double bytes, int reps, int manual,
+                                   sb_err *err)
 {
     if (rs->n == rs->cap) {
         int cap = rs->cap ? rs->cap * 2 : 64;
@@ -601,8 +603,8 @@ static void results_free(sb_micro_results *rs)
     memset(rs, 0, sizeof *rs);
 }
 
-const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *kernel, const char *impl,
-                                 size_t n, size_t local)
+const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *kernel,
+                                     const char *impl, size_t n, size_t local)
 {
     for (int i = 0; i < rs->n; i++) {
         const sb_micro_result *r = &rs->r[i];
