@@ -37,4 +37,99 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
         x[t] += a * g[t];
 }
 
+
+/* ---- ceiling variants ------------------------------------------------------------
+ * The same traffic patterns written several ways, so that the ceiling a kernel is
+ * measured against is the best of them rather than one implementation's speed: vector
+ * width W (1, 4, 8, 16 floats), and the work split CH (1: one contiguous chunk per
+ * work-item, 0: grid stride), launched by the host at several work-group sizes. One
+ * shape for every pattern: NIN read-only inputs (0 or 1), NIO vectors read and written
+ * in place (0 to 3), NOUT write-only outputs (0 or 1), RED 1 for a reduction (the sum
+ * of in, one partial per work-item in out). Per element, with t = in[i] (c without an
+ * input): y += c * (NIN ? t : y) for each in-place y, out = t. ref_stream in
+ * host/ops/ref.c does the same. */
+#define SB_CAT_(a, b) a##b
+#define SB_CAT(a, b) SB_CAT_(a, b)
+#define SB_VT_1 float
+#define SB_VT_4 float4
+#define SB_VT_8 float8
+#define SB_VT_16 float16
+#define SB_LD_1(i, p) ((p)[i])
+#define SB_LD_4(i, p) vload4(i, p)
+#define SB_LD_8(i, p) vload8(i, p)
+#define SB_LD_16(i, p) vload16(i, p)
+#define SB_ST_1(v, i, p) ((p)[i] = (v))
+#define SB_ST_4(v, i, p) vstore4(v, i, p)
+#define SB_ST_8(v, i, p) vstore8(v, i, p)
+#define SB_ST_16(v, i, p) vstore16(v, i, p)
+#define SB_HSUM_1(v) (v)
+#define SB_HSUM_4(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3))
+#define SB_HSUM_8(v) (SB_HSUM_4((v).lo) + SB_HSUM_4((v).hi))
+#define SB_HSUM_16(v) (SB_HSUM_8((v).lo) + SB_HSUM_8((v).hi))
+
+#define SB_SPLIT_LOOP(i, nv, CH)                                                           \
+    for (size_t sbW_ = get_global_size(0), sbP_ = ((nv) + sbW_ - 1) / sbW_, sbK_ = 0,     \
+                i = (CH) ? get_global_id(0) * sbP_ : get_global_id(0);                     \
+         sbK_ < sbP_ && i < (nv); sbK_++, i += (CH) ? 1 : sbW_)
+
+/* One element (W = 1) or vector (W > 1) at index i. */
+#define SB_STREAM_STEP(W, i, NIN, NIO, NOUT, RED, acc)                                     \
+    {                                                                                      \
+        SB_CAT(SB_VT_, W) t_ = (SB_CAT(SB_VT_, W))(c);                                     \
+        if (NIN)                                                                           \
+            t_ = SB_CAT(SB_LD_, W)(i, in);                                                 \
+        if (NIO > 0) {                                                                     \
+            SB_CAT(SB_VT_, W) y_ = SB_CAT(SB_LD_, W)(i, y0);                               \
+            SB_CAT(SB_ST_, W)(y_ + c * (NIN ? t_ : y_), i, y0);                            \
+        }                                                                                  \
+        if (NIO > 1) {                                                                     \
+            SB_CAT(SB_VT_, W) y_ = SB_CAT(SB_LD_, W)(i, y1);                               \
+            SB_CAT(SB_ST_, W)(y_ + c * (NIN ? t_ : y_), i, y1);                            \
+        }                                                                                  \
+        if (NIO > 2) {                                                                     \
+            SB_CAT(SB_VT_, W) y_ = SB_CAT(SB_LD_, W)(i, y2);                               \
+            SB_CAT(SB_ST_, W)(y_ + c * (NIN ? t_ : y_), i, y2);                            \
+        }                                                                                  \
+        if (NOUT)                                                                          \
+            SB_CAT(SB_ST_, W)(t_, i, out);                                                 \
+        if (RED)                                                                           \
+            acc += t_;                                                                     \
+    }
+
+#define SB_STREAM_KERNEL(NAME, W, CH, NIN, NIO, NOUT, RED)                                 \
+    __kernel void NAME(__global const float *in, __global float *y0, __global float *y1,   \
+                       __global float *y2, __global float *out, uint n, float c)           \
+    {                                                                                      \
+        size_t nv = n / (W);                                                               \
+        SB_CAT(SB_VT_, W) acc = 0.0f;                                                      \
+        SB_SPLIT_LOOP(i, nv, CH)                                                           \
+        SB_STREAM_STEP(W, i, NIN, NIO, NOUT, RED, acc)                                     \
+        float tail = 0.0f;                                                                 \
+        size_t t = (W) * nv + get_global_id(0);                                            \
+        if (t < n)                                                                         \
+            SB_STREAM_STEP(1, t, NIN, NIO, NOUT, RED, tail)                                \
+        if (RED)                                                                           \
+            out[get_global_id(0)] = SB_CAT(SB_HSUM_, W)(acc) + tail;                       \
+    }
+
+#define SB_STREAM_VARIANTS(PAT, NIN, NIO, NOUT, RED)                                       \
+    SB_STREAM_KERNEL(ceil_##PAT##_w1_c, 1, 1, NIN, NIO, NOUT, RED)                         \
+    SB_STREAM_KERNEL(ceil_##PAT##_w1_g, 1, 0, NIN, NIO, NOUT, RED)                         \
+    SB_STREAM_KERNEL(ceil_##PAT##_w4_c, 4, 1, NIN, NIO, NOUT, RED)                         \
+    SB_STREAM_KERNEL(ceil_##PAT##_w4_g, 4, 0, NIN, NIO, NOUT, RED)                         \
+    SB_STREAM_KERNEL(ceil_##PAT##_w8_c, 8, 1, NIN, NIO, NOUT, RED)                         \
+    SB_STREAM_KERNEL(ceil_##PAT##_w8_g, 8, 0, NIN, NIO, NOUT, RED)                         \
+    SB_STREAM_KERNEL(ceil_##PAT##_w16_c, 16, 1, NIN, NIO, NOUT, RED)                       \
+    SB_STREAM_KERNEL(ceil_##PAT##_w16_g, 16, 0, NIN, NIO, NOUT, RED)
+
+/* The patterns of host/ops/ops.c's sb_patterns table, in its order. */
+SB_STREAM_VARIANTS(read, 1, 0, 0, 1)
+SB_STREAM_VARIANTS(write, 0, 0, 1, 0)
+SB_STREAM_VARIANTS(copy, 1, 0, 1, 0)
+SB_STREAM_VARIANTS(scale, 0, 1, 0, 0)
+SB_STREAM_VARIANTS(rmw, 1, 1, 0, 0)
+SB_STREAM_VARIANTS(rmw2, 1, 2, 0, 0)
+SB_STREAM_VARIANTS(rmw3, 1, 3, 0, 0)
+SB_STREAM_VARIANTS(inplace2, 0, 2, 0, 0)
+
 #pragma OPENCL FP_CONTRACT ON

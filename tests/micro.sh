@@ -27,6 +27,9 @@ usage_error vote-m-zero --vote-m 0
 usage_error vote-m-huge --vote-m 5000
 usage_error json-nowhere --sizes 33 --json /nonexistent-dir/x.json
 usage_error stray-argument extra
+usage_error two-stdout --json - --csv -
+usage_error cv-limit-zero --cv-limit 0
+usage_error filter-bad-regex --filter '(' --list
 usage_error bad-option --frobnicate
 
 require_device
@@ -61,7 +64,8 @@ need = ["name", "run_name", "run_type", "repetitions", "threads", "iterations",
 kernels = ["sign", "pack", "unpack", "vote", "vote_update", "scaled_sign", "sgd",
            "momentum", "signsgd", "signum", "ef-signsgd", "lion", "adam", "rmsprop",
            "norm1", "norm2", "norminf", "dot", "copy", "read", "rmw"]
-seen = {}
+patterns = ["read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2"]
+seen, variants = {}, {}
 for r in rows:
     for f in need:
         assert f in r, "%s lacks %s" % (r.get("name"), f)
@@ -84,16 +88,51 @@ for r in rows:
         assert r["name"].endswith("manual_time") or "manual_time_" in r["name"], r["name"]
     if r["impl"] == "ocl" and r["kernel"] in kernels:
         assert r["bytes_per_second"] > 0, r["name"]
-        assert r["roofline_fraction"] > 0 and r["roofline_ref"] in ("copy", "read", "rmw")
-        if r["kernel"] in ("copy", "read", "rmw") and r.get("aggregate_name") == "median":
-            assert abs(r["roofline_fraction"] - 1) < 1e-9, r
+        assert r["roofline_fraction"] > 0, r["name"]
+        assert all(p in patterns for p in r["roofline_ref"].split("+")), r["roofline_ref"]
+    if "roofline_fraction" in r:
+        # a fraction above 1.05 is flagged, never a pass
+        over = r["ceiling_exceeded"]
+        if r.get("aggregate_name") == "median":
+            assert over == (r["roofline_fraction"] > 1.05), r["name"]
+        assert ("flag" in r) == over and (not over or "reference variant set incomplete" in r["flag"])
+    if r["kernel"].startswith("ceiling_"):
+        assert r["pattern"] == r["kernel"][len("ceiling_"):] and r["pattern"] in patterns
+        assert "/variant:" + r["variant"] + "/" in r["name"] or r["name"].endswith("/variant:" + r["variant"]) or ("/variant:" + r["variant"] + "_") in r["name"], r["name"]
+        vs = variants.setdefault((r["pattern"], r["n"]), {})
+        if r.get("aggregate_name") == "median" or r["impl"] + "/" + r["variant"] not in vs:
+            vs[r["impl"] + "/" + r["variant"]] = r
     seen.setdefault(r["kernel"], set()).add((r["impl"], r["n"]))
 for k in kernels:
     for impl in ("ocl", "c1", "omp"):
         for n in (33, 1000):
             assert (impl, n) in seen.get(k, ()), "missing %s %s n=%d" % (k, impl, n)
-for k in ("saxpy", "sasum", "snrm2", "sdot", "isamax", "scopy"):
+for k in ("snrm2", "sdot", "isamax"):
     assert ("clblast", 1000) in seen.get(k, ()), "missing CLBlast " + k
+for p, k in (("rmw", "saxpy"), ("read", "sasum"), ("copy", "scopy")):
+    assert "clblast/" + k in variants[(p, 1000)], "CLBlast %s not a %s ceiling variant" % (k, p)
+# Every pattern a kernel needs has several variants: widths 1/4/8/16, chunked and grid,
+# two work-group sizes, and on a CPU device the OpenMP loop.
+for (p, n), vs in variants.items():
+    assert sum(1 for v in vs if v.startswith("ocl/w")) == 16, (p, n, sorted(vs))
+    for w in ("w1_", "w4_", "w8_", "w16_"):
+        assert any(v.startswith("ocl/" + w) for v in vs), (p, w)
+assert "copy" in {p for p, n in variants} and "rmw3" in {p for p, n in variants}
+# The ceiling is the best variant of the same rounds: no variant of a kernel's pattern
+# is faster than the ceiling the kernel names, and the variant it names exists.
+for r in rows:
+    if r.get("aggregate_name") != "median" or "roofline_ref_variant" not in r:
+        continue
+    pats = r["roofline_ref"].split("+")
+    named = r["roofline_ref_variant"].split("+")
+    assert len(named) == len(pats), r["name"]
+    for p, v in zip(pats, named):
+        vp, vname = v.split(":", 1)
+        assert vp == p and vname in variants[(p, r["n"])], (r["name"], v)
+    if len(pats) == 1:
+        best = max(v["bytes_per_second"] for v in variants[(pats[0], r["n"])].values()
+                   if v.get("aggregate_name") == "median")
+        assert abs(r["roofline_ref_bytes_per_second"] - best) <= 1e-9 * best, (r["name"], best)
 for k in ("empty", "h2d_write", "d2h_read", "map_read"):
     assert k in seen, "missing " + k
 # One family_index per kernel + impl, as compare.py expects.
@@ -116,8 +155,34 @@ for line, r in zip(lines, rows):
     assert abs(float(line["real_time"]) - r["real_time"]) <= 1e-12 * abs(r["real_time"])
 PY
 
-# roofline_fraction is reproducible from the file: every row that has one carries the
-# paired reference's rate, and on the median row fraction = bytes / real_time / that rate;
+# Noise marks are reproducible from the file: noisy = the cv aggregate above cv_limit,
+# launch_bound = a device-timed row whose median host time is under 3x the empty
+# kernel's; the context warns about load and CPU scaling as a list, and --quick's
+# bandwidth size has a vector at least twice the last-level cache.
+python3 - "$tmp/m.json" <<'PY' && ok || bad "noise marks"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ctx, rows = doc["context"], doc["benchmarks"]
+unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+assert isinstance(ctx["warnings"], list) and ctx["launch_latency_s"] > 0
+cv = {r["run_name"]: r["real_time"] for r in rows if r.get("aggregate_name") == "cv"}
+marked = 0
+for r in rows:
+    if r.get("aggregate_name") != "median" or r["kernel"] in ("empty",):
+        continue
+    assert r["noisy"] == (cv[r["run_name"]] > ctx["cv_limit"]), r["name"]
+    manual = r["run_name"].endswith("/manual_time")
+    lb = manual and r["cpu_time"] * unit[r["time_unit"]] < 3 * ctx["launch_latency_s"]
+    assert r["launch_bound"] == lb, r["name"]
+    marked += 1
+assert marked > 50, marked
+llc = max((c["size"] * ctx["num_cpus"] // max(c["num_sharing"], 1), c["level"]) for c in ctx["caches"] if c["type"] != "Instruction")[0]
+n = ctx["bandwidth_n"]
+assert 4 * n >= 2 * llc and n & (n - 1) == 0 and (n == 1 << 20 or 2 * n < 2 * llc), (n, llc)
+PY
+
+# roofline_fraction is reproducible from the file: every row that has one carries its
+# ceiling's rate, and on the median row fraction = bytes / real_time / that rate;
 # the CSV has the same column; the table shows it ("ref GB/s").
 python3 - "$tmp/m.json" "$tmp/m.csv" <<'PY' && ok || bad "roofline reference rate"
 import csv, json, sys
@@ -144,7 +209,70 @@ for line, r in zip(lines, rows):
     else:
         assert line["roofline_ref_bytes_per_second"] == ""
 PY
-grep -q "ref GB/s" "$tmp/out" && ok || bad "table lacks the ref GB/s column"
+grep -q "ceil GB/s" "$tmp/out" && grep -q "ceilings at n = 1000:" "$tmp/out" && ok || bad "table lacks the ceiling columns"
+
+# Output others ingest. Two small runs in a row: the second writes its JSON to stdout
+# (the table to stderr), aggregates only, and github-action-benchmark's input.
+small=(--sizes 1000 --kernels sign,adam,vote --reps 3 --warmup 1 --no-host)
+if "$bin" micro "${small[@]}" --json "$tmp/c1.json" >/dev/null 2>"$tmp/errc" &&
+        "$bin" micro "${small[@]}" --json - --aggregates-only --github-benchmark "$tmp/gab.json" \
+            >"$tmp/c2.json" 2>"$tmp/c2.err"; then ok
+else bad "small runs failed: $(cat "$tmp/errc" "$tmp/c2.err")"; fi
+grep -q "ceilings at n = 1000" "$tmp/c2.err" && ok || bad "--json -: the table is not on stderr"
+python3 - "$tmp/c1.json" "$tmp/c2.json" "$tmp/gab.json" <<'PY' && ok || bad "compare.py / aggregates-only / github-action-benchmark"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert all(r["run_type"] == "aggregate" for r in b["benchmarks"])
+assert any(r["run_type"] == "iteration" for r in a["benchmarks"])
+# compare.py pairs benchmarks by name and time_unit (partition_benchmarks): every
+# benchmark of one run has its partner in the other, with one unit per name.
+def units(doc):
+    u = {}
+    for r in doc["benchmarks"]:
+        u.setdefault(r["name"], set()).add(r["time_unit"])
+    assert all(len(v) == 1 for v in u.values())
+    return u
+ua, ub = units(a), units(b)
+agg_a = {n: v for n, v in ua.items() if n in ub}
+assert set(ub) <= set(ua) and len(ub) == len({r["run_name"] for r in a["benchmarks"]}) * 6
+assert all(ua[n] == ub[n] for n in ub)
+# github-action-benchmark customBiggerIsBetter: an array of {name, unit, value[, range,
+# extra]}, names unique; one roofline_fraction and one GB/s entry per benchmark.
+g = json.load(open(sys.argv[3]))
+assert isinstance(g, list) and g
+for e in g:
+    assert isinstance(e["name"], str) and isinstance(e["unit"], str), e
+    assert isinstance(e["value"], (int, float)) and not isinstance(e["value"], bool), e
+    assert set(e) <= {"name", "unit", "value", "range", "extra"}, e
+    assert all(isinstance(e.get(k, ""), str) for k in ("range", "extra"))
+names = [e["name"] for e in g]
+assert len(names) == len(set(names))
+med = {r["run_name"]: r for r in b["benchmarks"] if r["aggregate_name"] == "median"}
+frac = {n for n, r in med.items() if "roofline_fraction" in r}
+rate = {n for n, r in med.items() if r.get("bytes_per_second", 0) > 0}
+assert {n[:-len(" roofline_fraction")] for n in names if n.endswith(" roofline_fraction")} == frac
+assert {n[:-len(" GB/s")] for n in names if n.endswith(" GB/s")} == rate
+for e in g:
+    if e["name"].endswith(" roofline_fraction"):
+        assert e["value"] > 0 and "set by" in e["extra"]
+PY
+
+# --list names exactly the benchmarks a run reports; --filter keeps the matching ones
+# (POSIX extended regex on names), still timing the ceilings a kept kernel needs.
+"$bin" micro "${small[@]}" --list >"$tmp/list" 2>"$tmp/list.err" && ok || bad "--list failed: $(cat "$tmp/list.err")"
+"$bin" micro "${small[@]}" --filter '^(sign|vote)/' --list >"$tmp/flist" && ok || bad "--filter --list failed"
+"$bin" micro "${small[@]}" --filter '^sign/ocl' --json "$tmp/f.json" >"$tmp/fout" 2>&1 && ok || bad "--filter run failed: $(tail -3 "$tmp/fout")"
+python3 - "$tmp/c1.json" "$tmp/list" "$tmp/flist" "$tmp/f.json" <<'PY' && ok || bad "--list / --filter"
+import json, re, sys
+runs = {r["run_name"] for r in json.load(open(sys.argv[1]))["benchmarks"]}
+listed = open(sys.argv[2]).read().split()
+assert len(listed) == len(set(listed)) and set(listed) == runs, set(listed) ^ runs
+fl = open(sys.argv[3]).read().split()
+assert fl and set(fl) == {n for n in listed if re.search("^(sign|vote)/", n)}, fl
+rows = json.load(open(sys.argv[4]))["benchmarks"]
+assert {r["run_name"] for r in rows} == {"sign/ocl/1000/manual_time"}
+assert all(r["roofline_ref_bytes_per_second"] > 0 and r["roofline_ref_variant"].startswith("copy:") for r in rows)
+PY
 
 # A map on a device that shares host memory moves nothing: a latency, "no copy", no rate.
 unified=$(python3 - "$tmp/m.json" <<'PY'
@@ -173,7 +301,10 @@ import json, sys
 rows = json.load(open(sys.argv[1]))["benchmarks"]
 names = {r["run_name"] for r in rows if r["kernel"] == "signsgd"}
 assert any("/local:32/" in n for n in names) and any("/local:64/" in n for n in names), names
-assert not any(r["impl"] in ("c1", "omp", "clblast") for r in rows)
+# no baselines; the ceiling variants stay (the OpenMP loop among them), CLBlast's not
+assert not any(r["impl"] in ("c1", "omp", "clblast") for r in rows if not r["kernel"].startswith("ceiling_"))
+assert not any(r["impl"] == "clblast" for r in rows)
+assert any("/local:64/variant:" in r["name"] for r in rows if r["kernel"] == "ceiling_rmw")
 PY
 
 finish

@@ -39,21 +39,37 @@ cat >"$tmp/conv/summary.json" <<'EOF'
  {"name": "grid/signum/best", "metrics": {"test_error": 0.0351, "robustness": 0.2}},
  {"name": "sweep/quad/sgd-theory/d=10", "metrics": {"min_norm": [0.3, 0.1, 0.2]}}]}
 EOF
-# micro rows in the report: the paired reference's GB/s beside each roofline fraction,
-# and a zero-copy map as a latency, not a rate.
+# micro rows in the report: one row per kernel and size, ours beside the C loops and
+# CLBlast, the ceiling's rate and the variant that set it; a flagged row stands out; a
+# zero-copy map as a latency, not a rate.
 cat >"$tmp/conv/micro.json" <<'EOF'
-{"context": {"device": "d", "platform": "p", "driver": "v"}, "benchmarks": [
- {"name": "pack/ocl/1048576/repeats:3/manual_time_median", "run_type": "aggregate",
+{"context": {"device": "d", "platform": "p", "driver": "v", "warnings": ["load average 9.00 exceeds the 2 CPUs: timings will be noisy"]}, "benchmarks": [
+ {"name": "pack/ocl/1048576/manual_time_median", "run_type": "aggregate",
   "aggregate_name": "median", "kernel": "pack", "impl": "ocl", "n": 1048576,
   "real_time": 100, "time_unit": "us", "bytes": 4325376, "bytes_per_second": 43253760000,
-  "roofline_fraction": 0.5, "roofline_ref": "read", "roofline_ref_bytes_per_second": 86507520000},
- {"name": "map_read/ocl/1048576/repeats:3/manual_time_median", "run_type": "aggregate",
+  "roofline_fraction": 0.5, "roofline_ref": "read", "roofline_ref_bytes_per_second": 86507520000,
+  "roofline_ref_variant": "read:ocl/w16_chunked_wg64", "ceiling_exceeded": false,
+  "clblast_routine": "sasum", "noisy": false, "launch_bound": false},
+ {"name": "pack/omp/1048576_median", "run_type": "aggregate", "aggregate_name": "median",
+  "kernel": "pack", "impl": "omp", "n": 1048576, "bytes_per_second": 20000000000},
+ {"name": "ceiling_read/clblast/1048576/variant:sasum/manual_time_median", "run_type": "aggregate",
+  "aggregate_name": "median", "kernel": "ceiling_read", "impl": "clblast", "variant": "sasum",
+  "n": 1048576, "bytes_per_second": 30000000000},
+ {"name": "sign/ocl/1048576/manual_time_median", "run_type": "aggregate",
+  "aggregate_name": "median", "kernel": "sign", "impl": "ocl", "n": 1048576,
+  "real_time": 100, "time_unit": "us", "bytes": 8388608, "bytes_per_second": 83886080000,
+  "roofline_fraction": 1.2, "roofline_ref": "copy", "roofline_ref_bytes_per_second": 69905066667,
+  "roofline_ref_variant": "copy:ocl/w4_grid_wg256", "ceiling_exceeded": true,
+  "flag": "ceiling exceeded: reference variant set incomplete", "noisy": true, "launch_bound": false},
+ {"name": "map_read/ocl/1048576/manual_time_median", "run_type": "aggregate",
   "aggregate_name": "median", "kernel": "map_read", "impl": "ocl", "n": 1048576,
   "real_time": 806, "time_unit": "ns", "bytes": 0, "zero_copy": true, "mapped_bytes": 4194304}]}
 EOF
 check report-conv 0 "$bin" suite --report-only "$tmp/conv"
-has report-ref-rate "$tmp/conv/report.md" '^\| pack \| ocl \| 1048576 \| 43.3 \| 0.500 \| 86.5 \|$'
-has report-map-latency "$tmp/conv/report.md" '^\| map_read \| ocl \| 1048576 \| no copy: latency 806 ns \| - \| - \|$'
+has report-micro-row "$tmp/conv/report.md" '^\| pack \| 1048576 \| 43.25 \| 20.00 \| - \| 30.00 \(sasum\) \| 0.500 \| 86.51 read:ocl/w16_chunked_wg64 \| - \|$'
+has report-micro-flagged "$tmp/conv/report.md" '^\| !! sign \| 1048576 \| 83.89 \| - \| - \| - \| !! 1.200 !! \| 69.91 copy:ocl/w4_grid_wg256 \| CEILING EXCEEDED: reference variant set incomplete noisy  \|$'
+has report-micro-warning "$tmp/conv/report.md" '^WARNING: load average 9.00 exceeds the 2 CPUs'
+has report-map-latency "$tmp/conv/report.md" '^map_read at n = 1048576: no copy \(the device shares host memory\): latency 806 ns.$'
 lacks report-no-nan "$tmp/conv/report.md" '[Nn]a[Nn]'
 has report-train-row "$tmp/conv/report.md" '^\| train/quad/sgd/seed1 \| 0.5 \| 0.25 \| - \| - \|$'
 has report-grid-row "$tmp/conv/report.md" '^\| grid/signum/best \| 0.0351 \| 0.2 \|$'

@@ -617,6 +617,64 @@ START_TEST(ref_threads_agree)
 }
 END_TEST
 
+/* The ceiling variants (roofline.cl) against ref_stream: every pattern, width, split and
+ * work-group size; element-wise results exactly, sums within the reduction tolerance. */
+START_TEST(ceiling_variants_vs_reference)
+{
+    static const size_t ns[] = {1, 33, 1000, 4097};
+    static const int widths[] = {1, 4, 8, 16};
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+        size_t n = ns[t], items = sb_op_stream_items(&ops, 1, 256, n);
+        float *in = random_vec(n, 0), *h[5], *got = malloc(n * 4);
+        sb_err err_ = {0, ""};
+        cl_mem din = upload(in, n * 4), part = upload(NULL, items * 4 + 4);
+        for (int p = 0; p < SB_PAT_N; p++)
+            for (int w = 0; w < 4; w++)
+                for (int ch = 0; ch < 2; ch++)
+                    for (size_t local = 64; local <= 256; local *= 4) {
+                        const sb_pattern_info *pi = &sb_patterns[p];
+                        cl_mem d[4];
+                        for (int j = 0; j < 4; j++) {
+                            h[j] = random_vec(n, 0);
+                            d[j] = upload(h[j], n * 4);
+                        }
+                        OK(sb_op_stream(&ops, (sb_pattern)p, widths[w], ch, local, din, d,
+                                        pi->red ? part : d[3], n, 0.5f, NULL, &err_));
+                        float *y[3] = {h[0], h[1], h[2]};
+                        double want = sb_ref_stream(pi, in, y, h[3], n, 0.5f, 0);
+                        for (int j = 0; j < 4; j++) {
+                            int used = j < 3 ? j < pi->nio : pi->nout;
+                            download(d[j], got, n * 4);
+                            CHECK(!used || memcmp(got, h[j], n * 4) == 0,
+                                  "%s w%d ch%d local %zu n=%zu: stream %d differs", pi->name,
+                                  widths[w], ch, local, n, j);
+                        }
+                        if (pi->red) {
+                            size_t m = sb_op_stream_items(&ops, widths[w], local, n);
+                            float *ps = malloc(m * 4);
+                            download(part, ps, m * 4);
+                            double sum = 0;
+                            for (size_t i = 0; i < m; i++)
+                                sum += ps[i];
+                            double tol = RED_TOL * sb_ref_reduce(SB_NORM1, in, in, n, 0);
+                            CHECK(fabs(sum - want) <= tol,
+                                  "read w%d ch%d local %zu n=%zu: %.9g vs %.9g", widths[w], ch,
+                                  local, n, sum, want);
+                            free(ps);
+                        }
+                        for (int j = 0; j < 4; j++) {
+                            clReleaseMemObject(d[j]);
+                            free(h[j]);
+                        }
+                    }
+        clReleaseMemObject(din);
+        clReleaseMemObject(part);
+        free(in);
+        free(got);
+    }
+}
+END_TEST
+
 START_TEST(bad_input)
 {
     sb_err e = {0, ""};
@@ -656,6 +714,7 @@ int main(void)
     tcase_add_test(tc, update_reference_formulas);
     tcase_add_test(tc, updates_vs_reference);
     tcase_add_test(tc, ref_threads_agree);
+    tcase_add_test(tc, ceiling_variants_vs_reference);
     tcase_add_test(tc, bad_input);
     return sb_test_run(s);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <regex.h>
+
 #include "cli.h"
 #include "micro.h"
 #include "report_micro.h"
@@ -13,20 +15,23 @@
 static const char help[] =
     "usage: signbench micro [options]\n\n"
     "Measures the throughput of the signbench kernels in GB/s (10^9 bytes/s of minimal\n"
-    "traffic) and, in the same run at the same size, of the roofline references copy,\n"
-    "read and rmw; each kernel's roofline_fraction is its GB/s over its reference's\n"
-    "(rmw for updates, read for pack/vote/norms, copy for sign/unpack/scaled_sign),\n"
-    "the reference being timed call by call alternately with the kernel (ABBA), so\n"
-    "drift on a busy machine moves both alike. That paired run's GB/s is shown beside\n"
-    "each fraction (table \"ref GB/s\", JSON/CSV roofline_ref_bytes_per_second):\n"
-    "roofline_fraction = (bytes / median real_time) / roofline_ref_bytes_per_second.\n"
-    "Side by side: CLBlast (Saxpy, Sasum, Snrm2, Sdot, iSamax, Scopy: the routine with\n"
-    "the kernel's traffic pattern) and the plain C loops on the host, 1 thread and\n"
-    "OpenMP. Also: enqueue-to-finish latency of an empty kernel and host-device\n"
-    "transfer bandwidth (write, read, map).\n\n"
-    "Method: random inputs (Philox), warm-up calls, then REPS timed calls each timed\n"
-    "by OpenCL events (END - START, the reported time) and by the host clock around\n"
-    "enqueue + finish; median, p90, min and CV are reported.\n\n"
+    "traffic) against ceilings measured in the same run. Each kernel's traffic has a\n"
+    "pattern (read, write, copy, scale = x in place, rmw = x += a g, rmw2/rmw3 = with 1\n"
+    "or 2 state vectors, inplace2 = two vectors in place); the pattern's ceiling is the\n"
+    "fastest of its variants: stream kernels at vector widths 1/4/8/16, chunked and\n"
+    "grid-stride, work-groups of 64 and 256, OpenCL's copy/fill, CLBlast's Scopy, Saxpy\n"
+    "and Sasum, and on a CPU device the OpenMP C loop. Kernels and variants are timed\n"
+    "in the same rounds (one call each per round, order reversed every other round), so\n"
+    "drift moves all alike. roofline_fraction = GB/s / ceiling GB/s (two-pass kernels,\n"
+    "scaled_sign and ef-signsgd, against the time both passes take at their ceilings);\n"
+    "each row names the variant that set its ceiling and that rate. A fraction above\n"
+    "1.05 is flagged '!' (ceiling exceeded: reference variant set incomplete), never\n"
+    "counted as met. Side by side: CLBlast (the routine with the kernel's pattern) and\n"
+    "the plain C loops on the host, 1 thread and OpenMP. Also: enqueue-to-finish\n"
+    "latency of an empty kernel and host-device transfer bandwidth (write, read, map).\n\n"
+    "Method: random inputs (Philox), warm-up rounds, then REPS timed rounds, each call\n"
+    "timed by OpenCL events (END - START, the reported time) and by the host clock\n"
+    "around enqueue + finish; median, p90, min and CV are reported.\n\n"
     "Options:\n"
     "  --kernels LIST      comma-separated kernels (default: all): sign, pack, unpack,\n"
     "                      vote, vote_update, scaled_sign, sgd, momentum, signsgd,\n"
@@ -35,18 +40,36 @@ static const char help[] =
     "  --sizes LIST        element counts: a list (4K,1M,64M) or a range LO..HI in\n"
     "                      steps of x4 (1K..256M); default 64K x4 up to 64M, and\n"
     "                      on while one buffer is under 8x the last-level cache\n"
-    "  --reps N            timed repetitions per benchmark (default 10, at least 3)\n"
-    "  --warmup N          untimed calls first (default 2)\n"
+    "  --reps N            timed rounds (repetitions of each benchmark; default 10,\n"
+    "                      at least 3)\n"
+    "  --warmup N          untimed rounds first (default 2)\n"
     "  --local-size L      work-group size (a power of two), or a list to sweep\n"
     "                      (64,128,256); default the device table's value\n"
     "  --vote-m M          voters for vote and vote_update (default 8, 1..1024)\n"
-    "  --json FILE         write sb_micro_results in the Google Benchmark JSON schema\n"
-    "  --csv FILE          write the same rows as CSV\n"
-    "  --no-clblast        skip the CLBlast baselines\n"
+    "  --json FILE         write results in the Google Benchmark JSON schema (every\n"
+    "                      benchmark keeps its name and time unit across runs, so\n"
+    "                      compare.py matches them all); FILE - is standard output,\n"
+    "                      and the table then goes to standard error\n"
+    "  --csv FILE          write the same rows as CSV (- for standard output)\n"
+    "  --aggregates-only   JSON/CSV: only the aggregate rows (mean, median, stddev, cv,\n"
+    "                      min, p90), as --benchmark_report_aggregates_only\n"
+    "  --github-benchmark FILE  github-action-benchmark input (tool\n"
+    "                      customBiggerIsBetter): per benchmark one entry for\n"
+    "                      roofline_fraction and one for GB/s, medians (- for stdout)\n"
+    "  --no-clblast        skip the CLBlast baselines and ceiling variants\n"
     "  --no-host           skip the C baselines (1 thread and OpenMP)\n"
-    "  --quick             small CI set: sizes 4K,1000003, 10 reps, 1 warm-up\n"
-    "  --targets           print the issue's targets summary even without 64M\n"
-    "                      (it is printed whenever the sizes include 64M = 67108864)\n" SB_COMMON_HELP
+    "  --quick             small CI set: sizes 4K and the smallest power of two whose\n"
+    "                      vector is at least twice the last-level cache (hwloc;\n"
+    "                      16M on a 32 MiB L3), 10 reps, 1 warm-up\n"
+    "  --filter REGEX      only benchmarks whose name matches REGEX (POSIX extended,\n"
+    "                      as --benchmark_filter); the ceiling variants a kept\n"
+    "                      kernel needs are still timed, and named in its row\n"
+    "  --list              print the names of the benchmarks the options select and\n"
+    "                      exit without timing anything\n"
+    "  --cv-limit PCT      mark rows whose CV exceeds PCT percent noisy (default 10)\n"
+    "  --targets           print the targets summary even without 64M\n"
+    "                      (it is printed whenever the sizes include 64M = 67108864)\n"
+    SB_COMMON_HELP
     "\nOn PoCL, POCL_AFFINITY=1 is set unless already set, and OpenMP never busy-waits\n"
     "(OMP_WAIT_POLICY=passive): signbench sets both at start-up for every command.\n";
 
@@ -55,139 +78,41 @@ static const char help[] =
 /* What the command adds to the engine's options. */
 typedef struct cli_opts {
     sb_micro_opts mo;
-    const char *json, *csv;
-    int quick, targets;
+    sb_micro_outputs outs;
+    int quick, targets, list;
+    regex_t filter;
+    int have_filter;
 } cli_opts;
 
-/* Calls item on each item of the comma list LIST (on a copy, which item may cut up),
- * stopping at the first failure. */
-static int each_item(const char *list, int (*item)(char *t, sb_micro_opts *mo, sb_err *err),
-                     sb_micro_opts *mo, sb_err *err)
+/* The human-readable table: stdout, or stderr when a result file goes to stdout. */
+static FILE *out;
+
+/* --filter REGEX: a POSIX extended regular expression on benchmark names. */
+static int compile_filter(cli_opts *o, const char *re, sb_err *err)
 {
-    char *copy = strdup(list);
-    if (!copy)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    int st = SB_OK;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && st == SB_OK;
-         t = strtok_r(NULL, ",", &save))
-        st = item(t, mo, err);
-    free(copy);
-    return st;
+    if (o->have_filter)
+        regfree(&o->filter);
+    o->have_filter = 0;
+    int rc = regcomp(&o->filter, re, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &o->filter, msg, sizeof msg);
+        return sb_fail(err, SB_EUSAGE, "micro: --filter '%s': %s", re, msg);
+    }
+    o->have_filter = 1;
+    o->mo.filter = &o->filter;
+    return SB_OK;
 }
 
-static int kernel_item(char *t, sb_micro_opts *mo, sb_err *err)
+/* --list: the names the run would report, one per line, nothing timed. */
+static void print_list(const sb_micro_run *s)
 {
-    int n_all;
-    const sb_micro_kernel *all_kernels = sb_micro_kernels(&n_all);
-    if (!strcmp(t, "all")) {
-        for (int i = 0; i < n_all; i++)
-            mo->selected[i] = 1;
-        return SB_OK;
-    }
-    const sb_micro_kernel *k = sb_micro_find_kernel(t);
-    if (!k) {
-        char names[1024] = "";
-        for (int i = 0; i < n_all; i++) {
-            strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
-            strncat(names, all_kernels[i].name, sizeof names - strlen(names) - 1);
+    char name[256];
+    for (int i = 0; i < s->rs.n; i++)
+        if (!s->rs.r[i].hidden) {
+            sb_micro_name(&s->rs.r[i], name, sizeof name);
+            printf("%s\n", name);
         }
-        return sb_fail(err, SB_EUSAGE, "micro: --kernels: unknown kernel '%s' (valid: %s)", t,
-                       names);
-    }
-    mo->selected[k - all_kernels] = 1;
-    return SB_OK;
-}
-
-static int parse_kernels(const char *list, sb_micro_opts *mo, sb_err *err)
-{
-    int n_all;
-    sb_micro_kernels(&n_all);
-    memset(mo->selected, 0, sizeof mo->selected);
-    int st = each_item(list, kernel_item, mo, err), any = 0;
-    for (int i = 0; i < n_all; i++)
-        any |= mo->selected[i];
-    if (st == SB_OK && !any)
-        st = sb_fail(err, SB_EUSAGE, "micro: --kernels: empty list");
-    return st;
-}
-
-static int add_size(sb_micro_opts *mo, size_t n, sb_err *err)
-{
-    for (int i = 0; i < mo->nsizes; i++)
-        if (mo->sizes[i] == n)
-            return SB_OK;
-    if (mo->nsizes == SB_MICRO_MAX_SIZES)
-        return sb_fail(err, SB_EUSAGE, "micro: --sizes: more than %d sizes", SB_MICRO_MAX_SIZES);
-    mo->sizes[mo->nsizes++] = n;
-    return SB_OK;
-}
-
-static int cmp_size(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* "4K,1M,64M" or "1K..256M" (x4 steps, HI included) or a mix of both. */
-static int size_item(char *t, sb_micro_opts *mo, sb_err *err)
-{
-    char *dots = strstr(t, "..");
-    int st;
-    if (!dots) {
-        size_t n;
-        st = sb_parse_size("micro: --sizes", t, &n, err);
-        if (st == SB_OK)
-            st = add_size(mo, n, err);
-        return st;
-    }
-    *dots = '\0';
-    size_t lo, hi;
-    if ((st = sb_parse_size("micro: --sizes (range start)", t, &lo, err)) != SB_OK ||
-        (st = sb_parse_size("micro: --sizes (range end)", dots + 2, &hi, err)) != SB_OK)
-        return st;
-    if (lo > hi)
-        return sb_fail(err, SB_EUSAGE, "micro: --sizes: range %s..%s runs backwards", t,
-                       dots + 2);
-    for (size_t n = lo; n < hi && st == SB_OK; n *= 4)
-        st = add_size(mo, n, err);
-    if (st == SB_OK)
-        st = add_size(mo, hi, err);
-    return st;
-}
-
-static int parse_sizes(const char *list, sb_micro_opts *mo, sb_err *err)
-{
-    mo->nsizes = 0;
-    int st = each_item(list, size_item, mo, err);
-    if (st == SB_OK && mo->nsizes == 0)
-        st = sb_fail(err, SB_EUSAGE, "micro: --sizes: empty list");
-    if (st == SB_OK)
-        qsort(mo->sizes, (size_t)mo->nsizes, sizeof mo->sizes[0], cmp_size);
-    return st;
-}
-
-static int local_item(char *t, sb_micro_opts *mo, sb_err *err)
-{
-    long v;
-    int st = sb_parse_long("micro: --local-size", t, 1, 65536, &v, err);
-    if (st)
-        return st;
-    /* The reductions halve their work-group in a tree: powers of two only. */
-    if (v & (v - 1))
-        return sb_fail(err, SB_EUSAGE, "micro: --local-size %ld: must be a power of two", v);
-    if (mo->nlocals == SB_MICRO_MAX_LOCALS)
-        return sb_fail(err, SB_EUSAGE, "micro: --local-size: more than %d values", SB_MICRO_MAX_LOCALS);
-    mo->locals[mo->nlocals++] = (size_t)v;
-    return SB_OK;
-}
-
-static int parse_locals(const char *list, sb_micro_opts *mo, sb_err *err)
-{
-    mo->nlocals = 0;
-    int st = each_item(list, local_item, mo, err);
-    if (st == SB_OK && mo->nlocals == 0)
-        st = sb_fail(err, SB_EUSAGE, "micro: --local-size: empty list");
-    return st;
 }
 
 /* Fail now, not after a long sweep, when an output file cannot be written. */
@@ -221,71 +146,123 @@ static void fmt_gbps(char *out, size_t cap, double v)
         snprintf(out, cap, "%.2f", v);
 }
 
-static void print_table(const sb_micro_run *s, const sb_ctx *c)
+/* CLBlast routine bl's GB/s at n (a ceiling variant or a baseline row). */
+static double blas_gbps(const sb_micro_run *s, sb_micro_blas bl, size_t n)
 {
-    const sb_micro_opts *mo = s->mo;
-    printf("signbench micro on %s (%s, driver %s)\n", c->dev.name, c->dev.platform_name,
-           c->driver);
-    printf("%ld reps after %ld warm-up; times are medians of OpenCL event time (END-START);"
-           " GB = 1e9 bytes of minimal traffic; vote M = %ld\n\n", mo->reps, mo->warmup,
-           mo->vote_m);
-    printf("%-12s %10s %6s %12s %10s %10s %10s %6s %8s %-10s %8s %-16s %8s %8s\n", "kernel",
-           "n", "local", "bytes/call", "median_us", "min_us", "p90_us", "cv%", "GB/s",
-           "roofline", "ref GB/s", "CLBlast GB/s", "C1 GB/s", "OMP GB/s");
-    size_t last_n = 0, last_local = 0;
-    for (int i = 0; i < s->rs.n; i++) {
-        const sb_micro_result *r = &s->rs.r[i];
-        if (strcmp(r->impl, "ocl") || !r->k)
-            continue;
-        if (last_n && (r->n != last_n || r->local != last_local))
-            printf("\n");
-        last_n = r->n;
-        last_local = r->local;
-        char roof[32] = "-", blas_s[40] = "-", c1[16], omp[16], g[16], rg[16] = "-";
-        if (!isnan(r->roof)) {
-            snprintf(roof, sizeof roof, "%.2f %s", r->roof, sb_micro_ref_name(r->ref));
-            fmt_gbps(rg, sizeof rg, r->ref_gbps);
-        }
-        double bg = gbps_of(s, sb_micro_blas_name(r->k->bl), "clblast", r->n, 0);
-        if (!isnan(bg))
-            snprintf(blas_s, sizeof blas_s, "%.2f %s", bg, sb_micro_blas_name(r->k->bl));
-        fmt_gbps(c1, sizeof c1, gbps_of(s, r->kernel, "c1", r->n, 0));
-        fmt_gbps(omp, sizeof omp, gbps_of(s, r->kernel, "omp", r->n, 0));
-        fmt_gbps(g, sizeof g, r->gbps);
-        char local[24] = "def";
-        if (r->local)
-            snprintf(local, sizeof local, "%zu", r->local);
-        printf("%-12s %10zu %6s %12.0f %10.2f %10.2f %10.2f %6.1f %8s %-10s %8s %-16s %8s "
-               "%8s\n", r->kernel, r->n, local, r->bytes, r->rs.median * 1e6, r->rs.min * 1e6,
-               r->rs.p90 * 1e6, 100 * r->rs.cv, g, roof, rg, blas_s, c1, omp);
+    for (int i = 0; i < s->rs.n; i++)
+        if (s->rs.r[i].bl == bl && s->rs.r[i].n == n && !strcmp(s->rs.r[i].impl, "clblast"))
+            return s->rs.r[i].gbps;
+    return NAN;
+}
+
+static void print_row(const sb_micro_run *s, const sb_micro_result *r)
+{
+    char roof[32] = "-", cg[16] = "-", blas_s[40] = "-", c1[16], omp[16], g[16];
+    if (!isnan(r->roof)) {
+        snprintf(roof, sizeof roof, "%.2f %s%s", r->roof, r->ceil_ref, r->exceeded ? " !" : "");
+        fmt_gbps(cg, sizeof cg, r->ceil_gbps);
     }
-    printf("\n");
+    double bg = blas_gbps(s, r->k->bl, r->n);
+    if (!isnan(bg))
+        snprintf(blas_s, sizeof blas_s, "%.2f %s", bg, sb_micro_blas_name(r->k->bl));
+    fmt_gbps(c1, sizeof c1, gbps_of(s, r->kernel, "c1", r->n, 0));
+    fmt_gbps(omp, sizeof omp, gbps_of(s, r->kernel, "omp", r->n, 0));
+    fmt_gbps(g, sizeof g, r->gbps);
+    char local[24] = "def";
+    if (r->local)
+        snprintf(local, sizeof local, "%zu", r->local);
+    char flags[40];
+    snprintf(flags, sizeof flags, "%s%s%s", r->exceeded ? "EXCEEDED " : "",
+             r->noisy ? "noisy " : "", r->launch_bound ? "launch-bound" : "");
+    fprintf(out, "%-12s %10zu %5s %10.2f %6.1f %8s %-14s %8s %-30s %-14s %7s %7s %s\n", r->kernel,
+           r->n, local, r->rs.median * 1e6, 100 * r->rs.cv, g, roof, cg, r->ceil_by, blas_s,
+           c1, omp, flags);
+}
+
+/* Per size: each pattern's ceiling and the variant that set it. */
+static void print_ceilings(const sb_micro_run *s, size_t n, size_t local)
+{
+    fprintf(out, "  ceilings at n = %zu:", n);
+    for (int p = 0; p < SB_PAT_N; p++) {
+        const sb_micro_result *best = NULL;
+        for (int i = 0; i < s->rs.n; i++) {
+            const sb_micro_result *r = &s->rs.r[i];
+            if (r->pat == p && r->n == n && r->local == local && (!best || r->gbps > best->gbps))
+                best = r;
+        }
+        if (best)
+            fprintf(out, " %s %.2f (%s/%s)", sb_patterns[p].name, best->gbps, best->impl,
+                   best->variant);
+    }
+    fprintf(out, "\n");
+}
+
+static void print_extras(const sb_micro_run *s)
+{
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
+        if (r->hidden)
+            continue;
         if (!strcmp(r->kernel, "empty"))
-            printf("empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
+            fprintf(out, "empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
                    "us); event-profiled %.2f us\n", r->cs.median * 1e6, r->cs.p90 * 1e6,
                    r->cs.min * 1e6, r->rs.median * 1e6);
         else if (r->no_copy)
-            printf("transfer %-9s n = %zu (%.0f MB): no copy (the device shares host memory): "
-                   "map + unmap latency median %.1f us by events, %.1f us by host clock\n",
+            fprintf(out, "transfer %-9s n = %zu (%.0f MB): no copy (the device shares host "
+                   "memory): map + unmap latency median %.1f us by events, %.1f us by host clock\n",
                    r->kernel, r->n, r->bytes / 1e6, r->rs.median * 1e6, r->cs.median * 1e6);
-        else if (!r->k && !strcmp(r->impl, "ocl"))
-            printf("transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
-                   "clock (median %.1f us)%s\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
-                   r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6,
-                   "");
+        else if (!r->k && r->pat < 0 && !strcmp(r->impl, "ocl"))
+            fprintf(out, "transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
+                   "clock (median %.1f us)\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
+                   r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6);
     }
     for (int i = 0; i < s->nnotes; i++)
-        printf("note: %s\n", s->notes[i]);
+        fprintf(out, "note: %s\n", s->notes[i]);
 }
 
-static const char *verdict(int ok)
+static void print_table(const sb_micro_run *s, const sb_ctx *c)
 {
-    return ok ? "met" : "NOT met";
+    const sb_micro_opts *mo = s->mo;
+    fprintf(out, "signbench micro on %s (%s, driver %s)\n", c->dev.name, c->dev.platform_name,
+           c->driver);
+    for (int i = 0; i < s->nwarnings; i++)
+        fprintf(out, "***WARNING*** %s\n", s->warnings[i]);
+    fprintf(out, "%ld rounds after %ld warm-up; times are medians of OpenCL event time (END-START);"
+           " GB = 1e9 bytes of minimal traffic; vote M = %ld\nroofline = GB/s over the "
+           "ceiling (best variant of the pattern, same rounds); '!' = ceiling exceeded: "
+           "reference variant set incomplete; noisy = CV above %.0f%%; launch-bound = host time\n"
+           "under %.0fx the empty kernel's\n\n", mo->reps, mo->warmup, mo->vote_m,
+           100 * (mo->cv_limit > 0 ? mo->cv_limit : 0.10), SB_MICRO_LAUNCH_BOUND);
+    fprintf(out, "%-12s %10s %5s %10s %6s %8s %-14s %8s %-30s %-14s %7s %7s %s\n", "kernel", "n",
+           "local", "median_us", "cv%", "GB/s", "roofline", "ceil GB/s", "ceiling set by",
+           "CLBlast GB/s", "C1", "OMP", "flags");
+    size_t last_n = 0, last_local = 0;
+    for (int i = 0; i < s->rs.n; i++) {
+        const sb_micro_result *r = &s->rs.r[i];
+        if (strcmp(r->impl, "ocl") || !r->k || r->hidden)
+            continue;
+        if (last_n && (r->n != last_n || r->local != last_local)) {
+            print_ceilings(s, last_n, last_local);
+            fprintf(out, "\n");
+        }
+        last_n = r->n;
+        last_local = r->local;
+        print_row(s, r);
+    }
+    if (last_n)
+        print_ceilings(s, last_n, last_local);
+    fprintf(out, "\n");
+    print_extras(s);
 }
 
-/* The issue's targets at 64M floats (or the largest size measured, with --targets). */
+static const char *verdict(const sb_micro_result *r)
+{
+    return r->exceeded ? "NOT met: ceiling exceeded, reference variant set incomplete"
+           : r->roof >= 0.90 ? "met" : "NOT met";
+}
+
+/* The targets at 64M floats (or the largest size measured, with --targets): every
+ * kernel at 0.90 of its ceiling or more, updates at least as fast as the OpenMP C loop. */
 static void print_targets(const sb_micro_run *s)
 {
     size_t n = 0;
@@ -296,55 +273,29 @@ static void print_targets(const sb_micro_run *s)
     if (!n)
         return;
     size_t local = s->mo->nlocals ? s->mo->locals[0] : 0;
-    printf("\ntargets (issue 3) at n = %zu%s, local %s:\n", n,
+    fprintf(out, "\ntargets at n = %zu%s, local %s:\n", n,
            n == SB_MICRO_64M ? " (64M floats)" : " (NOT 64M: indicative only)",
            local ? "first of the sweep" : "default");
-    static const char *const updates[] = {"signsgd", "signum", "lion", "adam"};
-    for (int i = 0; i < 4; i++) {
-        const sb_micro_result *r = sb_micro_find(&s->rs, updates[i], "ocl", n, local);
-        if (!r)
+    for (int i = 0; i < s->rs.n; i++) {
+        const sb_micro_result *r = &s->rs.r[i];
+        if (strcmp(r->impl, "ocl") || !r->k || r->n != n || r->local != local ||
+            isnan(r->roof))
             continue;
-        double omp = gbps_of(s, updates[i], "omp", n, 0);
-        printf("  %-8s roofline %.3f of rmw (>= 0.90): %s; %.2f GB/s vs OpenMP C ",
-               updates[i], r->roof, verdict(r->roof >= 0.90), r->gbps);
-        if (isnan(omp))
-            printf("not measured\n");
-        else
-            printf("%.2f GB/s: %s\n", omp, verdict(r->gbps >= omp));
-    }
-    const sb_micro_result *p = sb_micro_find(&s->rs, "pack", "ocl", n, local);
-    if (p)
-        printf("  %-8s roofline %.3f of read (>= 0.90): %s\n", "pack", p->roof,
-               verdict(p->roof >= 0.90));
-    const sb_micro_result *v = sb_micro_find(&s->rs, "vote", "ocl", n, local);
-    if (v && v->rs.median > 0) {
-        double in = (double)s->mo->vote_m * (double)((n + 31) / 32) * 4;
-        printf("  %-8s M = %ld: %.2f GB/s of packed input read (%.0f bytes/call)\n", "vote",
-               s->mo->vote_m, in / v->rs.median / 1e9, in);
-    }
-    static const char *const norms[] = {"norm1", "norm2", "norminf"};
-    static const sb_micro_blas nb[] = {SB_BL_SASUM, SB_BL_SNRM2, SB_BL_ISAMAX};
-    for (int i = 0; i < 3; i++) {
-        const sb_micro_result *r = sb_micro_find(&s->rs, norms[i], "ocl", n, local);
-        if (!r)
-            continue;
-        const sb_micro_result *b = sb_micro_find(&s->rs, sb_micro_blas_name(nb[i]), "clblast", n, 0);
-        printf("  %-8s roofline %.3f of read (>= 0.90): %s; ", norms[i], r->roof,
-               verdict(r->roof >= 0.90));
-        if (!b)
-            printf("CLBlast %s not measured\n", sb_micro_blas_name(nb[i]));
-        else
-            printf("%.1f us vs CLBlast %s %.1f us: %s\n", r->rs.median * 1e6,
-                   sb_micro_blas_name(nb[i]), b->rs.median * 1e6,
-                   verdict(r->rs.median < b->rs.median));
+        fprintf(out, "  %-12s %.3f of %s ceiling (>= 0.90): %s", r->kernel, r->roof, r->ceil_ref,
+               verdict(r));
+        double omp = gbps_of(s, r->kernel, "omp", n, 0);
+        if (r->k->kind == SB_MK_UPDATE && !isnan(omp))
+            fprintf(out, "; %.2f GB/s vs OpenMP C %.2f: %s", r->gbps, omp,
+                   r->gbps >= omp ? "met" : "NOT met");
+        fprintf(out, "\n");
     }
 }
-
 
 /* ---- the command ------------------------------------------------------------------ */
 
 enum { O_KERNELS = SB_OPT_FIRST_FREE, O_SIZES, O_REPS, O_WARMUP, O_LOCAL, O_VOTE_M, O_JSON,
-       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS };
+       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS, O_CV_LIMIT, O_GAB, O_AGGS, O_FILTER,
+       O_LIST };
 
 static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err)
 {
@@ -356,7 +307,12 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         {"vote-m", required_argument, 0, O_VOTE_M}, {"json", required_argument, 0, O_JSON},
         {"csv", required_argument, 0, O_CSV}, {"no-clblast", no_argument, 0, O_NO_CLBLAST},
         {"no-host", no_argument, 0, O_NO_HOST}, {"quick", no_argument, 0, O_QUICK},
-        {"targets", no_argument, 0, O_TARGETS}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"targets", no_argument, 0, O_TARGETS},
+        {"cv-limit", required_argument, 0, O_CV_LIMIT},
+        {"github-benchmark", required_argument, 0, O_GAB},
+        {"aggregates-only", no_argument, 0, O_AGGS},
+        {"filter", required_argument, 0, O_FILTER}, {"list", no_argument, 0, O_LIST},
+        SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const char *kernels = "all", *sizes = NULL;
     int warm_set = 0, c, st = SB_OK;
     mo->reps = 10, mo->warmup = 2, mo->vote_m = 8;
@@ -373,15 +329,23 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
             break;
         case O_WARMUP: st = sb_parse_long("micro: --warmup", optarg, 0, 10000, &mo->warmup, err);
             warm_set = 1; break;
-        case O_LOCAL: st = parse_locals(optarg, mo, err); break;
+        case O_LOCAL: st = sb_micro_parse_locals(optarg, mo, err); break;
         case O_VOTE_M: st = sb_parse_long("micro: --vote-m", optarg, 1, 1024, &mo->vote_m, err);
             break;
-        case O_JSON: o->json = optarg; break;
-        case O_CSV: o->csv = optarg; break;
+        case O_JSON: o->outs.json = optarg; break;
+        case O_CSV: o->outs.csv = optarg; break;
+        case O_GAB: o->outs.gab = optarg; break;
+        case O_AGGS: o->outs.aggregates_only = 1; break;
+        case O_FILTER: st = compile_filter(o, optarg, err); break;
+        case O_LIST: o->list = 1; break;
         case O_NO_CLBLAST: mo->no_clblast = 1; break;
         case O_NO_HOST: mo->no_host = 1; break;
         case O_QUICK: o->quick = 1; break;
         case O_TARGETS: o->targets = 1; break;
+        case O_CV_LIMIT:
+            st = sb_parse_double("micro: --cv-limit", optarg, 0.01, 1000, &mo->cv_limit, err);
+            mo->cv_limit /= 100;
+            break;
         default: return sb_cli_bad_option("micro", argc, argv, err);
         }
     }
@@ -389,12 +353,15 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         return st;
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "micro: unexpected argument '%s'", argv[optind]);
-    if ((st = parse_kernels(kernels, mo, err)) != SB_OK)
+    if ((st = sb_micro_parse_kernels(kernels, mo, err)) != SB_OK)
         return st;
     if (sizes)
-        st = parse_sizes(sizes, mo, err);
-    else if (o->quick)
-        st = parse_sizes("4K,1000003", mo, err);
+        st = sb_micro_parse_sizes(sizes, mo, err);
+    else if (o->quick) {
+        char q[64];
+        snprintf(q, sizeof q, "4K,%zu", sb_micro_bandwidth_n());
+        st = sb_micro_parse_sizes(q, mo, err);
+    }
     else
         sb_micro_default_sizes(mo);
     if (st == SB_OK && o->quick && !warm_set)
@@ -402,10 +369,47 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
     if (st == SB_OK && mo->nlocals && mo->dev.kernel_binary)
         st = sb_fail(err, SB_EUSAGE, "micro: --local-size needs kernels built from source; a "
                      "--kernel-binary file has its work-group size built in");
-    if (st == SB_OK && o->json)
-        st = check_writable("--json", o->json, err);
-    if (st == SB_OK && o->csv)
-        st = check_writable("--csv", o->csv, err);
+    const char *files[] = {o->outs.json, o->outs.csv, o->outs.gab};
+    static const char *const opts[] = {"--json", "--csv", "--github-benchmark"};
+    int dashes = 0;
+    for (int i = 0; i < 3 && st == SB_OK; i++) {
+        dashes += files[i] && !strcmp(files[i], "-");
+        if (files[i] && strcmp(files[i], "-"))
+            st = check_writable(opts[i], files[i], err);
+    }
+    if (st == SB_OK && dashes > 1)
+        st = sb_fail(err, SB_EUSAGE, "micro: only one of --json, --csv and --github-benchmark "
+                     "can write to standard output (-)");
+    return st;
+}
+
+/* The sweep, its table and its files. */
+static int run(cli_opts *o, sb_err *err)
+{
+    int st;
+    const char *files[] = {o->outs.json, o->outs.csv, o->outs.gab};
+    out = stdout;
+    for (int i = 0; i < 3; i++)
+        if (files[i] && !strcmp(files[i], "-"))
+            out = stderr;
+    o->mo.dry = o->list;
+    sb_micro_run s;
+    st = sb_micro_sweep(&s, &o->mo, err);
+    if (st == SB_OK && o->list)
+        print_list(&s);
+    else if (st == SB_OK && s.have_ctx) {
+        print_table(&s, &s.ctx);
+        int has64 = 0;
+        for (int i = 0; i < o->mo.nsizes; i++)
+            has64 |= o->mo.sizes[i] == SB_MICRO_64M;
+        if (has64 || o->targets)
+            print_targets(&s);
+        st = sb_micro_report_write(&s, &o->outs, err);
+        for (int i = 0; i < 3 && st == SB_OK; i++)
+            if (files[i] && strcmp(files[i], "-"))
+                fprintf(out, "%swrote %s\n", i == 0 ? "\n" : "", files[i]);
+    }
+    sb_micro_run_free(&s);
     return st;
 }
 
@@ -415,25 +419,11 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
     memset(&o, 0, sizeof o);
     int want_help = 0;
     int st = parse_args(argc, argv, &o, &want_help, err);
-    if (st != SB_OK)
-        return st;
-    if (want_help)
-        return sb_cli_help(help);
-    sb_micro_run s;
-    st = sb_micro_sweep(&s, &o.mo, err);
-    if (st == SB_OK && s.have_ctx) {
-        print_table(&s, &s.ctx);
-        int has64 = 0;
-        for (int i = 0; i < o.mo.nsizes; i++)
-            has64 |= o.mo.sizes[i] == SB_MICRO_64M;
-        if (has64 || o.targets)
-            print_targets(&s);
-        st = sb_micro_report_write(&s, o.json, o.csv, err);
-        if (st == SB_OK && o.json)
-            printf("\nwrote %s\n", o.json);
-        if (st == SB_OK && o.csv)
-            printf("wrote %s\n", o.csv);
-    }
-    sb_micro_run_free(&s);
+    if (st == SB_OK && want_help)
+        st = sb_cli_help(help);
+    if (st == SB_OK && !want_help)
+        st = run(&o, err);
+    if (o.have_filter)
+        regfree(&o.filter);
     return st;
 }

@@ -1,6 +1,7 @@
 /* ops.c - host side of the vector kernels (ops.h): creates them once per context and
  * launches them with a work split that suits the device; reductions finish in double. */
 #include <limits.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,9 @@ void sb_ops_free(sb_ops *o)
     for (int i = 0; i < K_COUNT; i++)
         if (o->k[i])
             clReleaseKernel(o->k[i]);
+    for (size_t i = 0; i < sizeof o->stream_k / sizeof o->stream_k[0]; i++)
+        if (o->stream_k[i])
+            clReleaseKernel(o->stream_k[i]);
     if (o->partial)
         clReleaseMemObject(o->partial);
     if (o->flag)
@@ -434,4 +438,66 @@ int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
     SETARG(k, 2, un);
     SETARG(k, 3, a);
     return launch(o, k, global_for(o, n / 8), "rmw", dev_s, err);
+}
+
+/* ---- ceiling variants ------------------------------------------------------------ */
+
+const sb_pattern_info sb_patterns[SB_PAT_N] = {
+    {"read", 1, 0, 0, 1, 4.0},  {"write", 0, 0, 1, 0, 4.0},  {"copy", 1, 0, 1, 0, 8.0},
+    {"scale", 0, 1, 0, 0, 8.0}, {"rmw", 1, 1, 0, 0, 12.0},   {"rmw2", 1, 2, 0, 0, 20.0},
+    {"rmw3", 1, 3, 0, 0, 28.0}, {"inplace2", 0, 2, 0, 0, 16.0},
+};
+
+static int width_index(int width)
+{
+    return width == 1 ? 0 : width == 4 ? 1 : width == 8 ? 2 : width == 16 ? 3 : -1;
+}
+
+size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n)
+{
+    size_t units = width > 0 ? n / (size_t)width : n;
+    size_t groups = (units + local - 1) / local;
+    if (groups < 1)
+        groups = 1;
+    if (groups > max_groups(o))
+        groups = max_groups(o);
+    return groups * local;
+}
+
+int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local,
+                 cl_mem in, const cl_mem y[3], cl_mem out, size_t n, float c,
+                 double *dev_s, sb_err *err)
+{
+    int w = width_index(width);
+    if (p < 0 || p >= SB_PAT_N || w < 0 || local == 0)
+        return sb_fail(err, SB_EUSAGE, "stream: no variant of pattern %d at width %d", p,
+                       width);
+    if (check_n(n, "stream", err))
+        return err->code;
+    if (n == 0)
+        return SB_OK;
+    int idx = (int)p * 8 + 2 * w + (chunked ? 0 : 1);
+    cl_kernel k = o->stream_k[idx];
+    if (!k) {
+        char name[64];
+        snprintf(name, sizeof name, "ceil_%s_w%d_%s", sb_patterns[p].name, width,
+                 chunked ? "c" : "g");
+        if (sb_ctx_kernel(o->ctx, name, &o->stream_k[idx], err) != SB_OK)
+            return err->code;
+        k = o->stream_k[idx];
+    }
+    cl_uint nn = (cl_uint)n;
+    SETARG(k, 0, in);
+    SETARG(k, 1, y[0]);
+    SETARG(k, 2, y[1]);
+    SETARG(k, 3, y[2]);
+    SETARG(k, 4, out);
+    SETARG(k, 5, nn);
+    SETARG(k, 6, c);
+    size_t global = sb_op_stream_items(o, width, local, n);
+    size_t saved = o->local;
+    o->local = local;
+    int st = launch(o, k, global, sb_patterns[p].name, dev_s, err);
+    o->local = saved;
+    return st;
 }

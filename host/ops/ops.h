@@ -53,6 +53,7 @@ typedef struct sb_ops {
     size_t partial_n;
     float *partial_host;
     cl_kernel k[32];  /* indexed privately by ops.c */
+    cl_kernel stream_k[8 * 8]; /* ceiling variants, created on first use */
 } sb_ops;
 
 int sb_ops_init(sb_ops *o, sb_ctx *ctx, sb_err *err);
@@ -97,5 +98,31 @@ int sb_op_copy(sb_ops *o, cl_mem a, cl_mem b, size_t n, double *dev_s, sb_err *e
 int sb_op_read(sb_ops *o, cl_mem a, size_t n, double *sum, double *dev_s, sb_err *err);
 int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
               sb_err *err);
+
+/* Traffic patterns of the ceiling variants (kernels/roofline.cl): nin read-only inputs,
+ * nio vectors read and written in place, nout write-only outputs, red 1 for a sum. */
+typedef enum {
+    SB_PAT_READ, SB_PAT_WRITE, SB_PAT_COPY, SB_PAT_SCALE, SB_PAT_RMW, SB_PAT_RMW2,
+    SB_PAT_RMW3, SB_PAT_INPLACE2, SB_PAT_N
+} sb_pattern;
+
+typedef struct sb_pattern_info {
+    const char *name; /* "read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2" */
+    int nin, nio, nout, red;
+    double bytes_per_elem; /* 4 (nin + 2 nio + nout) */
+} sb_pattern_info;
+
+extern const sb_pattern_info sb_patterns[SB_PAT_N];
+
+/* One ceiling variant of pattern p: vector width 1, 4, 8 or 16, chunked (1) or
+ * grid-stride (0) work split, work-group size local, over at most groups work-groups
+ * (0: the default cap). in, y[0..2] and out are n floats each where the pattern uses
+ * them (any buffer otherwise); for a sum, out receives one partial per work-item and
+ * must hold sb_op_stream_items(...) floats. Same dev_s contract as the ops above. */
+int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local,
+                 cl_mem in, const cl_mem y[3], cl_mem out, size_t n, float c,
+                 double *dev_s, sb_err *err);
+/* Work-items sb_op_stream launches for these arguments. */
+size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n);
 
 #endif

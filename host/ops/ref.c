@@ -406,3 +406,43 @@ void sb_ref_rmw(float *x, const float *g, size_t n, float a, int par)
     for (size_t i = 0; i < n; i++)
         x[i] += a * g[i];
 }
+
+double sb_ref_stream(const sb_pattern_info *p, const float *in, float *const y[3],
+                     float *out, size_t n, float c, int par)
+{
+    double sum = 0;
+    int nin = p->nin, nio = p->nio, nout = p->nout;
+    float *y0 = y[0], *y1 = y[1], *y2 = y[2];
+    /* One loop per shape so that each vectorises like the kernel's. */
+    if (p->red) {
+#pragma omp parallel for if (par) schedule(static) reduction(+ : sum)
+        for (size_t i = 0; i < n; i++)
+            sum += in[i];
+    } else if (nout && nin) {
+#pragma omp parallel for if (par) schedule(static)
+        for (size_t i = 0; i < n; i++)
+            out[i] = in[i];
+    } else if (nout) {
+#pragma omp parallel for if (par) schedule(static)
+        for (size_t i = 0; i < n; i++)
+            out[i] = c;
+    } else if (nin) {
+#pragma omp parallel for if (par) schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            float t = in[i];
+            y0[i] += c * t;
+            if (nio > 1)
+                y1[i] += c * t;
+            if (nio > 2)
+                y2[i] += c * t;
+        }
+    } else {
+#pragma omp parallel for if (par) schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            y0[i] += c * y0[i];
+            if (nio > 1)
+                y1[i] += c * y1[i];
+        }
+    }
+    return sum;
+}

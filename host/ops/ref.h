@@ -38,5 +38,10 @@ double sb_ref_reduce(sb_reduce_kind kind, const float *a, const float *b, size_t
 void sb_ref_copy(const float *a, float *b, size_t n, int par);
 double sb_ref_read(const float *a, size_t n, int par);
 void sb_ref_rmw(float *x, const float *g, size_t n, float a, int par);
+/* A ceiling variant's pattern p (ops.h; kernels/roofline.cl): per element t = in[i] (c
+ * without an input), y[j][i] += c * (nin ? t : y[j][i]) for the nio in-place vectors,
+ * out[i] = t; returns the sum of t in double for a reduction (0 otherwise). */
+double sb_ref_stream(const sb_pattern_info *p, const float *in, float *const y[3],
+                     float *out, size_t n, float c, int par);
 
 #endif

@@ -246,82 +246,152 @@ static cJSON *load_opt(const char *dir, const char *name)
     return j;
 }
 
-static int cmp_rows(const void *a, const void *b)
+/* The median row of benchmark (kernel, impl, n[, variant]) in micro's list; NULL if none. */
+static const cJSON *micro_median(const cJSON *list, const char *kernel, const char *impl,
+                                 double n, const char *variant)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const cJSON *b;
+    cJSON_ArrayForEach(b, list)
+    {
+        if (!strcmp(str(b, "aggregate_name"), "median") && num(b, "n") == n &&
+            !strcmp(str(b, "impl"), impl) &&
+            (variant ? !strcmp(str(b, "variant"), variant) : !strcmp(str(b, "kernel"), kernel)))
+            return b;
+    }
+    return NULL;
 }
 
-/* Throughput: per kernel and size, the median of the device (ocl) repetitions. */
+static void fmt_rate(char *out, size_t cap, const cJSON *b)
+{
+    double v = b ? num(b, "bytes_per_second") : NAN;
+    if (isfinite(v))
+        snprintf(out, cap, "%.2f", v / 1e9);
+    else
+        snprintf(out, cap, "-");
+}
+
+typedef struct micro_row {
+    int order; /* first appearance of the kernel */
+    double n;
+    char text[640];
+} micro_row;
+
+static int cmp_micro_rows(const void *a, const void *b)
+{
+    const micro_row *x = a, *y = b;
+    if (x->order != y->order)
+        return x->order - y->order;
+    return (x->n > y->n) - (x->n < y->n);
+}
+
+/* One kernel at one size: ours, the OpenMP and 1-thread C loops and CLBlast side by
+ * side, the fraction of the ceiling and what set it; flagged rows stand out. */
+static void micro_row_text(char *out, size_t cap, const cJSON *list, const cJSON *b)
+{
+    const char *k = str(b, "kernel"), *bl = str(b, "clblast_routine");
+    double n = num(b, "n");
+    char ocl[16], omp[16], c1[16], blas[40] = "-", ceil[160] = "-", flags[160] = "";
+    fmt_rate(ocl, sizeof ocl, b);
+    fmt_rate(omp, sizeof omp, micro_median(list, k, "omp", n, NULL));
+    fmt_rate(c1, sizeof c1, micro_median(list, k, "c1", n, NULL));
+    const cJSON *cb = *bl ? micro_median(list, bl, "clblast", n, bl) : NULL;
+    if (!cb && *bl)
+        cb = micro_median(list, bl, "clblast", n, NULL);
+    if (cb) {
+        fmt_rate(blas, sizeof blas, cb);
+        size_t len = strlen(blas);
+        snprintf(blas + len, sizeof blas - len, " (%s)", bl);
+    }
+    double rf = num(b, "roofline_fraction"), cr = num(b, "roofline_ref_bytes_per_second");
+    if (isfinite(cr))
+        snprintf(ceil, sizeof ceil, "%.2f %s", cr / 1e9, str(b, "roofline_ref_variant"));
+    int over = cJSON_IsTrue(get(b, "ceiling_exceeded"));
+    snprintf(flags, sizeof flags, "%s%s%s", over ? "CEILING EXCEEDED: reference variant set "
+             "incomplete " : "", cJSON_IsTrue(get(b, "noisy")) ? "noisy " : "",
+             cJSON_IsTrue(get(b, "launch_bound")) ? "launch-bound" : "");
+    char frac[32] = "-";
+    if (isfinite(rf))
+        snprintf(frac, sizeof frac, "%s%.3f%s", over ? "!! " : "", rf, over ? " !!" : "");
+    snprintf(out, cap, "%s%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s", over ? "!! " : "", k, n, ocl,
+             omp, c1, blas, frac, ceil, *flags ? flags : "-");
+}
+
+/* Throughput: one row per kernel and size (medians of the repetitions). */
 static void section_micro(doc *d, const cJSON *micro)
 {
     heading(d, 2, "Throughput (signbench micro)");
     const cJSON *ctx = get(micro, "context");
-    char line[1024];
-    snprintf(line, sizeof line, "Device %s (%s), driver %s. GB/s and roofline_fraction are "
-             "medians of the repetitions; roofline_fraction is the kernel's GB/s over the "
-             "matching reference kernel timed in the same run (rmw for updates, read for "
-             "pack and norms, copy), the ratio the regression gate tracks; reference GB/s is "
-             "that paired reference run's rate (roofline_fraction = GB/s / reference GB/s). "
-             "A map on a device that shares host memory copies nothing: its latency is shown, "
-             "not a rate.",
+    char line[1200];
+    snprintf(line, sizeof line, "Device %s (%s), driver %s. GB/s (10^9 bytes of minimal "
+             "traffic per second) and roofline_fraction are medians of the repetitions. The "
+             "ceiling is the best variant of the kernel's traffic pattern (stream kernels at "
+             "several widths, splits and work-group sizes, OpenCL copy/fill, CLBlast, the "
+             "OpenMP loop) timed in the same rounds, named as pattern:impl/variant; "
+             "roofline_fraction = GB/s / ceiling. A fraction above 1.05 is a finding "
+             "(marked !!: ceiling exceeded, the reference variant set is incomplete), never "
+             "a pass. noisy: CV above the run's limit; launch-bound: host time near the "
+             "empty kernel's.",
              str(ctx, "device"), str(ctx, "platform"), str(ctx, "driver"));
     para(d, line);
-    const cJSON *list = get(micro, "benchmarks"), *b;
-    double nmax = 0; /* the largest size only: bandwidth figures, not launch latency */
-    cJSON_ArrayForEach(b, list)
+    const cJSON *warn = get(ctx, "warnings"), *w;
+    cJSON_ArrayForEach(w, warn)
     {
-        if (isfinite(num(b, "roofline_fraction")) && num(b, "n") > nmax)
-            nmax = num(b, "n");
+        if (cJSON_IsString(w)) {
+            snprintf(line, sizeof line, "WARNING: %s.", w->valuestring);
+            para(d, line);
+        }
     }
-    char **rows = NULL;
-    int n = 0, cap = 0;
+    const cJSON *list = get(micro, "benchmarks"), *b;
+    micro_row *rows = NULL;
+    int n = 0, cap = 0, order = 0;
+    const char *last = "";
     cJSON_ArrayForEach(b, list)
     {
-        if (strcmp(str(b, "run_type"), "aggregate") || strcmp(str(b, "aggregate_name"), "median"))
+        if (strcmp(str(b, "aggregate_name"), "median") || strcmp(str(b, "impl"), "ocl") ||
+            !isfinite(num(b, "roofline_fraction")))
             continue;
-        double rf = num(b, "roofline_fraction"), bps = num(b, "bytes_per_second");
-        int zc = cJSON_IsTrue(get(b, "zero_copy")); /* a latency, not a rate */
-        if ((!isfinite(rf) && !isfinite(bps) && !zc) || num(b, "n") != nmax)
-            continue;
+        if (strcmp(last, str(b, "kernel")))
+            order++, last = str(b, "kernel");
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
-            char **t = realloc(rows, (size_t)cap * sizeof *t);
+            micro_row *t = realloc(rows, (size_t)cap * sizeof *t);
             if (!t)
                 break;
             rows = t;
         }
-        char r[512], rfs[32] = "-", gbs[64] = "-", refs[32] = "-";
-        if (isfinite(rf))
-            snprintf(rfs, sizeof rfs, "%.3f", rf);
-        if (isfinite(num(b, "roofline_ref_bytes_per_second")))
-            snprintf(refs, sizeof refs, "%.1f", num(b, "roofline_ref_bytes_per_second") / 1e9);
-        if (zc) {
-            const char *u = str(b, "time_unit");
-            snprintf(gbs, sizeof gbs, "no copy: latency %.3g %s", num(b, "real_time"), u);
-        } else if (isfinite(bps))
-            snprintf(gbs, sizeof gbs, "%.1f", bps / 1e9);
-        snprintf(r, sizeof r, "%s\t%s\t%.0f\t%s\t%s\t%s", str(b, "kernel"), str(b, "impl"),
-                 num(b, "n"), gbs, rfs, refs);
-        rows[n] = strdup(r);
-        if (rows[n])
-            n++;
+        rows[n].order = order, rows[n].n = num(b, "n");
+        micro_row_text(rows[n].text, sizeof rows[n].text, list, b);
+        n++;
     }
     if (n == 0) {
-        para(d, "micro.json holds no median rows with bandwidth figures.");
+        para(d, "micro.json holds no kernel rows with a roofline fraction.");
     } else {
-        qsort(rows, (size_t)n, sizeof *rows, cmp_rows);
+        qsort(rows, (size_t)n, sizeof *rows, cmp_micro_rows);
         const char **all = malloc((size_t)(n + 1) * sizeof *all);
         if (all) {
-            all[0] = "kernel\timplementation\tn\tGB/s\troofline_fraction\treference GB/s";
+            all[0] = "kernel\tn\tocl GB/s\tOpenMP C GB/s\t1-thread C GB/s\tCLBlast GB/s\t"
+                     "roofline_fraction\tceiling GB/s, set by\tflags";
             for (int i = 0; i < n; i++)
-                all[i + 1] = rows[i];
+                all[i + 1] = rows[i].text;
             table(d, all, n + 1);
             free(all);
         }
     }
-    for (int i = 0; i < n; i++)
-        free(rows[i]);
     free(rows);
+    /* Transfers and the zero-copy map, as before: rates, or a latency. */
+    cJSON_ArrayForEach(b, list)
+    {
+        if (strcmp(str(b, "aggregate_name"), "median") || strncmp(str(b, "kernel"), "map_", 4))
+            continue;
+        if (cJSON_IsTrue(get(b, "zero_copy")))
+            snprintf(line, sizeof line, "%s at n = %.0f: no copy (the device shares host "
+                     "memory): latency %.3g %s.", str(b, "kernel"), num(b, "n"),
+                     num(b, "real_time"), str(b, "time_unit"));
+        else
+            snprintf(line, sizeof line, "%s at n = %.0f: %.2f GB/s.", str(b, "kernel"),
+                     num(b, "n"), num(b, "bytes_per_second") / 1e9);
+        para(d, line);
+    }
 }
 
 static void verdict_row(char *out, size_t cap, const char *claim, const char *evidence,

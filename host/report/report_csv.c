@@ -12,7 +12,8 @@ static const char *const columns[] = {
     "name", "run_name", "run_type", "aggregate_name", "repetition_index", "kernel",
     "impl", "device", "n", "local_size", "bytes", "iterations", "real_time", "cpu_time",
     "time_unit", "bytes_per_second", "roofline_fraction", "roofline_ref",
-    "roofline_ref_bytes_per_second"};
+    "roofline_ref_bytes_per_second", "roofline_ref_variant", "ceiling_exceeded", "flag",
+    "noisy", "launch_bound", "pattern", "variant"};
 #define NCOL (sizeof columns / sizeof columns[0])
 
 /* Append text to a growing buffer. */
@@ -81,6 +82,8 @@ int sb_gb_write_csv(const cJSON *doc, const char *path, sb_err *err)
             char num[64];
             if (cJSON_IsString(v))
                 put_field(&b, v->valuestring);
+            else if (cJSON_IsBool(v))
+                put(&b, cJSON_IsTrue(v) ? "true" : "false", cJSON_IsTrue(v) ? 4 : 5);
             else if (cJSON_IsNumber(v)) {
                 snprintf(num, sizeof num, "%.17g", v->valuedouble);
                 put(&b, num, strlen(num));
@@ -92,7 +95,7 @@ int sb_gb_write_csv(const cJSON *doc, const char *path, sb_err *err)
         free(b.p);
         return sb_fail(err, SB_ERUNTIME, "CSV for %s: out of memory", path);
     }
-    int st = sb_write_file(path, b.p, b.n, err);
+    int st = sb_write_out(path, b.p, b.n, err);
     free(b.p);
     return st;
 }

@@ -143,10 +143,12 @@ cJSON *sb_gb_new(const char *executable, cJSON **context)
 
 void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap)
 {
-    char local[32] = "";
+    char local[32] = "", variant[48] = "";
     if (b->local)
         snprintf(local, sizeof local, "/local:%zu", b->local);
-    snprintf(out, cap, "%s/%s/%zu%s%s", b->kernel, b->impl, b->n, local,
+    if (b->variant)
+        snprintf(variant, sizeof variant, "/variant:%s", b->variant);
+    snprintf(out, cap, "%s/%s/%zu%s%s%s", b->kernel, b->impl, b->n, local, variant,
              b->manual_time ? "/manual_time" : "");
 }
 
@@ -255,7 +257,7 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     sb_gb_name(b, name, sizeof name);
     int family, instance;
     family_of(list, b, &family, &instance);
-    for (int i = 0; i < b->reps; i++) {
+    for (int i = 0; i < b->reps && !b->aggregates_only; i++) {
         cJSON *r = row(b, family, instance, name, name, "iteration", i);
         cJSON_AddNumberToObject(r, "iterations", 1);
         cJSON_AddNumberToObject(r, "real_time", b->real_s[i] * scale);
@@ -303,6 +305,15 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     return SB_OK;
 }
 
+int sb_write_out(const char *path, const char *text, size_t n, sb_err *err)
+{
+    if (strcmp(path, "-"))
+        return sb_write_file(path, text, n, err);
+    if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0)
+        return sb_fail(err, SB_ERUNTIME, "cannot write to standard output");
+    return SB_OK;
+}
+
 int sb_gb_write_json(const cJSON *doc, const char *path, sb_err *err)
 {
     char *text = cJSON_Print(doc);
@@ -310,7 +321,7 @@ int sb_gb_write_json(const cJSON *doc, const char *path, sb_err *err)
         return sb_fail(err, SB_ERUNTIME, "cannot format JSON for %s: out of memory", path);
     size_t n = strlen(text);
     text[n] = '\n'; /* replace the terminator: the file ends with a newline */
-    int st = sb_write_file(path, text, n + 1, err);
+    int st = sb_write_out(path, text, n + 1, err);
     free(text);
     return st;
 }

@@ -14,6 +14,7 @@ typedef struct sb_gb_bench {
     const char *device;  /* device name, or "host" for the C loops */
     size_t n;            /* elements */
     size_t local;        /* work-group size put in the name; 0: not part of the name */
+    const char *variant; /* put in the name as /variant:V when non-NULL */
     double bytes;        /* bytes moved by one call (minimal traffic); 0: no rate */
     int manual_time;     /* real_s is device time (name gets "/manual_time") */
     double roofline_fraction; /* NAN when there is no matching reference */
@@ -22,6 +23,7 @@ typedef struct sb_gb_bench {
     const double *cpu_s;  /* per repetition: host wall time around enqueue + finish */
     int reps;
     int threads;          /* host threads of the implementation; 0 counts as 1 */
+    int aggregates_only;  /* only the aggregate rows, as --benchmark_report_aggregates_only */
     const char *time_unit; /* "ns", "us", "ms" or "s": fixed per kind of benchmark, never
                             * chosen from the measured time, so that a benchmark keeps its
                             * unit across runs (compare.py matches name + unit) */
@@ -33,7 +35,7 @@ typedef struct sb_gb_bench {
  * the returned context with cJSON. NULL when out of memory. */
 cJSON *sb_gb_new(const char *executable, cJSON **context);
 
-/* The name: kernel/impl/n[/local:L][/manual_time], as Google Benchmark names a run with
+/* The name: kernel/impl/n[/local:L][/variant:V][/manual_time], as Google Benchmark names a run with
  * --benchmark_repetitions. Only what the user chose goes in it (never the repetition
  * count or anything measured), so names match across runs and machines. */
 void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap);
@@ -43,7 +45,10 @@ void sb_gb_name(const sb_gb_bench *b, char *out, size_t cap);
  * Times are in b->time_unit. */
 int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err);
 
-/* Write the document atomically (FILE.tmp, then rename). */
+/* Write text to path atomically (FILE.tmp, then rename), or to stdout when path is "-". */
+int sb_write_out(const char *path, const char *text, size_t n, sb_err *err);
+
+/* Write the document atomically (FILE.tmp, then rename), or to stdout for "-". */
 int sb_gb_write_json(const cJSON *doc, const char *path, sb_err *err);
 /* The benchmarks rows as CSV (one header line, the same fields), atomically. */
 int sb_gb_write_csv(const cJSON *doc, const char *path, sb_err *err);

@@ -5,8 +5,13 @@
 
 #include "micro.h"
 
-/* Write the sweep's results to json and/or csv (either may be NULL). */
-int sb_micro_report_write(const sb_micro_run *s, const char *json, const char *csv,
-                          sb_err *err);
+/* Where to write a sweep's results; NULL: not written; "-": standard output. */
+typedef struct sb_micro_outputs {
+    const char *json, *csv; /* Google Benchmark JSON, and the same rows as CSV */
+    const char *gab;        /* github-action-benchmark customBiggerIsBetter entries */
+    int aggregates_only;    /* JSON/CSV: aggregate rows only */
+} sb_micro_outputs;
+
+int sb_micro_report_write(const sb_micro_run *s, const sb_micro_outputs *o, sb_err *err);
 
 #endif

@@ -16,8 +16,6 @@
 
 /* ---- the kernels ------------------------------------------------------------ */
 
-static const char *const ref_names[] = {"copy", "read", "rmw"};
-
 static const char *const blas_names[] = {"", "saxpy", "sasum", "snrm2", "sdot", "isamax",
                                          "scopy"};
 /* Minimal bytes per element of each CLBlast routine (reads + writes). */
@@ -26,32 +24,58 @@ static const double blas_bytes[] = {0, 12, 4, 4, 8, 4, 8};
 static sb_micro_kernel all_kernels[SB_MICRO_MAX_KERNELS];
 static int n_all;
 
-static void add_kernel(const char *name, sb_micro_kind k, const sb_update_info *u, sb_micro_ref r, sb_micro_blas b)
+static void add_kernel(const char *name, sb_micro_kind k, const sb_update_info *u,
+                       sb_pattern p, sb_micro_blas b)
 {
     if (n_all < SB_MICRO_MAX_KERNELS)
-        all_kernels[n_all++] = (sb_micro_kernel){name, k, u, r, b};
+        all_kernels[n_all++] = (sb_micro_kernel){name, k, u, 1, {p, p}, {0, 0}, b};
 }
 
-/* The registry: references first (every other kernel needs them), then by family. */
+/* A kernel of two passes: pattern p1 over b1 bytes per element, then p2 over b2. */
+static void add_two_pass(const char *name, sb_micro_kind k, const sb_update_info *u,
+                         sb_pattern p1, double b1, sb_pattern p2, double b2, sb_micro_blas b)
+{
+    if (n_all < SB_MICRO_MAX_KERNELS)
+        all_kernels[n_all++] = (sb_micro_kernel){name, k, u, 2, {p1, p2}, {b1, b2}, b};
+}
+
+/* The pattern of an update's single pass: x and each state vector read and written in
+ * place, g read. */
+static sb_pattern update_pattern(const sb_update_info *u)
+{
+    return u->nstate == 0 ? SB_PAT_RMW : u->nstate == 1 ? SB_PAT_RMW2 : SB_PAT_RMW3;
+}
+
+/* The registry: references first, then by family. Each kernel's ceiling pattern has its
+ * read/write mix: sign copies (read 4, write 4), unpack writes (4 bytes out per 1/8 in),
+ * pack, vote and the norms read, vote_update steps x in place; scaled_sign reduces norm1
+ * (read) before its copy-like pass, ef-signsgd accumulates e += lr g (rmw) before
+ * stepping x and e in place (inplace2). */
 static void build_registry(void)
 {
     if (n_all)
         return;
-    add_kernel("copy", SB_MK_COPY, NULL, SB_REF_COPY, SB_BL_SCOPY);
-    add_kernel("read", SB_MK_READ, NULL, SB_REF_READ, SB_BL_SASUM);
-    add_kernel("rmw", SB_MK_RMW, NULL, SB_REF_RMW, SB_BL_SAXPY);
-    add_kernel("sign", SB_MK_SIGN, NULL, SB_REF_COPY, SB_BL_SCOPY);
-    add_kernel("pack", SB_MK_PACK, NULL, SB_REF_READ, SB_BL_SASUM);
-    add_kernel("unpack", SB_MK_UNPACK, NULL, SB_REF_COPY, SB_BL_SCOPY);
-    add_kernel("vote", SB_MK_VOTE, NULL, SB_REF_READ, SB_BL_SASUM);
-    add_kernel("vote_update", SB_MK_VOTE_UPDATE, NULL, SB_REF_RMW, SB_BL_SAXPY);
-    add_kernel("scaled_sign", SB_MK_SCALED_SIGN, NULL, SB_REF_COPY, SB_BL_SCOPY);
-    for (const sb_update_info *u = sb_updates; u->name; u++)
-        add_kernel(u->name, SB_MK_UPDATE, u, SB_REF_RMW, SB_BL_SAXPY);
-    add_kernel("norm1", SB_MK_NORM1, NULL, SB_REF_READ, SB_BL_SASUM);
-    add_kernel("norm2", SB_MK_NORM2, NULL, SB_REF_READ, SB_BL_SNRM2);
-    add_kernel("norminf", SB_MK_NORMINF, NULL, SB_REF_READ, SB_BL_ISAMAX);
-    add_kernel("dot", SB_MK_DOT, NULL, SB_REF_READ, SB_BL_SDOT);
+    add_kernel("copy", SB_MK_COPY, NULL, SB_PAT_COPY, SB_BL_SCOPY);
+    add_kernel("read", SB_MK_READ, NULL, SB_PAT_READ, SB_BL_SASUM);
+    add_kernel("rmw", SB_MK_RMW, NULL, SB_PAT_RMW, SB_BL_SAXPY);
+    add_kernel("sign", SB_MK_SIGN, NULL, SB_PAT_COPY, SB_BL_SCOPY);
+    add_kernel("pack", SB_MK_PACK, NULL, SB_PAT_READ, SB_BL_SASUM);
+    add_kernel("unpack", SB_MK_UNPACK, NULL, SB_PAT_WRITE, SB_BL_SCOPY);
+    add_kernel("vote", SB_MK_VOTE, NULL, SB_PAT_READ, SB_BL_SASUM);
+    add_kernel("vote_update", SB_MK_VOTE_UPDATE, NULL, SB_PAT_SCALE, SB_BL_SAXPY);
+    add_two_pass("scaled_sign", SB_MK_SCALED_SIGN, NULL, SB_PAT_READ, 4, SB_PAT_COPY, 8,
+                 SB_BL_SCOPY);
+    for (const sb_update_info *u = sb_updates; u->name; u++) {
+        if (!strcmp(u->name, "ef-signsgd"))
+            add_two_pass(u->name, SB_MK_UPDATE, u, SB_PAT_RMW, 12, SB_PAT_INPLACE2, 16,
+                         SB_BL_SAXPY);
+        else
+            add_kernel(u->name, SB_MK_UPDATE, u, update_pattern(u), SB_BL_SAXPY);
+    }
+    add_kernel("norm1", SB_MK_NORM1, NULL, SB_PAT_READ, SB_BL_SASUM);
+    add_kernel("norm2", SB_MK_NORM2, NULL, SB_PAT_READ, SB_BL_SNRM2);
+    add_kernel("norminf", SB_MK_NORMINF, NULL, SB_PAT_READ, SB_BL_ISAMAX);
+    add_kernel("dot", SB_MK_DOT, NULL, SB_PAT_READ, SB_BL_SDOT);
 }
 
 const sb_micro_kernel *sb_micro_kernels(int *n)
@@ -61,9 +85,14 @@ const sb_micro_kernel *sb_micro_kernels(int *n)
     return all_kernels;
 }
 
-const char *sb_micro_ref_name(sb_micro_ref r)
+const char *sb_micro_ceiling_name(const sb_micro_kernel *k, char *buf, size_t cap)
 {
-    return r == SB_REF_NONE ? "" : ref_names[r];
+    if (k->npass == 1)
+        snprintf(buf, cap, "%s", sb_patterns[k->pass[0]].name);
+    else
+        snprintf(buf, cap, "%s+%s", sb_patterns[k->pass[0]].name,
+                 sb_patterns[k->pass[1]].name);
+    return buf;
 }
 
 const char *sb_micro_blas_name(sb_micro_blas b)
@@ -93,7 +122,7 @@ double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m)
     case SB_MK_UNPACK: return words + 4 * dn;
     case SB_MK_VOTE: return (double)m * words + words;
     case SB_MK_VOTE_UPDATE: return (double)m * words + 8 * dn;
-    case SB_MK_SCALED_SIGN: return 12 * dn; /* norm1 pass reads g; second pass reads g, writes out */
+    case SB_MK_SCALED_SIGN: return 12 * dn; /* norm1 reads g; then g read, out written */
     case SB_MK_UPDATE: return k->upd->bytes_per_elem * dn;
     case SB_MK_NORM1: case SB_MK_NORM2: case SB_MK_NORMINF: return 4 * dn;
     case SB_MK_DOT: return 8 * dn;
@@ -218,7 +247,8 @@ static int nan_check(int nan, const char *what, sb_err *err)
 }
 
 /* One call of our kernel; *dev_s gets its profiled device time. */
-static int run_ocl(sb_ops *o, const sb_micro_kernel *k, sb_micro_bufs *b, double *dev_s, sb_err *err)
+static int run_ocl(sb_ops *o, const sb_micro_kernel *k, sb_micro_bufs *b, double *dev_s,
+                   sb_err *err)
 {
     size_t n = b->n;
     int nan = 0, st;
@@ -325,30 +355,143 @@ static int run_host(const sb_micro_kernel *k, sb_micro_bufs *b, int omp, sb_err 
     return nan_check(nan, "C reference sign/pack", err);
 }
 
+/* ---- ceiling variants ------------------------------------------------------------ */
+
+typedef enum { V_OCL, V_BUILTIN, V_CLBLAST, V_OMP } vkind;
+
+/* One implementation of a traffic pattern. */
+typedef struct variant {
+    sb_pattern pat;
+    vkind kind;
+    int width, chunked; /* V_OCL */
+    size_t local;       /* V_OCL */
+    sb_micro_blas bl;   /* V_CLBLAST */
+    char name[32];
+} variant;
+
+static const int widths[] = {1, 4, 8, 16};
+static const size_t wg_sizes[] = {64, 256};
+
+/* Every variant of pattern p on this device: our stream kernels at each width, split
+ * and work-group size; OpenCL's own copy and fill; CLBlast's routine with the pattern;
+ * on a CPU device the OpenMP C loop. */
+static int variants_of(sb_pattern p, const sb_ctx *c, int clblast, variant *out, int cap)
+{
+    int n = 0;
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
+        for (int ch = 1; ch >= 0; ch--)
+            for (size_t l = 0; l < sizeof wg_sizes / sizeof wg_sizes[0]; l++) {
+                if ((c->max_wg && wg_sizes[l] > c->max_wg) || n == cap)
+                    continue;
+                variant *v = &out[n++];
+                *v = (variant){.pat = p, .kind = V_OCL, .width = widths[w], .chunked = ch,
+                               .local = wg_sizes[l]};
+                snprintf(v->name, sizeof v->name, "w%d_%s_wg%zu", widths[w],
+                         ch ? "chunked" : "grid", wg_sizes[l]);
+            }
+    if ((p == SB_PAT_COPY || p == SB_PAT_WRITE) && n < cap) {
+        out[n] = (variant){.pat = p, .kind = V_BUILTIN};
+        snprintf(out[n++].name, sizeof out[0].name, "%s",
+                 p == SB_PAT_COPY ? "copybuffer" : "fillbuffer");
+    }
+    sb_micro_blas bl = p == SB_PAT_COPY  ? SB_BL_SCOPY
+                       : p == SB_PAT_RMW ? SB_BL_SAXPY
+                       : p == SB_PAT_READ ? SB_BL_SASUM : SB_BL_NONE;
+    if (clblast && bl != SB_BL_NONE && n < cap) {
+        out[n] = (variant){.pat = p, .kind = V_CLBLAST, .bl = bl};
+        snprintf(out[n++].name, sizeof out[0].name, "%s", blas_names[bl]);
+    }
+    if ((c->dev.type & CL_DEVICE_TYPE_CPU) && n < cap) {
+        out[n] = (variant){.pat = p, .kind = V_OMP};
+        snprintf(out[n++].name, sizeof out[0].name, "loop");
+    }
+    return n;
+}
+
+static const char *variant_impl(const variant *v)
+{
+    return v->kind == V_CLBLAST ? "clblast" : v->kind == V_OMP ? "omp" : "ocl";
+}
+
+static const char *const ceiling_kernel[SB_PAT_N] = {
+    "ceiling_read", "ceiling_write", "ceiling_copy", "ceiling_scale",
+    "ceiling_rmw", "ceiling_rmw2", "ceiling_rmw3", "ceiling_inplace2"};
+
+static int run_builtin(sb_ctx *c, sb_pattern p, sb_micro_bufs *b, double *dev_s,
+                       sb_err *err)
+{
+    cl_event ev = NULL;
+    size_t bytes = b->n * sizeof(float);
+    static const float fill = 1.0f;
+    cl_int rc = p == SB_PAT_COPY
+                    ? clEnqueueCopyBuffer(c->queue, b->da, b->dout, 0, 0, bytes, 0, NULL, &ev)
+                    : clEnqueueFillBuffer(c->queue, b->dout, &fill, sizeof fill, 0, bytes, 0,
+                                          NULL, &ev);
+    if (rc == CL_SUCCESS)
+        rc = clWaitForEvents(1, &ev);
+    if (rc == CL_SUCCESS)
+        *dev_s = sb_event_seconds(ev);
+    if (ev)
+        clReleaseEvent(ev);
+    return SB_CLFAIL(rc, err, p == SB_PAT_COPY ? "clEnqueueCopyBuffer" : "clEnqueueFillBuffer")
+               ? SB_ERUNTIME
+               : SB_OK;
+}
+
 /* ---- timing --------------------------------------------------------------------- */
 
 typedef struct call {
-    int what; /* 0: our kernel, 1: CLBlast, 2: C loop */
+    int what; /* 0: our kernel, 1: CLBlast, 2: C loop, 3: a ceiling variant */
     sb_ops *ops;
     sb_ctx *ctx;
     const sb_micro_kernel *k;
     sb_micro_blas bl;
     sb_micro_bufs *b;
     int omp;
+    const variant *v;
+    cl_mem partial; /* a read variant's per-work-item sums */
 } call;
+
+static int run_variant(const call *c, double *dev_s, sb_err *err)
+{
+    const variant *v = c->v;
+    sb_micro_bufs *b = c->b;
+    *dev_s = 0;
+    if (v->kind == V_BUILTIN)
+        return run_builtin(c->ops->ctx, v->pat, b, dev_s, err);
+    if (v->kind == V_CLBLAST)
+        return run_blas(c->ops->ctx, v->bl, b, dev_s, err);
+    const sb_pattern_info *pi = &sb_patterns[v->pat];
+    if (v->kind == V_OMP) {
+        float *y[3] = {b->x, b->s1, b->s2};
+        volatile double sink = sb_ref_stream(pi, b->a, y, b->out, b->n, 1e-4f, 1);
+        (void)sink;
+        return SB_OK;
+    }
+    const cl_mem y[3] = {b->dx, b->ds1, b->ds2};
+    return sb_op_stream(c->ops, v->pat, v->width, v->chunked, v->local, b->da, y,
+                        pi->red ? c->partial : b->dout, b->n, 1e-4f, dev_s, err);
+}
 
 static int call_once(const call *c, double *dev_s, sb_err *err)
 {
     switch (c->what) {
     case 0: return run_ocl(c->ops, c->k, c->b, dev_s, err);
     case 1: return run_blas(c->ctx, c->bl, c->b, dev_s, err);
+    case 3: return run_variant(c, dev_s, err);
     default: *dev_s = 0; return run_host(c->k, c->b, c->omp, err);
     }
 }
 
+/* Host-timed calls: the C loops and the OpenMP variant. */
+static int host_timed(const call *c)
+{
+    return c->what == 2 || (c->what == 3 && c->v->kind == V_OMP);
+}
+
 static cl_command_queue queue_of(const call *c)
 {
-    return c->what == 2 ? NULL : (c->what == 0 ? c->ops->ctx->queue : c->ctx->queue);
+    return host_timed(c) ? NULL : c->what == 1 ? c->ctx->queue : c->ops->ctx->queue;
 }
 
 /* One timed call: real is the device time (the host wall time for the C loops), cpu the
@@ -363,36 +506,29 @@ static int timed_once(const call *c, double *real, double *cpu, sb_err *err)
         clFinish(q);
     double t1 = sb_now();
     *cpu = t1 - t0;
-    *real = c->what == 2 ? t1 - t0 : d;
+    *real = host_timed(c) ? t1 - t0 : d;
     return SB_OK;
 }
 
-/* Warm-up calls, then reps timed calls. With a pair (the roofline reference), the two
- * alternate call by call (ABBA order), so a machine that drifts over minutes moves both
- * samples alike and their ratio stays put; pair_real gets the reference's times. */
-static int time_call(const call *c, const call *pair, int warmup, int reps, double *real,
-                     double *cpu, double *pair_real, sb_err *err)
+/* Warm-up calls, then reps timed calls of one implementation alone. */
+static int time_call(const call *c, int warmup, int reps, double *real, double *cpu,
+                     sb_err *err)
 {
-    double d, dummy;
+    double d;
     for (int i = 0; i < warmup; i++)
-        if (call_once(c, &d, err) != SB_OK || (pair && call_once(pair, &d, err) != SB_OK))
+        if (call_once(c, &d, err) != SB_OK)
             return err->code;
-    for (int i = 0; i < reps; i++) {
-        int pair_first = pair && (i & 1);
-        if (pair_first && timed_once(pair, &pair_real[i], &dummy, err) != SB_OK)
-            return err->code;
+    for (int i = 0; i < reps; i++)
         if (timed_once(c, &real[i], &cpu[i], err) != SB_OK)
             return err->code;
-        if (pair && !pair_first && timed_once(pair, &pair_real[i], &dummy, err) != SB_OK)
-            return err->code;
-    }
     return SB_OK;
 }
 
 /* ---- results -------------------------------------------------------------------- */
 
-static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, const char *impl, size_t n,
-                          size_t local, double bytes, int reps, int manual, sb_err *err)
+static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, const char *impl,
+                                   size_t n, size_t local, double bytes, int reps, int manual,
+                                   sb_err *err)
 {
     if (rs->n == rs->cap) {
         int cap = rs->cap ? rs->cap * 2 : 64;
@@ -415,11 +551,39 @@ static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, con
     }
     rs->n++;
     r->kernel = kernel, r->impl = impl, r->n = n, r->local = local, r->bytes = bytes;
-    r->reps = reps, r->manual = manual, r->roof = NAN, r->ref = SB_REF_NONE;
+    r->reps = reps, r->manual = manual, r->roof = NAN, r->pat = -1;
     /* One unit per kind, whatever the run measures: the launch-latency probe in ns,
      * every kernel, baseline and transfer in us. */
     r->unit = !strcmp(kernel, "empty") ? "ns" : "us";
     return r;
+}
+
+void sb_micro_name(const sb_micro_result *r, char *out, size_t cap)
+{
+    char local[32] = "", variant[48] = "";
+    if (r->local)
+        snprintf(local, sizeof local, "/local:%zu", r->local);
+    if (r->variant[0])
+        snprintf(variant, sizeof variant, "/variant:%s", r->variant);
+    snprintf(out, cap, "%s/%s/%zu%s%s%s", r->kernel, r->impl, r->n, local, variant,
+             r->manual ? "/manual_time" : "");
+}
+
+/* Whether the user's filter keeps r (always, without a filter). */
+static int matches(const sb_micro_run *s, const sb_micro_result *r)
+{
+    if (!s->mo->filter)
+        return 1;
+    char name[256];
+    sb_micro_name(r, name, sizeof name);
+    return regexec(s->mo->filter, name, 0, NULL, 0) == 0;
+}
+
+/* Forget the last result (one the filter does not keep). */
+static void drop_last(sb_micro_run *s)
+{
+    sb_micro_result *r = &s->rs.r[--s->rs.n];
+    free(r->real), free(r->cpu);
 }
 
 static int finish_result(sb_micro_result *r, sb_err *err)
@@ -439,8 +603,8 @@ static void results_free(sb_micro_results *rs)
     memset(rs, 0, sizeof *rs);
 }
 
-const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *kernel, const char *impl,
-                                 size_t n, size_t local)
+const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *kernel,
+                                     const char *impl, size_t n, size_t local)
 {
     for (int i = 0; i < rs->n; i++) {
         const sb_micro_result *r = &rs->r[i];
@@ -454,8 +618,9 @@ const sb_micro_result *sb_micro_find(const sb_micro_results *rs, const char *ker
 /* ---- latency and transfers ---------------------------------------------------- */
 
 /* Enqueue-to-finish of the `empty` kernel: real = event time, cpu = host clock. */
-static int measure_latency(sb_ctx *c, sb_micro_results *rs, int reps, sb_err *err)
+static int measure_latency(sb_micro_run *s, sb_ctx *c, int reps, sb_err *err)
 {
+    sb_micro_results *rs = &s->rs;
     cl_kernel k;
     if (sb_ctx_kernel(c, "empty", &k, err) != SB_OK)
         return err->code;
@@ -465,6 +630,11 @@ static int measure_latency(sb_ctx *c, sb_micro_results *rs, int reps, sb_err *er
     if (!r) {
         clReleaseKernel(k);
         return err->code;
+    }
+    r->hidden = !matches(s, r); /* always measured: launch-bound marks need it */
+    if (s->mo->dry) {
+        clReleaseKernel(k);
+        return SB_OK;
     }
     for (int i = -10; i < reps && st == SB_OK; i++) { /* 10 warm-up launches */
         cl_event ev = NULL;
@@ -493,9 +663,10 @@ static double event_span(cl_event ev)
 
 /* Host-device bandwidth on the largest buffer: write (host to device), read (device to
  * host) and map + unmap for reading (zero-copy on devices that share host memory). */
-static int measure_transfers(sb_ctx *c, sb_micro_bufs *b, sb_micro_results *rs, int warmup, int reps,
-                             sb_err *err)
+static int measure_transfers(sb_micro_run *s, sb_ctx *c, sb_micro_bufs *b, int warmup,
+                             int reps, sb_err *err)
 {
+    sb_micro_results *rs = &s->rs;
     static const char *const names[] = {"h2d_write", "d2h_read", "map_read"};
     size_t bytes = b->n * sizeof(float);
     /* On a device that shares host memory a map moves nothing: its time is a latency,
@@ -505,9 +676,15 @@ static int measure_transfers(sb_ctx *c, sb_micro_bufs *b, sb_micro_results *rs, 
                         NULL) != CL_SUCCESS)
         unified = CL_FALSE;
     for (int t = 0; t < 3; t++) {
-        sb_micro_result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1, err);
+        sb_micro_result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1,
+                                        err);
         if (!r)
             return err->code;
+        if (!matches(s, r) || s->mo->dry) {
+            if (!matches(s, r))
+                drop_last(s);
+            continue;
+        }
         r->no_copy = t == 2 && unified;
         for (int i = -warmup; i < reps; i++) {
             cl_event e1 = NULL, e2 = NULL;
@@ -566,6 +743,15 @@ static unsigned long long llc_bytes(void)
     return llc;
 }
 
+size_t sb_micro_bandwidth_n(void)
+{
+    unsigned long long llc = llc_bytes();
+    size_t n = (size_t)1 << 20;
+    while ((unsigned long long)n * 4 < 2 * llc && n < ((size_t)1 << 30))
+        n *= 2;
+    return n;
+}
+
 void sb_micro_default_sizes(sb_micro_opts *mo)
 {
     unsigned long long llc = llc_bytes();
@@ -585,23 +771,254 @@ static void note(sb_micro_run *s, const char *fmt, size_t n, const char *why)
         snprintf(s->notes[s->nnotes++], sizeof s->notes[0], fmt, n, why);
 }
 
-static const char *blas_ref_name(sb_micro_blas bl)
+/* Skip a size (with a note) whose buffers do not fit; 1 when it fits. */
+static int size_fits(sb_micro_run *s, const sb_ctx *c, size_t n, int m)
 {
-    return bl == SB_BL_SAXPY ? "rmw" : bl == SB_BL_SCOPY ? "copy" : "read";
-}
-
-static const sb_micro_kernel *ref_kernel(sb_micro_ref r)
-{
-    return sb_micro_find_kernel(ref_names[r]);
-}
-
-/* GB/s of a reference from its alternated sample's median. */
-static double pair_gbps(const call *pair, const sb_micro_bufs *b, const double *real, int reps)
-{
-    sb_stats st;
-    if (sb_stats_compute(real, (size_t)reps, &st, NULL) != SB_OK || !(st.median > 0))
+    size_t words = (n + 31) / 32;
+    double need = bufs_bytes(n, m);
+    if ((double)n * 4 > (double)c->max_alloc || (double)words * 4 * m > (double)c->max_alloc) {
+        note(s, "n = %zu skipped: a buffer exceeds the device's max allocation (%s)", n,
+             "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
         return 0;
-    return sb_micro_kernel_bytes(pair->k, b->n, b->m) / st.median / 1e9;
+    }
+    if (need > 0.8 * (double)c->global_mem) {
+        note(s, "n = %zu skipped: needs more than 80%% of the device's global memory (%s)",
+             n, "CL_DEVICE_GLOBAL_MEM_SIZE");
+        return 0;
+    }
+    double avail = (double)sysconf(_SC_AVPHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    double host_need = need * (c->dev.type & CL_DEVICE_TYPE_CPU ? 2 : 1);
+    if (avail > 0 && host_need > 0.8 * avail) {
+        note(s, "n = %zu skipped: needs more than 80%% of the free host memory (%s)", n,
+             "host copies of the inputs, plus the device buffers on a CPU device");
+        return 0;
+    }
+    return 1;
+}
+
+#define MAX_UNITS 256
+#define MAX_VARIANTS 24
+
+/* What one size times in its interleaved rounds: every kernel, every variant of every
+ * pattern those kernels' ceilings need, and the CLBlast baselines. */
+typedef struct plan {
+    call calls[MAX_UNITS];
+    int result[MAX_UNITS]; /* index into the run's results */
+    int n;
+    variant vars[SB_PAT_N][MAX_VARIANTS];
+    int nvars[SB_PAT_N];
+    int need[SB_PAT_N];
+} plan;
+
+static int plan_add(sb_micro_run *s, plan *pl, const call *c, const char *kernel,
+                    const char *impl, size_t local, double bytes, sb_err *err)
+{
+    if (pl->n == MAX_UNITS)
+        return sb_fail(err, SB_ERUNTIME, "micro: more than %d benchmarks at one size",
+                       MAX_UNITS);
+    int manual = !host_timed(c);
+    if (!add_result(&s->rs, kernel, impl, c->b->n, local, bytes, (int)s->mo->reps, manual,
+                    err))
+        return err->code;
+    pl->calls[pl->n] = *c;
+    pl->result[pl->n++] = s->rs.n - 1;
+    return SB_OK;
+}
+
+
+/* Keep the unit just planned when the filter matches it or `needed`; hidden when only
+ * needed. Returns 1 when kept. */
+static int keep_planned(sb_micro_run *s, plan *pl, int needed)
+{
+    sb_micro_result *r = &s->rs.r[s->rs.n - 1];
+    int match = matches(s, r);
+    if (!match && !needed) {
+        drop_last(s);
+        pl->n--;
+        return 0;
+    }
+    r->hidden = !match;
+    return 1;
+}
+
+static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro_bufs *b,
+                     cl_mem partial, size_t local, int baselines, sb_err *err)
+{
+    const sb_micro_opts *mo = s->mo;
+    int used_blas[SB_BL_N] = {0}, st = SB_OK;
+    for (int i = 0; i < n_all && st == SB_OK; i++) {
+        const sb_micro_kernel *k = &all_kernels[i];
+        if (!mo->selected[i] && k->kind > SB_MK_RMW)
+            continue;
+        call cl = {.what = 0, .ops = ops, .k = k, .b = b};
+        st = plan_add(s, pl, &cl, k->name, "ocl", mo->nlocals ? local : 0,
+                      sb_micro_kernel_bytes(k, b->n, b->m), err);
+        if (st != SB_OK || !keep_planned(s, pl, 0))
+            continue;
+        s->rs.r[s->rs.n - 1].k = k;
+        for (int p = 0; p < k->npass; p++)
+            pl->need[k->pass[p]] = 1;
+        used_blas[k->bl] = 1;
+    }
+    /* Every variant of the patterns the kept kernels need (hidden unless the filter
+     * matches them too), and the variants the filter names by themselves. */
+    for (int p = 0; p < SB_PAT_N && st == SB_OK; p++) {
+        pl->nvars[p] = variants_of((sb_pattern)p, c, !mo->no_clblast, pl->vars[p],
+                                   MAX_VARIANTS);
+        for (int v = 0; v < pl->nvars[p] && st == SB_OK; v++) {
+            const variant *va = &pl->vars[p][v];
+            call cv = {.what = 3, .ops = ops, .ctx = c, .b = b, .v = va, .partial = partial};
+            st = plan_add(s, pl, &cv, ceiling_kernel[p], variant_impl(va),
+                          mo->nlocals ? local : 0, sb_patterns[p].bytes_per_elem * (double)b->n,
+                          err);
+            if (st != SB_OK)
+                break;
+            sb_micro_result *r = &s->rs.r[s->rs.n - 1];
+            r->pat = p;
+            r->bl = va->kind == V_CLBLAST ? va->bl : SB_BL_NONE;
+            snprintf(r->variant, sizeof r->variant, "%s", va->name);
+            if (keep_planned(s, pl, pl->need[p]))
+                pl->need[p] = 1; /* a variant kept by name makes its pattern's ceiling */
+        }
+    }
+    /* CLBlast routines shown beside the kernels that are not ceiling variants already. */
+    for (int bl = 1; bl < SB_BL_N && st == SB_OK && baselines && !mo->no_clblast; bl++) {
+        if (!used_blas[bl] || bl == SB_BL_SAXPY || bl == SB_BL_SCOPY || bl == SB_BL_SASUM)
+            continue;
+        call cb = {.what = 1, .ctx = c, .bl = (sb_micro_blas)bl, .b = b};
+        st = plan_add(s, pl, &cb, blas_names[bl], "clblast", 0,
+                      blas_bytes[bl] * (double)b->n, err);
+        if (st == SB_OK && keep_planned(s, pl, 0))
+            s->rs.r[s->rs.n - 1].bl = (sb_micro_blas)bl;
+    }
+    return st;
+}
+
+/* Warm-up rounds, then reps rounds, each calling every unit once, in reverse order on
+ * odd rounds (A B C, C B A, ...): drift over the run moves every unit alike, and the
+ * ceilings come from the same rounds as the kernels. */
+static int run_rounds(sb_micro_run *s, plan *pl, sb_err *err)
+{
+    int reps = (int)s->mo->reps, warm = (int)s->mo->warmup;
+    double d;
+    for (int w = 0; w < warm; w++)
+        for (int u = 0; u < pl->n; u++)
+            if (call_once(&pl->calls[u], &d, err) != SB_OK)
+                return sb_wrap(err, "micro: %s at n = %zu", s->rs.r[pl->result[u]].kernel,
+                               pl->calls[u].b->n);
+    for (int i = 0; i < reps; i++) {
+        for (int j = 0; j < pl->n; j++) {
+            int u = i & 1 ? pl->n - 1 - j : j;
+            sb_micro_result *r = &s->rs.r[pl->result[u]];
+            if (timed_once(&pl->calls[u], &r->real[i], &r->cpu[i], err) != SB_OK)
+                return sb_wrap(err, "micro: %s at n = %zu", r->kernel, r->n);
+        }
+        sb_progress_step(&s->prog, ++s->done);
+    }
+    for (int u = 0; u < pl->n; u++)
+        if (finish_result(&s->rs.r[pl->result[u]], err) != SB_OK)
+            return err->code;
+    return SB_OK;
+}
+
+/* The ceiling of pattern p: the fastest variant's rate; *by gets its index. */
+static double best_variant(const sb_micro_run *s, const plan *pl, int p, int *by)
+{
+    double best = 0;
+    *by = -1;
+    for (int u = 0; u < pl->n; u++) {
+        const sb_micro_result *r = &s->rs.r[pl->result[u]];
+        if (r->pat == p && r->gbps > best)
+            best = r->gbps, *by = pl->result[u];
+    }
+    return best;
+}
+
+/* A kernel's ceiling: one pass at its pattern's best rate, or two passes back to back
+ * (total bytes over the sum of each pass's time at its own ceiling). */
+static void set_ceiling(const sb_micro_run *s, const plan *pl, sb_micro_result *r)
+{
+    const sb_micro_kernel *k = r->k;
+    double t = 0, total = 0;
+    r->ceil_by[0] = '\0';
+    for (int p = 0; p < k->npass; p++) {
+        int by;
+        double c = best_variant(s, pl, k->pass[p], &by);
+        if (!(c > 0))
+            return;
+        double bytes = k->npass == 1 ? r->bytes : k->pass_bpe[p] * (double)r->n;
+        t += bytes / c, total += bytes;
+        const sb_micro_result *v = &s->rs.r[by];
+        size_t len = strlen(r->ceil_by);
+        snprintf(r->ceil_by + len, sizeof r->ceil_by - len, "%s%s:%s/%s", p ? "+" : "",
+                 sb_patterns[k->pass[p]].name, v->impl, v->variant);
+    }
+    sb_micro_ceiling_name(k, r->ceil_ref, sizeof r->ceil_ref);
+    r->ceil_gbps = total / t;
+    r->roof = r->gbps / r->ceil_gbps;
+    r->exceeded = r->roof > SB_MICRO_EXCEEDED;
+}
+
+/* The plain C loops of each kernel, 1 thread and OpenMP, timed alone (side by side). */
+static int run_host_loops(sb_micro_run *s, const plan *pl, sb_micro_bufs *b, sb_err *err)
+{
+    int reps = (int)s->mo->reps, warm = (int)s->mo->warmup, st = SB_OK;
+    for (int u = 0; u < pl->n && st == SB_OK; u++) {
+        if (pl->calls[u].what != 0)
+            continue;
+        const sb_micro_kernel *k = pl->calls[u].k;
+        for (int omp = 0; omp < 2 && st == SB_OK; omp++) {
+            sb_micro_result *h = add_result(&s->rs, k->name, omp ? "omp" : "c1", b->n, 0,
+                                            sb_micro_kernel_bytes(k, b->n, b->m), reps, 0,
+                                            err);
+            call hc = {.what = 2, .k = k, .b = b, .omp = omp};
+            if (h && !matches(s, h)) {
+                drop_last(s);
+                continue;
+            }
+            if (h && s->mo->dry)
+                continue;
+            if (!h || (st = time_call(&hc, warm, reps, h->real, h->cpu, err)) != SB_OK ||
+                (st = finish_result(h, err)) != SB_OK)
+                return sb_wrap(err, "micro: C loop %s at n = %zu", k->name, b->n);
+            h->k = k;
+            set_ceiling(s, pl, h);
+        }
+    }
+    return st;
+}
+
+/* Noisy: CV above the limit. Launch-bound: a device-timed row whose median host time
+ * is within SB_MICRO_LAUNCH_BOUND times the empty kernel's. */
+static void mark_noise(const sb_micro_run *s, sb_micro_result *r)
+{
+    double limit = s->mo->cv_limit > 0 ? s->mo->cv_limit : 0.10;
+    r->noisy = r->rs.cv > limit;
+    r->launch_bound = r->manual && s->latency_s > 0 &&
+                      r->cs.median < SB_MICRO_LAUNCH_BOUND * s->latency_s;
+}
+
+/* Google Benchmark's warnings about the machine: load average above the CPU count, and
+ * CPU frequency scaling (a governor other than "performance"). */
+static void machine_warnings(sb_micro_run *s)
+{
+    double load[1];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > (double)cpus)
+        snprintf(s->warnings[s->nwarnings++], sizeof s->warnings[0],
+                 "load average %.2f exceeds the %ld CPUs: timings will be noisy", load[0],
+                 cpus);
+    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "r");
+    char gov[64] = "";
+    if (f) {
+        if (fscanf(f, "%63s", gov) != 1)
+            gov[0] = '\0';
+        fclose(f);
+    }
+    if (gov[0] && strcmp(gov, "performance"))
+        snprintf(s->warnings[s->nwarnings++], sizeof s->warnings[0],
+                 "CPU frequency scaling is enabled (governor %s): real time measurements "
+                 "may be noisy", gov);
 }
 
 /* Time everything selected at size n on one context (local size `local`; baselines
@@ -610,128 +1027,45 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
                     int baselines, int largest, sb_err *err)
 {
     const sb_micro_opts *mo = s->mo;
-    int m = (int)mo->vote_m, reps = (int)mo->reps, warm = (int)mo->warmup;
-    /* Memory: skip with a note rather than fail. */
-    size_t words = (n + 31) / 32;
-    double need = bufs_bytes(n, m);
-    if ((double)n * 4 > (double)c->max_alloc || (double)words * 4 * m > (double)c->max_alloc) {
-        note(s, "n = %zu skipped: a buffer exceeds the device's max allocation (%s)", n,
-             "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
+    int m = (int)mo->vote_m, dry = mo->dry;
+    if (!size_fits(s, c, n, m))
         return SB_OK;
-    }
-    if (need > 0.8 * (double)c->global_mem) {
-        note(s, "n = %zu skipped: needs more than 80%% of the device's global memory (%s)",
-             n, "CL_DEVICE_GLOBAL_MEM_SIZE");
-        return SB_OK;
-    }
-    double avail = (double)sysconf(_SC_AVPHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
-    double host_need = need * (c->dev.type & CL_DEVICE_TYPE_CPU ? 2 : 1);
-    if (avail > 0 && host_need > 0.8 * avail) {
-        note(s, "n = %zu skipped: needs more than 80%% of the free host memory (%s)", n,
-             "host copies of the inputs, plus the device buffers on a CPU device");
-        return SB_OK;
-    }
-    sb_micro_bufs b;
-    if (sb_micro_bufs_alloc(&b, c, n, m, err) != SB_OK)
+    sb_micro_bufs b = {.n = n, .words = (n + 31) / 32, .m = m};
+    if (!dry && sb_micro_bufs_alloc(&b, c, n, m, err) != SB_OK)
         return sb_wrap(err, "micro n = %zu", n);
-    double *pair_real = calloc((size_t)reps, sizeof *pair_real);
-    if (!pair_real) {
-        sb_micro_bufs_free(&b);
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    }
-    int st = SB_OK;
-    int used_blas[SB_BL_N] = {0};
-    for (int i = 0; i < n_all && st == SB_OK; i++) {
-        const sb_micro_kernel *k = &all_kernels[i];
-        int is_ref = k->kind == SB_MK_COPY || k->kind == SB_MK_READ || k->kind == SB_MK_RMW;
-        if (!mo->selected[i] && !is_ref)
-            continue;
-        used_blas[k->bl] = 1;
-        sb_micro_result *r = add_result(&s->rs, k->name, "ocl", n, mo->nlocals ? local : 0,
-                               sb_micro_kernel_bytes(k, n, m), reps, 1, err);
-        call cl = {.what = 0, .ops = ops, .k = k, .b = &b};
-        call pair = {.what = 0, .ops = ops, .k = ref_kernel(k->ref), .b = &b};
-        if (!r || (st = time_call(&cl, is_ref ? NULL : &pair, warm, reps, r->real, r->cpu,
-                                  pair_real, err)) != SB_OK ||
-            (st = finish_result(r, err)) != SB_OK) {
-            st = st != SB_OK ? st : err->code;
-            sb_wrap(err, "micro: %s at n = %zu", k->name, n);
-            break;
-        }
-        r->k = k;
-        r->ref = k->ref;
-        if (!is_ref)
-            r->pair_gbps = pair_gbps(&pair, &b, pair_real, reps);
-        sb_progress_step(&s->prog, ++s->done);
-        if (!baselines || mo->no_host)
-            continue;
-        for (int omp = 0; omp < 2 && st == SB_OK; omp++) {
-            sb_micro_result *h = add_result(&s->rs, k->name, omp ? "omp" : "c1", n, 0,
-                                   sb_micro_kernel_bytes(k, n, m), reps, 0, err);
-            call hc = {.what = 2, .k = k, .b = &b, .omp = omp};
-            if (!h || (st = time_call(&hc, NULL, warm, reps, h->real, h->cpu, NULL, err)) != SB_OK ||
-                (st = finish_result(h, err)) != SB_OK) {
-                st = st != SB_OK ? st : err->code;
-                sb_wrap(err, "micro: C loop %s at n = %zu", k->name, n);
-            }
-            if (h)
-                h->k = k;
-        }
-    }
-    if (st == SB_OK && baselines && !mo->no_clblast)
-        for (int bl = 1; bl < SB_BL_N && st == SB_OK; bl++) {
-            if (!used_blas[bl])
-                continue;
-            sb_micro_result *r = add_result(&s->rs, blas_names[bl], "clblast", n, 0,
-                                   blas_bytes[bl] * (double)n, reps, 1, err);
-            sb_micro_ref rk = !strcmp(blas_ref_name((sb_micro_blas)bl), "rmw")    ? SB_REF_RMW
-                         : !strcmp(blas_ref_name((sb_micro_blas)bl), "copy") ? SB_REF_COPY
-                                                                    : SB_REF_READ;
-            call cl = {.what = 1, .ctx = c, .bl = (sb_micro_blas)bl, .b = &b};
-            call pair = {.what = 0, .ops = ops, .k = ref_kernel(rk), .b = &b};
-            if (!r || (st = time_call(&cl, &pair, warm, reps, r->real, r->cpu, pair_real,
-                                      err)) != SB_OK ||
-                (st = finish_result(r, err)) != SB_OK) {
-                st = st != SB_OK ? st : err->code;
-                sb_wrap(err, "micro: CLBlast %s at n = %zu", blas_names[bl], n);
-                break;
-            }
-            r->bl = (sb_micro_blas)bl;
-            r->ref = rk;
-            r->pair_gbps = pair_gbps(&pair, &b, pair_real, reps);
-        }
+    plan *pl = calloc(1, sizeof *pl);
+    cl_mem partial = NULL;
+    size_t items = sb_op_stream_items(ops, 1, wg_sizes[1], n);
+    int st = !pl ? sb_fail(err, SB_ERUNTIME, "out of memory")
+             : dry ? SB_OK
+                   : sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &partial, err);
+    if (st == SB_OK)
+        st = plan_size(s, pl, c, ops, &b, partial, local, baselines, err);
+    if (st == SB_OK && !dry)
+        st = run_rounds(s, pl, err);
+    for (int u = 0; st == SB_OK && !dry && u < pl->n; u++)
+        if (pl->calls[u].what == 0)
+            set_ceiling(s, pl, &s->rs.r[pl->result[u]]);
+    if (st == SB_OK && baselines && !mo->no_host)
+        st = run_host_loops(s, pl, &b, err);
     if (st == SB_OK && baselines && largest)
-        st = measure_transfers(c, &b, &s->rs, warm, reps, err);
-    sb_micro_bufs_free(&b);
-    free(pair_real);
-    if (st != SB_OK)
-        return st;
-    /* Roofline fractions: against the reference timed alternately with the kernel when
-     * there is one, else against the reference's own run at this size and local. */
-    for (int i = 0; i < s->rs.n; i++) {
-        sb_micro_result *r = &s->rs.r[i];
-        if (r->n != n || r->ref == SB_REF_NONE || !isnan(r->roof))
-            continue;
-        if (!strcmp(r->impl, "ocl") && r->local != (mo->nlocals ? local : 0))
-            continue;
-        const sb_micro_result *ref = sb_micro_find(&s->rs, ref_names[r->ref], "ocl", n,
-                                        mo->nlocals ? local : 0);
-        if (r->pair_gbps > 0)
-            r->ref_gbps = r->pair_gbps;
-        else if (ref && ref->gbps > 0)
-            r->ref_gbps = ref->gbps;
-        if (r->ref_gbps > 0)
-            r->roof = r->gbps / r->ref_gbps;
-    }
-    return SB_OK;
+        st = measure_transfers(s, c, &b, (int)mo->warmup, (int)mo->reps, err);
+    for (int i = 0; st == SB_OK && !dry && i < s->rs.n; i++)
+        if (s->rs.r[i].n == n)
+            mark_noise(s, &s->rs.r[i]);
+    if (partial)
+        clReleaseMemObject(partial);
+    free(pl);
+    if (!dry)
+        sb_micro_bufs_free(&b);
+    return st;
 }
-
 
 int sb_micro_time_kernel(sb_ops *ops, const sb_micro_kernel *k, sb_micro_bufs *b,
                          int warmup, int reps, double *real, double *cpu, sb_err *err)
 {
     call cl = {.what = 0, .ops = ops, .k = k, .b = b};
-    return time_call(&cl, NULL, warmup, reps, real, cpu, NULL, err);
+    return time_call(&cl, warmup, reps, real, cpu, err);
 }
 
 /* One pass of the sweep on a fresh context with local size index p (or the table's). */
@@ -764,8 +1098,10 @@ static int sweep_pass(sb_micro_run *s, int p, sb_err *err)
     if (mo->nlocals)
         ops.local = mo->locals[p];
     if (p == 0)
-        st = measure_latency(&c, &s->rs, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
+        st = measure_latency(s, &c, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
                              err);
+    if (p == 0 && st == SB_OK)
+        s->latency_s = s->rs.r[s->rs.n - 1].cs.median;
     for (int i = 0; i < mo->nsizes && st == SB_OK; i++)
         st = run_size(s, &c, &ops, mo->sizes[i], mo->nlocals ? mo->locals[p] : 0, p == 0,
                       i == mo->nsizes - 1, err);
@@ -783,11 +1119,10 @@ int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err)
     build_registry();
     memset(s, 0, sizeof *s);
     s->mo = mo;
-    int nsel = 0, st = SB_OK;
-    for (int i = 0; i < n_all; i++)
-        nsel += mo->selected[i] || all_kernels[i].kind <= SB_MK_RMW;
+    int st = SB_OK;
     int passes = mo->nlocals ? mo->nlocals : 1;
-    sb_progress_start(&s->prog, "micro", (long)passes * mo->nsizes * nsel);
+    machine_warnings(s);
+    sb_progress_start(&s->prog, "micro", (long)passes * mo->nsizes * mo->reps);
     for (int p = 0; p < passes && st == SB_OK; p++)
         st = sweep_pass(s, p, err);
     sb_progress_end(&s->prog);

@@ -3,6 +3,7 @@
 #ifndef SB_MICRO_H
 #define SB_MICRO_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,32 +19,38 @@ typedef enum {
     SB_MK_NORMINF, SB_MK_DOT
 } sb_micro_kind;
 
-/* The roofline reference a kernel's fraction is over. */
-typedef enum { SB_REF_NONE = -1, SB_REF_COPY = 0, SB_REF_READ = 1, SB_REF_RMW = 2 } sb_micro_ref;
-
 /* The CLBlast routine with a kernel's traffic pattern. */
 typedef enum {
     SB_BL_NONE, SB_BL_SAXPY, SB_BL_SASUM, SB_BL_SNRM2, SB_BL_SDOT, SB_BL_ISAMAX, SB_BL_SCOPY,
     SB_BL_N
 } sb_micro_blas;
 
+/* A kernel and the traffic patterns (ops.h) its ceiling is made of: one pass, or two
+ * passes that cannot be fused (a reduction whose result the second pass needs), whose
+ * bytes per element are pass_bpe. */
 typedef struct sb_micro_kernel {
     const char *name;
     sb_micro_kind kind;
     const sb_update_info *upd; /* SB_MK_UPDATE */
-    sb_micro_ref ref;
-    sb_micro_blas bl;
+    int npass;
+    sb_pattern pass[2];
+    double pass_bpe[2];        /* one pass: 0, the kernel's own bytes count */
+    sb_micro_blas bl;          /* the CLBlast routine shown beside it */
 } sb_micro_kernel;
 
 #define SB_MICRO_MAX_KERNELS 40
 #define SB_MICRO_MAX_SIZES 64
 #define SB_MICRO_MAX_LOCALS 16
 #define SB_MICRO_64M ((size_t)64 << 20)
+/* A fraction above this is a finding (the ceiling's variant set misses a faster way),
+ * never a pass. */
+#define SB_MICRO_EXCEEDED 1.05
 
 /* The registry: references first, then by family; *n gets the count. */
 const sb_micro_kernel *sb_micro_kernels(int *n);
 const sb_micro_kernel *sb_micro_find_kernel(const char *name);
-const char *sb_micro_ref_name(sb_micro_ref r);
+/* The kernel's ceiling patterns, "rmw" or "read+copy". */
+const char *sb_micro_ceiling_name(const sb_micro_kernel *k, char *buf, size_t cap);
 const char *sb_micro_blas_name(sb_micro_blas b);
 /* Minimal traffic of one call in bytes (DESIGN.md section 3); m voters. */
 double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m);
@@ -75,7 +82,26 @@ typedef struct sb_micro_opts {
     int nlocals;
     long reps, warmup, vote_m;
     int no_clblast, no_host;
+    double cv_limit; /* rows whose CV exceeds it are marked noisy (0: the default 0.10) */
+    const regex_t *filter; /* report only benchmarks whose name matches; NULL: all */
+    int dry;         /* plan every benchmark (names, sizes) but time nothing: --list */
 } sb_micro_opts;
+
+/* A row whose median enqueue-to-finish host time is under this many times the empty
+ * kernel's is marked launch-bound: its rate measures the runtime, not the kernel. */
+#define SB_MICRO_LAUNCH_BOUND 3.0
+
+/* --quick's bandwidth size: the smallest power of two n >= 1M whose one vector (4n
+ * bytes) is at least twice the host's last-level cache (hwloc), so that no pattern
+ * runs from cache. */
+size_t sb_micro_bandwidth_n(void);
+
+/* The list options, each into mo (SB_EUSAGE with one line on bad input): --kernels
+ * "sign,pack" or "all"; --sizes "4K,1M,64M" or "1K..256M" (x4 steps) or both, sorted;
+ * --local-size "64,128" (powers of two). */
+int sb_micro_parse_kernels(const char *list, sb_micro_opts *mo, sb_err *err);
+int sb_micro_parse_sizes(const char *list, sb_micro_opts *mo, sb_err *err);
+int sb_micro_parse_locals(const char *list, sb_micro_opts *mo, sb_err *err);
 
 /* Default sweep: 64K x4 up to 64M, or further until one buffer is 8x the LLC (hwloc). */
 void sb_micro_default_sizes(sb_micro_opts *mo);
@@ -93,14 +119,25 @@ typedef struct sb_micro_result {
     int reps;
     sb_stats rs, cs;
     double gbps;      /* bytes / median real time / 1e9 */
-    double roof;      /* NAN: none */
-    double pair_gbps; /* the reference's GB/s timed alternately with this; 0: none */
-    double ref_gbps;  /* the GB/s roof is over (pair_gbps, else the reference's row) */
-    sb_micro_ref ref;
+    int pat;          /* a ceiling variant's pattern (sb_pattern), -1 for other rows */
+    char variant[32]; /* a ceiling variant's name: w8_chunked_wg64, saxpy, loop... */
+    double roof;      /* roofline_fraction = gbps / ceil_gbps; NAN: none */
+    double ceil_gbps; /* the ceiling: best variant of each pass's pattern, same rounds */
+    char ceil_ref[24];  /* its patterns: "rmw", "read+copy" */
+    char ceil_by[96];   /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
+    int exceeded;     /* roof > SB_MICRO_EXCEEDED: the variant set is incomplete */
+    int noisy;        /* CV of the real time above the run's limit */
+    int launch_bound; /* median host time near the launch latency */
     int manual;       /* real is device time */
     int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
     const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
+    int hidden;       /* timed because a reported row needs it (a ceiling, the launch
+                       * latency) but its own name does not match the filter */
 } sb_micro_result;
+
+/* A result's benchmark name: kernel/impl/n[/local:L][/variant:V][/manual_time], the name
+ * the reports give it (report_json.h's sb_gb_name writes the same). */
+void sb_micro_name(const sb_micro_result *r, char *out, size_t cap);
 
 typedef struct sb_micro_results {
     sb_micro_result *r;
@@ -117,6 +154,10 @@ typedef struct sb_micro_run {
     long done;
     sb_ctx ctx;  /* the first pass's context, open for the report's device fields */
     int have_ctx;
+    double latency_s;     /* the empty kernel's median enqueue-to-finish host time */
+    char warnings[4][160]; /* machine state that makes timings noisy, as Google
+                             * Benchmark warns: load above the CPU count, CPU scaling */
+    int nwarnings;
 } sb_micro_run;
 
 int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err);
