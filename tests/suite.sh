@@ -67,6 +67,28 @@ error_line plot-bad-dat-line "$bin" plot "$tmp/b.dat"
 msg=$("$bin" plot "$tmp/b.dat" 2>&1)
 holds "plot-bad-dat-message: $msg" test -n "$(printf '%s' "$msg" | grep 'not a signbench .dat file' | grep -v 'not valid JSON')"
 
+# A CSV with text cells: a plotted column holding text is refused in one line naming the
+# cell (not gnuplot's echoed command) and leaves no .dat; a column of labels only is left
+# out of the default columns, and with nothing numeric left the file is refused.
+printf 'step,f,g\n1,0.5,2\n2,oops,3\n' >"$tmp/mixed.csv"
+check plot-csv-text 2 "$bin" plot "$tmp/mixed.csv"
+error_line plot-csv-text-line "$bin" plot "$tmp/mixed.csv"
+holds plot-csv-text-names-cell test -n "$("$bin" plot "$tmp/mixed.csv" 2>&1 | grep "mixed.csv:3: column 'f' holds 'oops'")"
+printf 'x,name\n1,a\n2,b\n' >"$tmp/labels.csv"
+check plot-csv-labels-only 2 "$bin" plot "$tmp/labels.csv"
+error_line plot-csv-labels-only-line "$bin" plot "$tmp/labels.csv"
+check plot-csv-text-x 2 "$bin" plot --x name "$tmp/labels.csv"
+check plot-csv-text-y 2 "$bin" plot --y name "$tmp/labels.csv"
+[ ! -e "$tmp/mixed.dat" ] && [ ! -e "$tmp/labels.dat" ] && ok || bad "a refused CSV left a .dat"
+# A grid file without a test error to draw is refused, and no heatmap is drawn.
+echo '{"schema": "signbench-grid", "lrs": [0.1], "wds": [0], "optimizers": [{"name": "sgd", "test_error": [[[null]]]}]}' >"$tmp/g-diverged.json"
+echo '{"schema": "signbench-grid", "lrs": [0.1], "wds": [0], "optimizers": []}' >"$tmp/g-none.json"
+for g in g-diverged g-none; do
+    check "plot-$g" 2 "$bin" plot "$tmp/$g.json"
+    error_line "plot-$g-line" "$bin" plot "$tmp/$g.json"
+    ls "$tmp/$g"_* >/dev/null 2>&1 && bad "plot $g.json drew a heatmap" || ok
+done
+
 require_device
 command -v gnuplot >/dev/null || skip "gnuplot missing"
 cd "$src" || exit 1   # the default data file is tests/data/breast_cancer.libsvm
@@ -116,6 +138,39 @@ for f in sweep_norms.png grid_adam.png train/train-adam.png train/train-adam.svg
     if [ -s "$run/$f" ]; then ok; else bad "redraw: no $f"; fi
 done
 ls "$run"/*.tmp >/dev/null 2>&1 && bad "temporary files left"
+# Figures: no colour used twice in one plot, every series its own dash pattern, the
+# legend outside the data (seen in the scripts gnuplot is given); the grid's heatmaps
+# share one colour scale, and a best cell at the grid's edge is noted.
+printf '#!/bin/sh\ntee -a "%s" | gnuplot\n' "$tmp/gp.log" >"$tmp/gp" && chmod +x "$tmp/gp"
+SIGNBENCH_GNUPLOT=$tmp/gp "$bin" plot "$run/sweep_norms.dat" "$run/train/train-adam.csv" >/dev/null 2>&1
+python3 - "$tmp/gp.log" <<'PY' && ok || bad "plot styles: a colour or dash reused, or the legend inside"
+import re, sys
+plots = re.findall(r"^plot (.*?)(?=^unset output)", open(sys.argv[1]).read(), re.S | re.M)
+assert len(plots) == 4, len(plots)
+for p in plots:
+    series = re.findall(r"with (lines|linespoints|yerrorlines)(?: dt (\S+))?[^\n]*? lc rgb '(#[0-9a-f]{6})' title", p)
+    assert len(series) >= 3, p
+    colours = [c for _, _, c in series]
+    dashes = [d for _, d, _ in series]
+    assert len(set(colours)) == len(colours), colours
+    assert len(set(dashes)) == len(dashes), dashes
+assert open(sys.argv[1]).read().count("set key outside") == 4
+PY
+holds grid-one-scale test "$(grep -h '^# zrange:' "$run"/grid_*.dat | sort -u | wc -l)" -eq 1 -a "$(grep -l '^# zrange:' "$run"/grid_*.dat | wc -l)" -eq 3
+holds grid-edge-json json "$run/grid.json" 'all("largest lr" in o["best"]["at_edge"] for o in j["optimizers"] if o["best"]["lr"] == 0.1) and all(o["best"]["at_edge"] is None or "edge" not in o["best"]["at_edge"] for o in j["optimizers"])'
+holds grid-edge-note grep -q "^# note: best (outlined) at the grid's edge: largest lr" "$run/grid_sgd.dat"
+# A figure gnuplot cannot draw: the error is gnuplot's message in one line, not the
+# command it echoes; the .dat given to redraw is left as it was.
+printf '# signbench-plot 1 lines\n# title: t\n# series: lines s\nNaN NaN NaN NaN\n1 NaN NaN NaN\n' >"$tmp/nan.dat"
+check gnuplot-fails 1 "$bin" plot "$tmp/nan.dat"
+error_line gnuplot-fails-line "$bin" plot "$tmp/nan.dat"
+holds gnuplot-fails-message test -z "$("$bin" plot "$tmp/nan.dat" 2>&1 | grep 'gnuplot>')"
+holds gnuplot-fails-keeps-dat test -s "$tmp/nan.dat"
+# plot --out DIR: the figures (and a redrawn .dat's copy) go into DIR, created if missing.
+check plot-out 0 "$bin" plot --out "$tmp/figs/new" "$run/sweep.json" "$run/grid.json" "$run/sweep_evals.dat" "$run/train/train-adam.csv"
+for f in sweep_norms.png sweep_evals.svg sweep_evals.dat grid_adam.png grid_signum.svg train-adam.png; do
+    if [ -s "$tmp/figs/new/$f" ]; then ok; else bad "plot --out: no $f"; fi
+done
 check gnuplot-missing 1 env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 one_line gnuplot-missing-line env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 

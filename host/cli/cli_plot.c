@@ -8,15 +8,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fs.h"
 #include "plot.h"
 #include "report.h"
 #include "json.h"
 #include "study.h"
 
 static const char help[] =
-    "usage: signbench plot FILE... [--x COL] [--y COL,...] [--logx] [--logy] [--title T]\n\n"
+    "usage: signbench plot FILE... [--x COL] [--y COL,...] [--logx] [--logy] [--title T]\n"
+    "                      [--out DIR]\n\n"
     "Regenerates figures from saved results, each beside its input (FILE without its\n"
-    "extension, plus .png and .svg):\n"
+    "extension, plus .png and .svg), or in DIR with --out:\n"
     "  *.dat        a figure's data file (written beside every signbench figure)\n"
     "  sweep.json   the sweep's plots (BASE_norms, BASE_evals)\n"
     "  grid.json    the grid's heatmaps (BASE_<optimizer>)\n"
@@ -29,6 +31,10 @@ static const char help[] =
     "  --y LIST       y columns of a CSV (names, comma separated)\n"
     "  --logx, --logy log axes for CSV plots\n"
     "  --title T      title for CSV plots (default the file name)\n"
+    "  --out DIR      write the figures into DIR (created if missing) instead of beside\n"
+    "                 their input; a redrawn .dat is copied there with them\n"
+    "A CSV column of text (labels) is left out of the default columns; a plotted column\n"
+    "with a text cell is refused, naming the cell.\n"
     "Needs gnuplot (package gnuplot-nox). Exit status 2 for unreadable or unrecognised\n"
     "files, 1 when gnuplot is missing or fails.\n";
 
@@ -65,13 +71,16 @@ static int split(char *line, char **cells, int max)
     return n;
 }
 
-/* A CSV table: its header cells and its rows of numbers (a non-numeric cell: NaN). */
+/* A CSV table: its header cells and its rows of numbers (an empty cell: NaN, a gap).
+ * text_row[i] > 0: the first row (file line) where column i holds text, text[i] what. */
 typedef struct csv_table {
     char *text; /* the file; head[] points into it */
     char *head[MAXCOL];
     int nc;
     double *v; /* n rows of nc values */
     size_t n;
+    size_t text_row[MAXCOL], numbers[MAXCOL]; /* numbers[i]: numeric cells of column i */
+    char cell[MAXCOL][40];
 } csv_table;
 
 static int column(const csv_table *t, const char *path, const char *name, int *out,
@@ -114,6 +123,26 @@ static int pick_columns(const csv_table *t, const char *path, const csv_opts *o,
     return SB_OK;
 }
 
+/* A cell's number; NaN for an empty cell, and for text, which is recorded for column i
+ * (row: the file line). */
+static double cell_value(csv_table *t, int i, const char *c, size_t row)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(c, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end != c && !*end) {
+        t->numbers[i]++;
+        return x;
+    }
+    if (c[strspn(c, " \t")] && !t->text_row[i]) {
+        t->text_row[i] = row;
+        snprintf(t->cell[i], sizeof t->cell[i], "%s", c);
+    }
+    return NAN;
+}
+
 /* The rows after the header (save: strtok_r's state after it); n == 0 is refused. */
 static int read_rows(csv_table *t, const char *path, char **save, sb_err *err)
 {
@@ -137,12 +166,8 @@ static int read_rows(csv_table *t, const char *path, char **save, sb_err *err)
                 return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
             t->v = q;
         }
-        for (int i = 0; i < t->nc; i++) {
-            char *end;
-            errno = 0;
-            double x = strtod(cells[i], &end);
-            t->v[t->n * (size_t)t->nc + (size_t)i] = (end == cells[i] || *end) ? NAN : x;
-        }
+        for (int i = 0; i < t->nc; i++)
+            t->v[t->n * (size_t)t->nc + (size_t)i] = cell_value(t, i, cells[i], t->n + 2);
         t->n++;
     }
     if (t->n == 0)
@@ -163,14 +188,36 @@ static int read_header(const char *path, csv_table *t, char **save, sb_err *err)
     return SB_OK;
 }
 
-/* Columns xi and ys of t as one line plot into BASE (the CSV's name without .csv). */
+/* The plotted columns must hold numbers: a named column (--x, --y, a trace's) or one
+ * mixing numbers and text is refused with its first text cell; by default, columns of
+ * text only (labels) are left out. */
+static int numeric_columns(const csv_table *t, const char *path, const csv_opts *o, int xi,
+                           int *ys, int *ny, int trace, sb_err *err)
+{
+    int m = 0, named = o->y || trace;
+    for (int k = -1; k < *ny; k++) {
+        int c = k < 0 ? xi : ys[k];
+        if (t->text_row[c] && (k < 0 || named || t->numbers[c]))
+            return sb_fail(err, SB_EUSAGE, "plot: %s:%zu: column '%s' holds '%s', not a "
+                           "number (plot numeric columns; choose them with --x and --y)",
+                           path, t->text_row[c], t->head[c], t->cell[c]);
+        if (k >= 0 && !t->text_row[c])
+            ys[m++] = c;
+    }
+    if (!m)
+        return sb_fail(err, SB_EUSAGE, "plot: %s: no numeric column to plot against '%s' "
+                       "(every other column holds text)", path, t->head[xi]);
+    *ny = m;
+    return SB_OK;
+}
+
+/* Columns xi and ys of t as one line plot into BASE. */
 static int draw_columns(const char *path, const csv_table *t, const csv_opts *o, int xi,
-                        const int *ys, int ny, int trace, sb_err *err)
+                        const int *ys, int ny, int trace, const char *base, sb_err *err)
 {
     size_t n = t->n;
     double *cols = malloc((size_t)(ny + 1) * n * sizeof *cols);
-    char *base = base_of(path);
-    int rc = cols && base ? SB_OK : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+    int rc = cols ? SB_OK : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
     if (rc == SB_OK) {
         sb_plot_series s[MAXCOL];
         for (size_t r = 0; r < n; r++)
@@ -185,12 +232,11 @@ static int draw_columns(const char *path, const csv_table *t, const csv_opts *o,
                      o->logy || (trace && !o->y), 0, 0};
         rc = sb_plot_lines(base, &p, s, ny, err);
     }
-    free(base);
     free(cols);
     return rc;
 }
 
-static int plot_csv(const char *path, const csv_opts *o, sb_err *err)
+static int plot_csv(const char *path, const csv_opts *o, const char *base, sb_err *err)
 {
     csv_table t = {0};
     char *save = NULL;
@@ -201,14 +247,16 @@ static int plot_csv(const char *path, const csv_opts *o, sb_err *err)
     if (rc == SB_OK)
         rc = read_rows(&t, path, &save, err);
     if (rc == SB_OK)
-        rc = draw_columns(path, &t, o, xi, ys, ny, trace, err);
+        rc = numeric_columns(&t, path, o, xi, ys, &ny, trace, err);
+    if (rc == SB_OK)
+        rc = draw_columns(path, &t, o, xi, ys, ny, trace, base, err);
     free(t.v);
     free(t.text);
     return rc;
 }
 
 /* Google Benchmark JSON from micro: roofline_fraction (median rows) against n. */
-static int plot_micro(const char *path, const cJSON *j, sb_err *err)
+static int plot_micro(const char *path, const cJSON *j, const char *base, sb_err *err)
 {
     enum { MAXK = 40, MAXN = 32 };
     char names[MAXK][48];
@@ -247,20 +295,76 @@ static int plot_micro(const char *path, const cJSON *j, sb_err *err)
     for (int i = 0; i < nk; i++)
         s[i] = (sb_plot_series){names[i], cnt[i], xs[i], ys[i], NULL, NULL,
                                 SB_PLOT_LINESPOINTS};
-    char *base = base_of(path);
-    if (!base)
-        return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
     sb_plot p = {"roofline fraction (kernel GB/s over its reference kernel's)",
                  "elements n", "roofline_fraction (median)", 1, 0, 1000, 620};
-    int rc = sb_plot_lines(base, &p, s, nk, err);
-    free(base);
+    return sb_plot_lines(base, &p, s, nk, err);
+}
+
+/* A .dat redrawn into BASE: in place, or (--out) from a copy at BASE.dat, which a
+ * figure that cannot be drawn does not leave behind. */
+static int redraw_dat(const char *path, const char *base, sb_err *err)
+{
+    char *own = base_of(path);
+    if (!own)
+        return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+    int same = !strcmp(own, base);
+    free(own);
+    if (same)
+        return sb_plot_redraw(path, err);
+    char *text = NULL, copy[4096];
+    size_t n = 0;
+    if (snprintf(copy, sizeof copy, "%s.dat", base) >= (int)sizeof copy)
+        return sb_fail(err, SB_EUSAGE, "plot: output path too long: %s", base);
+    if (sb_read_file(path, &text, &n, err))
+        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
+    int rc = sb_write_file(copy, text, n, err);
+    free(text);
+    if (rc == SB_OK && (rc = sb_plot_redraw(copy, err)) != SB_OK && sb_plot_available())
+        remove(copy);
     return rc;
 }
 
-static int plot_one(const char *path, const csv_opts *o, sb_err *err)
+/* The base name of FILE's figures: FILE without its extension, in DIR with --out. */
+static char *figure_base(const char *path, const char *outdir)
+{
+    char *b = base_of(path);
+    if (!b || !outdir)
+        return b;
+    const char *slash = strrchr(b, '/'), *name = slash ? slash + 1 : b;
+    size_t n = strlen(outdir) + strlen(name) + 2;
+    char *r = malloc(n);
+    if (r)
+        snprintf(r, n, "%s/%s", outdir, name);
+    free(b);
+    return r;
+}
+
+/* A JSON result: sweep, grid or micro. */
+static int plot_json(const char *path, const char *base, sb_err *err)
+{
+    cJSON *j = NULL;
+    if (sb_json_load(path, &j, err))
+        return sb_wrap(err, "plot: expected a signbench .dat, JSON or .csv file");
+    int rc;
+    const cJSON *schema = cJSON_GetObjectItem(j, "schema");
+    if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-sweep"))
+        rc = sb_sweep_plot_json(j, base, err);
+    else if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-grid"))
+        rc = sb_grid_plot_json(j, base, err);
+    else if (cJSON_IsArray(cJSON_GetObjectItem(j, "benchmarks")) &&
+             cJSON_IsObject(cJSON_GetObjectItem(j, "context")))
+        rc = plot_micro(path, j, base, err);
+    else
+        rc = sb_fail(err, SB_EUSAGE, "plot: %s: nothing to plot (expected a sweep, grid or "
+                     "micro JSON)", path);
+    cJSON_Delete(j);
+    return rc;
+}
+
+static int plot_one(const char *path, const csv_opts *o, const char *base, sb_err *err)
 {
     if (sb_plot_is_dat(path))
-        return sb_plot_redraw(path, err);
+        return redraw_dat(path, base, err);
     size_t len = strlen(path);
     /* A .dat without the header is not JSON either: say what it lacks, not "not JSON". */
     if (len > 4 && !strcmp(path + len - 4, ".dat")) {
@@ -274,28 +378,8 @@ static int plot_one(const char *path, const csv_opts *o, sb_err *err)
                        "# signbench-plot 1");
     }
     if (len > 4 && !strcmp(path + len - 4, ".csv"))
-        return plot_csv(path, o, err);
-    cJSON *j = NULL;
-    if (sb_json_load(path, &j, err))
-        return sb_wrap(err, "plot: expected a signbench .dat, JSON or .csv file");
-    int rc;
-    const cJSON *schema = cJSON_GetObjectItem(j, "schema");
-    char *base = base_of(path);
-    if (!base)
-        rc = sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-    else if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-sweep"))
-        rc = sb_sweep_plot_json(j, base, err);
-    else if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-grid"))
-        rc = sb_grid_plot_json(j, base, err);
-    else if (cJSON_IsArray(cJSON_GetObjectItem(j, "benchmarks")) &&
-             cJSON_IsObject(cJSON_GetObjectItem(j, "context")))
-        rc = plot_micro(path, j, err);
-    else
-        rc = sb_fail(err, SB_EUSAGE, "plot: %s: nothing to plot (expected a sweep, grid or "
-                     "micro JSON)", path);
-    free(base);
-    cJSON_Delete(j);
-    return rc;
+        return plot_csv(path, o, base, err);
+    return plot_json(path, base, err);
 }
 
 int sb_cmd_plot(int argc, char **argv, sb_err *err)
@@ -303,9 +387,10 @@ int sb_cmd_plot(int argc, char **argv, sb_err *err)
     static const struct option longopts[] = {
         {"x", required_argument, 0, 'x'},   {"y", required_argument, 0, 'y'},
         {"logx", no_argument, 0, 'X'},      {"logy", no_argument, 0, 'Y'},
-        {"title", required_argument, 0, 't'}, {"help", no_argument, 0, SB_OPT_HELP},
-        {0, 0, 0, 0}};
+        {"title", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
+        {"help", no_argument, 0, SB_OPT_HELP}, {0, 0, 0, 0}};
     csv_opts o = {0};
+    const char *out = NULL;
     int c;
     optind = 1;
     opterr = 0;
@@ -328,19 +413,28 @@ int sb_cmd_plot(int argc, char **argv, sb_err *err)
         case 't':
             o.title = optarg;
             break;
+        case 'o':
+            out = optarg;
+            break;
         default:
             return sb_cli_bad_option("plot", argc, argv, err);
         }
     }
     if (optind >= argc)
         return sb_fail(err, SB_EUSAGE, "plot: no file given (see 'signbench plot --help')");
+    if (out && sb_mkdir_p(out, err))
+        return err->code;
     for (int i = optind; i < argc; i++) {
-        int rc = plot_one(argv[i], &o, err);
+        char *base = figure_base(argv[i], out);
+        int rc = base ? plot_one(argv[i], &o, base, err)
+                      : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+        if (rc == SB_OK && out)
+            printf("%s: drawn into %s (%s*.png, .svg)\n", argv[i], out, base);
+        else if (rc == SB_OK)
+            printf("%s: redrawn beside it (%s*.png, .svg)\n", argv[i], base);
+        free(base);
         if (rc)
             return rc;
-        char *base = base_of(argv[i]);
-        printf("%s: redrawn beside it (%s*.png, .svg)\n", argv[i], base ? base : "");
-        free(base);
     }
     return SB_OK;
 }

@@ -472,15 +472,14 @@ int sb_sweep_write_csv(const char *path, const void *data, sb_err *err)
 /* The series of one plot, with the storage their arrays point into. */
 typedef struct sweep_series {
     sb_plot_series s[2 * NVAR + 2];
-    int col[2 * NVAR + 2], n;
+    int n;
     double buf[2 * NVAR + 2][4][MAXD];
     char labels[2 * NVAR + 2][64];
 } sweep_series;
 
 /* Variant jv's points into its min-norm series (with its bound's) in nm and its
- * N-to-target series in ev; col is the variant's colour. */
-static int variant_series(const cJSON *jv, int col, sweep_series *nm, sweep_series *ev,
-                          sb_err *err)
+ * N-to-target series in ev. */
+static int variant_series(const cJSON *jv, sweep_series *nm, sweep_series *ev, sb_err *err)
 {
     const cJSON *name = cJSON_GetObjectItem(jv, "name"), *q = cJSON_GetObjectItem(jv, "quantity");
     const cJSON *pts = cJSON_GetObjectItem(jv, "points");
@@ -520,13 +519,13 @@ static int variant_series(const cJSON *jv, int col, sweep_series *nm, sweep_seri
     snprintf(nm->labels[ns], sizeof nm->labels[0], "%s: min %s (seeds min..max)",
              name->valuestring, q->valuestring);
     nm->s[ns] = (sb_plot_series){nm->labels[ns], n, m[0], m[1], m[2], m[3], SB_PLOT_BAND};
-    nm->col[nm->n++] = col;
+    nm->n++;
     if (nb) {
         snprintf(nm->labels[nm->n], sizeof nm->labels[0], "%s: theorem bound",
                  name->valuestring);
         nm->s[nm->n] = (sb_plot_series){nm->labels[nm->n], nb, b[0], b[1], NULL, NULL,
                                         SB_PLOT_DASHED};
-        nm->col[nm->n++] = col;
+        nm->n++;
     }
     snprintf(ev->labels[ne], sizeof ev->labels[0], "%s", name->valuestring);
     ev->s[ne] = (sb_plot_series){ev->labels[ne], nn, e[0], e[1], NULL, NULL,
@@ -549,7 +548,7 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
     {
         if (rc || nm->n + 2 > 2 * NVAR + 2 || ev->n >= NVAR)
             break;
-        rc = variant_series(v, ev->n + 1, nm, ev, err);
+        rc = variant_series(v, nm, ev, err);
     }
     if (!rc && !nm->n)
         rc = sb_fail(err, SB_EUSAGE, "plot: the sweep has no variants");
@@ -562,7 +561,7 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
         sb_plot p = {title, "dimension d", "min ||g||_1^2 (signSGD), min ||g||_2^2 (SGD)", 1,
                      1, 0, 0};
         snprintf(path, sizeof path, "%s_norms", base);
-        rc = sb_plot_lines_colored(path, &p, nm->s, nm->col, nm->n, err);
+        rc = sb_plot_lines(path, &p, nm->s, nm->n, err);
     }
     int any = 0;
     for (int i = 0; !rc && i < ev->n; i++)
