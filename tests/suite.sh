@@ -119,6 +119,46 @@ has sweep-na-table "$tmp/sw3.out" '^sgd-theory +8 .*n/a dL=3 *$'
 has sweep-na-legend "$tmp/sw3.out" 'Theorem 2 needs delta\*L < 2'
 holds sweep-na-json json "$tmp/sw3/sweep.json" 'all(p["bound"] is None and p["bound_applicable"] is False and p["delta_L"] == 3 and "not applicable" in p["bound_note"] for p in j["variants"][2]["points"]) and all(isinstance(p["bound"], float) for p in j["variants"][0]["points"])'
 holds sweep-ok-json json "$run/sweep.json" 'all(p["bound_applicable"] is True and p["delta_L"] < 2 and "bound_note" not in p for p in j["variants"][2]["points"])'
+# Slopes: N-to-target is fitted only on the d values where every seed reached the target
+# (here d = 64 misses it), and the table, JSON and report state the d range and runs each
+# fit used; against an upper bound, a steeper slope is "consistent" only with every value
+# under the bound, and then in the measured range only.
+"$bin" sweep --dims 8,16,64 --seeds 2 --evals 300 --tune-lrs 0.01,0.1 --out "$tmp/swc" >"$tmp/swc.out" 2>&1
+cat >"$tmp/fits.py" <<'PY'
+import json, sys
+def steeper(f):  # the slope's interval (the slope itself with two points) above the bound's
+    lo = f["ci_lo"] if f["ci_lo"] is not None else f["slope"]
+    return f["slope"] is not None and lo > f["predicted"]
+for path in sys.argv[1:]:
+    j = json.load(open(path))
+    for v in j["variants"]:
+        full = [p["d"] for p in v["points"] if p["reached"] == j["seeds"]]
+        f = v["fit_evals_to_target"]
+        assert f["censored_dims"] == len(v["points"]) - len(full), (path, v["name"])
+        if len(full) >= 2:
+            assert (f["d_min"], f["d_max"], f["points"]) == (min(full), max(full), j["seeds"] * len(full)), (path, v["name"], f)
+        else:
+            assert f["slope"] is None and f["vs_bound"]["verdict"] == "not fitted"
+        if steeper(f):
+            assert f["vs_bound"]["verdict"] != "consistent"
+        m = v["fit_min_norm"]
+        pts = [p for p in v["points"] if p["min_norm"] is not None and p["bound"] is not None]
+        above = [p for p in pts if p["min_norm"] > p["bound"]]
+        b = m["vs_bound"]
+        assert (b["compared"], b["below"]) == (len(pts), len(pts) - len(above)), (path, v["name"])
+        if above:
+            assert b["verdict"] == "not consistent"
+        elif pts and steeper(m):
+            assert b["verdict"] == "consistent in the measured range only" and "in this range only" in b["text"]
+        elif pts:
+            assert b["verdict"] == "consistent"
+PY
+holds sweep-fit-rules python3 "$tmp/fits.py" "$tmp/swc/sweep.json" "$run/sweep.json" "$tmp/sw3/sweep.json"
+holds sweep-censored json "$tmp/swc/sweep.json" 'j["variants"][0]["fit_evals_to_target"]["d_max"] == 16 and j["variants"][0]["fit_evals_to_target"]["censored_dims"] == 1 and j["variants"][0]["fit_min_norm"]["d_max"] == 64'
+has sweep-table-range "$tmp/swc.out" '^signsgd-theory +norm1\^2 +[-0-9.]+ \[[-0-9., ]+\] +8\.\.64 \(6\) +2 +[-0-9.]+ \[[-0-9., ]+\] +8\.\.16 \(4\) +4$'
+has sweep-table-censored "$tmp/swc.out" 'signsgd-theory, N-to-target: .*1 d value\(s\) left out'
+has sweep-steeper-wording "$tmp/swc.out" 'sgd-theory, min norm: consistent in the measured range only: slope steeper than the bound.s \(1\), but under the bound at all 3 d values'
+has report-sweep-range "$run/report.md" '\| quad \| signsgd-theory \| 8\.\.32 \| [-0-9.]+ \[[-0-9., ]+\], d 8\.\.32, 6 runs \|'
 has report-verdict-thm1 "$run/report.md" 'Theorem 1 \(signsgd-theory\)'
 has report-verdict-thm2 "$run/report.md" 'Theorem 2 \(sgd-theory\)'
 has report-verdict-grid "$run/report.md" 'Figure 2: Signum'
