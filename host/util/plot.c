@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,9 +116,9 @@ int sb_plot_available(void)
     return find_gnuplot(p, sizeof p);
 }
 
-/* The message of a gnuplot stderr line: without its '"FILE" line N: ' prefix; NULL for
- * what is not an error message (the echoed command, its caret line, a warning). */
-static const char *gnuplot_message(char *line)
+/* The message of a gnuplot stderr line, without its '"FILE" line N: ' prefix; NULL for
+ * the echoed command and its caret line. *warning: the message is a warning. */
+static const char *gnuplot_message(char *line, int *warning)
 {
     char *p = line;
     while (*p == ' ' || *p == '\t')
@@ -133,10 +134,12 @@ static const char *gnuplot_message(char *line)
         if (q > at + 5 && q[0] == ':' && q[1] == ' ')
             p = q + 2;
     }
-    return strncmp(p, "warning", 7) ? p : NULL;
+    *warning = !strncasecmp(p, "warning", 7);
+    return p;
 }
 
-/* The first error message in gnuplot's stderr (file PATH), for the one-line error. */
+/* The first error message in gnuplot's stderr (file PATH), else its first warning, for
+ * the one-line error. */
 static void first_error_line(const char *path, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -144,13 +147,17 @@ static void first_error_line(const char *path, char *out, size_t cap)
     if (!f)
         return;
     char line[512];
+    int have_warning = 0;
     while (fgets(line, sizeof line, f)) {
-        const char *m = gnuplot_message(line);
-        if (m) {
+        int warning;
+        const char *m = gnuplot_message(line, &warning);
+        if (m && (!warning || !have_warning)) {
             size_t n = strnlen(m, cap - 1);
             memcpy(out, m, n);
             out[n] = '\0';
-            break;
+            if (!warning)
+                break;
+            have_warning = 1;
         }
     }
     fclose(f);
