@@ -67,6 +67,14 @@ error_line plot-bad-dat-line "$bin" plot "$tmp/b.dat"
 msg=$("$bin" plot "$tmp/b.dat" 2>&1)
 holds "plot-bad-dat-message: $msg" test -n "$(printf '%s' "$msg" | grep 'not a signbench .dat file' | grep -v 'not valid JSON')"
 
+# An empty item in a list option is refused in one line (not skipped).
+for args in "sweep --dims 8,,16" "sweep --dims 8,16," "grid --optimizers sgd,,adam"; do
+    # shellcheck disable=SC2086 # the words are the arguments
+    check "empty-item: $args" 2 "$bin" $args
+    # shellcheck disable=SC2086
+    error_line "empty-item-line: $args" "$bin" $args
+done
+
 # A CSV with text cells: a plotted column holding text is refused in one line naming the
 # cell (not gnuplot's echoed command) and leaves no .dat; a column of labels only is left
 # out of the default columns, and with nothing numeric left the file is refused.

@@ -1,6 +1,6 @@
 /* grid.c - the hyper-parameter grid's engine: one logistic-regression run per cell via
  * sb_train_run, the best setting and robustness per optimiser, JSON, CSV and heatmaps. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* strsep */
 #include "grid.h"
 
 #include <math.h>
@@ -45,8 +45,9 @@ int sb_grid_set_optimizers(sb_grid *g, const char *list, sb_err *err)
                                         "signsgd", "momentum", "rmsprop", "ef-signsgd"};
     snprintf(g->optstore, sizeof g->optstore, "%s", list);
     g->nopt = 0;
-    for (char *save = NULL, *t = strtok_r(g->optstore, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
+    for (char *rest = g->optstore, *t; (t = strsep(&rest, ","));) {
+        if (!*t)
+            return sb_fail(err, SB_EUSAGE, "grid: --optimizers '%s': an empty item", list);
         int ok = 0;
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
             ok |= !strcmp(t, known[i]);

@@ -1,6 +1,6 @@
 /* sweep.c - the dimension sweep's engine: the three variants' training runs over d and
  * seeds, N-to-target, the log-log slope fits, the sweep's JSON, CSV and plots. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* strsep */
 #include "sweep.h"
 
 #include <math.h>
@@ -69,8 +69,10 @@ int sb_sweep_parse_dims(const char *s, sb_sweep *w, sb_err *err)
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", s);
     w->nd = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *rest = buf, *t; (t = strsep(&rest, ","));) {
         size_t d;
+        if (!*t)
+            return sb_fail(err, SB_EUSAGE, "sweep: --dims '%s': an empty item", s);
         if (w->nd >= MAXD)
             return sb_fail(err, SB_EUSAGE, "sweep: --dims: at most %d values", MAXD);
         if (sb_parse_size("--dims", t, &d, err))
