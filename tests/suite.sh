@@ -207,6 +207,11 @@ PY
 holds grid-one-scale test "$(grep -h '^# zrange:' "$run"/grid_*.dat | sort -u | wc -l)" -eq 1 -a "$(grep -l '^# zrange:' "$run"/grid_*.dat | wc -l)" -eq 3
 holds grid-edge-json json "$run/grid.json" 'all("largest lr" in o["best"]["at_edge"] for o in j["optimizers"] if o["best"]["lr"] == 0.1) and all(o["best"]["at_edge"] is None or "edge" not in o["best"]["at_edge"] for o in j["optimizers"])'
 holds grid-edge-note grep -q "^# note: best (outlined) at the grid's edge: largest lr" "$run/grid_sgd.dat"
+# A grid where every run diverges: the table says so, no heatmap is drawn or claimed.
+"$bin" grid --optimizers sgd --lrs 1e6 --wds 1e6 --momenta 0 --steps 20 --out "$tmp/gdv" >"$tmp/gdv.out" 2>&1
+has grid-diverged-table "$tmp/gdv.out" '^sgd +all diverged$'
+has grid-diverged-wrote "$tmp/gdv.out" 'no heatmap \(every run diverged\)$'
+ls "$tmp/gdv"/grid_* >/dev/null 2>&1 && bad "a heatmap of a grid where every run diverged" || ok
 # A figure gnuplot cannot draw: the error is gnuplot's message in one line, not the
 # command it echoes nor a warning before it; the .dat given to redraw is left as it was.
 printf '# signbench-plot 1 lines\n# title: t\n# series: lines s\nNaN NaN NaN NaN\n1 NaN NaN NaN\n' >"$tmp/nan.dat"

@@ -82,6 +82,18 @@ static void print_table(const cJSON *j)
     }
 }
 
+/* 1 when some run of the grid has a test error (there is a heatmap to draw). */
+static int any_test_error(const cJSON *j)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
+    {
+        if (cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
+            return 1;
+    }
+    return 0;
+}
+
 /* What the command line asks for beyond the grid's own settings. */
 typedef struct grid_args {
     sb_opts dev;
@@ -192,8 +204,9 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     if (!rc && !j)
         rc = sb_fail(err, SB_ERUNTIME, "grid: out of memory");
     if (!rc) {
-        sb_study_out files = {"grid", "grid_<optimizer>.png/.svg", print_table,
-                              sb_grid_write_csv, g, sb_grid_plot_result};
+        sb_study_out files = {"grid", any_test_error(j) ? "grid_<optimizer>.png/.svg"
+                                                        : "no heatmap (every run diverged)",
+                              print_table, sb_grid_write_csv, g, sb_grid_plot_result};
         rc = sb_study_output(j, a.json, a.out, &files, err);
     }
     cJSON_Delete(j);
