@@ -61,6 +61,7 @@ awk -F, 'NR == 2 { d = $1 - log(2); exit !(d < 1e-12 && d > -1e-12) }' "$tmp/lh.
 python3 - "$tmp/t.json" <<'PY' && ok || bad "eval --repeat --json"
 import json, sys
 j = json.load(open(sys.argv[1]))
+assert j["schema"] == "signbench-eval" and j["version"] == 1, j.get("schema")
 paths = [r["path"] for r in j["results"]]
 assert paths == ["native", "clblast", "host", "read"], paths
 assert j["n"] == 300 and j["d"] == 20 and all(r["gbps"] > 0 and r["time_median_s"] > 0 for r in j["results"])

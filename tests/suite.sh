@@ -83,6 +83,36 @@ error_line plot-bad-dat-line "$bin" plot "$tmp/b.dat"
 msg=$("$bin" plot "$tmp/b.dat" 2>&1)
 holds "plot-bad-dat-message: $msg" test -n "$(printf '%s' "$msg" | grep 'not a signbench .dat file' | grep -v 'not valid JSON')"
 
+# An empty item in a list option is refused in one line (not skipped).
+for args in "sweep --dims 8,,16" "sweep --dims 8,16," "grid --optimizers sgd,,adam"; do
+    # shellcheck disable=SC2086 # the words are the arguments
+    check "empty-item: $args" 2 "$bin" $args
+    # shellcheck disable=SC2086
+    error_line "empty-item-line: $args" "$bin" $args
+done
+
+# A CSV with text cells: a plotted column holding text is refused in one line naming the
+# cell (not gnuplot's echoed command) and leaves no .dat; a column of labels only is left
+# out of the default columns, and with nothing numeric left the file is refused.
+printf 'step,f,g\n1,0.5,2\n2,oops,3\n' >"$tmp/mixed.csv"
+check plot-csv-text 2 "$bin" plot "$tmp/mixed.csv"
+error_line plot-csv-text-line "$bin" plot "$tmp/mixed.csv"
+holds plot-csv-text-names-cell test -n "$("$bin" plot "$tmp/mixed.csv" 2>&1 | grep "mixed.csv:3: column 'f' holds 'oops'")"
+printf 'x,name\n1,a\n2,b\n' >"$tmp/labels.csv"
+check plot-csv-labels-only 2 "$bin" plot "$tmp/labels.csv"
+error_line plot-csv-labels-only-line "$bin" plot "$tmp/labels.csv"
+check plot-csv-text-x 2 "$bin" plot --x name "$tmp/labels.csv"
+check plot-csv-text-y 2 "$bin" plot --y name "$tmp/labels.csv"
+[ ! -e "$tmp/mixed.dat" ] && [ ! -e "$tmp/labels.dat" ] && ok || bad "a refused CSV left a .dat"
+# A grid file without a test error to draw is refused, and no heatmap is drawn.
+echo '{"schema": "signbench-grid", "lrs": [0.1], "wds": [0], "optimizers": [{"name": "sgd", "test_error": [[[null]]]}]}' >"$tmp/g-diverged.json"
+echo '{"schema": "signbench-grid", "lrs": [0.1], "wds": [0], "optimizers": []}' >"$tmp/g-none.json"
+for g in g-diverged g-none; do
+    check "plot-$g" 2 "$bin" plot "$tmp/$g.json"
+    error_line "plot-$g-line" "$bin" plot "$tmp/$g.json"
+    ls "$tmp/$g"_* >/dev/null 2>&1 && bad "plot $g.json drew a heatmap" || ok
+done
+
 require_device
 command -v gnuplot >/dev/null || skip "gnuplot missing"
 cd "$src" || exit 1   # the default data file is tests/data/breast_cancer.libsvm
@@ -113,6 +143,46 @@ has sweep-na-table "$tmp/sw3.out" '^sgd-theory +8 .*n/a dL=3 *$'
 has sweep-na-legend "$tmp/sw3.out" 'Theorem 2 needs delta\*L < 2'
 holds sweep-na-json json "$tmp/sw3/sweep.json" 'all(p["bound"] is None and p["bound_applicable"] is False and p["delta_L"] == 3 and "not applicable" in p["bound_note"] for p in j["variants"][2]["points"]) and all(isinstance(p["bound"], float) for p in j["variants"][0]["points"])'
 holds sweep-ok-json json "$run/sweep.json" 'all(p["bound_applicable"] is True and p["delta_L"] < 2 and "bound_note" not in p for p in j["variants"][2]["points"])'
+# Slopes: N-to-target is fitted only on the d values where every seed reached the target
+# (here d = 64 misses it), and the table, JSON and report state the d range and runs each
+# fit used; against an upper bound, a steeper slope is "consistent" only with every value
+# under the bound, and then in the measured range only.
+"$bin" sweep --dims 8,16,64 --seeds 2 --evals 300 --tune-lrs 0.01,0.1 --out "$tmp/swc" >"$tmp/swc.out" 2>&1
+cat >"$tmp/fits.py" <<'PY'
+import json, sys
+def steeper(f):  # the slope's interval (the slope itself with two points) above the bound's
+    lo = f["ci_lo"] if f["ci_lo"] is not None else f["slope"]
+    return f["slope"] is not None and lo > f["predicted"]
+for path in sys.argv[1:]:
+    j = json.load(open(path))
+    for v in j["variants"]:
+        full = [p["d"] for p in v["points"] if p["reached"] == j["seeds"]]
+        f = v["fit_evals_to_target"]
+        assert f["censored_dims"] == len(v["points"]) - len(full), (path, v["name"])
+        if len(full) >= 2:
+            assert (f["d_min"], f["d_max"], f["points"]) == (min(full), max(full), j["seeds"] * len(full)), (path, v["name"], f)
+        else:
+            assert f["slope"] is None and f["vs_bound"]["verdict"] == "not fitted"
+        if steeper(f):
+            assert f["vs_bound"]["verdict"] != "consistent"
+        m = v["fit_min_norm"]
+        pts = [p for p in v["points"] if p["min_norm"] is not None and p["bound"] is not None]
+        above = [p for p in pts if p["min_norm"] > p["bound"]]
+        b = m["vs_bound"]
+        assert (b["compared"], b["below"]) == (len(pts), len(pts) - len(above)), (path, v["name"])
+        if above:
+            assert b["verdict"] == "not consistent"
+        elif pts and steeper(m):
+            assert b["verdict"] == "consistent in the measured range only" and "in this range only" in b["text"]
+        elif pts:
+            assert b["verdict"] == "consistent"
+PY
+holds sweep-fit-rules python3 "$tmp/fits.py" "$tmp/swc/sweep.json" "$run/sweep.json" "$tmp/sw3/sweep.json"
+holds sweep-censored json "$tmp/swc/sweep.json" 'j["variants"][0]["fit_evals_to_target"]["d_max"] == 16 and j["variants"][0]["fit_evals_to_target"]["censored_dims"] == 1 and j["variants"][0]["fit_min_norm"]["d_max"] == 64'
+has sweep-table-range "$tmp/swc.out" '^signsgd-theory +norm1\^2 +[-0-9.]+ \[[-0-9., ]+\] +8\.\.64 \(6\) +2 +[-0-9.]+ \[[-0-9., ]+\] +8\.\.16 \(4\) +4$'
+has sweep-table-censored "$tmp/swc.out" 'signsgd-theory, N-to-target: .*1 d value\(s\) left out'
+has sweep-steeper-wording "$tmp/swc.out" 'sgd-theory, min norm: consistent in the measured range only: slope steeper than the bound.s \(1\), but under the bound at all 3 d values'
+has report-sweep-range "$run/report.md" '\| quad \| signsgd-theory \| 8\.\.32 \| [-0-9.]+ \[[-0-9., ]+\], d 8\.\.32, 6 runs \|'
 has report-verdict-thm1 "$run/report.md" 'Theorem 1 \(signsgd-theory\)'
 has report-verdict-thm2 "$run/report.md" 'Theorem 2 \(sgd-theory\)'
 has report-verdict-grid "$run/report.md" 'Figure 2: Signum'
@@ -132,6 +202,44 @@ for f in sweep_norms.png grid_adam.png train/train-adam.png train/train-adam.svg
     if [ -s "$run/$f" ]; then ok; else bad "redraw: no $f"; fi
 done
 ls "$run"/*.tmp >/dev/null 2>&1 && bad "temporary files left"
+# Figures: no colour used twice in one plot, every series its own dash pattern, the
+# legend outside the data (seen in the scripts gnuplot is given); the grid's heatmaps
+# share one colour scale, and a best cell at the grid's edge is noted.
+printf '#!/bin/sh\ntee -a "%s" | gnuplot\n' "$tmp/gp.log" >"$tmp/gp" && chmod +x "$tmp/gp"
+SIGNBENCH_GNUPLOT=$tmp/gp "$bin" plot "$run/sweep_norms.dat" "$run/train/train-adam.csv" >/dev/null 2>&1
+python3 - "$tmp/gp.log" <<'PY' && ok || bad "plot styles: a colour or dash reused, or the legend inside"
+import re, sys
+plots = re.findall(r"^plot (.*?)(?=^unset output)", open(sys.argv[1]).read(), re.S | re.M)
+assert len(plots) == 4, len(plots)
+for p in plots:
+    series = re.findall(r"with (lines|linespoints|yerrorlines)(?: dt (\S+))?[^\n]*? lc rgb '(#[0-9a-f]{6})' title", p)
+    assert len(series) >= 3, p
+    colours = [c for _, _, c in series]
+    dashes = [d for _, d, _ in series]
+    assert len(set(colours)) == len(colours), colours
+    assert len(set(dashes)) == len(dashes), dashes
+assert open(sys.argv[1]).read().count("set key outside") == 4
+PY
+holds grid-one-scale test "$(grep -h '^# zrange:' "$run"/grid_*.dat | sort -u | wc -l)" -eq 1 -a "$(grep -l '^# zrange:' "$run"/grid_*.dat | wc -l)" -eq 3
+holds grid-edge-json json "$run/grid.json" 'all("largest lr" in o["best"]["at_edge"] for o in j["optimizers"] if o["best"]["lr"] == 0.1) and all(o["best"]["at_edge"] is None or "edge" not in o["best"]["at_edge"] for o in j["optimizers"])'
+holds grid-edge-note grep -q "^# note: best (outlined) at the grid's edge: largest lr" "$run/grid_sgd.dat"
+# A grid where every run diverges: the table says so, no heatmap is drawn or claimed.
+"$bin" grid --optimizers sgd --lrs 1e6 --wds 1e6 --momenta 0 --steps 20 --out "$tmp/gdv" >"$tmp/gdv.out" 2>&1
+has grid-diverged-table "$tmp/gdv.out" '^sgd +all diverged$'
+has grid-diverged-wrote "$tmp/gdv.out" 'no heatmap \(every run diverged\)$'
+ls "$tmp/gdv"/grid_* >/dev/null 2>&1 && bad "a heatmap of a grid where every run diverged" || ok
+# A figure gnuplot cannot draw: the error is gnuplot's message in one line, not the
+# command it echoes nor a warning before it; the .dat given to redraw is left as it was.
+printf '# signbench-plot 1 lines\n# title: t\n# series: lines s\nNaN NaN NaN NaN\n1 NaN NaN NaN\n' >"$tmp/nan.dat"
+check gnuplot-fails 1 "$bin" plot "$tmp/nan.dat"
+error_line gnuplot-fails-line "$bin" plot "$tmp/nan.dat"
+holds gnuplot-fails-message test -z "$("$bin" plot "$tmp/nan.dat" 2>&1 | grep -i 'gnuplot>\|warning')"
+holds gnuplot-fails-keeps-dat test -s "$tmp/nan.dat"
+# plot --out DIR: the figures (and a redrawn .dat's copy) go into DIR, created if missing.
+check plot-out 0 "$bin" plot --out "$tmp/figs/new" "$run/sweep.json" "$run/grid.json" "$run/sweep_evals.dat" "$run/train/train-adam.csv"
+for f in sweep_norms.png sweep_evals.svg sweep_evals.dat grid_adam.png grid_signum.svg train-adam.png; do
+    if [ -s "$tmp/figs/new/$f" ]; then ok; else bad "plot --out: no $f"; fi
+done
 check gnuplot-missing 1 env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 one_line gnuplot-missing-line env SIGNBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$run/sweep_norms.dat"
 

@@ -34,7 +34,7 @@ static const char help[] =
     "  --host              use the C reference in double (no device needed)\n"
     "  --seed S            seed of rotations, synthetic data, split (default 1)\n"
     "  --repeat N          time N full gradients (default 0: no timing)\n"
-    "  --json              print the timing as JSON\n"
+    "  --json              print the timing as JSON (schema signbench-eval)\n"
     "  --sigma S           stochastic oracle instead of the full gradient: additive noise\n"
     "                      N(0, S^2/n_k) per coordinate (default 0)\n"
     "  --batch N|theory    minibatch of N rows (logreg) / N averaged draws, or n_k = k + 1\n"

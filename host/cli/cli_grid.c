@@ -21,7 +21,9 @@ static const char help[] =
     "(beta1), for each optimiser. Reports the held-out test error of every run, the best\n"
     "setting of each optimiser, and its robustness: the fraction of the grid whose test\n"
     "error is within 1 point (0.01) of that optimiser's best. Heatmaps show, for each\n"
-    "optimiser, test error over learning rate x weight decay (best momentum per cell).\n"
+    "optimiser, test error over learning rate x weight decay (best momentum per cell),\n"
+    "all on one colour scale. A best setting at the grid's edge (largest value tried, or\n"
+    "smallest above 0) is named under the table and the heatmap: extend the grid there.\n"
     "For sgd, momentum 0 is plain SGD and beta1 > 0 the heavy-ball form m = b m + (1-b) g;\n"
     "for signum, momentum 0 is signSGD.\n\n"
     "Options:\n"
@@ -70,6 +72,26 @@ static void print_table(const cJSON *j)
                (int)cJSON_GetObjectItem(o, "cells")->valuedouble,
                100 * cJSON_GetObjectItem(o, "robustness")->valuedouble);
     }
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
+    {
+        const cJSON *edge = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "at_edge");
+        if (cJSON_IsString(edge))
+            printf("%s: the best setting is at the grid's edge (%s); a better one may lie "
+                   "outside the grid\n", cJSON_GetObjectItem(o, "name")->valuestring,
+                   edge->valuestring);
+    }
+}
+
+/* 1 when some run of the grid has a test error (there is a heatmap to draw). */
+static int any_test_error(const cJSON *j)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
+    {
+        if (cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
+            return 1;
+    }
+    return 0;
 }
 
 /* What the command line asks for beyond the grid's own settings. */
@@ -182,8 +204,9 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     if (!rc && !j)
         rc = sb_fail(err, SB_ERUNTIME, "grid: out of memory");
     if (!rc) {
-        sb_study_out files = {"grid", "grid_<optimizer>.png/.svg", print_table,
-                              sb_grid_write_csv, g, sb_grid_plot_json};
+        sb_study_out files = {"grid", any_test_error(j) ? "grid_<optimizer>.png/.svg"
+                                                        : "no heatmap (every run diverged)",
+                              print_table, sb_grid_write_csv, g, sb_grid_plot_result};
         rc = sb_study_output(j, a.json, a.out, &files, err);
     }
     cJSON_Delete(j);

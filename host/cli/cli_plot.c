@@ -1,22 +1,22 @@
 /* cli_plot.c - `signbench plot FILE...`: redraws figures from saved results: the .dat
  * files beside every figure, sweep/grid/micro JSON, and CSV tables such as train traces. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "fs.h"
 #include "plot.h"
-#include "report.h"
+#include "plot_csv.h"
 #include "json.h"
 #include "study.h"
 
 static const char help[] =
-    "usage: signbench plot FILE... [--x COL] [--y COL,...] [--logx] [--logy] [--title T]\n\n"
+    "usage: signbench plot FILE... [--x COL] [--y COL,...] [--logx] [--logy] [--title T]\n"
+    "                      [--out DIR]\n\n"
     "Regenerates figures from saved results, each beside its input (FILE without its\n"
-    "extension, plus .png and .svg):\n"
+    "extension, plus .png and .svg), or in DIR with --out:\n"
     "  *.dat        a figure's data file (written beside every signbench figure)\n"
     "  sweep.json   the sweep's plots (BASE_norms, BASE_evals)\n"
     "  grid.json    the grid's heatmaps (BASE_<optimizer>)\n"
@@ -29,15 +29,12 @@ static const char help[] =
     "  --y LIST       y columns of a CSV (names, comma separated)\n"
     "  --logx, --logy log axes for CSV plots\n"
     "  --title T      title for CSV plots (default the file name)\n"
+    "  --out DIR      write the figures into DIR (created if missing) instead of beside\n"
+    "                 their input; a redrawn .dat is copied there with them\n"
+    "A CSV column of text (labels) is left out of the default columns; a plotted column\n"
+    "with a text cell is refused, naming the cell.\n"
     "Needs gnuplot (package gnuplot-nox). Exit status 2 for unreadable or unrecognised\n"
     "files, 1 when gnuplot is missing or fails.\n";
-
-typedef struct csv_opts {
-    const char *x, *y, *title;
-    int logx, logy;
-} csv_opts;
-
-enum { MAXCOL = 32 };
 
 static char *base_of(const char *path)
 {
@@ -50,165 +47,8 @@ static char *base_of(const char *path)
     return b;
 }
 
-static int split(char *line, char **cells, int max)
-{
-    int n = 0;
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *p = line; n < max;) {
-        cells[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
-/* A CSV table: its header cells and its rows of numbers (a non-numeric cell: NaN). */
-typedef struct csv_table {
-    char *text; /* the file; head[] points into it */
-    char *head[MAXCOL];
-    int nc;
-    double *v; /* n rows of nc values */
-    size_t n;
-} csv_table;
-
-static int column(const csv_table *t, const char *path, const char *name, int *out,
-                  sb_err *err)
-{
-    for (int i = 0; i < t->nc; i++)
-        if (!strcmp(t->head[i], name)) {
-            *out = i;
-            return SB_OK;
-        }
-    return sb_fail(err, SB_EUSAGE, "plot: %s has no column '%s'", path, name);
-}
-
-/* The x column and the y columns: the named ones, else for a train trace f, grad1 and
- * grad2, else every column but x. *trace: the file is a train trace. */
-static int pick_columns(const csv_table *t, const char *path, const csv_opts *o, int *xi,
-                        int *ys, int *ny, int *trace, sb_err *err)
-{
-    *trace = t->nc >= 5 && !strcmp(t->head[0], "step") && !strcmp(t->head[2], "f") &&
-             !strcmp(t->head[3], "grad1");
-    *xi = 0;
-    *ny = 0;
-    if (o->x && column(t, path, o->x, xi, err))
-        return err->code;
-    if (o->y) {
-        char buf[512];
-        snprintf(buf, sizeof buf, "%s", o->y);
-        for (char *s2 = NULL, *c = strtok_r(buf, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
-            if (*ny >= MAXCOL || column(t, path, c, &ys[(*ny)++], err))
-                return *ny >= MAXCOL ? sb_fail(err, SB_EUSAGE, "plot: --y: at most %d columns",
-                                               MAXCOL)
-                                     : err->code;
-    } else if (*trace) {
-        ys[0] = 2, ys[1] = 3, ys[2] = 4, *ny = 3;
-    } else {
-        for (int i = 0; i < t->nc; i++)
-            if (i != *xi)
-                ys[(*ny)++] = i;
-    }
-    return SB_OK;
-}
-
-/* The rows after the header (save: strtok_r's state after it); n == 0 is refused. */
-static int read_rows(csv_table *t, const char *path, char **save, sb_err *err)
-{
-    size_t cap = 1024;
-    t->v = malloc(cap * (size_t)t->nc * sizeof *t->v);
-    if (!t->v)
-        return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-    char *line;
-    while ((line = strtok_r(NULL, "\n", save))) {
-        char *cells[MAXCOL];
-        int k = split(line, cells, MAXCOL);
-        if (k == 1 && !cells[0][0])
-            continue;
-        if (k != t->nc)
-            return sb_fail(err, SB_EUSAGE, "plot: %s: row %zu has %d columns, the header %d",
-                           path, t->n + 2, k, t->nc);
-        if (t->n == cap) {
-            cap *= 2;
-            double *q = realloc(t->v, cap * (size_t)t->nc * sizeof *q);
-            if (!q)
-                return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-            t->v = q;
-        }
-        for (int i = 0; i < t->nc; i++) {
-            char *end;
-            errno = 0;
-            double x = strtod(cells[i], &end);
-            t->v[t->n * (size_t)t->nc + (size_t)i] = (end == cells[i] || *end) ? NAN : x;
-        }
-        t->n++;
-    }
-    if (t->n == 0)
-        return sb_fail(err, SB_EUSAGE, "plot: %s has a header but no rows", path);
-    return SB_OK;
-}
-
-/* The file and its header line (save: strtok_r's state after it, for read_rows). */
-static int read_header(const char *path, csv_table *t, char **save, sb_err *err)
-{
-    size_t len = 0;
-    if (sb_read_file(path, &t->text, &len, err))
-        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
-    char *line = strtok_r(t->text, "\n", save);
-    if (!line)
-        return sb_fail(err, SB_EUSAGE, "plot: %s is empty", path);
-    t->nc = split(line, t->head, MAXCOL);
-    return SB_OK;
-}
-
-/* Columns xi and ys of t as one line plot into BASE (the CSV's name without .csv). */
-static int draw_columns(const char *path, const csv_table *t, const csv_opts *o, int xi,
-                        const int *ys, int ny, int trace, sb_err *err)
-{
-    size_t n = t->n;
-    double *cols = malloc((size_t)(ny + 1) * n * sizeof *cols);
-    char *base = base_of(path);
-    int rc = cols && base ? SB_OK : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-    if (rc == SB_OK) {
-        sb_plot_series s[MAXCOL];
-        for (size_t r = 0; r < n; r++)
-            cols[r] = t->v[r * (size_t)t->nc + (size_t)xi];
-        for (int k = 0; k < ny; k++) {
-            for (size_t r = 0; r < n; r++)
-                cols[(size_t)(k + 1) * n + r] = t->v[r * (size_t)t->nc + (size_t)ys[k]];
-            s[k] = (sb_plot_series){t->head[ys[k]], n, cols, cols + (size_t)(k + 1) * n, NULL,
-                                    NULL, SB_PLOT_LINES};
-        }
-        sb_plot p = {o->title ? o->title : path, t->head[xi], trace ? "value" : "", o->logx,
-                     o->logy || (trace && !o->y), 0, 0};
-        rc = sb_plot_lines(base, &p, s, ny, err);
-    }
-    free(base);
-    free(cols);
-    return rc;
-}
-
-static int plot_csv(const char *path, const csv_opts *o, sb_err *err)
-{
-    csv_table t = {0};
-    char *save = NULL;
-    int xi, ys[MAXCOL], ny, trace;
-    int rc = read_header(path, &t, &save, err);
-    if (rc == SB_OK)
-        rc = pick_columns(&t, path, o, &xi, ys, &ny, &trace, err);
-    if (rc == SB_OK)
-        rc = read_rows(&t, path, &save, err);
-    if (rc == SB_OK)
-        rc = draw_columns(path, &t, o, xi, ys, ny, trace, err);
-    free(t.v);
-    free(t.text);
-    return rc;
-}
-
 /* Google Benchmark JSON from micro: roofline_fraction (median rows) against n. */
-static int plot_micro(const char *path, const cJSON *j, sb_err *err)
+static int plot_micro(const char *path, const cJSON *j, const char *base, sb_err *err)
 {
     enum { MAXK = 40, MAXN = 32 };
     char names[MAXK][48];
@@ -247,20 +87,76 @@ static int plot_micro(const char *path, const cJSON *j, sb_err *err)
     for (int i = 0; i < nk; i++)
         s[i] = (sb_plot_series){names[i], cnt[i], xs[i], ys[i], NULL, NULL,
                                 SB_PLOT_LINESPOINTS};
-    char *base = base_of(path);
-    if (!base)
-        return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
     sb_plot p = {"roofline fraction (kernel GB/s over its reference kernel's)",
                  "elements n", "roofline_fraction (median)", 1, 0, 1000, 620};
-    int rc = sb_plot_lines(base, &p, s, nk, err);
-    free(base);
+    return sb_plot_lines(base, &p, s, nk, err);
+}
+
+/* A .dat redrawn into BASE: in place, or (--out) from a copy at BASE.dat, which a
+ * figure that cannot be drawn does not leave behind. */
+static int redraw_dat(const char *path, const char *base, sb_err *err)
+{
+    char *own = base_of(path);
+    if (!own)
+        return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+    int same = !strcmp(own, base);
+    free(own);
+    if (same)
+        return sb_plot_redraw(path, err);
+    char *text = NULL, copy[4096];
+    size_t n = 0;
+    if (snprintf(copy, sizeof copy, "%s.dat", base) >= (int)sizeof copy)
+        return sb_fail(err, SB_EUSAGE, "plot: output path too long: %s", base);
+    if (sb_read_file(path, &text, &n, err))
+        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
+    int rc = sb_write_file(copy, text, n, err);
+    free(text);
+    if (rc == SB_OK && (rc = sb_plot_redraw(copy, err)) != SB_OK && sb_plot_available())
+        remove(copy);
     return rc;
 }
 
-static int plot_one(const char *path, const csv_opts *o, sb_err *err)
+/* The base name of FILE's figures: FILE without its extension, in DIR with --out. */
+static char *figure_base(const char *path, const char *outdir)
+{
+    char *b = base_of(path);
+    if (!b || !outdir)
+        return b;
+    const char *slash = strrchr(b, '/'), *name = slash ? slash + 1 : b;
+    size_t n = strlen(outdir) + strlen(name) + 2;
+    char *r = malloc(n);
+    if (r)
+        snprintf(r, n, "%s/%s", outdir, name);
+    free(b);
+    return r;
+}
+
+/* A JSON result: sweep, grid or micro. */
+static int plot_json(const char *path, const char *base, sb_err *err)
+{
+    cJSON *j = NULL;
+    if (sb_json_load(path, &j, err))
+        return sb_wrap(err, "plot: expected a signbench .dat, JSON or .csv file");
+    int rc;
+    const cJSON *schema = cJSON_GetObjectItem(j, "schema");
+    if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-sweep"))
+        rc = sb_sweep_plot_json(j, base, err);
+    else if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-grid"))
+        rc = sb_grid_plot_json(j, base, err);
+    else if (cJSON_IsArray(cJSON_GetObjectItem(j, "benchmarks")) &&
+             cJSON_IsObject(cJSON_GetObjectItem(j, "context")))
+        rc = plot_micro(path, j, base, err);
+    else
+        rc = sb_fail(err, SB_EUSAGE, "plot: %s: nothing to plot (expected a sweep, grid or "
+                     "micro JSON)", path);
+    cJSON_Delete(j);
+    return rc;
+}
+
+static int plot_one(const char *path, const sb_plot_csv_opts *o, const char *base, sb_err *err)
 {
     if (sb_plot_is_dat(path))
-        return sb_plot_redraw(path, err);
+        return redraw_dat(path, base, err);
     size_t len = strlen(path);
     /* A .dat without the header is not JSON either: say what it lacks, not "not JSON". */
     if (len > 4 && !strcmp(path + len - 4, ".dat")) {
@@ -274,28 +170,8 @@ static int plot_one(const char *path, const csv_opts *o, sb_err *err)
                        "# signbench-plot 1");
     }
     if (len > 4 && !strcmp(path + len - 4, ".csv"))
-        return plot_csv(path, o, err);
-    cJSON *j = NULL;
-    if (sb_json_load(path, &j, err))
-        return sb_wrap(err, "plot: expected a signbench .dat, JSON or .csv file");
-    int rc;
-    const cJSON *schema = cJSON_GetObjectItem(j, "schema");
-    char *base = base_of(path);
-    if (!base)
-        rc = sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-    else if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-sweep"))
-        rc = sb_sweep_plot_json(j, base, err);
-    else if (cJSON_IsString(schema) && !strcmp(schema->valuestring, "signbench-grid"))
-        rc = sb_grid_plot_json(j, base, err);
-    else if (cJSON_IsArray(cJSON_GetObjectItem(j, "benchmarks")) &&
-             cJSON_IsObject(cJSON_GetObjectItem(j, "context")))
-        rc = plot_micro(path, j, err);
-    else
-        rc = sb_fail(err, SB_EUSAGE, "plot: %s: nothing to plot (expected a sweep, grid or "
-                     "micro JSON)", path);
-    free(base);
-    cJSON_Delete(j);
-    return rc;
+        return sb_plot_csv(path, o, base, err);
+    return plot_json(path, base, err);
 }
 
 int sb_cmd_plot(int argc, char **argv, sb_err *err)
@@ -303,9 +179,10 @@ int sb_cmd_plot(int argc, char **argv, sb_err *err)
     static const struct option longopts[] = {
         {"x", required_argument, 0, 'x'},   {"y", required_argument, 0, 'y'},
         {"logx", no_argument, 0, 'X'},      {"logy", no_argument, 0, 'Y'},
-        {"title", required_argument, 0, 't'}, {"help", no_argument, 0, SB_OPT_HELP},
-        {0, 0, 0, 0}};
-    csv_opts o = {0};
+        {"title", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
+        {"help", no_argument, 0, SB_OPT_HELP}, {0, 0, 0, 0}};
+    sb_plot_csv_opts o = {0};
+    const char *out = NULL;
     int c;
     optind = 1;
     opterr = 0;
@@ -328,19 +205,28 @@ int sb_cmd_plot(int argc, char **argv, sb_err *err)
         case 't':
             o.title = optarg;
             break;
+        case 'o':
+            out = optarg;
+            break;
         default:
             return sb_cli_bad_option("plot", argc, argv, err);
         }
     }
     if (optind >= argc)
         return sb_fail(err, SB_EUSAGE, "plot: no file given (see 'signbench plot --help')");
+    if (out && sb_mkdir_p(out, err))
+        return err->code;
     for (int i = optind; i < argc; i++) {
-        int rc = plot_one(argv[i], &o, err);
+        char *base = figure_base(argv[i], out);
+        int rc = base ? plot_one(argv[i], &o, base, err)
+                      : sb_fail(err, SB_ERUNTIME, "plot: out of memory");
+        if (rc == SB_OK && out)
+            printf("%s: drawn into %s (%s*.png, .svg)\n", argv[i], out, base);
+        else if (rc == SB_OK)
+            printf("%s: redrawn beside it (%s*.png, .svg)\n", argv[i], base);
+        free(base);
         if (rc)
             return rc;
-        char *base = base_of(argv[i]);
-        printf("%s: redrawn beside it (%s*.png, .svg)\n", argv[i], base ? base : "");
-        free(base);
     }
     return SB_OK;
 }

@@ -25,9 +25,14 @@ static const char help[] =
     "norm for SGD, as the theorems bound them), the calls needed to reach a target of\n"
     "that quantity, and the density ratio ||g||_1^2 / (d ||g||_2^2) at the end (1 for an\n"
     "evenly spread gradient, 1/d for a single coordinate). It fits the log-log slope of\n"
-    "the minimum norm and of N-to-target against d (95% t interval) and prints beside\n"
-    "them what the bounds predict: squared l1 bound ~ d^2/sqrt(N) (slope 2; N-to-target\n"
-    "slope 4), SGD's l2 bound ~ d/sqrt(N) (slope 1; N-to-target slope 2).\n"
+    "the minimum norm (every run that did not diverge) and of N-to-target (only the d\n"
+    "values where every seed reached the target: the lucky runs alone would flatten it)\n"
+    "against d (95% t interval), states the d range and runs each fit used, and prints\n"
+    "beside them what the bounds predict: squared l1 bound ~ d^2/sqrt(N) (slope 2;\n"
+    "N-to-target slope 4), SGD's l2 bound ~ d/sqrt(N) (slope 1; N-to-target slope 2).\n"
+    "The bounds are upper bounds: a flatter slope is consistent with one; a steeper one\n"
+    "only while every value lies under the bound, and then in the measured range only\n"
+    "(the lines would cross further on); a value above it is not consistent.\n"
     "The full-gradient norms are measured at every step, or at about 1000 evenly\n"
     "spaced steps of a longer run (train's automatic --log-every): N-to-target is then\n"
     "resolved to about 1/1000 of the run, and the minimum is over those steps.\n\n"
@@ -51,6 +56,66 @@ static const char help[] =
     "                    and sweep_evals.{png,svg} (with .dat data) into DIR\n"
     "  --json            print the JSON (schema signbench-sweep) instead of the table\n"
     SB_COMMON_HELP;
+
+/* A fit's cells: "slope [lo, hi]" and the d range and runs it used ("-" when none). */
+static void fit_cells(const cJSON *f, char *slope, size_t ns, char *used, size_t nu)
+{
+    const cJSON *sl = cJSON_GetObjectItem(f, "slope"), *lo = cJSON_GetObjectItem(f, "ci_lo"),
+                *hi = cJSON_GetObjectItem(f, "ci_hi");
+    snprintf(slope, ns, "-");
+    snprintf(used, nu, "-");
+    if (!cJSON_IsNumber(sl))
+        return;
+    if (cJSON_IsNumber(lo))
+        snprintf(slope, ns, "%.2f [%.2f, %.2f]", sl->valuedouble, lo->valuedouble,
+                 hi->valuedouble);
+    else
+        snprintf(slope, ns, "%.2f", sl->valuedouble);
+    snprintf(used, nu, "%.0f..%.0f (%.0f)", cJSON_GetObjectItem(f, "d_min")->valuedouble,
+             cJSON_GetObjectItem(f, "d_max")->valuedouble,
+             cJSON_GetObjectItem(f, "points")->valuedouble);
+}
+
+/* The slope table: each fit with the d range and the runs it used, the bound's slope,
+ * then how each stands to its bound. */
+static void print_slopes(const cJSON *j)
+{
+    const cJSON *v;
+    printf("\nlog-log slopes against d (95%% t interval), the d range and runs each fit used,\n"
+           "and the slopes of the bounds (min norm: every run that did not diverge;\n"
+           "N-to-target: the d values where every seed reached the target):\n");
+    printf("%-15s %-10s %-21s %-15s %-5s %-21s %-15s %s\n", "variant", "quantity",
+           "min norm slope", "d used (runs)", "bound", "N-to-target slope", "d used (runs)",
+           "bound");
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
+    {
+        char s[2][64], u[2][48];
+        const char *keys[2] = {"fit_min_norm", "fit_evals_to_target"};
+        double pred[2];
+        for (int k = 0; k < 2; k++) {
+            const cJSON *f = cJSON_GetObjectItem(v, keys[k]);
+            fit_cells(f, s[k], sizeof s[k], u[k], sizeof u[k]);
+            pred[k] = cJSON_GetObjectItem(f, "predicted")->valuedouble;
+        }
+        printf("%-15s %-10s %-21s %-15s %-5.0f %-21s %-15s %.0f\n",
+               cJSON_GetObjectItem(v, "name")->valuestring,
+               cJSON_GetObjectItem(v, "quantity")->valuestring, s[0], u[0], pred[0], s[1], u[1],
+               pred[1]);
+    }
+    printf("\nagainst the bounds (upper bounds: a steeper slope is consistent only while the\n"
+           "values stay under the bound):\n");
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
+    {
+        const char *keys[2] = {"fit_min_norm", "fit_evals_to_target"},
+                   *what[2] = {"min norm", "N-to-target"};
+        for (int k = 0; k < 2; k++) {
+            const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(v, keys[k]), "vs_bound");
+            printf("  %s, %s: %s: %s\n", cJSON_GetObjectItem(v, "name")->valuestring, what[k],
+                   cJSON_GetObjectItem(b, "verdict")->valuestring,
+                   cJSON_GetObjectItem(b, "text")->valuestring);
+        }
+    }
+}
 
 static void print_table(const cJSON *j)
 {
@@ -101,30 +166,7 @@ static void print_table(const cJSON *j)
     if (notes)
         printf("(bound n/a dL=X: Theorem 2 needs delta*L < 2 and this run's delta*L is X, so "
                "it has no bound; lower --lr-sgd)\n");
-    printf("\nlog-log slopes against d (95%% t interval) and what the bounds predict:\n");
-    printf("%-15s %-10s %-26s %-9s %-26s %s\n", "variant", "quantity", "min norm slope", "pred",
-           "N-to-target slope", "pred");
-    cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
-    {
-        char s[2][64];
-        const char *keys[2] = {"fit_min_norm", "fit_evals_to_target"};
-        double pred[2] = {0, 0};
-        for (int k = 0; k < 2; k++) {
-            const cJSON *f = cJSON_GetObjectItem(v, keys[k]);
-            const cJSON *sl = cJSON_GetObjectItem(f, "slope"), *lo = cJSON_GetObjectItem(f, "ci_lo"),
-                        *hi = cJSON_GetObjectItem(f, "ci_hi");
-            pred[k] = cJSON_GetObjectItem(f, "predicted")->valuedouble;
-            if (!cJSON_IsNumber(sl))
-                snprintf(s[k], sizeof s[k], "-");
-            else if (cJSON_IsNumber(lo))
-                snprintf(s[k], sizeof s[k], "%.2f [%.2f, %.2f]", sl->valuedouble,
-                         lo->valuedouble, hi->valuedouble);
-            else
-                snprintf(s[k], sizeof s[k], "%.2f", sl->valuedouble);
-        }
-        printf("%-15s %-10s %-26s %-9.0f %-26s %.0f\n", cJSON_GetObjectItem(v, "name")->valuestring,
-               cJSON_GetObjectItem(v, "quantity")->valuestring, s[0], pred[0], s[1], pred[1]);
-    }
+    print_slopes(j);
     printf("\ndensity = ||g||_1^2 / (d ||g||_2^2): near 1 the gradient is dense and the d^2\n"
            "l1 bound matches SGD's d l2 bound (the paper's Section 5); near 1/d it is sparse.\n");
 }

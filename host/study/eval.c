@@ -316,6 +316,8 @@ cJSON *sb_eval_json(const sb_eval_bench *b)
         cJSON_Delete(arr);
         return NULL;
     }
+    cJSON_AddStringToObject(root, "schema", "signbench-eval");
+    cJSON_AddNumberToObject(root, "version", 1);
     cJSON_AddStringToObject(root, "problem", b->problem);
     cJSON_AddNumberToObject(root, "d", (double)b->d);
     if (!strcmp(b->problem, "logreg"))

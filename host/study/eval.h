@@ -48,7 +48,8 @@ typedef struct sb_eval_bench {
 int sb_eval_time(sb_problem *p, const sb_problem_opts *po, sb_ctx *ctx, long repeat,
                  sb_eval_bench *b, sb_err *err);
 
-/* The timing as JSON; NULL when out of memory. */
+/* The timing as JSON (schema signbench-eval, version 1: problem, d, n, bytes_per_gradient,
+ * device, results[] per path); NULL when out of memory. */
 cJSON *sb_eval_json(const sb_eval_bench *b);
 
 #endif

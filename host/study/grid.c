@@ -1,6 +1,6 @@
 /* grid.c - the hyper-parameter grid's engine: one logistic-regression run per cell via
  * sb_train_run, the best setting and robustness per optimiser, JSON, CSV and heatmaps. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* strsep */
 #include "grid.h"
 
 #include <math.h>
@@ -45,8 +45,9 @@ int sb_grid_set_optimizers(sb_grid *g, const char *list, sb_err *err)
                                         "signsgd", "momentum", "rmsprop", "ef-signsgd"};
     snprintf(g->optstore, sizeof g->optstore, "%s", list);
     g->nopt = 0;
-    for (char *save = NULL, *t = strtok_r(g->optstore, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
+    for (char *rest = g->optstore, *t; (t = strsep(&rest, ","));) {
+        if (!*t)
+            return sb_fail(err, SB_EUSAGE, "grid: --optimizers '%s': an empty item", list);
         int ok = 0;
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
             ok |= !strcmp(t, known[i]);
@@ -144,6 +145,21 @@ int sb_grid_run(sb_grid *g, const sb_opts *dev, sb_err *err)
 
 /* ---- the JSON ---- */
 
+/* Where a best value vals[i] of n lies at the grid's edge: "smallest NAME" or "largest
+ * NAME" appended to out (comma separated), nothing inside the grid, for a single value,
+ * or at a smallest value of 0 (nothing lies below it). */
+static void edge_of(const double *vals, int n, int i, const char *name, char *out,
+                    size_t cap)
+{
+    const char *where = n < 2 || i < 0 ? NULL : i == n - 1 ? "largest"
+                        : i == 0 && vals[0] > 0 ? "smallest" : NULL;
+    if (where) {
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s %s", len ? ", " : "", where, name);
+    }
+}
+
+
 static cJSON *nums(const double *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
@@ -189,6 +205,15 @@ static cJSON *optimizer_json(const sb_grid *g, int o)
         cJSON_AddNumberToObject(jb, "lr", g->lr[bl]);
         cJSON_AddNumberToObject(jb, "wd", g->wd[bw]);
         cJSON_AddNumberToObject(jb, "momentum", g->mom[bm]);
+        /* A best setting at the grid's edge may have a better one outside the grid. */
+        char edge[128] = "";
+        edge_of(g->lr, g->nlr, bl, "lr", edge, sizeof edge);
+        edge_of(g->wd, g->nwd, bw, "wd", edge, sizeof edge);
+        edge_of(g->mom, g->nmom, bm, "momentum", edge, sizeof edge);
+        if (edge[0])
+            cJSON_AddStringToObject(jb, "at_edge", edge);
+        else
+            cJSON_AddNullToObject(jb, "at_edge");
     }
     cJSON_AddNumberToObject(jo, "within_1pct", near);
     cJSON_AddNumberToObject(jo, "cells", total);
@@ -274,7 +299,28 @@ static int best_over_momentum(const cJSON *jo, int nl, int nw, double *z, sb_err
     return SB_OK;
 }
 
-int sb_grid_plot_json(const cJSON *j, const char *base, sb_err *err)
+/* The values of a JSON array of numbers (at most MAXV). */
+static int values(const cJSON *a, double *v)
+{
+    int n = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, a)
+    {
+        if (n < MAXV)
+            v[n++] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+    }
+    return n;
+}
+
+/* The heatmaps' shared axes: tic labels, values, and the one colour scale of all maps. */
+typedef struct grid_axes {
+    int nl, nw;
+    double lr[MAXV], wd[MAXV], zmin, zmax;
+    char xt[MAXV][32], yt[MAXV][32];
+    const char *xtp[MAXV], *ytp[MAXV];
+} grid_axes;
+
+static int grid_axes_of(const cJSON *j, grid_axes *ax, sb_err *err)
 {
     const cJSON *schema = cJSON_GetObjectItem(j, "schema");
     const cJSON *lrs = cJSON_GetObjectItem(j, "lrs"), *wds = cJSON_GetObjectItem(j, "wds"),
@@ -283,41 +329,90 @@ int sb_grid_plot_json(const cJSON *j, const char *base, sb_err *err)
         !cJSON_IsArray(lrs) || !cJSON_IsArray(wds) || !cJSON_IsArray(opts))
         return sb_fail(err, SB_EUSAGE, "plot: not a grid result (schema signbench-grid with "
                        "lrs, wds, optimizers)");
-    int nl = cJSON_GetArraySize(lrs), nw = cJSON_GetArraySize(wds);
-    if (nl < 1 || nw < 1 || nl > MAXV || nw > MAXV)
-        return sb_fail(err, SB_EUSAGE, "plot: grid with %d x %d cells", nl, nw);
-    char xt[MAXV][32], yt[MAXV][32];
-    const char *xtp[MAXV], *ytp[MAXV];
-    for (int i = 0; i < nl; i++) {
-        fmt_num(xt[i], sizeof xt[i], cJSON_GetArrayItem(lrs, i)->valuedouble);
-        xtp[i] = xt[i];
+    ax->nl = cJSON_GetArraySize(lrs), ax->nw = cJSON_GetArraySize(wds);
+    if (ax->nl < 1 || ax->nw < 1 || ax->nl > MAXV || ax->nw > MAXV)
+        return sb_fail(err, SB_EUSAGE, "plot: grid with %d x %d cells", ax->nl, ax->nw);
+    values(lrs, ax->lr);
+    values(wds, ax->wd);
+    for (int i = 0; i < ax->nl; i++) {
+        fmt_num(ax->xt[i], sizeof ax->xt[i], ax->lr[i]);
+        ax->xtp[i] = ax->xt[i];
     }
-    for (int i = 0; i < nw; i++) {
-        fmt_num(yt[i], sizeof yt[i], cJSON_GetArrayItem(wds, i)->valuedouble);
-        ytp[i] = yt[i];
+    for (int i = 0; i < ax->nw; i++) {
+        fmt_num(ax->yt[i], sizeof ax->yt[i], ax->wd[i]);
+        ax->ytp[i] = ax->yt[i];
     }
+    /* One colour scale for every optimiser's map, so equal colours mean equal errors. */
+    ax->zmin = INFINITY, ax->zmax = -INFINITY;
     const cJSON *o;
     cJSON_ArrayForEach(o, opts)
     {
         double z[MAXV * MAXV];
-        int rc = best_over_momentum(o, nl, nw, z, err);
+        int rc = best_over_momentum(o, ax->nl, ax->nw, z, err);
         if (rc)
             return rc;
-        int bx = -1, by = -1;
-        double best = INFINITY;
-        for (int w = 0; w < nw; w++)
-            for (int l = 0; l < nl; l++)
-                if (isfinite(z[w * nl + l]) && z[w * nl + l] < best)
-                    best = z[w * nl + l], bx = l, by = w;
-        const char *name = cJSON_GetObjectItem(o, "name")->valuestring;
-        char title[160], path[1024];
-        snprintf(title, sizeof title, "%s: test error (best over momentum; n/a = diverged)",
-                 name);
-        sb_heatmap h = {title, "initial learning rate", "weight decay", "test error", nl, nw,
-                        xtp, ytp, z, bx, by, 0, 0};
-        snprintf(path, sizeof path, "%s_%s", base, name);
-        if ((rc = sb_plot_heatmap(path, &h, err)))
-            return rc;
+        for (int i = 0; i < ax->nl * ax->nw; i++)
+            if (isfinite(z[i]))
+                ax->zmin = fmin(ax->zmin, z[i]), ax->zmax = fmax(ax->zmax, z[i]);
     }
+    if (!isfinite(ax->zmin))
+        return sb_fail(err, SB_EUSAGE, "plot: the grid holds no test error to draw (%s)",
+                       cJSON_GetArraySize(opts) ? "every run diverged" : "no optimiser");
+    if (!(ax->zmax > ax->zmin)) /* every cell equal: a scale around the value */
+        ax->zmin -= 0.005, ax->zmax += 0.005;
     return SB_OK;
+}
+
+/* Optimiser o's heatmap into BASE_<name>; none when every run of it diverged. */
+static int optimizer_heatmap(const cJSON *o, const grid_axes *ax, const char *base,
+                             sb_err *err)
+{
+    double z[MAXV * MAXV];
+    int nl = ax->nl, nw = ax->nw, bx = -1, by = -1;
+    best_over_momentum(o, nl, nw, z, err);
+    double best = INFINITY;
+    for (int w = 0; w < nw; w++)
+        for (int l = 0; l < nl; l++)
+            if (isfinite(z[w * nl + l]) && z[w * nl + l] < best)
+                best = z[w * nl + l], bx = l, by = w;
+    if (bx < 0)
+        return SB_OK;
+    const char *name = cJSON_GetObjectItem(o, "name")->valuestring;
+    char title[160], path[1024], edge[96] = "", note[200] = "";
+    snprintf(title, sizeof title, "%s: test error (best over momentum; n/a = diverged)", name);
+    edge_of(ax->lr, nl, bx, "lr", edge, sizeof edge);
+    edge_of(ax->wd, nw, by, "wd", edge, sizeof edge);
+    if (edge[0])
+        snprintf(note, sizeof note, "best (outlined) at the grid's edge: %s; a better "
+                 "setting may lie outside", edge);
+    sb_heatmap h = {title, "initial learning rate", "weight decay",
+                    "test error (one scale for every optimiser)", nl, nw, ax->xtp, ax->ytp,
+                    z, bx, by, 0, 0, ax->zmin, ax->zmax, note[0] ? note : NULL};
+    snprintf(path, sizeof path, "%s_%s", base, name);
+    return sb_plot_heatmap(path, &h, err);
+}
+
+int sb_grid_plot_json(const cJSON *j, const char *base, sb_err *err)
+{
+    grid_axes ax;
+    int rc = grid_axes_of(j, &ax, err);
+    const cJSON *o;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
+    {
+        if (rc)
+            break;
+        rc = optimizer_heatmap(o, &ax, base, err);
+    }
+    return rc;
+}
+
+int sb_grid_plot_result(const cJSON *j, const char *base, sb_err *err)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
+    {
+        if (cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
+            return sb_grid_plot_json(j, base, err);
+    }
+    return SB_OK; /* every run diverged: the table says so, there is nothing to draw */
 }

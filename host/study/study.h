@@ -40,5 +40,10 @@ int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_ou
  * (schema signbench-grid, grid.c) into BASE_<optimiser> heatmaps. */
 int sb_sweep_plot_json(const cJSON *sweep, const char *base, sb_err *err);
 int sb_grid_plot_json(const cJSON *grid, const char *base, sb_err *err);
+/* The grid command's plots: as sb_grid_plot_json (one colour scale for every map, the
+ * best cell outlined and noted when it lies at the grid's edge; an optimiser whose runs
+ * all diverged gets no map), but nothing when no run has a test error, which
+ * sb_grid_plot_json refuses (SB_EUSAGE). */
+int sb_grid_plot_result(const cJSON *grid, const char *base, sb_err *err);
 
 #endif

@@ -1,6 +1,6 @@
 /* sweep.c - the dimension sweep's engine: the three variants' training runs over d and
  * seeds, N-to-target, the log-log slope fits, the sweep's JSON, CSV and plots. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* strsep */
 #include "sweep.h"
 
 #include <math.h>
@@ -69,8 +69,10 @@ int sb_sweep_parse_dims(const char *s, sb_sweep *w, sb_err *err)
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", s);
     w->nd = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *rest = buf, *t; (t = strsep(&rest, ","));) {
         size_t d;
+        if (!*t)
+            return sb_fail(err, SB_EUSAGE, "sweep: --dims '%s': an empty item", s);
         if (w->nd >= MAXD)
             return sb_fail(err, SB_EUSAGE, "sweep: --dims: at most %d values", MAXD);
         if (sb_parse_size("--dims", t, &d, err))
@@ -283,12 +285,26 @@ int sb_sweep_run_all(sb_sweep *w, const sb_opts *dev, sb_err *err)
 
 /* ---- the JSON ---- */
 
-static void add_fit(cJSON *o, const char *key, const sb_fit *f, int ok, double pred)
+/* The points the two fits use, gathered while the point objects are written, and each
+ * point's median minimum norm and bound (for the comparison with the bound). */
+typedef struct fit_pts {
+    double xs[MAXD * MAXSEED], ys[MAXD * MAXSEED], xn[MAXD * MAXSEED], yn[MAXD * MAXSEED];
+    int np, nn;
+    int censored;             /* d values left out of the N-to-target fit */
+    double d[MAXD], med_min[MAXD], med_bound[MAXD];
+    int nd, not_applicable;   /* not_applicable: points past Theorem 2's condition */
+} fit_pts;
+
+/* A fit as JSON: slope and interval, the d range and the runs it used, the prediction. */
+static cJSON *add_fit(cJSON *o, const char *key, const double *x, const double *y, int n,
+                      double pred, sb_fit *f, int *ok)
 {
+    sb_err e;
     cJSON *j = cJSON_AddObjectToObject(o, key);
+    *ok = sb_fit_loglog(x, y, (size_t)n, 0.95, f, &e) == SB_OK;
     if (!j)
-        return;
-    if (ok) {
+        return NULL;
+    if (*ok) {
         cJSON_AddNumberToObject(j, "slope", f->slope);
         if (isfinite(f->ci_lo)) {
             cJSON_AddNumberToObject(j, "ci_lo", f->ci_lo);
@@ -300,17 +316,119 @@ static void add_fit(cJSON *o, const char *key, const sb_fit *f, int ok, double p
         cJSON_AddNumberToObject(j, "level", f->level);
         cJSON_AddNumberToObject(j, "r2", f->r2);
         cJSON_AddNumberToObject(j, "points", (double)f->n);
+        /* The d range the fit used (the runs the log-log fit can take: y > 0). */
+        double lo = INFINITY, hi = -INFINITY, last = NAN;
+        int dims = 0;
+        for (int i = 0; i < n; i++) /* x ascending, one entry per run */
+            if (x[i] > 0 && y[i] > 0 && isfinite(y[i])) {
+                dims += x[i] != last;
+                last = x[i];
+                lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
+            }
+        cJSON_AddNumberToObject(j, "d_min", lo);
+        cJSON_AddNumberToObject(j, "d_max", hi);
+        cJSON_AddNumberToObject(j, "dims", dims);
     } else {
         cJSON_AddNullToObject(j, "slope");
+        cJSON_AddNumberToObject(j, "points", n);
     }
     cJSON_AddNumberToObject(j, "predicted", pred);
+    return j;
 }
 
-/* The points the two fits use, gathered while the point objects are written. */
-typedef struct fit_pts {
-    double xs[MAXD * MAXSEED], ys[MAXD * MAXSEED], xn[MAXD * MAXSEED], yn[MAXD * MAXSEED];
-    int np, nn;
-} fit_pts;
+/* How a fitted slope stands to the bound's: -1 flatter, 0 as steep (the interval holds
+ * it, or with two points equal), 1 steeper; 2 when there is no slope. */
+static int slope_side(const sb_fit *f, int ok, double pred)
+{
+    if (!ok)
+        return 2;
+    if (isfinite(f->ci_lo))
+        return f->ci_hi < pred ? -1 : f->ci_lo > pred ? 1 : 0;
+    return f->slope < pred ? -1 : f->slope > pred ? 1 : 0;
+}
+
+static const char *side_name(int side)
+{
+    return side < 0 ? "flatter than" : side == 0 ? "as steep as" : "steeper than";
+}
+
+/* The verdict of the minimum norms against the bound (an upper bound): consistent only
+ * when every point lies under it; a steeper slope is then consistent in the measured
+ * range only, and the text says so (with where the fitted lines would cross). */
+static void min_norm_vs_bound(cJSON *jf, const fit_pts *fp, const sb_fit *f, int ok,
+                              double pred)
+{
+    int below = 0, compared = 0, side = slope_side(f, ok, pred);
+    double first_above = NAN, bd[MAXD], bb[MAXD];
+    for (int i = 0; i < fp->nd; i++) {
+        if (!isfinite(fp->med_min[i]) || !isfinite(fp->med_bound[i]))
+            continue;
+        bd[compared] = fp->d[i], bb[compared++] = fp->med_bound[i];
+        if (fp->med_min[i] <= fp->med_bound[i])
+            below++;
+        else if (isnan(first_above))
+            first_above = fp->d[i];
+    }
+    char text[400], sl[96] = "slope not fitted";
+    if (side != 2)
+        snprintf(sl, sizeof sl, "slope %s the bound's (%g)", side_name(side), pred);
+    const char *verdict;
+    if (!compared) {
+        verdict = fp->not_applicable ? "not applicable" : "not checked";
+        snprintf(text, sizeof text, "%s; %s", sl, fp->not_applicable
+                 ? "no bound: Theorem 2 needs delta*L < 2"
+                 : "no bound values to compare with (this variant's step is not the theorem's)");
+    } else if (below < compared) {
+        verdict = "not consistent";
+        snprintf(text, sizeof text, "above the bound at %d of %d d values (first at d = %g); "
+                 "%s", compared - below, compared, first_above, sl);
+    } else if (side == 1) {
+        verdict = "consistent in the measured range only";
+        sb_fit fb;
+        sb_err e;
+        double cross = NAN;
+        if (sb_fit_loglog(bd, bb, (size_t)compared, 0.95, &fb, &e) == SB_OK && f->slope > fb.slope)
+            cross = pow(10, (fb.intercept - f->intercept) / (f->slope - fb.slope));
+        int n = snprintf(text, sizeof text, "%s, but under the bound at all %d d values (d = "
+                         "%g..%g): consistent in this range only", sl, compared, bd[0],
+                         bd[compared - 1]);
+        if (isfinite(cross) && n > 0 && (size_t)n < sizeof text)
+            snprintf(text + n, sizeof text - (size_t)n, "; the fitted lines cross near d = "
+                     "%.3g", cross);
+    } else {
+        verdict = "consistent";
+        snprintf(text, sizeof text, "under the bound at all %d d values (d = %g..%g); %s",
+                 compared, bd[0], bd[compared - 1], sl);
+    }
+    cJSON *jv = cJSON_AddObjectToObject(jf, "vs_bound");
+    cJSON_AddStringToObject(jv, "verdict", verdict);
+    cJSON_AddNumberToObject(jv, "below", below);
+    cJSON_AddNumberToObject(jv, "compared", compared);
+    cJSON_AddStringToObject(jv, "text", text);
+}
+
+/* N-to-target against the bound's slope: there are no per-point bound values of it, so
+ * a steeper slope is never called consistent. */
+static void evals_vs_bound(cJSON *jf, const fit_pts *fp, const sb_fit *f, int ok, double pred)
+{
+    int side = slope_side(f, ok, pred);
+    char text[300], cens[120] = "";
+    if (fp->censored)
+        snprintf(cens, sizeof cens, "; %d d value(s) left out: not every seed reached the "
+                 "target", fp->censored);
+    if (side == 2)
+        snprintf(text, sizeof text, "slope not fitted (fewer than 2 d values where every "
+                 "seed reached the target)%s", cens);
+    else if (side == 1)
+        snprintf(text, sizeof text, "slope steeper than the bound's (%g): not called "
+                 "consistent (no per-point bound on N-to-target to compare with)%s", pred, cens);
+    else
+        snprintf(text, sizeof text, "slope %s the bound's (%g)%s", side_name(side), pred, cens);
+    cJSON *jv = cJSON_AddObjectToObject(jf, "vs_bound");
+    cJSON_AddStringToObject(jv, "verdict", side == 2 ? "not fitted" : side == 1 ? "not checked"
+                                                                               : "consistent");
+    cJSON_AddStringToObject(jv, "text", text);
+}
 
 /* Theorem 2's condition at one point of sgd-theory, with the delta L it was given. */
 static void add_applicability(cJSON *p, double dl)
@@ -359,12 +477,20 @@ static cJSON *point_json(const sb_sweep *w, int v, int i, fit_pts *fp)
             fp->xs[fp->np] = (double)w->dims[i];
             fp->ys[fp->np++] = o->minq;
         }
-        if (o->reached) {
-            fp->xn[fp->nn] = (double)w->dims[i];
-            fp->yn[fp->nn++] = o->n_target;
-        }
     }
-    sb_json_num_or_null(p, "min_norm", med(mq, w->seeds));
+    /* N-to-target is fitted only where every seed reached the target: the runs that
+     * reached it where others did not are the lucky ones, and would flatten the slope. */
+    if (reached == w->seeds)
+        for (int s = 0; s < w->seeds; s++) {
+            fp->xn[fp->nn] = (double)w->dims[i];
+            fp->yn[fp->nn++] = w->r[v][i][s].n_target;
+        }
+    else
+        fp->censored++;
+    fp->d[fp->nd] = (double)w->dims[i];
+    fp->med_min[fp->nd] = med(mq, w->seeds);
+    fp->med_bound[fp->nd++] = med(bd, w->seeds);
+    sb_json_num_or_null(p, "min_norm", fp->med_min[fp->nd - 1]);
     sb_json_num_or_null(p, "min_norm_lo", isfinite(lo) ? lo : NAN);
     sb_json_num_or_null(p, "min_norm_hi", isfinite(hi) ? hi : NAN);
     /* Median over seeds, censored runs as infinite: undefined if most missed. */
@@ -372,9 +498,12 @@ static cJSON *point_json(const sb_sweep *w, int v, int i, fit_pts *fp)
     cJSON_AddNumberToObject(p, "reached", reached);
     sb_json_num_or_null(p, "density_start", med(rho0, w->seeds));
     sb_json_num_or_null(p, "density_end", med(rho, w->seeds));
-    sb_json_num_or_null(p, "bound", med(bd, w->seeds));
-    if (variants[v].norm == 2)
-        add_applicability(p, med(dls, w->seeds));
+    sb_json_num_or_null(p, "bound", fp->med_bound[fp->nd - 1]);
+    if (variants[v].norm == 2) {
+        double dl = med(dls, w->seeds);
+        add_applicability(p, dl);
+        fp->not_applicable += isfinite(dl) && dl >= 2;
+    }
     return p;
 }
 
@@ -396,11 +525,16 @@ static cJSON *variant_json(const sb_sweep *w, int v)
     for (int i = 0; i < w->nd; i++)
         cJSON_AddItemToArray(pts, point_json(w, v, i, fp));
     sb_fit f;
-    sb_err e;
-    int ok = sb_fit_loglog(fp->xs, fp->ys, (size_t)fp->np, 0.95, &f, &e) == SB_OK;
-    add_fit(jv, "fit_min_norm", &f, ok, va->pred_norm_slope);
-    ok = sb_fit_loglog(fp->xn, fp->yn, (size_t)fp->nn, 0.95, &f, &e) == SB_OK;
-    add_fit(jv, "fit_evals_to_target", &f, ok, 2 * va->pred_norm_slope);
+    int ok;
+    cJSON *jf = add_fit(jv, "fit_min_norm", fp->xs, fp->ys, fp->np, va->pred_norm_slope, &f, &ok);
+    if (jf)
+        min_norm_vs_bound(jf, fp, &f, ok, va->pred_norm_slope);
+    jf = add_fit(jv, "fit_evals_to_target", fp->xn, fp->yn, fp->nn, 2 * va->pred_norm_slope, &f,
+                 &ok);
+    if (jf) {
+        cJSON_AddNumberToObject(jf, "censored_dims", fp->censored);
+        evals_vs_bound(jf, fp, &f, ok, 2 * va->pred_norm_slope);
+    }
     free(fp);
     return jv;
 }
@@ -472,15 +606,14 @@ int sb_sweep_write_csv(const char *path, const void *data, sb_err *err)
 /* The series of one plot, with the storage their arrays point into. */
 typedef struct sweep_series {
     sb_plot_series s[2 * NVAR + 2];
-    int col[2 * NVAR + 2], n;
+    int n;
     double buf[2 * NVAR + 2][4][MAXD];
     char labels[2 * NVAR + 2][64];
 } sweep_series;
 
 /* Variant jv's points into its min-norm series (with its bound's) in nm and its
- * N-to-target series in ev; col is the variant's colour. */
-static int variant_series(const cJSON *jv, int col, sweep_series *nm, sweep_series *ev,
-                          sb_err *err)
+ * N-to-target series in ev. */
+static int variant_series(const cJSON *jv, sweep_series *nm, sweep_series *ev, sb_err *err)
 {
     const cJSON *name = cJSON_GetObjectItem(jv, "name"), *q = cJSON_GetObjectItem(jv, "quantity");
     const cJSON *pts = cJSON_GetObjectItem(jv, "points");
@@ -520,13 +653,13 @@ static int variant_series(const cJSON *jv, int col, sweep_series *nm, sweep_seri
     snprintf(nm->labels[ns], sizeof nm->labels[0], "%s: min %s (seeds min..max)",
              name->valuestring, q->valuestring);
     nm->s[ns] = (sb_plot_series){nm->labels[ns], n, m[0], m[1], m[2], m[3], SB_PLOT_BAND};
-    nm->col[nm->n++] = col;
+    nm->n++;
     if (nb) {
         snprintf(nm->labels[nm->n], sizeof nm->labels[0], "%s: theorem bound",
                  name->valuestring);
         nm->s[nm->n] = (sb_plot_series){nm->labels[nm->n], nb, b[0], b[1], NULL, NULL,
                                         SB_PLOT_DASHED};
-        nm->col[nm->n++] = col;
+        nm->n++;
     }
     snprintf(ev->labels[ne], sizeof ev->labels[0], "%s", name->valuestring);
     ev->s[ne] = (sb_plot_series){ev->labels[ne], nn, e[0], e[1], NULL, NULL,
@@ -549,7 +682,7 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
     {
         if (rc || nm->n + 2 > 2 * NVAR + 2 || ev->n >= NVAR)
             break;
-        rc = variant_series(v, ev->n + 1, nm, ev, err);
+        rc = variant_series(v, nm, ev, err);
     }
     if (!rc && !nm->n)
         rc = sb_fail(err, SB_EUSAGE, "plot: the sweep has no variants");
@@ -562,7 +695,7 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
         sb_plot p = {title, "dimension d", "min ||g||_1^2 (signSGD), min ||g||_2^2 (SGD)", 1,
                      1, 0, 0};
         snprintf(path, sizeof path, "%s_norms", base);
-        rc = sb_plot_lines_colored(path, &p, nm->s, nm->col, nm->n, err);
+        rc = sb_plot_lines(path, &p, nm->s, nm->n, err);
     }
     int any = 0;
     for (int i = 0; !rc && i < ev->n; i++)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,7 +116,30 @@ int sb_plot_available(void)
     return find_gnuplot(p, sizeof p);
 }
 
-/* First non-empty line of gnuplot's stderr, trimmed, for the error message. */
+/* The message of a gnuplot stderr line, without its '"FILE" line N: ' prefix; NULL for
+ * the echoed command and its caret line. *warning: the message is a warning. */
+static const char *gnuplot_message(char *line, int *warning)
+{
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    p[strcspn(p, "\r\n")] = '\0';
+    if (!strncmp(p, "gnuplot>", 8) || !p[strspn(p, " \t^")])
+        return NULL;
+    char *at = strstr(p, "line ");
+    if (at && (at == p || at[-1] == ' ')) {
+        char *q = at + 5;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q > at + 5 && q[0] == ':' && q[1] == ' ')
+            p = q + 2;
+    }
+    *warning = !strncasecmp(p, "warning", 7);
+    return p;
+}
+
+/* The first error message in gnuplot's stderr (file PATH), else its first warning, for
+ * the one-line error. */
 static void first_error_line(const char *path, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -123,16 +147,17 @@ static void first_error_line(const char *path, char *out, size_t cap)
     if (!f)
         return;
     char line[512];
+    int have_warning = 0;
     while (fgets(line, sizeof line, f)) {
-        char *p = line;
-        while (*p == ' ' || *p == '\t' || *p == '^')
-            p++;
-        p[strcspn(p, "\r\n")] = '\0';
-        if (*p && strncmp(p, "warning", 7) != 0) {
-            size_t n = strnlen(p, cap - 1);
-            memcpy(out, p, n);
+        int warning;
+        const char *m = gnuplot_message(line, &warning);
+        if (m && (!warning || !have_warning)) {
+            size_t n = strnlen(m, cap - 1);
+            memcpy(out, m, n);
             out[n] = '\0';
-            break;
+            if (!warning)
+                break;
+            have_warning = 1;
         }
     }
     fclose(f);
@@ -220,13 +245,14 @@ typedef struct dat_info {
     char title[256], xlabel[256], ylabel[256], zlabel[256];
     int logx, logy, width, height;
     int nseries;
-    int style[MAX_SERIES], color[MAX_SERIES];
-    int pen[MAX_SERIES]; /* sb_plot_pen numbers, 0: none (the colour rules) */
-    int key_outside;     /* "# key: outside": the legend below the plot, not on the data */
+    int style[MAX_SERIES];
+    int pen[MAX_SERIES]; /* sb_plot_pen numbers, 0: none (the series' index rules) */
     char label[MAX_SERIES][128];
     int nx, ny, mark_x, mark_y;
     char **xtics, **ytics; /* heatmaps; malloc'ed */
     int nxt, nyt;
+    double zmin, zmax;     /* heatmaps: the colour scale (zmin < zmax), else automatic */
+    char note[256];        /* heatmaps: a line under the map */
 } dat_info;
 
 static void dat_free(dat_info *d)
@@ -311,7 +337,11 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
         else if (!strcmp(key, "mark"))
             sscanf(v, "%d %d", &d->mark_x, &d->mark_y);
         else if (!strcmp(key, "key"))
-            d->key_outside = !strcmp(v, "outside");
+            ; /* "# key: outside": every legend is drawn outside the data anyway */
+        else if (!strcmp(key, "zrange"))
+            sscanf(v, "%lf %lf", &d->zmin, &d->zmax);
+        else if (!strcmp(key, "note"))
+            snprintf(d->note, sizeof d->note, "%s", v);
         else if (!strcmp(key, "xtic")) {
             if (push_tic(&d->xtics, &d->nxt, v))
                 return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
@@ -323,15 +353,15 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
             int off = 0, color = 0, pen = 0;
             if (sscanf(v, "%31s %n", sty, &off) < 1)
                 return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
-            char *at = strchr(sty, '@'); /* STYLE@PEN */
+            char *at = strchr(sty, '@'); /* STYLE@PEN: a pen chosen by the caller */
             if (at) {
                 *at = '\0';
                 pen = atoi(at + 1);
                 if (pen < 1 || pen > SB_PLOT_NPENS)
                     return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
             }
-            char *colon = strchr(sty, ':'); /* STYLE[:COLOR] */
-            if (colon) {
+            char *colon = strchr(sty, ':'); /* STYLE[:COLOR]: older files named a colour, */
+            if (colon) {                    /* now every series gets its own */
                 *colon = '\0';
                 color = atoi(colon + 1);
             }
@@ -341,7 +371,6 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
                 return sb_fail(err, SB_EUSAGE, "plot: %s: more than %d series", path,
                                MAX_SERIES);
             d->style[d->nseries] = style_parse(sty);
-            d->color[d->nseries] = color;
             d->pen[d->nseries] = pen;
             snprintf(d->label[d->nseries], sizeof d->label[0], "%s", v + off);
             d->nseries++;
@@ -361,18 +390,42 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
 
 /* ---- the gnuplot script ---- */
 
+/* Rows of the legend under a line plot: entries as wide as the longest label (about 7
+ * pixels a character plus the line sample), as many side by side as the width holds. */
+static int key_rows(const dat_info *d)
+{
+    size_t longest = 1;
+    for (int i = 0; i < d->nseries; i++)
+        if (strlen(d->label[i]) > longest)
+            longest = strlen(d->label[i]);
+    int cols = (d->width - 40) / (int)(7 * longest + 60);
+    if (cols < 1)
+        cols = 1;
+    return (d->nseries + cols - 1) / cols;
+}
+
+/* The canvas: the figure's size, taller by the legend under a line plot (so the plot
+ * area keeps its size) or by the note under a heatmap. */
+static int canvas_height(const dat_info *d)
+{
+    if (!strcmp(d->kind, "lines"))
+        return d->height + 18 * key_rows(d);
+    return d->height + (d->note[0] ? 24 : 0);
+}
+
 static void script_head(buf *b, const dat_info *d, const char *term, const char *out)
 {
+    int height = canvas_height(d);
     if (!strcmp(term, "png"))
         bprintf(b, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
                    "  set terminal pngcairo noenhanced size %d,%d font 'Sans,10' "
                    "background rgb 'white'\n"
                    "} else {\n  set terminal png noenhanced size %d,%d\n}\n",
-                d->width, d->height, d->width, d->height);
+                d->width, height, d->width, height);
     else
         bprintf(b, "set terminal svg noenhanced size %d,%d font 'Sans,12' "
                    "background rgb 'white'\n",
-                d->width, d->height);
+                d->width, height);
     bprintf(b, "set output ");
     put_quoted(b, out);
     bprintf(b, "\n");
@@ -389,52 +442,99 @@ static void script_titles(buf *b, const dat_info *d)
     put_quoted(b, d->ylabel);
 }
 
+/* ---- series styles: in one figure no two series share a colour, and each has its
+ * own dash pattern (patterns repeat only past four data series or four reference
+ * curves) ---- */
+
+/* Series i's colour as '#rrggbb': twelve well-separated colours (the Okabe-Ito set
+ * without its yellow, then Tableau's), then hues a golden angle apart. */
+static void series_color(int i, char out[8])
+{
+    static const char *const palette[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7",
+                                          "#e69f00", "#56b4e9", "#000000", "#8c564b",
+                                          "#9467bd", "#7f7f7f", "#bcbd22", "#17becf"};
+    int np = (int)(sizeof palette / sizeof palette[0]);
+    if (i < np) {
+        snprintf(out, 8, "%s", palette[i]);
+        return;
+    }
+    double h = fmod(0.11 + 0.618033988749895 * i, 1.0) * 6, v = (i / np) % 2 ? 0.55 : 0.8;
+    double c = v * 0.85, x = c * (1 - fabs(fmod(h, 2) - 1)), m = v - c, rgb[3];
+    int k = (int)h % 6;
+    rgb[0] = (k == 0 || k == 5) ? c : (k == 1 || k == 4) ? x : 0;
+    rgb[1] = (k == 1 || k == 2) ? c : (k == 0 || k == 3) ? x : 0;
+    rgb[2] = (k == 3 || k == 4) ? c : (k == 2 || k == 5) ? x : 0;
+    snprintf(out, 8, "#%02x%02x%02x", (int)lround(255 * (rgb[0] + m)),
+             (int)lround(255 * (rgb[1] + m)), (int)lround(255 * (rgb[2] + m)));
+}
+
+/* The dash pattern (gnuplot dt) of the k-th measured series, or of the k-th reference
+ * curve (style DASHED, never solid): two sets apart, so a bound never looks like data. */
+static const char *series_dash(int k, int reference)
+{
+    static const char *const measured[] = {"1", "(14,5)", "(16,4,2,4,2,4)", "(24,4,4,4)"};
+    static const char *const ref[] = {"2", "(2,5)", "4", "(5,5)"};
+    return reference ? ref[k % 4] : measured[k % 4];
+}
+
+/* Series i's marker (gnuplot pt) for the styles that have markers. */
+static int series_marker(int i)
+{
+    static const int pt[] = {7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14};
+    return pt[i % (int)(sizeof pt / sizeof pt[0])];
+}
+
+/* The plot clause of series i (after its data file and 'index I') in colour rgb with
+ * dash pattern dt. */
+static void series_clause(buf *b, const dat_info *d, int i, const char *dt, const char *rgb)
+{
+    int pt = series_marker(i);
+    switch (d->style[i]) {
+    case SB_PLOT_POINTS:
+        bprintf(b, " using 1:2 with points pt %d ps 0.8", pt);
+        break;
+    case SB_PLOT_LINESPOINTS:
+        bprintf(b, " using 1:2 with linespoints dt %s pt %d ps 0.7 lw 1.5", dt, pt);
+        break;
+    case SB_PLOT_ERRORBARS:
+        bprintf(b, " using 1:2:3:4 with yerrorlines dt %s pt %d ps 0.7 lw 1.5", dt, pt);
+        break;
+    default: /* lines, band (its line), dashed */
+        bprintf(b, " using 1:2 with lines dt %s lw 1.5", dt);
+    }
+    bprintf(b, " lc rgb '%s' title ", rgb);
+    put_quoted(b, d->label[i]);
+}
+
 static void script_lines(buf *b, const dat_info *d, const char *dat)
 {
     script_titles(b, d);
-    /* Outside the data: below the plot, with a margin so a reference line at the end of
-     * the range (f*) is not hidden in the border. */
-    bprintf(b, d->key_outside ? "\nset grid\nset key outside below center horizontal\n"
-                                "set offsets 0, 0, graph 0.04, graph 0.04\n"
-                              : "\nset grid\nset key top right\n");
+    /* The legend goes under the plot, outside the data. */
+    bprintf(b, "\nset grid\nset key outside below center horizontal Left reverse\n");
     bprintf(b, d->logx ? "set logscale x 10\n" : "unset logscale x\n");
     bprintf(b, d->logy ? "set logscale y 10\n" : "unset logscale y\n");
     bprintf(b, "plot ");
+    int nref = 0;
     for (int i = 0; i < d->nseries; i++) {
-        int lc = d->color[i] > 0 ? d->color[i] : i + 1;
+        char rgb[8], dash[32];
+        int ref = d->style[i] == SB_PLOT_DASHED, k = ref ? nref++ : i - nref;
+        const char *dt = series_dash(k, ref);
+        if (d->pen[i]) { /* the caller's pen: the same series keeps it across figures */
+            snprintf(rgb, sizeof rgb, "#%06x", sb_plot_pen(d->pen[i], dash, sizeof dash) & 0xffffffu);
+            dt = dash;
+        } else {
+            series_color(i, rgb);
+        }
         if (i)
             bprintf(b, ", \\\n     ");
         if (d->style[i] == SB_PLOT_BAND) {
             put_quoted(b, dat);
             bprintf(b, " index %d using 1:3:4 with filledcurves fs transparent solid 0.2 "
-                       "noborder lc %d notitle, ", i, lc);
+                       "noborder lc rgb '%s' notitle, ", i, rgb);
         }
         put_quoted(b, dat);
-        bprintf(b, " index %d using 1:2", i);
-        switch (d->style[i]) {
-        case SB_PLOT_POINTS:
-            bprintf(b, " with points pt 7 ps 0.8");
-            break;
-        case SB_PLOT_LINESPOINTS:
-            bprintf(b, " with linespoints pt 7 ps 0.7 lw 1.5");
-            break;
-        case SB_PLOT_ERRORBARS:
-            bprintf(b, ":3:4 with yerrorlines pt 7 ps 0.7 lw 1.5");
-            break;
-        case SB_PLOT_DASHED:
-            bprintf(b, d->pen[i] ? " with lines lw 1.5" : " with lines dt 2 lw 1.5");
-            break;
-        default:
-            bprintf(b, " with lines lw 1.5");
-        }
-        if (d->pen[i]) {
-            char dash[32];
-            unsigned rgb = sb_plot_pen(d->pen[i], dash, sizeof dash);
-            bprintf(b, " lc rgb '#%06x' dt %s title ", rgb, dash);
-        } else {
-            bprintf(b, " lc %d title ", lc);
-        }
-        put_quoted(b, d->label[i]);
+        bprintf(b, " index %d", i);
+        series_clause(b, d, i, dt, rgb);
     }
     bprintf(b, "\n");
 }
@@ -460,6 +560,16 @@ static void script_heatmap(buf *b, const dat_info *d, const char *dat)
     bprintf(b, "\nunset key\nunset logscale\nset xrange [-0.5:%g]\nset yrange [-0.5:%g]\n",
             d->nx - 0.5, d->ny - 0.5);
     bprintf(b, "set palette defined (0 '#1a9850', 0.5 '#fee08b', 1 '#d73027')\n");
+    if (d->zmin < d->zmax)
+        bprintf(b, "set cbrange [%.9g:%.9g]\n", d->zmin, d->zmax);
+    else
+        bprintf(b, "set autoscale cb\n");
+    bprintf(b, "unset label\n");
+    if (d->note[0]) {
+        bprintf(b, "set bmargin 6\nset label 1 ");
+        put_quoted(b, d->note);
+        bprintf(b, " at screen 0.5, screen 0.025 center front\n");
+    }
     tics(b, "x", d->xtics, d->nxt < d->nx ? d->nxt : d->nx);
     tics(b, "y", d->ytics, d->nyt < d->ny ? d->nyt : d->ny);
     bprintf(b, "unset object\n");
@@ -561,27 +671,36 @@ static int write_dat(const char *base, buf *b, char **dat_out, sb_err *err)
     return SB_OK;
 }
 
-/* The end of every plot: B (freed here) into BASE.dat, then drawn from it. */
+/* The end of every plot: B (freed here) into BASE.dat, then drawn from it. A figure that
+ * gnuplot fails to draw leaves no .dat behind; without gnuplot the .dat stays, to be
+ * redrawn where gnuplot is installed. */
 static int write_and_draw(const char *base, buf *b, sb_err *err)
 {
     char *dat = NULL;
     int rc = write_dat(base, b, &dat, err);
     free(b->s);
-    if (rc == SB_OK)
-        rc = sb_plot_redraw(dat, err);
+    if (rc == SB_OK && (rc = sb_plot_redraw(dat, err)) != SB_OK && sb_plot_available())
+        remove(dat);
     free(dat);
     return rc;
 }
 
-int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, int ns,
-                  sb_err *err)
+/* 1 when some series has a point gnuplot can draw (finite, positive on a log axis). */
+static int drawable_points(const sb_plot *p, const sb_plot_series *s, int ns)
 {
-    return sb_plot_lines_colored(base, p, s, NULL, ns, err);
+    for (int i = 0; i < ns; i++)
+        for (size_t k = 0; k < s[i].n; k++) {
+            double x = s[i].x[k], y = s[i].y[k];
+            if (isfinite(x) && isfinite(y) && (!p->logx || x > 0) && (!p->logy || y > 0))
+                return 1;
+        }
+    return 0;
 }
 
-/* sb_plot_lines_colored and sb_plot_lines_pens: colors or pens (one of them NULL). */
-static int lines_plot(const char *base, const sb_plot *p, const sb_plot_series *s,
-                      const int *colors, const int *pens, int ns, sb_err *err)
+/* The .dat of ns series (with pens[i] for series i when pens is not NULL), then the
+ * figures drawn from it. */
+static int lines_write(const char *base, const sb_plot *p, const sb_plot_series *s,
+                       const int *pens, int ns, sb_err *err)
 {
     if (!base || !*base || !p || ns < 1 || ns > MAX_SERIES)
         return sb_fail(err, SB_EUSAGE, "plot: need an output name and 1 to %d series",
@@ -598,7 +717,10 @@ static int lines_plot(const char *base, const sb_plot *p, const sb_plot_series *
         any += s[i].n > 0;
     }
     if (!any)
-        return sb_fail(err, SB_EUSAGE, "plot %s: every series is empty", base);
+        return sb_fail(err, SB_EUSAGE, "plot: %s: every series is empty", base);
+    if (!drawable_points(p, s, ns))
+        return sb_fail(err, SB_EUSAGE, "plot: %s: no point to draw (every value is missing%s)",
+                       base, p->logx || p->logy ? " or not positive on a log axis" : "");
     buf b = {0};
     bprintf(&b, MAGIC "lines\n");
     put_text(&b, "title", p->title);
@@ -606,8 +728,7 @@ static int lines_plot(const char *base, const sb_plot *p, const sb_plot_series *
     put_text(&b, "ylabel", p->ylabel);
     bprintf(&b, "# log: %d %d\n# size: %d %d\n", !!p->logx, !!p->logy,
             p->width ? p->width : 900, p->height ? p->height : 560);
-    if (pens)
-        bprintf(&b, "# key: outside\n");
+    bprintf(&b, "# key: outside\n"); /* every legend goes under the plot (script_lines) */
     bprintf(&b, "# columns: x y ylo yhi (one block per series, two blank lines apart)\n");
     int block = 0;
     for (int i = 0; i < ns; i++) {
@@ -615,16 +736,11 @@ static int lines_plot(const char *base, const sb_plot *p, const sb_plot_series *
             continue; /* an empty block would shift gnuplot's index numbering */
         if (block++)
             bprintf(&b, "\n\n");
-        char head[200];
+        char head[200], pen[16] = "";
         if (pens)
-            snprintf(head, sizeof head, "%s@%d %s", style_name(s[i].style), pens[i],
-                     s[i].label ? s[i].label : "");
-        else if (colors && colors[i] > 0 && colors[i] <= 64)
-            snprintf(head, sizeof head, "%s:%d %s", style_name(s[i].style), colors[i],
-                     s[i].label ? s[i].label : "");
-        else
-            snprintf(head, sizeof head, "%s %s", style_name(s[i].style),
-                     s[i].label ? s[i].label : "");
+            snprintf(pen, sizeof pen, "@%d", pens[i]);
+        snprintf(head, sizeof head, "%s%s %s", style_name(s[i].style), pen,
+                 s[i].label ? s[i].label : "");
         put_text(&b, "series", head);
         for (size_t k = 0; k < s[i].n; k++) {
             put_num(&b, s[i].x[k]);
@@ -640,10 +756,10 @@ static int lines_plot(const char *base, const sb_plot *p, const sb_plot_series *
     return write_and_draw(base, &b, err);
 }
 
-int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
-                          const int *colors, int ns, sb_err *err)
+int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, int ns,
+                  sb_err *err)
 {
-    return lines_plot(base, p, s, colors, NULL, ns, err);
+    return lines_write(base, p, s, NULL, ns, err);
 }
 
 int sb_plot_lines_pens(const char *base, const sb_plot *p, const sb_plot_series *s,
@@ -663,7 +779,7 @@ int sb_plot_lines_pens(const char *base, const sb_plot *p, const sb_plot_series 
                 return sb_fail(err, SB_EUSAGE, "plot: series %d and %d share pen %d", k, i,
                                pen[i]);
     }
-    return lines_plot(base, p, s, NULL, pen, ns, err);
+    return lines_write(base, p, s, pen, ns, err);
 }
 
 /* Pens 1..10 take the Tableau 10 colours; the rest step the hue by the golden ratio at
@@ -721,6 +837,10 @@ int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err)
     put_text(&b, "zlabel", h->zlabel);
     bprintf(&b, "# size: %d %d\n# cells: %d %d\n# mark: %d %d\n", h->width ? h->width : 700,
             h->height ? h->height : 520, h->nx, h->ny, h->mark_x, h->mark_y);
+    if (h->zmin < h->zmax)
+        bprintf(&b, "# zrange: %.9g %.9g\n", h->zmin, h->zmax);
+    if (h->note && *h->note)
+        put_text(&b, "note", h->note);
     put_tics(&b, "xtic", h->xtics, h->nx);
     put_tics(&b, "ytic", h->ytics, h->ny);
     bprintf(&b, "# columns: ix iy z\n");

@@ -37,18 +37,17 @@ typedef struct sb_plot {
     int width, height; /* pixels; 0 means 900 x 560 */
 } sb_plot;
 
-/* Plot ns series into BASE.png, BASE.svg, with the data in BASE.dat. Status SB_ERUNTIME
- * with a clear message when gnuplot is missing or fails; SB_EUSAGE for bad input. */
+/* Plot ns series into BASE.png, BASE.svg, with the data in BASE.dat. Every series gets
+ * its own colour and dash pattern (and marker where it has markers); the legend is
+ * under the plot, outside the data. Status SB_ERUNTIME with a clear message when
+ * gnuplot is missing or fails (a figure gnuplot fails to draw leaves no BASE.dat);
+ * SB_EUSAGE for bad input, or when no series has a point to draw. */
 int sb_plot_lines(const char *base, const sb_plot *p, const sb_plot_series *s, int ns,
                   sb_err *err);
-/* The same with a gnuplot colour index (1, 2, ...) per series, so that related series
- * (a measurement and its bound) share a colour; colors[i] = 0 keeps the default (i+1). */
-int sb_plot_lines_colored(const char *base, const sb_plot *p, const sb_plot_series *s,
-                          const int *colors, int ns, sb_err *err);
 
-/* The same with pen pens[i] (1..SB_PLOT_NPENS, no two series alike; pens NULL: i + 1)
- * for series i: a colour and a dash pattern of its own, so no colour or dash repeats in
- * the plot; the legend goes below the plot, outside the data. */
+/* sb_plot_lines with pen pens[i] (1..SB_PLOT_NPENS, no two series alike; pens NULL: i + 1)
+ * for series i: a colour and a dash pattern of its own that the caller chooses, so the
+ * same series keeps its look in several figures (figure1's panels). */
 #define SB_PLOT_NPENS 64
 int sb_plot_lines_pens(const char *base, const sb_plot *p, const sb_plot_series *s,
                        const int *pens, int ns, sb_err *err);
@@ -66,6 +65,9 @@ typedef struct sb_heatmap {
     const double *z;              /* ny * nx values, row y = 0 first; NaN = no value */
     int mark_x, mark_y;           /* a cell to outline (the best), -1 for none */
     int width, height;
+    double zmin, zmax;            /* the colour scale, shared by related maps; automatic
+                                     unless zmin < zmax */
+    const char *note;             /* a line under the map (NULL: none) */
 } sb_heatmap;
 
 /* Heatmap with each cell's value printed in it; BASE.png, BASE.svg, BASE.dat. */
