@@ -42,6 +42,7 @@ int sb_cli_dist_option(int c, const char *a, sb_train_cfg *cfg, sb_err *err)
         st = sb_parse_double("--comm-timeout", a, 0, 1e6, &cfg->dist.timeout_s, err);
         break;
     case SB_OPT_INJECT_FAULT: st = parse_fault(a, &cfg->dist, err); break;
+    case SB_OPT_WIRE: cfg->dist.wire_iface = a; break;
     default: return 0;
     }
     return st == SB_OK ? 1 : -1;

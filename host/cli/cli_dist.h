@@ -7,7 +7,7 @@
 #include "train.h"
 
 enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TIMEOUT,
-       SB_OPT_INJECT_FAULT };
+       SB_OPT_INJECT_FAULT, SB_OPT_WIRE };
 
 #define SB_BYZ_LONGOPTS                                                                    \
     {"byzantine", required_argument, 0, SB_OPT_BYZANTINE},                                 \
@@ -15,7 +15,8 @@ enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TI
 #define SB_MPI_LONGOPTS                                                                    \
     {"aggregate", required_argument, 0, SB_OPT_AGGREGATE},                                 \
         {"comm-timeout", required_argument, 0, SB_OPT_COMM_TIMEOUT},                       \
-        {"inject-fault", required_argument, 0, SB_OPT_INJECT_FAULT}
+        {"inject-fault", required_argument, 0, SB_OPT_INJECT_FAULT},                       \
+        {"wire-counter", required_argument, 0, SB_OPT_WIRE}
 
 #define SB_BYZ_HELP                                                                        \
     "  --byzantine K       the last K workers (--workers M or MPI ranks; worker 0 stays\n" \
@@ -38,7 +39,10 @@ enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TI
     "  --comm-timeout S    a collective unfinished after S seconds stops the rank with\n" \
     "                      one line naming it (default 120; 0: no limit)\n"               \
     "  --inject-fault R:S[:hang]  fault test: rank R exits (or stops answering) before\n"  \
-    "                      step S; the others must stop with an error, not hang\n"
+    "                      step S; the others must stop with an error, not hang\n"        \
+    "  --wire-counter IF   rank 0 reads interface IF's byte counters around the steps\n"  \
+    "                      (comm.wire in the summary: all ranks on IF, e.g. lo of a\n"    \
+    "                      network namespace, beside the counted bytes)\n"
 
 /* Handle one of the options above: 1 handled, 0 not one of them, -1 bad value (err). */
 int sb_cli_dist_option(int c, const char *arg, sb_train_cfg *cfg, sb_err *err);

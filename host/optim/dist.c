@@ -81,6 +81,8 @@ typedef struct dist_state {
     uint64_t calls_seen;
     double sent, recv, step_sent, step_recv, t_comm;
     uint64_t steps;
+    double wire[4];           /* tx, rx at the start mark; tx, rx at the end mark */
+    int wired;
 } dist_state;
 
 /* ---- the collective watchdog: a collective past the limit ends the rank ----------- */
@@ -445,6 +447,39 @@ int sb_dist_attached(const sb_pipeline *pl)
     return pl->aggregate == aggregate_dist;
 }
 
+static int read_counter(const char *iface, const char *which, double *out, sb_err *err)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/sys/class/net/%s/statistics/%s_bytes", iface, which);
+    FILE *f = fopen(path, "r");
+    unsigned long long v = 0;
+    int ok = f && fscanf(f, "%llu", &v) == 1;
+    if (f)
+        fclose(f);
+    if (!ok)
+        return sb_fail(err, SB_EUSAGE, "cannot read %s (--wire-counter names a network "
+                       "interface of this namespace)", path);
+    *out = (double)v;
+    return SB_OK;
+}
+
+int sb_dist_mark(sb_pipeline *pl, int end, sb_err *err)
+{
+    if (!sb_dist_attached(pl))
+        return SB_OK;
+    dist_state *s = pl->aggregate_user;
+    if (!s->o.wire_iface)
+        return SB_OK;
+    MPI_CALL(s, pl, "MPI_Barrier (wire counters)", MPI_Barrier(MPI_COMM_WORLD));
+    if (s->rank != 0)
+        return SB_OK;
+    int st = read_counter(s->o.wire_iface, "tx", &s->wire[2 * end], err);
+    if (st == SB_OK)
+        st = read_counter(s->o.wire_iface, "rx", &s->wire[2 * end + 1], err);
+    s->wired = st == SB_OK && end;
+    return st;
+}
+
 int sb_dist_finish(sb_pipeline *pl, double wall, sb_dist_summary *out, sb_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -466,6 +501,8 @@ int sb_dist_finish(sb_pipeline *pl, double wall, sb_dist_summary *out, sb_err *e
     out->sent_total = s->sent;
     out->recv_total = s->recv;
     out->theory_step = sb_dist_theory_bytes(s->o.alg, pl->compress, pl->d, s->size);
+    out->wire_tx = s->wired ? s->wire[2] - s->wire[0] : NAN;
+    out->wire_rx = s->wired ? s->wire[3] - s->wire[1] : NAN;
     if (s->rank == 0) {
         out->per_rank = calloc((size_t)s->size, sizeof *out->per_rank);
         if (!out->per_rank)
@@ -522,6 +559,12 @@ int sb_dist_attached(const sb_pipeline *pl)
 {
     (void)pl;
     return 0;
+}
+
+int sb_dist_mark(sb_pipeline *pl, int end, sb_err *err)
+{
+    (void)pl, (void)end, (void)err;
+    return SB_OK;
 }
 
 int sb_dist_finish(sb_pipeline *pl, double wall, sb_dist_summary *s, sb_err *err)

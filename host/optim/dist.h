@@ -39,6 +39,8 @@ typedef struct sb_dist_summary {
     double sent_step, recv_step;     /* bytes one step handed to MPI (rank 0's last) */
     double sent_total, recv_total;   /* rank 0, whole run */
     double theory_step;              /* sb_dist_theory_bytes */
+    double wire_tx, wire_rx;         /* wire_iface's counters over the steps (all ranks
+                                        sharing it), NaN when not read */
     sb_dist_rank *per_rank;          /* ranks entries on rank 0 (malloc), NULL elsewhere */
 } sb_dist_summary;
 
@@ -51,6 +53,8 @@ typedef struct sb_dist_opts {
                             or stops answering (1) before step fault_step; -1: none */
     uint64_t fault_step;
     int fault_hang;
+    const char *wire_iface; /* rank 0 reads this interface's byte counters
+                               (/sys/class/net/IF/statistics) around the steps; NULL: no */
 } sb_dist_opts;
 
 void sb_dist_opts_init(sb_dist_opts *o);
@@ -62,6 +66,10 @@ void sb_dist_opts_init(sb_dist_opts *o);
 int sb_dist_attach(sb_pipeline *pl, const sb_dist_opts *o, sb_err *err);
 /* 1 when pl is attached to MPI. */
 int sb_dist_attached(const sb_pipeline *pl);
+
+/* Collective marks around the steps (every rank, after a barrier): at the start (end 0)
+ * and the end (1) rank 0 reads wire_iface's counters. No-op without MPI or interface. */
+int sb_dist_mark(sb_pipeline *pl, int end, sb_err *err);
 
 /* After a run (every rank calls it, it is collective): the byte counts and the time split
  * (from pl, plus this rank's wall seconds) gathered into *s on rank 0. */

@@ -277,7 +277,9 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     double t0 = sb_now();
     sb_metrics m;
     int stop = 0;
-    st = sb_pipeline_metrics(&pl, &m, err);
+    st = sb_dist_mark(&pl, 0, err); /* MPI: the wire counters' first reading */
+    if (st == SB_OK)
+        st = sb_pipeline_metrics(&pl, &m, err);
     if (st == SB_OK)
         stop = record(cfg, &pl, &m, t0, 1, r, &cap, &st, err);
     if (st == SB_OK && !stop && dc.tube)
@@ -317,6 +319,8 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     }
     if (cfg->progress)
         sb_progress_end(&bar);
+    if (st == SB_OK)
+        st = sb_dist_mark(&pl, 1, err);
     free(dc.xf);
     free(dc.y);
     r->time_s = sb_now() - t0;
@@ -539,6 +543,10 @@ static cJSON *comm_json(const sb_dist_summary *c)
     num(b, "sent", c->sent_total);
     num(b, "received", c->recv_total);
     num(b, "theory", c->theory_step * (double)c->steps);
+    /* the interface's counters over the steps, all ranks together (--wire-counter) */
+    b = cJSON_AddObjectToObject(j, "wire");
+    num(b, "tx_bytes", c->wire_tx);
+    num(b, "rx_bytes", c->wire_rx);
     cJSON *pr = cJSON_AddArrayToObject(j, "per_rank");
     double k = c->steps ? (double)c->steps : NAN;
     for (int i = 0; c->per_rank && i < c->ranks; i++) {
