@@ -81,6 +81,10 @@ typedef struct dist_state {
     uint64_t calls_seen;
     double sent, recv, step_sent, step_recv, t_comm;
     uint64_t steps;
+    double *comm_k, *period_k; /* per step: communication seconds, and the time from this
+                                  step's aggregate to the next one's (a whole step) */
+    size_t cap;
+    double last_entry;
     double wire[4];           /* tx, rx at the start mark; tx, rx at the end mark */
     int wired;
 } dist_state;
@@ -151,6 +155,7 @@ static void dist_free(void *user)
     }
     free(s->hb), free(s->hrecv), free(s->hmine), free(s->hvoted);
     free(s->hf), free(s->hfall), free(s->hh), free(s->hhsum);
+    free(s->comm_k), free(s->period_k);
     free(s);
 }
 
@@ -325,10 +330,8 @@ static void inject_fault(sb_pipeline *pl, dist_state *s)
         pause();
 }
 
-static int aggregate_dist(sb_pipeline *pl, void *user, sb_err *err)
+static int aggregate_step(sb_pipeline *pl, dist_state *s, sb_err *err)
 {
-    dist_state *s = user;
-    inject_fault(pl, s);
     s->step_sent = s->step_recv = 0;
     int local = pl->grad_nan, any = 0;
     MPI_CALL(s, pl, "MPI_Allreduce (NaN flag)",
@@ -352,6 +355,47 @@ static int aggregate_dist(sb_pipeline *pl, void *user, sb_err *err)
     }
     return pl->compress == SB_COMP_PACK ? allgather_vote(pl, s, err)
                                         : allgather_mean(pl, s, err);
+}
+
+/* One step's aggregate, with its communication time and the step period recorded. */
+static int aggregate_dist(sb_pipeline *pl, void *user, sb_err *err)
+{
+    dist_state *s = user;
+    inject_fault(pl, s);
+    double now = sb_now(), c0 = s->t_comm;
+    size_t k = (size_t)s->steps;
+    if (k + 1 > s->cap) {
+        size_t nc = s->cap ? 2 * s->cap : 256;
+        double *a = realloc(s->comm_k, nc * sizeof *a);
+        if (a)
+            s->comm_k = a;
+        double *b = a ? realloc(s->period_k, nc * sizeof *b) : NULL;
+        if (!b)
+            return sb_fail(err, SB_ERUNTIME, "out of memory for the step times");
+        s->period_k = b;
+        s->cap = nc;
+    }
+    if (k > 0)
+        s->period_k[k - 1] = now - s->last_entry;
+    s->last_entry = now;
+    int st = aggregate_step(pl, s, err);
+    s->comm_k[k] = s->t_comm - c0;
+    return st;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (sorted in place); NaN for n = 0. */
+static double median(double *v, size_t n)
+{
+    if (!n)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Host staging and device buffers for the algorithm. */
@@ -501,6 +545,16 @@ int sb_dist_finish(sb_pipeline *pl, double wall, sb_dist_summary *out, sb_err *e
     out->sent_total = s->sent;
     out->recv_total = s->recv;
     out->theory_step = sb_dist_theory_bytes(s->o.alg, pl->compress, pl->d, s->size);
+    /* medians over the steps after the first (which opens the TCP connections) */
+    out->median_comm = s->steps > 1 ? median(s->comm_k + 1, (size_t)s->steps - 1) : NAN;
+    out->median_compute = NAN;
+    if (s->steps > 2) {
+        /* the rest of a step: the period less its communication */
+        for (size_t k = 1; k + 1 < (size_t)s->steps; k++)
+            s->comm_k[k - 1] = s->period_k[k] - s->comm_k[k];
+        out->median_compute = median(s->comm_k, (size_t)s->steps - 2);
+    }
+    out->median_step = s->steps > 2 ? median(s->period_k + 1, (size_t)s->steps - 2) : NAN;
     out->wire_tx = s->wired ? s->wire[2] - s->wire[0] : NAN;
     out->wire_rx = s->wired ? s->wire[3] - s->wire[1] : NAN;
     if (s->rank == 0) {

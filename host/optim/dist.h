@@ -39,6 +39,10 @@ typedef struct sb_dist_summary {
     double sent_step, recv_step;     /* bytes one step handed to MPI (rank 0's last) */
     double sent_total, recv_total;   /* rank 0, whole run */
     double theory_step;              /* sb_dist_theory_bytes */
+    double median_comm, median_step; /* rank 0: medians over the steps after the first
+                                        of communication and of the whole step (from
+                                        one aggregate to the next; NaN if too few) */
+    double median_compute;           /* and of the whole step less its communication */
     double wire_tx, wire_rx;         /* wire_iface's counters over the steps (all ranks
                                         sharing it), NaN when not read */
     sb_dist_rank *per_rank;          /* ranks entries on rank 0 (malloc), NULL elsewhere */

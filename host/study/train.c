@@ -535,6 +535,10 @@ static cJSON *comm_json(const sb_dist_summary *c)
     cJSON_AddNumberToObject(j, "ranks", c->ranks);
     cJSON_AddNumberToObject(j, "steps", (double)c->steps);
     cJSON_AddNumberToObject(j, "messages_per_step", c->messages);
+    /* robust per-step times: medians over steps 2.. (step 1 opens the connections) */
+    num(j, "median_communicate_s", c->median_comm);
+    num(j, "median_step_s", c->median_step);
+    num(j, "median_compute_s", c->median_compute);
     cJSON *b = cJSON_AddObjectToObject(j, "bytes_per_step");
     num(b, "sent", c->sent_step);
     num(b, "received", c->recv_step);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# comm.sh - bytes on the wire and `signbench comm`: the counted bytes against the
+# loopback counters of a network namespace, a small link study, refusals, clean-up.
+. "$(dirname "$0")/lib.sh"
+
+check help 0 "$bin" comm --help
+check bad-bandwidth 2 "$bin" comm --bandwidths 5Q
+check bad-ranks 2 "$bin" comm --ranks 1
+check bad-aggregate 2 "$bin" comm --aggregates gossip
+# not root: one line, exit 2 (as root: run it as nobody)
+if [ "$(id -u)" = 0 ]; then
+    if command -v setpriv >/dev/null 2>&1; then
+        check not-root 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" comm --quick
+        error_line not-root-line setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" comm --quick
+    fi
+else
+    check not-root 2 "$bin" comm --quick
+    error_line not-root-line "$bin" comm --quick
+    skip "not root: no network namespaces"
+fi
+
+"$bin" train --help | grep -q -- '--mpi' || skip "built without MPI"
+command -v mpirun >/dev/null 2>&1 || skip "no mpirun"
+require_device
+ns=sbtest-$$
+ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace"
+trap 'ip netns delete "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
+ip -n "$ns" link set lo mtu 9000 up
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+mca=(--mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+
+# The bytes counted from what is handed to MPI against the namespace's loopback counter:
+# two ranks, all traffic on lo, over the steps only (TCP/IP and MPI headers on top).
+check wire 0 timeout 120 ip netns exec "$ns" mpirun -np 2 "${mca[@]}" "$bin" train --problem quad --d 1000000 --optimizer signsgd --steps 4 --compress pack --mpi --aggregate scatter-vote --wire-counter lo --out "$tmp/w"
+holds wire-within-1pct python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["comm"]
+counted = c["bytes_total"]["sent"] * c["ranks"]
+wire = c["wire"]["tx_bytes"]
+print("wire %d counted %d ratio %.4f" % (wire, counted, wire / counted))
+sys.exit(0 if counted <= wire <= 1.01 * counted and c["bytes_total"]["sent"] <= 1.0001 * c["bytes_total"]["theory"] else 1)' "$tmp/w/train-signsgd.json"
+ip netns delete "$ns"
+
+# A small link study: it runs, writes comm.json with every point, removes its namespace.
+check comm-small 0 timeout 300 "$bin" comm --ranks 2 --bandwidths 1G,unshaped --d 100000 --steps 3 --aggregates allreduce,scatter-vote --target-d 1000 --target-steps 100 --out "$tmp/c"
+holds comm-json json "$tmp/c/comm.json" 'len(j["points"]) == 4 and all(p["ok"] and p["step_s"] > 0 and 1 <= p["wire_over_theory"] < 1.1 for p in j["points"]) and j["ranks"][0]["steps_to_target"]["scatter-vote"] > 0'
+holds comm-ns-removed bash -c "! ip netns list | grep -q sbcomm-"
+# A signal mid-run removes the namespace too.
+"$bin" comm --ranks 2 --bandwidths unshaped --d 100000 --steps 50 --aggregates allreduce --out "$tmp/s" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do ip netns list | grep -q "sbcomm-$pid" && break; sleep 0.1; done
+sleep 1
+kill -TERM $pid
+wait $pid
+holds signal-exit test $? -ne 0
+holds signal-ns-removed bash -c "! ip netns list | grep -q sbcomm-$pid"
+finish
