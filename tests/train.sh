@@ -54,6 +54,10 @@ holds byzantine-json json "$tmp/bz-blind/train-sgd.json" 'j["config"]["byzantine
 holds byzantine-differs test "$(cut -d, -f3 "$tmp/bz-flip/train-sgd.csv")" != "$(cut -d, -f3 "$tmp/w5/train-sgd.csv")"
 check byzantine-needs-pack 2 "$bin" train "${q[@]}" --optimizer sgd --workers 5 --byzantine 2 --out "$tmp/x"
 check byzantine-too-many 2 "$bin" train "${q[@]}" --optimizer sgd --compress pack --workers 3 --byzantine 3 --out "$tmp/x"
+# The Byzantine study: every attack and K below P/2, f and accuracy, the theory beside.
+check byz-study 0 "$bin" byzantine --workers 3 --steps 30 --out "$tmp/bs"
+holds byz-study-json json "$tmp/bs/byzantine.json" '[len(a["points"]) for p in j["problems"] for a in p["attacks"]] == [2] * 8 and j["theory"]["tolerance"] == 0.5 and j["problems"][1]["attacks"][0]["points"][1]["test_accuracy"] > 0 and j["problems"][0]["attacks"][0]["points"][1]["f_final"] > j["problems"][0]["attacks"][0]["points"][0]["f_final"]'
+check byz-study-bad-workers 2 "$bin" byzantine --workers 2
 check bad-attack 2 "$bin" train "${q[@]}" --optimizer sgd --compress pack --workers 3 --byzantine 1 --attack loud
 
 # MPI runs: tests/mpi.sh.
