@@ -51,7 +51,14 @@ cat >"$tmp/conv/micro.json" <<'EOF'
   "aggregate_name": "median", "kernel": "map_read", "impl": "ocl", "n": 1048576,
   "real_time": 806, "time_unit": "ns", "bytes": 0, "zero_copy": true, "mapped_bytes": 4194304}]}
 EOF
+# The Byzantine study's verdict: blind adversaries leave f below f0 at every K/P < 1/2.
+cat >"$tmp/conv/byzantine.json" <<'EOF'
+{"schema": "signbench-byzantine/1", "workers": 5, "steps": 10, "problems": [
+ {"problem": "quad", "f0": 10, "attacks": [{"attack": "blind", "points": [
+  {"k": 0, "fraction": 0, "f_final": 2}, {"k": 2, "fraction": 0.4, "f_final": 6}]}]}]}
+EOF
 check report-conv 0 "$bin" suite --report-only "$tmp/conv"
+has report-byzantine "$tmp/conv/report.md" 'blind adversaries are tolerated.*quad: f 6 at K/P = 0\.40 \(honest 2, start 10\) \| holds'
 has report-ref-rate "$tmp/conv/report.md" '^\| pack \| ocl \| 1048576 \| 43.3 \| 0.500 \| 86.5 \|$'
 has report-map-latency "$tmp/conv/report.md" '^\| map_read \| ocl \| 1048576 \| no copy: latency 806 ns \| - \| - \|$'
 lacks report-no-nan "$tmp/conv/report.md" '[Nn]a[Nn]'
