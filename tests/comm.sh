@@ -30,14 +30,16 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 mca=(--mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
 
 # The bytes counted from what is handed to MPI against the namespace's loopback counter:
-# two ranks, all traffic on lo, over the steps only (TCP/IP and MPI headers on top).
+# two ranks, all traffic on lo, over the steps only (TCP/IP and MPI headers on top: about
+# 0.4% on a quiet machine, more when a busy one makes TCP send smaller segments; 5% here,
+# while a lost or doubled message would be 50% or 100%).
 check wire 0 timeout 120 ip netns exec "$ns" mpirun -np 2 "${mca[@]}" "$bin" train --problem quad --d 1000000 --optimizer signsgd --steps 4 --compress pack --mpi --aggregate scatter-vote --wire-counter lo --out "$tmp/w"
-holds wire-within-1pct python3 -c 'import json, sys
+holds wire-matches-counted python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))["comm"]
 counted = c["bytes_total"]["sent"] * c["ranks"]
 wire = c["wire"]["tx_bytes"]
 print("wire %d counted %d ratio %.4f" % (wire, counted, wire / counted))
-sys.exit(0 if counted <= wire <= 1.01 * counted and c["bytes_total"]["sent"] <= 1.0001 * c["bytes_total"]["theory"] else 1)' "$tmp/w/train-signsgd.json"
+sys.exit(0 if counted <= wire <= 1.05 * counted and c["bytes_total"]["sent"] <= 1.0001 * c["bytes_total"]["theory"] else 1)' "$tmp/w/train-signsgd.json"
 ip netns delete "$ns"
 
 # Across hosts: two namespaces joined by a veth pair, each one "host"; mpirun's launcher
