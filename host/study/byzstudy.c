@@ -74,7 +74,7 @@ static int run_one(const sb_byzstudy_cfg *c, sb_ctx *ctx, sb_ops *ops, int logre
 /* v against K/P per attack, a reference level `ref` (f0, or the honest accuracy) across,
  * and the theory's limit K/P = 1/2 as a vertical line. */
 static int plot_one(const sb_byzstudy_cfg *c, const char *name, const char *title,
-                    const char *ylabel, int kmax, double v[NATT][KMAX], double ref,
+                    const char *ylabel, int kmax, double (*v)[KMAX], double ref,
                     const char *ref_label, int logy, sb_err *err)
 {
     double x[KMAX], lx[2] = {0.5, 0.5}, ly[2] = {ref, ref}, rx[2] = {0, 0.55}, ry[2] = {ref, ref};
