@@ -24,6 +24,15 @@ for np in 2 3 4; do
         holds "$a-$np-equals-workers" test "$(trace "$tmp/$a$np")" = "$(trace "$tmp/sim$np")"
     done
 done
+# signsgd: the votes use the fused vote-update kernel; still the --workers trace.
+s=(--problem quad --d 1000 --steps 20 --optimizer signsgd --sigma 1 --lr 0.01 --compress pack)
+for np in 3 4; do
+    "$bin" train "${s[@]}" --workers $np --out "$tmp/ssim$np" >/dev/null 2>&1
+    for a in allgather-vote scatter-vote; do
+        check "fused-$a-$np" 0 mpi $np "${s[@]}" --mpi --aggregate $a --out "$tmp/f$a$np"
+        holds "fused-$a-$np-equals-workers" test "$(cut -d, -f1-6 "$tmp/f$a$np/train-signsgd.csv")" = "$(cut -d, -f1-6 "$tmp/ssim$np/train-signsgd.csv")"
+    done
+done
 holds scatter-json json "$tmp/scatter-vote4/train-sgd.json" 'j["workers"] == 4 and j["evals"] == 80 and j["config"]["aggregate"] == "scatter-vote" and len(j["comm"]["per_rank"]) == 4'
 
 # The means: allreduce (2 ranks: one addition, the same as --workers), the rank-order

@@ -193,6 +193,21 @@ static int stage(dist_state *s, cl_command_queue q, int to_host, cl_mem b, size_
     return SB_OK;
 }
 
+/* signsgd without weight decay: x -= lr sign(vote) is one kernel (vec_vote_update), the
+ * same arithmetic as the vote, unpack and update kernels. */
+static int fused(const sb_pipeline *pl)
+{
+    return !strcmp(pl->opt->name, "signsgd") && pl->opt->kind == SB_OPT_FUSED &&
+           pl->params.wd == 0;
+}
+
+static int vote_update(sb_pipeline *pl, cl_mem bits, int m, sb_err *err)
+{
+    sb_hyper h = sb_optim_hyper(&pl->params, pl->step);
+    pl->updated = 1;
+    return sb_op_vote_update(pl->ops, pl->x, bits, m, pl->d, h.lr, NULL, err);
+}
+
 /* Packed signs: every rank's W words to every rank, the vote of all on each. */
 static int allgather_vote(sb_pipeline *pl, dist_state *s, sb_err *err)
 {
@@ -207,6 +222,8 @@ static int allgather_vote(sb_pipeline *pl, dist_state *s, sb_err *err)
     count(s, (double)(P - 1) * wb, (double)(P - 1) * wb);
     if ((st = stage(s, q, 0, pl->bits_all, wb * (size_t)P, s->hvoted, err)) != SB_OK)
         return st;
+    if (fused(pl))
+        return vote_update(pl, pl->bits_all, P, err);
     pl->u = pl->c;
     st = sb_op_vote(pl->ops, pl->bits_all, P, pl->d, pl->bits, NULL, err);
     return st == SB_OK ? sb_op_unpack(pl->ops, pl->bits, pl->c, pl->d, NULL, err) : st;
@@ -238,6 +255,8 @@ static int scatter_vote(sb_pipeline *pl, dist_state *s, sb_err *err)
     count(s, (double)(P - 1) * sb, (double)(P - 1) * sb);
     if ((st = stage(s, q, 0, pl->bits, W * 4, s->hvoted, err)) != SB_OK)
         return st;
+    if (fused(pl))
+        return vote_update(pl, pl->bits, 1, err); /* one voter: the voted bits */
     pl->u = pl->c;
     return sb_op_unpack(pl->ops, pl->bits, pl->c, pl->d, NULL, err);
 }

@@ -215,6 +215,7 @@ int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
             return SB_OK;
     }
     double t0 = sb_now();
+    pl->updated = 0;
     st = pl->aggregate(pl, pl->aggregate_user, err);
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_aggregate, err);
@@ -224,8 +225,9 @@ int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
         return SB_OK; /* a collective aggregate learnt of a NaN on some worker */
 
     t0 = sb_now();
-    st = sb_optim_step(pl->ops, pl->opt, &pl->params, &pl->pgd, pl->seed, pl->step, pl->x,
-                       pl->u, pl->s1, pl->s2, pl->tmp, pl->d, NULL, err);
+    if (!pl->updated)
+        st = sb_optim_step(pl->ops, pl->opt, &pl->params, &pl->pgd, pl->seed, pl->step,
+                           pl->x, pl->u, pl->s1, pl->s2, pl->tmp, pl->d, NULL, err);
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_update, err);
     if (st != SB_OK)

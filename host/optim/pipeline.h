@@ -41,6 +41,8 @@ struct sb_pipeline {
     int worker_base;        /* seed index of this process's first worker (MPI rank) */
     int total_workers;      /* workers in all processes (simulated, or MPI size) */
     int collective;         /* the aggregate runs every step, even after a NaN (MPI) */
+    int updated;            /* set by an aggregate that applied the update itself (a fused
+                               vote-update kernel): this step's update is skipped */
     int byz_k, byz_attack;  /* the last byz_k workers send attack byz_attack's signs
                                (byzantine.h); 0: all honest */
     cl_mem bits_all, agg;   /* workers > 1: M packed vectors back to back; float mean */
