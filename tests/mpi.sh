@@ -48,6 +48,18 @@ a = [float(l.split(",")[2]) for l in open(sys.argv[1]).readlines()[1:]]
 b = [float(l.split(",")[2]) for l in open(sys.argv[2]).readlines()[1:]]
 sys.exit(0 if len(a) == len(b) and all(abs(x - y) <= 1e-3 * abs(y) for x, y in zip(a, b)) else 1)' "$tmp/allreduce-fp16-none/train-sgd.csv" "$tmp/simf/train-sgd.csv"
 
+# Error feedback on each rank (scaled signs of g + e, e keeps the rest): one rank with
+# lr 0.25 (a power of two, so the scalings are exact) is the ef-signsgd optimiser, up to
+# the last digits of fused multiply-adds; refused without scaled signs.
+e=(--problem quad --spectrum log --d 1000 --steps 30 --sigma 0.5 --lr 0.25)
+check ef 0 mpi 1 "${e[@]}" --optimizer sgd --compress scaled-sign --mpi --aggregate allreduce --error-feedback --out "$tmp/efa"
+"$bin" train "${e[@]}" --optimizer ef-signsgd --out "$tmp/efb" >/dev/null 2>&1
+holds ef-is-ef-signsgd python3 -c 'import sys
+a = [float(l.split(",")[2]) for l in open(sys.argv[1]).readlines()[1:]]
+b = [float(l.split(",")[2]) for l in open(sys.argv[2]).readlines()[1:]]
+sys.exit(0 if len(a) == len(b) == 31 and a[-1] < 0.5 * a[0] and all(abs(x - y) <= 1e-5 * abs(y) for x, y in zip(a, b)) else 1)' "$tmp/efa/train-sgd.csv" "$tmp/efb/train-ef-signsgd.csv"
+check ef-needs-scaled 2 mpi 2 "${q[@]}" --compress pack --mpi --error-feedback --out "$tmp/efx"
+
 # Bytes handed to MPI, per rank and step: d = 1024 on 4 ranks has no padding, so the
 # count is the closed form plus the NaN flag's ring allreduce (2 (P-1)/P 4 bytes).
 check bytes 0 mpi 4 --problem quad --d 1024 --steps 5 --optimizer signsgd --sigma 1 --compress pack --mpi --aggregate scatter-vote --out "$tmp/b"

@@ -43,6 +43,7 @@ int sb_cli_dist_option(int c, const char *a, sb_train_cfg *cfg, sb_err *err)
         break;
     case SB_OPT_INJECT_FAULT: st = parse_fault(a, &cfg->dist, err); break;
     case SB_OPT_WIRE: cfg->dist.wire_iface = a; break;
+    case SB_OPT_EF: cfg->dist.error_feedback = 1; break;
     default: return 0;
     }
     return st == SB_OK ? 1 : -1;
@@ -60,14 +61,15 @@ static void settings(const sb_train_cfg *c, const char *optlist, char *buf, size
     snprintf(buf, n, "problem=%s d=%zu seed=%llu optimizer=%s compress=%s aggregate=%s "
              "lr=%.17g schedule=%s b1=%.17g b2=%.17g wd=%.17g steps=%llu evals=%llu "
              "target_grad1=%.17g target_loss=%.17g sigma=%.17g batch=%zu data=%s "
-             "spectrum=%s byzantine=%d attack=%s log_every=%llu split=%d",
+             "spectrum=%s byzantine=%d attack=%s log_every=%llu split=%d ef=%d",
              po->name ? po->name : "", po->d, (unsigned long long)c->seed, optlist,
              c->compress ? c->compress : "none", sb_agg_name(c->dist.alg), h->lr,
              sb_sched_name(h->sched), h->b1, h->b2, h->wd, (unsigned long long)c->steps,
              (unsigned long long)c->evals, c->target_grad1,
              c->has_target_loss ? c->target_loss : 0.0, c->sigma, c->batch,
              po->data ? po->data : "-", po->spectrum ? po->spectrum : "-", c->byzantine,
-             sb_attack_name(c->attack), (unsigned long long)c->log_every, !c->no_split);
+             sb_attack_name(c->attack), (unsigned long long)c->log_every, !c->no_split,
+             c->dist.error_feedback);
 }
 
 int sb_cli_dist_start(const sb_train_cfg *cfg, const char *optlist, int *rank,

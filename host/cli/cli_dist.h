@@ -7,7 +7,7 @@
 #include "train.h"
 
 enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TIMEOUT,
-       SB_OPT_INJECT_FAULT, SB_OPT_WIRE };
+       SB_OPT_INJECT_FAULT, SB_OPT_WIRE, SB_OPT_EF };
 
 #define SB_BYZ_LONGOPTS                                                                    \
     {"byzantine", required_argument, 0, SB_OPT_BYZANTINE},                                 \
@@ -16,7 +16,8 @@ enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TI
     {"aggregate", required_argument, 0, SB_OPT_AGGREGATE},                                 \
         {"comm-timeout", required_argument, 0, SB_OPT_COMM_TIMEOUT},                       \
         {"inject-fault", required_argument, 0, SB_OPT_INJECT_FAULT},                       \
-        {"wire-counter", required_argument, 0, SB_OPT_WIRE}
+        {"wire-counter", required_argument, 0, SB_OPT_WIRE},                               \
+        {"error-feedback", no_argument, 0, SB_OPT_EF}
 
 #define SB_BYZ_HELP                                                                        \
     "  --byzantine K       the last K workers (--workers M or MPI ranks; worker 0 stays\n" \
@@ -36,6 +37,8 @@ enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TI
     "                      allreduce-fp16 | scatter-vote (pack: MPI_Alltoall of d/P\n"    \
     "                      slices, a vote on the owned slice, MPI_Allgather of the\n"     \
     "                      voted bits: about 2 d/8 bytes per rank for any P)\n"           \
+    "  --error-feedback    with --compress scaled-sign and a mean: every rank sends\n"     \
+    "                      scaled_sign(g + e) and keeps the rest e (its own error)\n"     \
     "  --comm-timeout S    a collective unfinished after S seconds stops the rank with\n" \
     "                      one line naming it (default 120; 0: no limit)\n"               \
     "  --inject-fault R:S[:hang]  fault test: rank R exits (or stops answering) before\n"  \

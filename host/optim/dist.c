@@ -76,7 +76,7 @@ typedef struct dist_state {
     uint32_t *hb, *hrecv, *hmine, *hvoted;
     float *hf, *hfall;
     uint16_t *hh, *hhsum;
-    cl_mem gtmp, slices, voted;
+    cl_mem gtmp, slices, voted, ef;
     MPI_Op half_sum;
     uint64_t calls_seen;
     double sent, recv, step_sent, step_recv, t_comm;
@@ -143,8 +143,8 @@ static void dist_free(void *user)
     dist_state *s = user;
     if (!s)
         return;
-    cl_mem all[] = {s->gtmp, s->slices, s->voted};
-    for (int i = 0; i < 3; i++)
+    cl_mem all[] = {s->gtmp, s->slices, s->voted, s->ef};
+    for (int i = 0; i < 4; i++)
         if (all[i])
             clReleaseMemObject(all[i]);
     if (s->half_sum != MPI_OP_NULL) {
@@ -261,10 +261,23 @@ static int scatter_vote(sb_pipeline *pl, dist_state *s, sb_err *err)
     return sb_op_unpack(pl->ops, pl->bits, pl->c, pl->d, NULL, err);
 }
 
+/* Error feedback on this rank: e becomes p = g + e, c = scaled_sign(p), e = p - c. */
+static int error_feedback(sb_pipeline *pl, dist_state *s, sb_err *err)
+{
+    int st = sb_op_rmw(pl->ops, s->ef, pl->g, pl->d, 1.0f, NULL, err);
+    if (st == SB_OK)
+        st = sb_op_scaled_sign(pl->ops, s->ef, pl->c, pl->d, NULL, err);
+    if (st == SB_OK)
+        st = sb_op_rmw(pl->ops, s->ef, pl->c, pl->d, -1.0f, NULL, err);
+    return st;
+}
+
 /* The vector every rank contributes to a mean: g, the compressed c, or (pack) c unpacked. */
-static int mean_source(sb_pipeline *pl, cl_mem *src, sb_err *err)
+static int mean_source(sb_pipeline *pl, dist_state *s, cl_mem *src, sb_err *err)
 {
     *src = pl->compress == SB_COMP_NONE ? pl->g : pl->c;
+    if (s->ef)
+        return error_feedback(pl, s, err);
     if (pl->compress == SB_COMP_PACK)
         return sb_op_unpack(pl->ops, pl->bits, pl->c, pl->d, NULL, err);
     return SB_OK;
@@ -277,7 +290,7 @@ static int allreduce(sb_pipeline *pl, dist_state *s, int half, sb_err *err)
     size_t d = pl->d;
     int P = s->size;
     cl_mem src;
-    int st = mean_source(pl, &src, err);
+    int st = mean_source(pl, s, &src, err);
     if (st == SB_OK)
         st = stage(s, q, 1, src, sizeof(float) * d, s->hf, err);
     if (st != SB_OK)
@@ -314,7 +327,7 @@ static int allgather_mean(sb_pipeline *pl, dist_state *s, sb_err *err)
     size_t d = pl->d, fb = sizeof(float) * d;
     int P = s->size;
     cl_mem src;
-    int st = mean_source(pl, &src, err);
+    int st = mean_source(pl, s, &src, err);
     if (st == SB_OK)
         st = stage(s, q, 1, src, fb, s->hf, err);
     if (st != SB_OK)
@@ -458,6 +471,13 @@ static int dist_alloc(sb_pipeline *pl, dist_state *s, sb_err *err)
     }
     if (!s->hf)
         return sb_fail(err, SB_ERUNTIME, "out of memory for %zu floats", d);
+    if (st == SB_OK && s->o.error_feedback) {
+        float *zero = calloc(d ? d : 1, sizeof(float));
+        st = zero ? sb_buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+                              sizeof(float) * d, zero, &s->ef, err)
+                  : sb_fail(err, SB_ERUNTIME, "out of memory for %zu floats", d);
+        free(zero);
+    }
     if (st == SB_OK && pack && !pl->c)
         st = sb_buffer(ctx, CL_MEM_READ_WRITE, sizeof(float) * d, NULL, &pl->c, err);
     if (st == SB_OK)
@@ -476,6 +496,10 @@ int sb_dist_attach(sb_pipeline *pl, const sb_dist_opts *o, sb_err *err)
     if (o->alg == SB_AGG_SCATTER_VOTE && pl->compress != SB_COMP_PACK)
         return sb_fail(err, SB_EUSAGE, "aggregate scatter-vote votes on packed signs: it "
                        "needs --compress pack");
+    if (o->error_feedback && (pl->compress != SB_COMP_SCALED || o->alg == SB_AGG_SCATTER_VOTE))
+        return sb_fail(err, SB_EUSAGE, "error feedback compresses g + e to scaled signs and "
+                       "averages them: it needs --compress scaled-sign and a mean (allreduce, "
+                       "allreduce-fp16 or allgather-vote)");
     if (pl->d > (size_t)0x7fffffff)
         return sb_fail(err, SB_EUSAGE, "MPI: d = %zu is above the 2^31 elements of one "
                        "message", pl->d);

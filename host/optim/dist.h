@@ -57,6 +57,8 @@ typedef struct sb_dist_opts {
                             or stops answering (1) before step fault_step; -1: none */
     uint64_t fault_step;
     int fault_hang;
+    int error_feedback;  /* --compress scaled-sign with a mean (allreduce, allgather):
+                            each rank sends c = scaled_sign(g + e) and keeps e += g - c */
     const char *wire_iface; /* rank 0 reads this interface's byte counters
                                (/sys/class/net/IF/statistics) around the steps; NULL: no */
 } sb_dist_opts;

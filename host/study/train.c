@@ -488,8 +488,10 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddNumberToObject(c, "workers", r->workers > 1 ? r->workers
                                           : cfg->workers > 1 ? cfg->workers : 1);
     cJSON_AddBoolToObject(c, "mpi", cfg->mpi);
-    if (cfg->mpi)
+    if (cfg->mpi) {
         cJSON_AddStringToObject(c, "aggregate", sb_agg_name(cfg->dist.alg));
+        cJSON_AddBoolToObject(c, "error_feedback", cfg->dist.error_feedback);
+    }
     cJSON_AddNumberToObject(c, "byzantine", cfg->byzantine);
     if (cfg->byzantine)
         cJSON_AddStringToObject(c, "attack", sb_attack_name(cfg->attack));
