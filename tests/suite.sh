@@ -65,11 +65,18 @@ cat >"$tmp/conv/micro.json" <<'EOF'
   "aggregate_name": "median", "kernel": "map_read", "impl": "ocl", "n": 1048576,
   "real_time": 806, "time_unit": "ns", "bytes": 0, "zero_copy": true, "mapped_bytes": 4194304}]}
 EOF
+# The Byzantine study's verdict: blind adversaries leave f below f0 at every K/P < 1/2.
+cat >"$tmp/conv/byzantine.json" <<'EOF'
+{"schema": "signbench-byzantine/1", "workers": 5, "steps": 10, "problems": [
+ {"problem": "quad", "f0": 10, "attacks": [{"attack": "blind", "points": [
+  {"k": 0, "fraction": 0, "f_final": 2}, {"k": 2, "fraction": 0.4, "f_final": 6}]}]}]}
+EOF
 check report-conv 0 "$bin" suite --report-only "$tmp/conv"
 has report-micro-row "$tmp/conv/report.md" '^\| pack \| 1048576 \| 43.25 \| 20.00 \| - \| 30.00 \(sasum\) \| 0.500 \| 86.51 read:ocl/w16_chunked_wg64 \| - \|$'
 has report-micro-flagged "$tmp/conv/report.md" '^\| !! sign \| 1048576 \| 83.89 \| - \| - \| - \| !! 1.200 !! \| 69.91 copy:ocl/w4_grid_wg256 \| CEILING EXCEEDED: reference variant set incomplete noisy  \|$'
 has report-micro-warning "$tmp/conv/report.md" '^WARNING: load average 9.00 exceeds the 2 CPUs'
 has report-map-latency "$tmp/conv/report.md" '^map_read at n = 1048576: no copy \(the device shares host memory\): latency 806 ns.$'
+has report-byzantine "$tmp/conv/report.md" 'blind adversaries are tolerated.*quad: f 6 at K/P = 0\.40 \(honest 2, start 10\) \| holds'
 lacks report-no-nan "$tmp/conv/report.md" '[Nn]a[Nn]'
 has report-train-row "$tmp/conv/report.md" '^\| train/quad/sgd/seed1 \| 0.5 \| 0.25 \| - \| - \|$'
 has report-grid-row "$tmp/conv/report.md" '^\| grid/signum/best \| 0.0351 \| 0.2 \|$'

@@ -30,6 +30,8 @@ static const char help[] =
     "  grid     grid.json, grid.csv, grid_<optimizer> heatmaps (the paper's Figure 2)\n"
     "  sweep    sweep.json, sweep.csv, sweep_norms / sweep_evals plots (quad); with\n"
     "           --full also sweep-quad-rotated/, sweep-logreg/ and sweep-tube/\n"
+    "  byzantine  byzantine.json, byzantine_* plots: the majority vote against K of P\n"
+    "           adversarial workers (a build with MPI only)\n"
     "then summary.json (schema signbench-summary: steps, convergence metrics for\n"
     "`signbench compare`) and report.md + report.html (self-contained, plots embedded):\n"
     "the device, the throughput table with roofline fractions, convergence figures and\n"
@@ -273,7 +275,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     }
     if (only) {
         static const char *names[] = {"devices", "micro", "train", "tube", "figure1", "grid",
-                                      "sweep"};
+                                      "sweep", "byzantine"};
         char buf[256];
         snprintf(buf, sizeof buf, "%s", only);
         for (char *s = NULL, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
@@ -282,7 +284,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
                 ok |= !strcmp(t, names[i]);
             if (!ok)
                 return sb_fail(err, SB_EUSAGE, "suite: --only: unknown step '%s' (devices, "
-                               "micro, train, tube, figure1, grid, sweep)", t);
+                               "micro, train, tube, figure1, grid, sweep, byzantine)", t);
         }
     }
     if (dev.kernel_dir || dev.kernel_binary || dev.bind)
@@ -325,7 +327,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         char *argv[40];
         int argc;
     } step;
-    step steps[12];
+    step steps[13];
     int ns = 0;
 #define ADD(...)                                                                           \
     do {                                                                                   \
@@ -396,6 +398,17 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         DEV();
         ns++;
     }
+#ifdef SB_HAVE_MPI
+    /* The vote against adversaries: its --workers runs are the MPI ranks' trace. */
+    if (wanted(only, "byzantine") && has_cmd("byzantine")) {
+        steps[ns].name = "byzantine", steps[ns].cmd = "byzantine";
+        ADD("byzantine", "--out", dir);
+        if (!full)
+            ADD("--quick");
+        DEV();
+        ns++;
+    }
+#endif
     /* --full: the other problem families with known constants, each in its folder. */
     static char *const sw_problem[] = {"quad-rotated", "logreg", "tube"};
     static const char *const sw_name[] = {"sweep-quad-rotated", "sweep-logreg", "sweep-tube"};

@@ -12,13 +12,10 @@
 #include "problem.h"
 #include "train.h"
 #include "json.h"
+#include "cli_dist.h"
 
 #ifdef SB_HAVE_MPI
-#include <mpi.h>
-#define MPI_HELP                                                                           \
-    "  --mpi               one worker per MPI rank (run under mpirun): each rank draws its\n" \
-    "                      own oracle stream, the aggregate gathers them (as --workers);\n" \
-    "                      rank 0 prints and writes the files\n"
+#define MPI_HELP SB_MPI_HELP
 #else
 #define MPI_HELP ""
 #endif
@@ -55,7 +52,7 @@ static const char help[] =
     "  --workers M         M simulated data-parallel workers on this device, each with\n"
     "                      its own noise/minibatch stream (default 1); aggregate: the\n"
     "                      majority vote of their packed signs with --compress pack,\n"
-    "                      else the mean of their (compressed) gradients\n" MPI_HELP "\n"
+    "                      else the mean of their (compressed) gradients\n" SB_BYZ_HELP MPI_HELP "\n"
     "Budget (the first one met stops a run):\n"
     "  --steps K           optimiser steps (default 1000; 100000 with a target)\n"
     "  --evals N           stochastic gradient calls (n_k per step)\n"
@@ -304,8 +301,9 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
         {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
         {"no-split", no_argument, 0, O_NOSPLIT},
         {"workers", required_argument, 0, O_WORKERS},
+        SB_BYZ_LONGOPTS,
 #ifdef SB_HAVE_MPI
-        {"mpi", no_argument, 0, O_MPI},
+        {"mpi", no_argument, 0, O_MPI}, SB_MPI_LONGOPTS,
 #endif
         SB_PROBLEM_LONGOPTS,
         SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
@@ -322,6 +320,11 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
         if (pc < 0)
             return sb_wrap(err, "train");
         if (pc > 0)
+            continue;
+        int dc = sb_cli_dist_option(c, optarg, cfg, err);
+        if (dc < 0)
+            return sb_wrap(err, "train");
+        if (dc > 0)
             continue;
         const char *a = optarg;
         switch (c) {
@@ -442,36 +445,10 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
         return st;
     }
     int rank = 0, mpi_here = 0;
-#ifdef SB_HAVE_MPI
-    if (cfg.mpi) {
-        int init = 0;
-        MPI_Initialized(&init);
-        if (!init) {
-            if (MPI_Init(NULL, NULL) != MPI_SUCCESS) {
-                free(names);
-                return sb_fail(err, SB_ERUNTIME, "train: MPI_Init failed");
-            }
-            mpi_here = 1;
-        }
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    }
-#endif
-    st = train_all(&cfg, list, n, ta.out, ta.json, rank, err);
+    st = sb_cli_dist_start(&cfg, ta.optlist, &rank, &mpi_here, err);
+    if (st == SB_OK)
+        st = train_all(&cfg, list, n, ta.out, ta.json, rank, err);
     free(names);
-#ifdef SB_HAVE_MPI
-    if (cfg.mpi) {
-        int size = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
-        if (st != SB_OK && size > 1) {
-            /* The other ranks may wait in a collective: stop them all. */
-            fprintf(stderr, "signbench: rank %d: %s\n", rank, err->msg);
-            MPI_Abort(MPI_COMM_WORLD, st);
-        }
-        if (mpi_here)
-            MPI_Finalize();
-    }
-#else
-    (void)mpi_here;
-#endif
+    st = sb_cli_dist_end(&cfg, st, rank, mpi_here, err);
     return st;
 }

@@ -21,6 +21,8 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err);
 int sb_cmd_plot(int argc, char **argv, sb_err *err);
 int sb_cmd_tube(int argc, char **argv, sb_err *err);
 int sb_cmd_figure1(int argc, char **argv, sb_err *err);
+int sb_cmd_comm(int argc, char **argv, sb_err *err);
+int sb_cmd_byzantine(int argc, char **argv, sb_err *err);
 static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
@@ -32,6 +34,8 @@ const sb_cmd sb_commands[] = {
     {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
     {"tube", sb_cmd_tube, "saddle study on the tube function: batched trajectories, orbits"},
     {"figure1", sb_cmd_figure1, "the paper's Figure 1 on the tube function, claims checked"},
+    {"byzantine", sb_cmd_byzantine, "majority vote against K of P adversarial workers, K/P < 1/2"},
+    {"comm", sb_cmd_comm, "when one bit pays: MPI aggregates vs link bandwidth and ranks"},
     {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
     {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
     {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},

@@ -2,13 +2,11 @@
  * aggregate -> update, and the metrics (full f, gradient norms) reduced on the device. */
 #include "pipeline.h"
 
+#include "byzantine.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef SB_HAVE_MPI
-#include <mpi.h>
-#endif
 
 static const char *comp_names[] = {"none", "sign", "pack", "scaled-sign"};
 
@@ -146,7 +144,8 @@ static int worker(sb_pipeline *pl, int w, int *nan, sb_err *err)
 {
     sb_problem *p = pl->prob;
     sb_oracle orc = pl->oracle;
-    orc.seed = sb_worker_seed(pl->oracle.seed, pl->worker_base + w);
+    orc.seed = sb_byz_seed(pl, pl->worker_base + w,
+                           sb_worker_seed(pl->oracle.seed, pl->worker_base + w));
     double t0 = sb_now();
     int st = p->vt->grad(p, pl->x, pl->g, &orc, pl->step, NULL, &pl->calls, err);
     if (st == SB_OK)
@@ -168,6 +167,8 @@ static int worker(sb_pipeline *pl, int w, int *nan, sb_err *err)
     case SB_COMP_NONE:
         break;
     }
+    if (st == SB_OK && !*nan)
+        st = sb_byz_apply(pl, pl->worker_base + w, err); /* an adversary's signs instead */
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_compress, err);
     if (st != SB_OK)
@@ -214,6 +215,7 @@ int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
             return SB_OK;
     }
     double t0 = sb_now();
+    pl->updated = 0;
     st = pl->aggregate(pl, pl->aggregate_user, err);
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_aggregate, err);
@@ -223,8 +225,9 @@ int sb_pipeline_step(sb_pipeline *pl, sb_err *err)
         return SB_OK; /* a collective aggregate learnt of a NaN on some worker */
 
     t0 = sb_now();
-    st = sb_optim_step(pl->ops, pl->opt, &pl->params, &pl->pgd, pl->seed, pl->step, pl->x,
-                       pl->u, pl->s1, pl->s2, pl->tmp, pl->d, NULL, err);
+    if (!pl->updated)
+        st = sb_optim_step(pl->ops, pl->opt, &pl->params, &pl->pgd, pl->seed, pl->step,
+                           pl->x, pl->u, pl->s1, pl->s2, pl->tmp, pl->d, NULL, err);
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_update, err);
     if (st != SB_OK)
@@ -299,140 +302,6 @@ int sb_pipeline_read_x(sb_pipeline *pl, float *x, sb_err *err)
         return err->code;
     return SB_OK;
 }
-
-#ifdef SB_HAVE_MPI
-/* Host staging for the gathers, and a device vector for the rank-ordered mean. */
-typedef struct mpi_state {
-    int rank, size;
-    uint32_t *hb, *hall;
-    float *hf, *hfall;
-    cl_mem gtmp;
-    uint64_t calls_seen;
-} mpi_state;
-
-static void mpi_free(void *user)
-{
-    mpi_state *m = user;
-    if (!m)
-        return;
-    if (m->gtmp)
-        clReleaseMemObject(m->gtmp);
-    free(m->hb), free(m->hall), free(m->hf), free(m->hfall);
-    free(m);
-}
-
-static int aggregate_mpi(sb_pipeline *pl, void *user, sb_err *err)
-{
-    mpi_state *m = user;
-    int local = pl->grad_nan, any = 0;
-    if (MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
-        return sb_fail(err, SB_ERUNTIME, "MPI_Allreduce (NaN flag) failed");
-    /* Every rank drew the same number of calls this step: count them all. */
-    uint64_t mine = pl->calls - m->calls_seen;
-    pl->calls += (uint64_t)(m->size - 1) * mine;
-    m->calls_seen = pl->calls;
-    if (any) {
-        pl->grad_nan = 1;
-        return SB_OK;
-    }
-    cl_command_queue q = pl->ops->ctx->queue;
-    size_t d = pl->d, words = (d + 31) / 32;
-    cl_int rc;
-    if (pl->compress == SB_COMP_PACK) {
-        rc = clEnqueueReadBuffer(q, pl->bits, CL_TRUE, 0, words * 4, m->hb, 0, NULL, NULL);
-        if (SB_CLFAIL(rc, err, "clEnqueueReadBuffer(bits)"))
-            return err->code;
-        if (MPI_Allgather(m->hb, (int)words, MPI_UINT32_T, m->hall, (int)words, MPI_UINT32_T,
-                          MPI_COMM_WORLD) != MPI_SUCCESS)
-            return sb_fail(err, SB_ERUNTIME, "MPI_Allgather (packed signs) failed");
-        rc = clEnqueueWriteBuffer(q, pl->bits_all, CL_TRUE, 0, words * 4 * (size_t)m->size,
-                                  m->hall, 0, NULL, NULL);
-        if (SB_CLFAIL(rc, err, "clEnqueueWriteBuffer(all bits)"))
-            return err->code;
-        pl->u = pl->c;
-        int st = sb_op_vote(pl->ops, pl->bits_all, m->size, d, pl->bits, NULL, err);
-        return st == SB_OK ? sb_op_unpack(pl->ops, pl->bits, pl->c, d, NULL, err) : st;
-    }
-    cl_mem src = pl->compress == SB_COMP_NONE ? pl->g : pl->c;
-    rc = clEnqueueReadBuffer(q, src, CL_TRUE, 0, sizeof(float) * d, m->hf, 0, NULL, NULL);
-    if (SB_CLFAIL(rc, err, "clEnqueueReadBuffer(gradient)"))
-        return err->code;
-    if (MPI_Allgather(m->hf, (int)d, MPI_FLOAT, m->hfall, (int)d, MPI_FLOAT, MPI_COMM_WORLD) !=
-        MPI_SUCCESS)
-        return sb_fail(err, SB_ERUNTIME, "MPI_Allgather (gradients) failed");
-    /* The mean in rank order with the same kernel as the simulated workers: identical. */
-    float zero = 0.0f;
-    rc = clEnqueueFillBuffer(q, pl->agg, &zero, sizeof zero, 0, sizeof(float) * d, 0, NULL,
-                             NULL);
-    if (SB_CLFAIL(rc, err, "clEnqueueFillBuffer(mean)"))
-        return err->code;
-    for (int w = 0; w < m->size; w++) {
-        rc = clEnqueueWriteBuffer(q, m->gtmp, CL_TRUE, 0, sizeof(float) * d,
-                                  m->hfall + (size_t)w * d, 0, NULL, NULL);
-        if (SB_CLFAIL(rc, err, "clEnqueueWriteBuffer(rank gradient)"))
-            return err->code;
-        int st = sb_op_rmw(pl->ops, pl->agg, m->gtmp, d, 1.0f / (float)m->size, NULL, err);
-        if (st != SB_OK)
-            return st;
-    }
-    pl->u = pl->agg;
-    return SB_OK;
-}
-
-int sb_pipeline_use_mpi(sb_pipeline *pl, sb_err *err)
-{
-    int init = 0;
-    MPI_Initialized(&init);
-    if (!init)
-        return sb_fail(err, SB_EUSAGE, "MPI is not initialised");
-    if (pl->workers != 1 || pl->step || pl->aggregate_user)
-        return sb_fail(err, SB_EUSAGE, "MPI: one worker per rank, set before the first step");
-    mpi_state *m = calloc(1, sizeof *m);
-    if (!m)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    MPI_Comm_rank(MPI_COMM_WORLD, &m->rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &m->size);
-    size_t d = pl->d, words = (d + 31) / 32, sz = (size_t)m->size;
-    sb_ctx *ctx = pl->ops->ctx;
-    int st = SB_OK;
-    if (pl->compress == SB_COMP_PACK) {
-        m->hb = malloc(words * 4);
-        m->hall = malloc(words * 4 * sz);
-        if (!m->hb || !m->hall)
-            st = sb_fail(err, SB_ERUNTIME, "out of memory for %zu ranks' signs", sz);
-        if (st == SB_OK)
-            st = sb_buffer(ctx, CL_MEM_READ_WRITE, words * 4 * sz, NULL, &pl->bits_all, err);
-    } else {
-        m->hf = malloc(sizeof(float) * d);
-        m->hfall = malloc(sizeof(float) * d * sz);
-        if (!m->hf || !m->hfall)
-            st = sb_fail(err, SB_ERUNTIME, "out of memory for %zu ranks' gradients", sz);
-        if (st == SB_OK)
-            st = sb_buffer(ctx, CL_MEM_READ_WRITE, sizeof(float) * d, NULL, &pl->agg, err);
-        if (st == SB_OK)
-            st = sb_buffer(ctx, CL_MEM_READ_WRITE, sizeof(float) * d, NULL, &m->gtmp, err);
-    }
-    if (st != SB_OK) {
-        mpi_free(m);
-        return st;
-    }
-    m->calls_seen = pl->calls;
-    pl->worker_base = m->rank;
-    pl->total_workers = m->size;
-    pl->collective = 1;
-    pl->aggregate = aggregate_mpi;
-    pl->aggregate_user = m;
-    pl->aggregate_free = mpi_free;
-    return SB_OK;
-}
-#else
-int sb_pipeline_use_mpi(sb_pipeline *pl, sb_err *err)
-{
-    (void)pl;
-    return sb_fail(err, SB_EUSAGE, "this signbench was built without MPI (meson setup "
-                   "-Dmpi=enabled with libopenmpi-dev installed)");
-}
-#endif
 
 void sb_pipeline_free(sb_pipeline *pl)
 {

@@ -22,8 +22,8 @@ typedef struct sb_pipeline sb_pipeline;
 /* The aggregation seam: combines the workers' compressed gradients and sets pl->u to the
  * buffer the update reads. The default: one worker, the identity (for pack: unpack its
  * own bits); M simulated workers on this device (sb_pipeline_set_workers), majority
- * vote of their packed signs (pack) or the mean of their vectors (other forms). An MPI
- * build plugs in its vote or allreduce here. */
+ * vote of their packed signs (pack) or the mean of their vectors (other forms). MPI
+ * ranks plug in their allreduce or vote here (dist.h). */
 typedef int (*sb_aggregate_fn)(sb_pipeline *pl, void *user, sb_err *err);
 
 struct sb_pipeline {
@@ -41,6 +41,10 @@ struct sb_pipeline {
     int worker_base;        /* seed index of this process's first worker (MPI rank) */
     int total_workers;      /* workers in all processes (simulated, or MPI size) */
     int collective;         /* the aggregate runs every step, even after a NaN (MPI) */
+    int updated;            /* set by an aggregate that applied the update itself (a fused
+                               vote-update kernel): this step's update is skipped */
+    int byz_k, byz_attack;  /* the last byz_k workers send attack byz_attack's signs
+                               (byzantine.h); 0: all honest */
     cl_mem bits_all, agg;   /* workers > 1: M packed vectors back to back; float mean */
     uint64_t step, calls;   /* steps done, stochastic gradient calls spent */
     sb_pgd_state pgd;
@@ -70,12 +74,6 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
  * the aggregate combines them. Gradient calls count all workers. */
 int sb_pipeline_set_workers(sb_pipeline *pl, int m, sb_err *err);
 uint64_t sb_worker_seed(uint64_t seed, int w);
-/* MPI data parallelism (a build with SB_HAVE_MPI, MPI initialised by the caller): this
- * process is worker `rank` of MPI_COMM_WORLD (oracle seed sb_worker_seed(seed, rank));
- * the aggregate gathers every rank's compressed gradient: majority vote of the packed
- * signs, or the mean in rank order, exactly as --workers does on one device. Gradient
- * calls count every rank's. SB_EUSAGE without MPI. */
-int sb_pipeline_use_mpi(sb_pipeline *pl, sb_err *err);
 /* One step (step pl->step, then pl->step++). */
 int sb_pipeline_step(sb_pipeline *pl, sb_err *err);
 int sb_pipeline_metrics(sb_pipeline *pl, sb_metrics *m, sb_err *err);

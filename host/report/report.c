@@ -519,6 +519,38 @@ static void conv_table(doc *d, const cJSON *arr, const char *prefix, const char 
     cJSON_Delete(sel); /* references only: the summary keeps its items */
 }
 
+/* The Byzantine study's verdict: blind adversaries (the theorem's) at the largest K/P
+ * below one half still leave progress (f below f0) on every problem. */
+static void byz_verdict(const cJSON *byz, char *out, size_t cap)
+{
+    char ev[512] = "";
+    int held = 1, seen = 0;
+    const cJSON *p, *a;
+    cJSON_ArrayForEach(p, get(byz, "problems"))
+    {
+        cJSON_ArrayForEach(a, get(p, "attacks"))
+        {
+            if (strcmp(str(a, "attack"), "blind"))
+                continue;
+            const cJSON *pts = get(a, "points"), *q;
+            const cJSON *h = cJSON_GetArrayItem(pts, 0);
+            const cJSON *w = cJSON_GetArrayItem(pts, cJSON_GetArraySize(pts) - 1);
+            double f0 = num(p, "f0"), fw = num(w, "f_final");
+            cJSON_ArrayForEach(q, pts)
+                held &= num(q, "f_final") < f0; /* NaN (diverged) fails too */
+            size_t k = strlen(ev);
+            snprintf(ev + k, sizeof ev - k, "%s%s: f %.4g at K/P = %.2f (honest %.4g, start "
+                     "%.4g)", k ? "; " : "", str(p, "problem"), fw, num(w, "fraction"),
+                     num(h, "f_final"), f0);
+            seen = 1;
+        }
+    }
+    verdict_row(out, cap, "Majority vote: blind adversaries are tolerated while K/P < 1/2 "
+                "(Bernstein et al. 2019, Theorem 2)", ev,
+                !seen ? "not measured" : held ? "holds (progress at every K/P below 1/2)"
+                                              : "does not hold");
+}
+
 /* The page head, the title and the paragraph naming the run. */
 static void section_head(doc *d, const char *dir, const cJSON *summary)
 {
@@ -777,6 +809,15 @@ static void verdict_figure1(verdicts *vs, const char *dir)
     cJSON_Delete(fig1);
 }
 
+/* The Byzantine study (signbench byzantine, an MPI build's suite step). */
+static void verdict_byzantine(verdicts *vs, const char *dir)
+{
+    cJSON *byz = load_opt(dir, "byzantine.json");
+    if (byz && vs->n < (int)(sizeof vs->rows / sizeof vs->rows[0]))
+        byz_verdict(byz, verdict_next(vs), sizeof vs->rows[0]);
+    cJSON_Delete(byz);
+}
+
 static void section_verdicts(doc *d, const char *dir, const cJSON *sweep, const cJSON *grid)
 {
     verdicts vs = {.n = 0};
@@ -786,6 +827,7 @@ static void section_verdicts(doc *d, const char *dir, const cJSON *sweep, const 
     verdict_density(&vs, sweep);
     verdict_grid(&vs, grid);
     verdict_figure1(&vs, dir);
+    verdict_byzantine(&vs, dir);
     if (vs.n > 1)
         table(d, vs.p, vs.n);
     else
@@ -813,6 +855,11 @@ static void section_figures(doc *d, const char *dir, const cJSON *summary)
         {"grid_sgd.png", "Grid: SGD test error"},
         {"grid_signum.png", "Grid: Signum test error"},
         {"grid_adam.png", "Grid: Adam test error"},
+        {"byzantine_f_quad.png", "Majority vote against K of P adversaries: quad, f after "
+                                 "the run vs K/P per attack"},
+        {"byzantine_f_logreg.png", "Majority vote against adversaries: logreg, f vs K/P"},
+        {"byzantine_acc_logreg.png", "Majority vote against adversaries: logreg, test "
+                                     "accuracy vs K/P"},
     };
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
         figure(d, dir, figs[i][0], figs[i][1]);

@@ -23,6 +23,7 @@ void sb_train_cfg_default(sb_train_cfg *cfg)
     cfg->compress = "none";
     cfg->seed = 1;
     cfg->keep_trace = 1;
+    sb_dist_opts_init(&cfg->dist);
 }
 
 void sb_train_result_free(sb_train_result *res)
@@ -30,6 +31,7 @@ void sb_train_result_free(sb_train_result *res)
     if (!res)
         return;
     free(res->trace);
+    sb_dist_summary_free(&res->comm);
     res->trace = NULL;
     res->ntrace = 0;
 }
@@ -220,9 +222,11 @@ static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o
     if (st == SB_OK && cfg->mpi && cfg->workers > 1)
         st = sb_fail(err, SB_EUSAGE, "MPI runs have one worker per rank (no --workers)");
     if (st == SB_OK && cfg->mpi)
-        st = sb_pipeline_use_mpi(pl, err);
+        st = sb_dist_attach(pl, &cfg->dist, err);
     if (st == SB_OK && cfg->workers > 1)
         st = sb_pipeline_set_workers(pl, cfg->workers, err);
+    if (st == SB_OK)
+        st = sb_pipeline_set_byzantine(pl, cfg->byzantine, cfg->attack, err);
     if (st != SB_OK) {
         sb_pipeline_free(pl); /* safe after a failed init too */
         sb_problem_free(prob);
@@ -289,7 +293,9 @@ static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, domain_check *dc
     size_t cap = 0;
     sb_metrics m;
     int stop = 0;
-    int st = sb_pipeline_metrics(pl, &m, err);
+    int st = sb_dist_mark(pl, 0, err); /* MPI: the wire counters' first reading */
+    if (st == SB_OK)
+        st = sb_pipeline_metrics(pl, &m, err);
     if (st == SB_OK)
         stop = record(cfg, pl, &m, t0, 1, r, &cap, &st, err);
     if (st == SB_OK && !stop && dc->tube)
@@ -329,6 +335,8 @@ static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, domain_check *dc
     }
     if (cfg->progress)
         sb_progress_end(&bar);
+    if (st == SB_OK)
+        st = sb_dist_mark(pl, 1, err);
     return st;
 }
 
@@ -374,6 +382,8 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     free(dc.y);
     if (st == SB_OK)
         theory(cfg, o, p, prob, comp, r);
+    if (st == SB_OK)
+        st = sb_dist_finish(&pl, r->time_s, &r->comm, err);
     sb_pipeline_free(&pl);
     sb_problem_free(prob);
     return st;
@@ -520,6 +530,13 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddNumberToObject(c, "workers", r->workers > 1 ? r->workers
                                           : cfg->workers > 1 ? cfg->workers : 1);
     cJSON_AddBoolToObject(c, "mpi", cfg->mpi);
+    if (cfg->mpi) {
+        cJSON_AddStringToObject(c, "aggregate", sb_agg_name(cfg->dist.alg));
+        cJSON_AddBoolToObject(c, "error_feedback", cfg->dist.error_feedback);
+    }
+    cJSON_AddNumberToObject(c, "byzantine", cfg->byzantine);
+    if (cfg->byzantine)
+        cJSON_AddStringToObject(c, "attack", sb_attack_name(cfg->attack));
     /* budget: steps resolved (1000, or 100000 with a target); null when only evals */
     uint64_t steps = r->max_steps ? r->max_steps : cfg->steps;
     if (steps)
@@ -554,6 +571,53 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     return c;
 }
 
+/* Bytes beside their theoretical count, and every rank's time split (totals and per step). */
+static cJSON *comm_json(const sb_dist_summary *c)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "aggregate", sb_agg_name(c->alg));
+    cJSON_AddNumberToObject(j, "ranks", c->ranks);
+    cJSON_AddNumberToObject(j, "steps", (double)c->steps);
+    cJSON_AddNumberToObject(j, "messages_per_step", c->messages);
+    /* robust per-step times: medians over steps 2.. (step 1 opens the connections) */
+    num(j, "median_communicate_s", c->median_comm);
+    num(j, "median_step_s", c->median_step);
+    num(j, "median_compute_s", c->median_compute);
+    cJSON *b = cJSON_AddObjectToObject(j, "bytes_per_step");
+    num(b, "sent", c->sent_step);
+    num(b, "received", c->recv_step);
+    num(b, "theory", c->theory_step);
+    b = cJSON_AddObjectToObject(j, "bytes_total");
+    num(b, "sent", c->sent_total);
+    num(b, "received", c->recv_total);
+    num(b, "theory", c->theory_step * (double)c->steps);
+    /* the interface's counters over the steps, all ranks together (--wire-counter) */
+    b = cJSON_AddObjectToObject(j, "wire");
+    num(b, "tx_bytes", c->wire_tx);
+    num(b, "rx_bytes", c->wire_rx);
+    cJSON *pr = cJSON_AddArrayToObject(j, "per_rank");
+    double k = c->steps ? (double)c->steps : NAN;
+    for (int i = 0; c->per_rank && i < c->ranks; i++) {
+        const sb_dist_rank *q = &c->per_rank[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "rank", i);
+        num(e, "bytes_sent", q->sent);
+        num(e, "bytes_received", q->recv);
+        const char *keys[] = {"gradient", "compress", "communicate", "vote", "update",
+                              "metrics", "wall"};
+        double v[] = {q->t_grad, q->t_compress, q->t_comm, q->t_vote, q->t_update,
+                      q->t_metrics, q->wall};
+        cJSON *t = cJSON_AddObjectToObject(e, "time_split");
+        cJSON *ps = cJSON_AddObjectToObject(e, "time_per_step");
+        for (int f = 0; f < 7; f++) {
+            num(t, keys[f], v[f]);
+            num(ps, keys[f], v[f] / k);
+        }
+        cJSON_AddItemToArray(pr, e);
+    }
+    return j;
+}
+
 cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
 {
     cJSON *j = cJSON_CreateObject();
@@ -581,6 +645,11 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
     num(ts, "aggregate", r->t_aggregate);
     num(ts, "update", r->t_update);
     num(ts, "metrics", r->t_metrics);
+    if (r->comm.active) {
+        num(ts, "communicate", r->comm.per_rank ? r->comm.per_rank[0].t_comm : NAN);
+        num(ts, "vote", r->comm.per_rank ? r->comm.per_rank[0].t_vote : NAN);
+        cJSON_AddItemToObject(j, "comm", comm_json(&r->comm));
+    }
     cJSON_AddBoolToObject(j, "has_target", r->has_target);
     cJSON_AddBoolToObject(j, "reached", r->reached);
     if (r->reached) {

@@ -8,6 +8,8 @@
 #include "ops.h"
 #include "optim.h"
 #include "problem.h"
+#include "byzantine.h"
+#include "dist.h"
 
 /* Everything one run needs. Fill it with sb_train_cfg_default() and then set fields;
  * the defaults are the ones `signbench train --help` documents. */
@@ -29,6 +31,10 @@ typedef struct sb_train_cfg {
                                  other compressions: mean (pipeline.h) */
     int mpi;                  /* 1: one worker per MPI rank (sb_pipeline_use_mpi); the
                                  caller initialises MPI; every rank calls sb_train_run */
+    int byzantine;            /* the last K workers (or ranks) are adversaries (pack only) */
+    sb_attack attack;         /* what they send (byzantine.h) */
+    sb_dist_opts dist;        /* MPI: the aggregation algorithm, collective time limit,
+                                 fault injection (dist.h) */
     /* Stochastic oracle (problem.h / DESIGN.md 5.4). */
     size_t batch;             /* 0: full batch (or n_k = k+1 with schedule theory) */
     double sigma;             /* additive Gaussian noise per coordinate */
@@ -101,6 +107,8 @@ typedef struct sb_train_result {
     size_t n_train;
     int has_hyper;            /* 1: hyper holds the resolved hyperparameters */
     sb_optim_params hyper;    /* cfg->hyper with the optimiser's defaults filled in */
+    /* MPI runs: bytes handed to MPI and every rank's time split (rank 0; dist.h) */
+    sb_dist_summary comm;
     sb_train_point *trace;
     size_t ntrace;
 } sb_train_result;
