@@ -1233,6 +1233,11 @@ static int parse_args(int argc, char **argv, micro_opts *mo, int *help, sb_err *
 
 int sb_cmd_micro(int argc, char **argv, sb_err *err)
 {
+    static const char *const per_device_files[] = {"--json", "--csv", NULL};
+    int handled, pd = sb_cli_per_device("micro", sb_cmd_micro, argc, argv, per_device_files,
+                                        &handled, err);
+    if (handled)
+        return pd;
     build_registry();
     micro_opts mo;
     memset(&mo, 0, sizeof mo);
