@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crossdev.h"
 #include "dataset.h"
 #include "report.h"
 #include "fs.h"
@@ -19,7 +20,7 @@
 static const char help[] =
     "usage: signbench suite [--quick | --full] [--out DIR] [--only LIST] [device options]\n"
     "       signbench suite --report-only DIR\n\n"
-    "Runs, on one device, every study signbench has and writes one run folder:\n"
+    "Runs every study signbench has and writes one run folder:\n"
     "  devices  devices.json\n"
     "  micro    micro.json (Google Benchmark schema), micro.csv\n"
     "  train    train/train-<optimizer>.{json,csv}: logistic regression on breast cancer\n"
@@ -35,6 +36,12 @@ static const char help[] =
     "the device, the throughput table with roofline fractions, convergence figures and\n"
     "verdicts on the paper's claims. Each step's console output goes to <step>.log. A\n"
     "failing step is recorded and the others still run; the exit status is then 1.\n\n"
+    "Several devices (--device A,B or all): every step runs on the first; each other\n"
+    "device also runs micro, train and tube into devices/P-D/. cross_device.json then\n"
+    "compares the train traces and tube trajectories of every device with the first\n"
+    "(exact, else the largest absolute, relative and float32 ulp difference), and the\n"
+    "report shows each kernel's GB/s, roofline_fraction and ceiling (the paired\n"
+    "reference kernel's GB/s) of every device side by side, with a grouped bar chart.\n\n"
     "Options:\n"
     "  --quick       small sizes, few seeds: under a minute on PoCL with 2 cores\n"
     "                (default; not with --full)\n"
@@ -296,13 +303,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
                        "run); give a new or empty folder, or rebuild its report with "
                        "--report-only", out);
 
-    /* The device's name for the folder; this also fails early on a bad --device. */
-    sb_ctx ctx;
-    if (sb_ctx_open(&ctx, &dev, err))
+    /* The devices, resolved once: every step gets the first one's index, and with a
+     * list each other device runs micro, train and tube into devices/P-D/. */
+    sb_devset set;
+    if (sb_devset_resolve(devname, &set, err) != SB_OK)
         return err->code;
-    char devlabel[256], slug[64], stamp[32], dir[1024];
-    snprintf(devlabel, sizeof devlabel, "%s", ctx.dev.name);
-    sb_ctx_close(&ctx);
+    char devlabel[256], slug[64], stamp[32], dir[1024], pidx[24];
+    snprintf(devlabel, sizeof devlabel, "%s", set.dev[0].name);
+    sb_devref_index(&set.dev[0], pidx, sizeof pidx);
     sb_slug(devlabel, slug, sizeof slug);
     sb_utc_stamp(stamp, sizeof stamp);
     if (out)
@@ -318,14 +326,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     find_data(data, sizeof data);
 
     char p1[1200], p2[1200], p3[1200];
-    char *dv[2] = {"--device", (char *)devname};
-    int ndv = devname ? 2 : 0;
+    char *dv[2] = {"--device", pidx};
+    int ndv = 2;
     typedef struct step {
         const char *name, *cmd;
         char *argv[40];
         int argc;
     } step;
-    step steps[12];
+    step steps[12 + 3 * SB_MAX_DEVICES];
     int ns = 0;
 #define ADD(...)                                                                           \
     do {                                                                                   \
@@ -409,6 +417,53 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         ns++;
     }
 
+    static sb_crossdev_dev xd[SB_MAX_DEVICES];
+    static char xp[SB_MAX_DEVICES][5][1200];
+    for (int k = 0; k < set.n; k++) {
+        sb_devref_index(&set.dev[k], xd[k].index, sizeof xd[k].index);
+        snprintf(xd[k].name, sizeof xd[k].name, "%s", set.dev[k].name);
+        snprintf(xd[k].dir, sizeof xd[k].dir, k ? "devices/%d-%d" : ".", set.dev[k].platform,
+                 set.dev[k].device);
+        if (k == 0)
+            continue;
+        snprintf(xp[k][0], sizeof xp[k][0], "%s/%s", dir, xd[k].dir);
+        if (sb_mkdir_p(xp[k][0], err))
+            return sb_wrap(err, "suite");
+        dv[1] = xd[k].index;
+        static char names[SB_MAX_DEVICES][3][48];
+        if (wanted(only, "micro")) {
+            snprintf(xp[k][1], sizeof xp[k][1], "%s/micro.json", xp[k][0]);
+            snprintf(xp[k][2], sizeof xp[k][2], "%s/micro.csv", xp[k][0]);
+            snprintf(names[k][0], sizeof names[k][0], "micro@%d-%d", set.dev[k].platform, set.dev[k].device);
+            steps[ns].name = names[k][0], steps[ns].cmd = "micro";
+            ADD("micro", "--json", xp[k][1], "--csv", xp[k][2]);
+            if (!full)
+                ADD("--quick");
+            DEV();
+            ns++;
+        }
+        /* The same seeded train and tube runs, for the consistency comparison. */
+        for (int t = 0; t < ns && steps[t].name != names[k][0]; t++) {
+            const char *nm = steps[t].name;
+            if (strcmp(nm, "train") && strcmp(nm, "tube"))
+                continue;
+            int tr = !strcmp(nm, "train");
+            snprintf(xp[k][tr ? 4 : 3], sizeof xp[k][1], "%s/%s", xp[k][0], nm);
+            snprintf(names[k][tr ? 1 : 2], sizeof names[k][1], "%.8s@%d-%d", nm, set.dev[k].platform,
+                     set.dev[k].device);
+            steps[ns] = steps[t];
+            steps[ns].name = names[k][tr ? 1 : 2];
+            for (int a = 0; a < steps[ns].argc; a++) {
+                if (!strcmp(steps[ns].argv[a], "--out"))
+                    steps[ns].argv[a + 1] = xp[k][tr ? 4 : 3];
+                if (!strcmp(steps[ns].argv[a], "--device"))
+                    steps[ns].argv[a + 1] = xd[k].index;
+            }
+            ns++;
+        }
+    }
+    dv[1] = pidx;
+
     cJSON *summary = cJSON_CreateObject();
     if (!summary)
         return sb_fail(err, SB_ERUNTIME, "suite: out of memory");
@@ -417,6 +472,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     cJSON_AddStringToObject(summary, "created", stamp);
     cJSON_AddStringToObject(summary, "mode", full ? "full" : "quick");
     cJSON_AddStringToObject(summary, "device", devlabel);
+    cJSON *jdevs = cJSON_AddArrayToObject(summary, "devices");
+    for (int k = 0; k < set.n; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "index", xd[k].index);
+        cJSON_AddStringToObject(o, "name", xd[k].name);
+        cJSON_AddStringToObject(o, "dir", xd[k].dir);
+        cJSON_AddItemToArray(jdevs, o);
+    }
     cJSON_AddStringToObject(summary, "signbench_version", SB_VERSION);
     cJSON *jsteps = cJSON_AddArrayToObject(summary, "steps");
     cJSON *bench = cJSON_AddArrayToObject(summary, "benchmarks");
@@ -463,6 +526,16 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         sb_err pe = {0, ""};
         if (sb_report_train_plot(dir, opts, &pe))
             fprintf(stderr, "suite: no convergence figure: %s\n", pe.msg);
+    }
+    if (set.n > 1) {
+        sb_err xe = {0, ""};
+        if (sb_crossdev_write(dir, xd, set.n, &xe))
+            fprintf(stderr, "suite: no cross-device comparison: %s\n", xe.msg);
+    }
+    if (set.n > 1) {
+        sb_err xe = {0, ""};
+        if (sb_crossdev_write(dir, xd, set.n, &xe))
+            fprintf(stderr, "suite: no cross-device comparison: %s\n", xe.msg);
     }
     char path[1200];
     snprintf(path, sizeof path, "%s/summary.json", dir);

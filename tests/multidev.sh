@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# multidev.sh - several devices in one run, on PoCL's "pthread basic" pair: device lists
+# and their refusals, micro per device, per-device kernel binaries, a suite over both.
+. "$(dirname "$0")/lib.sh"
+export POCL_DEVICES="pthread basic"
+unset SIGNBENCH_DEVICE
+require_device
+n=$("$bin" devices --device all --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))')
+[ "${n:-0}" -ge 2 ] || skip "PoCL gives no second device here"
+
+usage2() { # usage2 NAME CMD...: exit 2, one 'signbench: ' line
+    local name=$1; shift
+    check "$name" 2 "$@"
+    error_line "$name-line" "$@"
+}
+"$bin" devices --device 0:0,0:1 >"$tmp/dl" 2>&1 && ok || bad "devices 0:0,0:1 fails"
+holds devices-both [ "$(grep -c '^Device ' "$tmp/dl")" -eq 2 ]
+usage2 twice "$bin" devices --device 0:0,0:0
+usage2 twice-by-name "$bin" devices --device 0:1,pthread,basic
+usage2 unknown-in-list "$bin" devices --device 0:0,0:9
+usage2 all-in-list "$bin" devices --device all,0:0
+usage2 empty-entry "$bin" devices --device 0:0,,0:1
+usage2 env-twice env SIGNBENCH_DEVICE=0:1,0:1 "$bin" devices
+usage2 one-device-command "$bin" eval --device all
+
+# micro per device: one file per device, each naming its device.
+check micro-all 0 "$bin" micro --device all --kernels sign --sizes 4K --reps 3 --json "$tmp/m.json"
+for d in 0-0 0-1; do
+    holds "micro-file-$d" json "$tmp/m-$d.json" 'len(j["benchmarks"]) > 0'
+done
+holds micro-devices-differ [ "$(pj "$tmp/m-0-0.json" 'j["context"]["device"]')" != \
+    "$(pj "$tmp/m-0-1.json" 'j["context"]["device"]')" ]
+
+# --kernel-binary D=FILE: one binary per device; a device without one is refused.
+check compile-0 0 "$bin" compile --device 0:0 -o "$tmp/k0.bin"
+check compile-1 0 "$bin" compile --device 0:1 -o "$tmp/k1.bin"
+check kbin-both 0 "$bin" micro --device all --kernel-binary "0:0=$tmp/k0.bin,0:1=$tmp/k1.bin" \
+    --kernels sign --sizes 4K --reps 3
+usage2 kbin-missing "$bin" micro --device all --kernel-binary "0:0=$tmp/k0.bin" --kernels sign \
+    --sizes 4K --reps 3
+usage2 kbin-crossed "$bin" micro --device 0:1 --kernel-binary "0:1=$tmp/k0.bin" --kernels sign \
+    --sizes 4K --reps 3
+usage2 kbin-twice "$bin" micro --device 0:0 --kernel-binary "0:0=$tmp/k0.bin,0:0=$tmp/k0.bin" \
+    --kernels sign --sizes 4K --reps 3
+
+# suite over both devices: one report, devices side by side, consistency compared.
+check suite-all 0 "$bin" suite --quick --only devices,micro,train,tube --device all --out "$tmp/s"
+holds suite-devices json "$tmp/s/summary.json" 'len(j["devices"]) == 2'
+holds suite-steps-resolved json "$tmp/s/summary.json" \
+    'all("--device 0:" in s["command"] for s in j["steps"] if s["name"] != "devices")'
+holds suite-cross json "$tmp/s/cross_device.json" \
+    'len(j["comparisons"]) == 6 and all(c["cells"] > 0 for c in j["comparisons"])'
+holds suite-tube-exact json "$tmp/s/cross_device.json" \
+    'all(c["exact"] for c in j["comparisons"] if c["file"].startswith("tube/"))'
+holds suite-second-micro json "$tmp/s/devices/0-1/micro.json" 'len(j["benchmarks"]) > 0'
+holds report-side-by-side grep -q "Devices side by side" "$tmp/s/report.md"
+if command -v gnuplot >/dev/null; then
+    holds report-bars [ -s "$tmp/s/cross_device_gbs.png" ]
+fi
+finish
