@@ -43,6 +43,23 @@ usage2 kbin-crossed "$bin" micro --device 0:1 --kernel-binary "0:1=$tmp/k0.bin" 
 usage2 kbin-twice "$bin" micro --device 0:0 --kernel-binary "0:0=$tmp/k0.bin,0:0=$tmp/k0.bin" \
     --kernels sign --sizes 4K --reps 3
 
+# train --worker-devices: the same trajectory as --workers M on the first device.
+tr() { "$bin" train --problem logreg --data breast-cancer --batch 16 --optimizer signsgd,sgd \
+    --steps 30 --seed 3 "$@"; }
+check wd-pack 0 tr --compress pack --worker-devices 0:0,0:1 --out "$tmp/wd"
+check w2-pack 0 tr --compress pack --workers 2 --device 0:0 --out "$tmp/w2"
+for o in signsgd sgd; do
+    holds "wd-trace-$o" cmp -s <(cut -d, -f1-7 "$tmp/wd/train-$o.csv") <(cut -d, -f1-7 "$tmp/w2/train-$o.csv")
+done
+holds wd-summary json "$tmp/wd/train-sgd.json" \
+    'len(j["worker_devices"]["workers"]) == 2 and j["worker_devices"]["x_max_diff"] == 0 and all(w["compute_s"] > 0 for w in j["worker_devices"]["workers"])'
+check wd-mean 0 "$bin" train --problem quad --optimizer sgd --steps 30 --worker-devices 0:1,0:0,0:1 --out "$tmp/wq"
+check w3-mean 0 "$bin" train --problem quad --optimizer sgd --steps 30 --workers 3 --device 0:1 --out "$tmp/w3"
+holds wd-mean-trace cmp -s <(cut -d, -f1-7 "$tmp/wq/train-sgd.csv") <(cut -d, -f1-7 "$tmp/w3/train-sgd.csv")
+usage2 wd-with-workers "$bin" train --problem quad --optimizer sgd --steps 3 --workers 2 --worker-devices 0:0,0:1
+usage2 wd-unknown "$bin" train --problem quad --optimizer sgd --steps 3 --worker-devices 0:0,0:7
+usage2 wd-empty "$bin" train --problem quad --optimizer sgd --steps 3 --worker-devices 0:0,
+
 # suite over both devices: one report, devices side by side, consistency compared.
 check suite-all 0 "$bin" suite --quick --only devices,micro,train,tube --device all --out "$tmp/s"
 holds suite-devices json "$tmp/s/summary.json" 'len(j["devices"]) == 2'

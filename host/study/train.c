@@ -186,6 +186,19 @@ static int domain_rule(sb_pipeline *pl, const domain_check *dc, sb_train_result 
     return r->tube_strict;
 }
 
+/* The figures of a run on several devices; the alone timing takes a few more steps. */
+static int workers_result(sb_workers *ws, sb_train_result *r, sb_err *err)
+{
+    int alone = r->steps < 20 ? (int)r->steps : 20;
+    int st = sb_workers_finish(ws, alone, err);
+    r->nworker_devices = sb_workers_count(ws);
+    for (int w = 0; w < r->nworker_devices; w++)
+        r->worker_dev[w] = *sb_workers_figures(ws, w);
+    r->worker_step_s = sb_workers_step_seconds(ws);
+    r->worker_x_diff = sb_workers_x_diff(ws);
+    return st;
+}
+
 static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
                const sb_optim_params *p, sb_compress comp, sb_train_result *r, sb_err *err)
 {
@@ -221,6 +234,9 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
         st = sb_pipeline_use_mpi(&pl, err);
     if (st == SB_OK && cfg->workers > 1)
         st = sb_pipeline_set_workers(&pl, cfg->workers, err);
+    sb_workers *ws = NULL;
+    if (st == SB_OK && cfg->worker_devices)
+        st = sb_workers_open(&ws, cfg->worker_devices, &pl, &po, &cfg->dev, err);
     if (st != SB_OK) {
         sb_pipeline_free(&pl); /* safe after a failed init too */
         sb_problem_free(prob);
@@ -258,6 +274,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
         if (!dc.xf || !dc.y) {
             free(dc.xf);
             free(dc.y);
+            sb_workers_free(ws);
             sb_pipeline_free(&pl);
             sb_problem_free(prob);
             return sb_fail(err, SB_ERUNTIME, "out of memory");
@@ -281,7 +298,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
     while (st == SB_OK && !stop) {
         if ((max_steps && pl.step >= max_steps) || (cfg->evals && pl.calls >= cfg->evals))
             break;
-        st = sb_pipeline_step(&pl, err);
+        st = ws ? sb_workers_step(ws, err) : sb_pipeline_step(&pl, err);
         if (st != SB_OK)
             break;
         if (pl.grad_nan) {
@@ -332,6 +349,9 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
         r->grad2_min = NAN;
     if (st == SB_OK)
         theory(cfg, o, p, prob, comp, r);
+    if (ws && st == SB_OK)
+        st = workers_result(ws, r, err);
+    sb_workers_free(ws);
     sb_pipeline_free(&pl);
     sb_problem_free(prob);
     return st;
@@ -478,6 +498,8 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddNumberToObject(c, "workers", r->workers > 1 ? r->workers
                                           : cfg->workers > 1 ? cfg->workers : 1);
     cJSON_AddBoolToObject(c, "mpi", cfg->mpi);
+    if (cfg->worker_devices)
+        cJSON_AddStringToObject(c, "worker_devices", cfg->worker_devices);
     /* budget: steps resolved (1000, or 100000 with a target); null when only evals */
     uint64_t steps = r->max_steps ? r->max_steps : cfg->steps;
     if (steps)
@@ -521,6 +543,22 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddNumberToObject(j, "d", (double)r->d);
     cJSON_AddStringToObject(j, "device", r->device);
     cJSON_AddNumberToObject(j, "workers", r->workers);
+    if (r->nworker_devices) {
+        cJSON *wd = cJSON_AddObjectToObject(j, "worker_devices");
+        num(wd, "step_s", r->worker_step_s);
+        num(wd, "x_max_diff", r->worker_x_diff);
+        cJSON *arr = cJSON_AddArrayToObject(wd, "workers");
+        for (int w = 0; w < r->nworker_devices; w++) {
+            const sb_worker_figures *f = &r->worker_dev[w];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "index", f->index);
+            cJSON_AddStringToObject(o, "name", f->name);
+            num(o, "compute_s", f->compute_s);
+            num(o, "idle_s", f->idle_s);
+            num(o, "alone_step_s", f->alone_step_s);
+            cJSON_AddItemToArray(arr, o);
+        }
+    }
     if (cfg)
         cJSON_AddItemToObject(j, "config", config_json(cfg, r));
     num(j, "f0", r->f0);

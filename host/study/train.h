@@ -8,6 +8,7 @@
 #include "ops.h"
 #include "optim.h"
 #include "problem.h"
+#include "workers.h"
 
 /* Everything one run needs. Fill it with sb_train_cfg_default() and then set fields;
  * the defaults are the ones `signbench train --help` documents. */
@@ -27,6 +28,9 @@ typedef struct sb_train_cfg {
     int workers;              /* simulated data-parallel workers (0 or 1: one); each
                                  draws its own oracle stream; pack: majority vote,
                                  other compressions: mean (pipeline.h) */
+    const char *worker_devices; /* "0:0,0:1": one worker per entry, each on its device
+                                 with its own context, all at once (workers.h); the
+                                 run's device (ctx / dev) must be the first entry */
     int mpi;                  /* 1: one worker per MPI rank (sb_pipeline_use_mpi); the
                                  caller initialises MPI; every rank calls sb_train_run */
     /* Stochastic oracle (problem.h / DESIGN.md 5.4). */
@@ -99,6 +103,11 @@ typedef struct sb_train_result {
      * interval, the problem's training rows (logreg; 0 otherwise). */
     uint64_t max_steps, log_every;
     size_t n_train;
+    /* --worker-devices: per worker, its device's compute, idle (straggler) and alone
+     * figures; the group's mean step time; the largest |x_w - x_lead| at the end. */
+    int nworker_devices;
+    sb_worker_figures worker_dev[SB_MAX_WORKER_DEVICES];
+    double worker_step_s, worker_x_diff;
     sb_train_point *trace;
     size_t ntrace;
 } sb_train_result;
