@@ -60,6 +60,18 @@ usage2 wd-with-workers "$bin" train --problem quad --optimizer sgd --steps 3 --w
 usage2 wd-unknown "$bin" train --problem quad --optimizer sgd --steps 3 --worker-devices 0:0,0:7
 usage2 wd-empty "$bin" train --problem quad --optimizer sgd --steps 3 --worker-devices 0:0,
 
+# micro --split: the split result equals the one-device result bit for bit.
+for s in static dynamic; do
+    check "split-$s" 0 "$bin" micro --split all --schedule "$s" --size 300007 --reps 3 --chunks 5 \
+        --json "$tmp/split-$s.json"
+    holds "split-$s-exact" json "$tmp/split-$s.json" \
+        'len(j["results"]) == 3 and all(r["exact"] and abs(sum(d["share"] for d in r["devices"]) - 1) < 1e-9 and r["efficiency"] > 0 for r in j["results"])'
+done
+usage2 split-one "$bin" micro --split 0:1 --size 4096 --reps 3
+usage2 split-twice "$bin" micro --split 0:1,0:1 --size 4096 --reps 3
+usage2 split-schedule "$bin" micro --split all --schedule round-robin
+usage2 split-kernel "$bin" micro --split all --kernels sign
+
 # suite over both devices: one report, devices side by side, consistency compared.
 check suite-all 0 "$bin" suite --quick --only devices,micro,train,tube --device all --out "$tmp/s"
 holds suite-devices json "$tmp/s/summary.json" 'len(j["devices"]) == 2'

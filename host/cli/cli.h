@@ -57,6 +57,10 @@ int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err);
 int sb_cli_per_device(const char *cmd, sb_cmd_fn fn, int argc, char **argv,
                       const char *const *file_opts, int *handled, sb_err *err);
 
+/* micro --split (cli_split.c): 1 when argv asks for it; the command itself. */
+int sb_micro_split_wanted(int argc, char **argv);
+int sb_cmd_micro_split(int argc, char **argv, sb_err *err);
+
 /* Print help text for `cmd` to stdout and return SB_OK (for --help). */
 int sb_cli_help(const char *text);
 

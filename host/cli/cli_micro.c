@@ -1233,6 +1233,8 @@ static int parse_args(int argc, char **argv, micro_opts *mo, int *help, sb_err *
 
 int sb_cmd_micro(int argc, char **argv, sb_err *err)
 {
+    if (sb_micro_split_wanted(argc, argv))
+        return sb_cmd_micro_split(argc, argv, err);
     static const char *const per_device_files[] = {"--json", "--csv", NULL};
     int handled, pd = sb_cli_per_device("micro", sb_cmd_micro, argc, argv, per_device_files,
                                         &handled, err);
