@@ -18,16 +18,30 @@
 #define SB_RANDOM123_INCLUDE "/usr/include"
 #endif
 
-/* Per-device tuning, first match wins. The last row matches everything. chunked -1:
- * decided by the device type (CPU devices stream one contiguous chunk per work-item,
- * others use a grid stride; see SB_FOR_UNITS in kernels/common.cl). */
+/* Per-device tuning, first match wins: vendor (or platform, or device name) and
+ * device type, as data. The last row matches everything. chunked -1: decided by the
+ * device type (CPU devices stream one contiguous chunk per work-item, others use a grid
+ * stride; see SB_FOR_UNITS in kernels/common.cl). The kernels already read float4 /
+ * float8 / float16 and vote on uint4 words, so the vector width is the same on every
+ * device; what differs is the work-group size (the reductions' local-memory tree has
+ * local_size entries) and how many groups a launch spreads over a compute unit.
+ * GPU rows: 256-item groups (8 warps, 4 AMD wavefronts of 64, 16-32 Intel sub-groups)
+ * keep a reduction's tree in local memory at one barrier per halving; NVIDIA and AMD
+ * compute units (SMs, CUs) hold several such groups at once, Intel's (EUs) fewer. These
+ * GPU rows follow the vendors' guides; no GPU has measured them in this repository yet
+ * (bench/device-check does, where a GPU is available). */
 static const sb_devparams sb_params_table[] = {
-    {"NVIDIA", "", 256, 0},
-    {"Advanced Micro Devices", "", 256, -1},
-    {"Intel(R) Corporation", "", 256, -1},
-    {"Portable Computing Language", "", 64, 1},
-    {"pthread", "", 64, 1},
-    {"", "", 128, -1},
+    {"NVIDIA", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
+    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
+    {"AMD Accelerated Parallel Processing", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
+    {"Intel(R) Corporation", CL_DEVICE_TYPE_GPU, "", 256, 0, 8},
+    {"Intel(R) Corporation", CL_DEVICE_TYPE_CPU, "", 128, 1, 0},
+    {"NVIDIA", 0, "", 256, 0, 0},
+    {"Advanced Micro Devices", 0, "", 256, -1, 0},
+    {"Intel(R) Corporation", 0, "", 256, -1, 0},
+    {"Portable Computing Language", 0, "", 64, 1, 0},
+    {"pthread", 0, "", 64, 1, 0},
+    {"", 0, "", 128, -1, 0},
 };
 
 /* ---- helpers for the table ---------------------------------------------- */
@@ -51,11 +65,13 @@ static int contains_nocase(const char *hay, const char *needle)
 /* ---- context --------------------------------------------------------------- */
 
 static const sb_devparams *params_for(const char *vendor, const char *platform,
-                                      const char *name)
+                                      const char *name, cl_device_type type)
 {
     size_t n = sizeof sb_params_table / sizeof sb_params_table[0];
     for (size_t i = 0; i < n; i++) {
         const char *m = sb_params_table[i].match;
+        if (sb_params_table[i].type && !(sb_params_table[i].type & type))
+            continue;
         if (contains_nocase(vendor, m) || contains_nocase(platform, m) ||
             contains_nocase(name, m))
             return &sb_params_table[i];
@@ -94,7 +110,7 @@ int sb_ctx_open_dev(sb_ctx *c, const sb_devref *dev, const sb_opts *o, sb_err *e
     cl_device_fp_config fp = 0;
     clGetDeviceInfo(d, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp, &fp, NULL);
     c->fp64 = fp != 0;
-    c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name);
+    c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name, c->dev.type);
 
     if (c->opts.bind) {
         /* Pin before the context exists: threads the driver starts from this thread

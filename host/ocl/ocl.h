@@ -16,11 +16,16 @@ void sb_bind_notice(const struct sb_locality *loc);
 /* ---- per-device parameters, as data (CLBlast style) ----------------------- */
 
 typedef struct sb_devparams {
-    const char *match;      /* substring of vendor or device name; "" matches all */
+    const char *match;      /* substring of vendor, platform or device name; "" matches
+                               all */
+    cl_device_type type;    /* and of this device type; 0: any */
     const char *build_opts; /* extra options for clBuildProgram */
-    size_t local_size;      /* default work-group size for streaming kernels */
+    size_t local_size;      /* work-group size of the streaming kernels and of the
+                               local-memory tree of the reductions (SB_LOCAL_SIZE) */
     int chunked;            /* 1: one contiguous chunk per work-item, 0: grid stride,
                                -1: chunked on CPU devices only */
+    size_t groups_per_cu;   /* most work-groups per compute unit a streaming launch
+                               uses (the rest is the kernels' loop); 0: 64 */
 } sb_devparams;
 
 /* ---- context --------------------------------------------------------------- */
