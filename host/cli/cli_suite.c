@@ -230,6 +230,59 @@ static void add_grid_sweep(cJSON *list, const char *dir)
     }
 }
 
+typedef struct step {
+    const char *name, *cmd;
+    char *argv[40];
+    int argc;
+} step;
+
+/* With several devices: xd names each device and its folder; every other device gets
+ * copies of the first's micro, train and tube steps writing into devices/P-D/. */
+static int device_steps(step *steps, int *ns, const sb_devset *set, const char *dir,
+                        sb_crossdev_dev *xd, sb_err *err)
+{
+    static char xdir[SB_MAX_DEVICES][1200], names[SB_MAX_DEVICES][3][48];
+    static char paths[SB_MAX_DEVICES][3][4][1300];
+    static const char *const which[] = {"micro", "train", "tube"};
+    int n0 = *ns;
+    for (int k = 0; k < set->n; k++) {
+        const sb_devref *d = &set->dev[k];
+        sb_devref_index(d, xd[k].index, sizeof xd[k].index);
+        snprintf(xd[k].name, sizeof xd[k].name, "%s", d->name);
+        snprintf(xd[k].dir, sizeof xd[k].dir, k ? "devices/%d-%d" : ".", d->platform,
+                 d->device);
+        if (k == 0)
+            continue;
+        snprintf(xdir[k], sizeof xdir[k], "%s/%s", dir, xd[k].dir);
+        if (sb_mkdir_p(xdir[k], err))
+            return sb_wrap(err, "suite");
+        for (int t = 0; t < n0; t++)
+            for (int w = 0; w < 3; w++) {
+                if (strcmp(steps[t].name, which[w]))
+                    continue;
+                step *s = &steps[(*ns)++];
+                *s = steps[t];
+                snprintf(names[k][w], sizeof names[k][w], "%s@%d-%d", which[w], d->platform,
+                         d->device);
+                s->name = names[k][w];
+                /* the same command; its files go to this device's folder */
+                static const char *const opts[] = {"--json", "--csv", "--out"};
+                for (int a = 0; a + 1 < s->argc; a++) {
+                    if (!strcmp(s->argv[a], "--device"))
+                        s->argv[a + 1] = xd[k].index;
+                    for (int o = 0; o < 3; o++)
+                        if (!strcmp(s->argv[a], opts[o])) {
+                            const char *base = strrchr(s->argv[a + 1], '/');
+                            snprintf(paths[k][w][o], sizeof paths[k][w][o], "%.1200s/%.90s", xdir[k],
+                                     base ? base + 1 : s->argv[a + 1]);
+                            s->argv[a + 1] = paths[k][w][o];
+                        }
+                }
+            }
+    }
+    return SB_OK;
+}
+
 int sb_cmd_suite(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {
@@ -328,11 +381,6 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     char p1[1200], p2[1200], p3[1200];
     char *dv[2] = {"--device", pidx};
     int ndv = 2;
-    typedef struct step {
-        const char *name, *cmd;
-        char *argv[40];
-        int argc;
-    } step;
     step steps[12 + 3 * SB_MAX_DEVICES];
     int ns = 0;
 #define ADD(...)                                                                           \
@@ -418,51 +466,8 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     }
 
     static sb_crossdev_dev xd[SB_MAX_DEVICES];
-    static char xp[SB_MAX_DEVICES][5][1200];
-    for (int k = 0; k < set.n; k++) {
-        sb_devref_index(&set.dev[k], xd[k].index, sizeof xd[k].index);
-        snprintf(xd[k].name, sizeof xd[k].name, "%s", set.dev[k].name);
-        snprintf(xd[k].dir, sizeof xd[k].dir, k ? "devices/%d-%d" : ".", set.dev[k].platform,
-                 set.dev[k].device);
-        if (k == 0)
-            continue;
-        snprintf(xp[k][0], sizeof xp[k][0], "%s/%s", dir, xd[k].dir);
-        if (sb_mkdir_p(xp[k][0], err))
-            return sb_wrap(err, "suite");
-        dv[1] = xd[k].index;
-        static char names[SB_MAX_DEVICES][3][48];
-        if (wanted(only, "micro")) {
-            snprintf(xp[k][1], sizeof xp[k][1], "%s/micro.json", xp[k][0]);
-            snprintf(xp[k][2], sizeof xp[k][2], "%s/micro.csv", xp[k][0]);
-            snprintf(names[k][0], sizeof names[k][0], "micro@%d-%d", set.dev[k].platform, set.dev[k].device);
-            steps[ns].name = names[k][0], steps[ns].cmd = "micro";
-            ADD("micro", "--json", xp[k][1], "--csv", xp[k][2]);
-            if (!full)
-                ADD("--quick");
-            DEV();
-            ns++;
-        }
-        /* The same seeded train and tube runs, for the consistency comparison. */
-        for (int t = 0; t < ns && steps[t].name != names[k][0]; t++) {
-            const char *nm = steps[t].name;
-            if (strcmp(nm, "train") && strcmp(nm, "tube"))
-                continue;
-            int tr = !strcmp(nm, "train");
-            snprintf(xp[k][tr ? 4 : 3], sizeof xp[k][1], "%s/%s", xp[k][0], nm);
-            snprintf(names[k][tr ? 1 : 2], sizeof names[k][1], "%.8s@%d-%d", nm, set.dev[k].platform,
-                     set.dev[k].device);
-            steps[ns] = steps[t];
-            steps[ns].name = names[k][tr ? 1 : 2];
-            for (int a = 0; a < steps[ns].argc; a++) {
-                if (!strcmp(steps[ns].argv[a], "--out"))
-                    steps[ns].argv[a + 1] = xp[k][tr ? 4 : 3];
-                if (!strcmp(steps[ns].argv[a], "--device"))
-                    steps[ns].argv[a + 1] = xd[k].index;
-            }
-            ns++;
-        }
-    }
-    dv[1] = pidx;
+    if (device_steps(steps, &ns, &set, dir, xd, err))
+        return err->code;
 
     cJSON *summary = cJSON_CreateObject();
     if (!summary)
