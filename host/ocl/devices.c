@@ -276,7 +276,8 @@ int sb_devset_match(const char *sel, const char *from, const sb_devref *list, in
         if (idx < 0)
             return err->code;
         for (int k = 0; k < out->n; k++)
-            if (out->dev[k].did == list[idx].did)
+            if (out->dev[k].platform == list[idx].platform &&
+                out->dev[k].device == list[idx].device)
                 return sb_fail(err, SB_EUSAGE, "%s%s: device %d:%d (%s) is named twice",
                                out->from, sel, list[idx].platform, list[idx].device,
                                list[idx].name);
@@ -339,7 +340,7 @@ int sb_kernel_binary_for(const char *spec, const sb_devref *d, const sb_devref *
         return sb_fail(err, SB_EUSAGE, "--kernel-binary: list too long");
     snprintf(buf, sizeof buf, "%s", spec);
     int found = 0;
-    cl_device_id seen[SB_MAX_DEVICES];
+    int seen[SB_MAX_DEVICES];
     int nseen = 0;
     for (char *p = buf, *q; p; p = q) {
         q = strchr(p, ',');
@@ -358,12 +359,12 @@ int sb_kernel_binary_for(const char *spec, const sb_devref *d, const sb_devref *
         if (idx < 0)
             return err->code;
         for (int k = 0; k < nseen; k++)
-            if (seen[k] == list[idx].did)
+            if (seen[k] == idx)
                 return sb_fail(err, SB_EUSAGE, "--kernel-binary: device %d:%d (%s) has two "
                                "files", list[idx].platform, list[idx].device, list[idx].name);
         if (nseen < SB_MAX_DEVICES)
-            seen[nseen++] = list[idx].did;
-        if (list[idx].did == d->did) {
+            seen[nseen++] = idx;
+        if (list[idx].platform == d->platform && list[idx].device == d->device) {
             snprintf(out, cap, "%s", eq + 1);
             found = 1;
         }
