@@ -305,26 +305,30 @@ static int median_of(double *v, int n, double *out, sb_err *err)
     return SB_OK;
 }
 
-/* Each device alone on the whole vector: median seconds into dev->busy. */
+/* Device d alone on the whole vector, once: seconds into *t. */
+static int alone_once(const splitrun *s, sdev *d, double *t, sb_err *err)
+{
+    part whole = {0, s->n, d->in, d->out, 0, 0};
+    double t0 = sb_now();
+    int st = run_part(s, d, &whole, err);
+    cl_int rc = st == SB_OK ? clFinish(d->ctx.queue) : CL_SUCCESS;
+    if (st != SB_OK || SB_CLFAIL(rc, err, "clFinish"))
+        return sb_wrap(err, "device %d:%d alone", d->ref.platform, d->ref.device);
+    *t = sb_now() - t0;
+    return SB_OK;
+}
+
+/* Each device alone on the whole vector (after one warm-up): median seconds into
+ * dev->busy, which the static shares follow. */
 static int time_alone(splitrun *s, int reps, double *tmp, sb_err *err)
 {
     for (int i = 0; i < s->ndev; i++) {
         sdev *d = &s->dev[i];
-        parts_free(d);
-        d->parts[0] = (part){0, s->n, d->in, d->out, 0, 0};
-        d->nparts = 1;
-        for (int r = -1; r < reps; r++) { /* one warm-up */
-            double t0 = sb_now();
-            int st = run_part(s, d, &d->parts[0], err);
-            cl_int rc = st == SB_OK ? clFinish(d->ctx.queue) : CL_SUCCESS;
-            if (st != SB_OK || SB_CLFAIL(rc, err, "clFinish"))
-                return sb_wrap(err, "device %d:%d alone", d->ref.platform, d->ref.device);
-            if (r >= 0)
-                tmp[r] = sb_now() - t0;
-        }
+        for (int r = -1; r < reps; r++)
+            if (alone_once(s, d, &tmp[r < 0 ? 0 : r], err) != SB_OK)
+                return err->code;
         if (median_of(tmp, reps, &d->busy, err) != SB_OK)
             return err->code;
-        d->nparts = 0;
     }
     return SB_OK;
 }
@@ -460,15 +464,16 @@ static int measure(splitrun *s, const sb_split_cfg *cfg, sb_split_result *r, sb_
     int reps = cfg->reps;
     double *tmp = calloc((size_t)reps, sizeof *tmp);
     double *busy = calloc((size_t)reps * (size_t)s->ndev, sizeof *busy);
+    double *alone = calloc((size_t)reps * (size_t)s->ndev, sizeof *alone);
     double *share = calloc((size_t)s->ndev, sizeof *share);
     size_t ob = s->op == OP_UPDATE ? s->n * 4 : s->words * 4;
     unsigned char *ref = malloc(ob + 4), *got = calloc(ob + 4, 1);
     int owner[MAX_PARTS];
-    int st = tmp && busy && share && ref && got ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
+    int st = tmp && busy && alone && share && ref && got
+                 ? SB_OK
+                 : sb_fail(err, SB_ERUNTIME, "out of memory");
     if (st == SB_OK)
         st = time_alone(s, reps, tmp, err);
-    for (int i = 0; i < s->ndev; i++)
-        r->dev[i].alone_s = s->dev[i].busy;
     sdev *d0 = &s->dev[0];
     if (st == SB_OK && (st = upload(s, d0, err)) == SB_OK) {
         part whole = {0, s->n, d0->in, d0->out, 0, 0};
@@ -489,8 +494,13 @@ static int measure(splitrun *s, const sb_split_cfg *cfg, sb_split_result *r, sb_
     if (st == SB_OK)
         st = gather(s, owner, got, err);
     r->exact = st == SB_OK && memcmp(ref, got, ob) == 0;
+    /* Timed: each device alone, then the split, in turn, so that the efficiency compares
+     * rates taken under the same load. */
     for (int k = 0; k < reps && st == SB_OK; k++) {
-        st = split_once(s, owner, &tmp[k], err);
+        for (int i = 0; i < s->ndev && st == SB_OK; i++)
+            st = alone_once(s, &s->dev[i], &alone[(size_t)i * (size_t)reps + (size_t)k], err);
+        if (st == SB_OK)
+            st = split_once(s, owner, &tmp[k], err);
         for (int i = 0; i < s->ndev; i++) {
             busy[(size_t)i * (size_t)reps + (size_t)k] = s->dev[i].busy;
             share[i] += (double)s->dev[i].elems / (double)s->n / reps;
@@ -500,10 +510,13 @@ static int measure(splitrun *s, const sb_split_cfg *cfg, sb_split_result *r, sb_
         st = median_of(tmp, reps, &r->split_s, err);
     for (int i = 0; i < s->ndev && st == SB_OK; i++) {
         st = median_of(busy + (size_t)i * (size_t)reps, reps, &r->dev[i].busy_s, err);
+        if (st == SB_OK)
+            st = median_of(alone + (size_t)i * (size_t)reps, reps, &r->dev[i].alone_s, err);
         r->dev[i].share = share[i];
     }
     free(tmp);
     free(busy);
+    free(alone);
     free(share);
     free(ref);
     free(got);
