@@ -77,6 +77,16 @@ usage2 split-twice "$bin" micro --split $d1,$d1 --size 4096 --reps 3
 usage2 split-schedule "$bin" micro --split "$both" --schedule round-robin
 usage2 split-kernel "$bin" micro --split "$both" --kernels sign
 
+# One device of the run cannot load its program: one line, and no result file written.
+head -c 4096 /dev/urandom >"$tmp/bad.aocx"
+kb="$d0=$tmp/k0.bin,$d1=$tmp/bad.aocx"
+usage2 wd-bad-device "$bin" train --problem quad --optimizer sgd --steps 5 --worker-devices "$both" \
+    --kernel-binary "$kb" --out "$tmp/wf"
+holds wd-bad-nothing-written [ -z "$(ls -A "$tmp/wf" 2>/dev/null)" ]
+usage2 split-bad-device "$bin" micro --split "$both" --kernel-binary "$kb" --size 4096 --reps 3 \
+    --json "$tmp/sf.json"
+holds split-bad-nothing-written [ ! -e "$tmp/sf.json" ]
+
 # suite over both devices: one report, devices side by side, consistency compared.
 check suite-all 0 "$bin" suite --quick --only devices,micro,train,tube --device "$both" --out "$tmp/s"
 holds suite-devices json "$tmp/s/summary.json" 'len(j["devices"]) == 2'
