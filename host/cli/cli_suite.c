@@ -550,8 +550,11 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         return sb_wrap(err, "suite");
     if ((rc = sb_report_write(dir, err)))
         return sb_wrap(err, "suite");
-    printf("suite (%s) on %s: %d step(s), %d failed\nreport: %s/report.md, %s/report.html\n",
-           full ? "full" : "quick", devlabel, ns, failed, dir, dir);
+    char others[64] = "";
+    if (set.n > 1)
+        snprintf(others, sizeof others, " and %d other device(s)", set.n - 1);
+    printf("suite (%s) on %s%s: %d step(s), %d failed\nreport: %s/report.md, %s/report.html\n",
+           full ? "full" : "quick", devlabel, others, ns, failed, dir, dir);
     if (failed)
         return sb_fail(err, SB_ERUNTIME, "suite: %d step(s) failed, first %s (see %s)", failed,
                        firstfail, dir);
