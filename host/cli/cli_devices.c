@@ -319,7 +319,8 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
     /* The selection (--device, else $SIGNBENCH_DEVICE, as for every command) restricts
      * the listing and must match; without one, everything is listed and the default
      * rule marks [default]. --bind pins near the selected (or default) device. */
-    int listed = (o.device && *o.device) || getenv("SIGNBENCH_DEVICE");
+    const char *env = getenv("SIGNBENCH_DEVICE");
+    int listed = (o.device && *o.device) || (env && *env);
     sb_devset set;
     if ((listed || o.bind) && sb_devset_resolve(o.device, &set, err) != SB_OK)
         return err->code;
