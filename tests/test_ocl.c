@@ -84,6 +84,58 @@ START_TEST(match_rules)
 }
 END_TEST
 
+/* Device lists and per-device binaries over a made-up list (no OpenCL call). */
+START_TEST(device_lists)
+{
+    sb_devref list[3];
+    memset(list, 0, sizeof list);
+    const char *names[] = {"pthread-EPYC", "basic-EPYC", "NVIDIA H200"};
+    for (int i = 0; i < 3; i++) {
+        list[i].platform = i / 2;
+        list[i].device = i % 2;
+        list[i].type = i < 2 ? CL_DEVICE_TYPE_CPU : CL_DEVICE_TYPE_GPU;
+        strcpy(list[i].name, names[i]);
+    }
+    sb_devset s;
+    sb_err e = {0, ""};
+    ck_assert_int_eq(sb_devset_match("all", NULL, list, 3, &s, &e), SB_OK);
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_int_eq(sb_devset_match("1:0,0:0", NULL, list, 3, &s, &e), SB_OK);
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_str_eq(s.dev[0].name, "NVIDIA H200");
+    ck_assert_int_eq(sb_devset_match("basic", NULL, list, 3, &s, &e), SB_OK);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_eq(sb_devset_match(NULL, NULL, list, 3, &s, &e), SB_OK); /* default */
+    ck_assert_str_eq(s.dev[0].name, "NVIDIA H200");
+    const char *bad[] = {"0:0,0:0", "0:1,basic", "gpu,h200", "0:0,7:7", "all,0:0", "0:0,,0:1",
+                         "0:0,"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        e.code = 0;
+        ck_assert_int_eq(sb_devset_match(bad[i], "--device ", list, 3, &s, &e), SB_EUSAGE);
+        ck_assert_msg(strstr(e.msg, "--device ") && !strchr(e.msg, '\n'), "%s: %s", bad[i],
+                      e.msg);
+    }
+    ck_assert_ptr_nonnull(strstr((sb_devset_match("0:0,pthread", "--device ", list, 3, &s, &e),
+                                  e.msg), "named twice"));
+    char file[64];
+    ck_assert(sb_kernel_binary_is_list("0:0=a.bin"));
+    ck_assert(!sb_kernel_binary_is_list("dir/x=1/a.bin"));
+    ck_assert(!sb_kernel_binary_is_list("a.bin"));
+    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,h200=b.aocx", &list[2], list, 3, file,
+                                          sizeof file, &e), SB_OK);
+    ck_assert_str_eq(file, "b.aocx");
+    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin", &list[1], list, 3, file, sizeof file,
+                                          &e), SB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(e.msg, "no file for device 0:1"));
+    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,pthread=b.bin", &list[0], list, 3, file,
+                                          sizeof file, &e), SB_EUSAGE);
+    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,nosuch=b.bin", &list[0], list, 3, file,
+                                          sizeof file, &e), SB_EUSAGE);
+    ck_assert_int_eq(sb_kernel_binary_for("0:0", &list[0], list, 3, file, sizeof file, &e),
+                     SB_EUSAGE);
+}
+END_TEST
+
 START_TEST(embedded_sources)
 {
     ck_assert_int_ge(sb_embedded_count, 1);
@@ -470,6 +522,7 @@ int main(void)
     tcase_add_test(pure, parse_good);
     tcase_add_test(pure, parse_bad);
     tcase_add_test(pure, match_rules);
+    tcase_add_test(pure, device_lists);
     tcase_add_test(pure, embedded_sources);
     tcase_add_test(pure, number_parsers);
     TCase *dev = sb_test_tcase(s, "device", 240);

@@ -36,10 +36,12 @@ enum { SB_OPT_DEVICE = 0x100, SB_OPT_KERNEL_DIR, SB_OPT_KERNEL_BINARY, SB_OPT_BI
     "Device options:\n"                                                                    \
     "  --device D          cpu, gpu, accel, P:D (see `signbench devices`) or a name\n"     \
     "                      substring; default $SIGNBENCH_DEVICE, else the first GPU,\n"   \
-    "                      accelerator, CPU\n"                                              \
+    "                      accelerator, CPU. devices, micro and suite also take a\n"      \
+    "                      comma list or all (each device in turn)\n"                      \
     "  --kernel-dir DIR    build kernels from DIR/*.cl instead of the embedded sources\n"  \
     "  --kernel-binary F   load the program from F (made by `signbench compile`, or an\n"  \
-    "                      offline FPGA build named *.aocx or *.xclbin)\n"                 \
+    "                      offline FPGA build named *.aocx or *.xclbin); D=F,D=F,...\n"    \
+    "                      gives one file per device of a list\n"                          \
     "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"
 
 /* Handle a common option inside a getopt_long loop; returns 1 if c was one. */
@@ -47,6 +49,17 @@ int sb_cli_common(int c, const char *arg, sb_opts *o);
 
 /* The getopt_long loop's failure cases, as one line: unknown option, missing value. */
 int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err);
+
+/* A command over a device list (--device A,B or all, else $SIGNBENCH_DEVICE): when it
+ * names several devices, runs fn once per device (argv with --device P:D, the values of
+ * file_opts suffixed -P-D before their extension), sets *handled and returns the first
+ * failure; with one device *handled is 0 and the command runs its own path. */
+int sb_cli_per_device(const char *cmd, sb_cmd_fn fn, int argc, char **argv,
+                      const char *const *file_opts, int *handled, sb_err *err);
+
+/* micro --split (cli_split.c): 1 when argv asks for it; the command itself. */
+int sb_micro_split_wanted(int argc, char **argv);
+int sb_cmd_micro_split(int argc, char **argv, sb_err *err);
 
 /* Print help text for `cmd` to stdout and return SB_OK (for --help). */
 int sb_cli_help(const char *text);

@@ -14,14 +14,15 @@
 #define SB_DEVICES_SCHEMA "signbench-devices/1"
 
 static const char help[] =
-    "usage: signbench devices [--device D] [--bind] [--json]\n\n"
+    "usage: signbench devices [--device D[,D...]|all] [--bind] [--json]\n\n"
     "Lists every OpenCL platform and device with its limits and its host locality\n"
     "(hwloc), then a summary of the host. The index P:D is what --device takes.\n\n"
     "Options:\n"
     "  --json       print one JSON object on stdout instead of the table (default: table)\n"
-    "  --device D   list only the device D selects (cpu, gpu, accel, P:D or a name\n"
-    "               substring; default: $SIGNBENCH_DEVICE when set, else every device);\n"
-    "               a selection that matches nothing exits 2\n"
+    "  --device D   list only the devices D selects (cpu, gpu, accel, P:D or a name\n"
+    "               substring, a comma list of these, or all; default: $SIGNBENCH_DEVICE\n"
+    "               when set, else every device); a selection that matches nothing, or\n"
+    "               names a device twice, exits 2\n"
     "  --bind       pin this thread to the CPUs near the selected device (the default\n"
     "               device when none is selected), say so on stderr, show where it runs\n\n"
     "JSON fields (schema \"" SB_DEVICES_SCHEMA "\"; sizes in bytes, clock in MHz):\n"
@@ -318,23 +319,22 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
     /* The selection (--device, else $SIGNBENCH_DEVICE, as for every command) restricts
      * the listing and must match; without one, everything is listed and the default
      * rule marks [default]. --bind pins near the selected (or default) device. */
-    sb_devspec sel;
-    if (sb_devspec_select(o.device, &sel, err) != SB_OK)
+    const char *env = getenv("SIGNBENCH_DEVICE");
+    int listed = (o.device && *o.device) || (env && *env);
+    sb_devset set;
+    if ((listed || o.bind) && sb_devset_resolve(o.device, &set, err) != SB_OK)
         return err->code;
     sb_devref *list;
     int n;
     if (sb_devices_list(&list, &n, err) != SB_OK)
         return err->code;
-    int pick = -1, def = -1;
-    if (sel.kind != SB_SEL_DEFAULT || (o.bind && n == 0)) {
-        pick = sb_devspec_match(&sel, list, n, err);
-        if (pick < 0) {
-            free(list);
-            return err->code;
-        }
-        def = pick;
+    int def = -1;
+    sb_devspec none = {0};
+    if (listed || o.bind) {
+        for (int i = 0; i < n && def < 0; i++)
+            def = list[i].did == set.dev[0].did ? i : -1;
     } else if (n > 0) {
-        def = sb_devspec_match(&sel, list, n, err);
+        def = sb_devspec_match(&none, list, n, err);
     }
     sb_topo *topo;
     if (sb_topo_open(&topo, err) != SB_OK) {
@@ -359,7 +359,10 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
         arr = cJSON_AddArrayToObject(root, "devices");
     }
     for (int i = 0; i < n && st == SB_OK; i++) {
-        if (pick >= 0 && i != pick)
+        int in_set = !listed;
+        for (int k = 0; listed && k < set.n; k++)
+            in_set |= set.dev[k].did == list[i].did;
+        if (!in_set)
             continue;
         devinfo di;
         sb_locality loc;

@@ -50,12 +50,15 @@ static const char help[] =
     "                      benchmark keeps its name and time unit across runs, so\n"
     "                      compare.py matches them all); FILE - is standard output,\n"
     "                      and the table then goes to standard error\n"
-    "  --csv FILE          write the same rows as CSV (- for standard output)\n"
+    "  --csv FILE          write the same rows as CSV (- for standard output); with a\n"
+    "                      device list, one file of each per device: FILE-P-D.json\n"
     "  --aggregates-only   JSON/CSV: only the aggregate rows (mean, median, stddev, cv,\n"
     "                      min, p90), as --benchmark_report_aggregates_only\n"
     "  --github-benchmark FILE  github-action-benchmark input (tool\n"
     "                      customBiggerIsBetter): per benchmark one entry for\n"
     "                      roofline_fraction and one for GB/s, medians (- for stdout)\n"
+    "  --split D1,D2       one update/pack/vote split between devices (see\n"
+    "                      `signbench micro --split all --help`)\n"
     "  --no-clblast        skip the CLBlast baselines and ceiling variants\n"
     "  --no-host           skip the C baselines (1 thread and OpenMP)\n"
     "  --quick             small CI set: sizes 4K and the smallest power of two whose\n"
@@ -415,6 +418,14 @@ static int run(cli_opts *o, sb_err *err)
 
 int sb_cmd_micro(int argc, char **argv, sb_err *err)
 {
+    if (sb_micro_split_wanted(argc, argv))
+        return sb_cmd_micro_split(argc, argv, err);
+    static const char *const per_device_files[] = {"--json", "--csv", "--github-benchmark",
+                                                   NULL};
+    int handled, pd = sb_cli_per_device("micro", sb_cmd_micro, argc, argv, per_device_files,
+                                        &handled, err);
+    if (handled)
+        return pd;
     cli_opts o;
     memset(&o, 0, sizeof o);
     int want_help = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crossdev.h"
 #include "dataset.h"
 #include "report.h"
 #include "fs.h"
@@ -19,7 +20,7 @@
 static const char help[] =
     "usage: signbench suite [--quick | --full] [--out DIR] [--only LIST] [device options]\n"
     "       signbench suite --report-only DIR\n\n"
-    "Runs, on one device, every study signbench has and writes one run folder:\n"
+    "Runs every study signbench has and writes one run folder:\n"
     "  devices  devices.json\n"
     "  micro    micro.json (Google Benchmark schema), micro.csv\n"
     "  train    train/train-<optimizer>.{json,csv}: logistic regression on breast cancer\n"
@@ -37,6 +38,12 @@ static const char help[] =
     "the device, the throughput table with roofline fractions, convergence figures and\n"
     "verdicts on the paper's claims. Each step's console output goes to <step>.log. A\n"
     "failing step is recorded and the others still run; the exit status is then 1.\n\n"
+    "Several devices (--device A,B or all): every step runs on the first; each other\n"
+    "device also runs micro, train and tube into devices/P-D/. cross_device.json then\n"
+    "compares the train traces and tube trajectories of every device with the first\n"
+    "(exact, else the largest absolute, relative and float32 ulp difference), and the\n"
+    "report shows each kernel's GB/s, roofline_fraction and ceiling (the paired\n"
+    "reference kernel's GB/s) of every device side by side, with a grouped bar chart.\n\n"
     "Options:\n"
     "  --quick       small sizes, few seeds: under a minute on PoCL with 2 cores\n"
     "                (default; not with --full)\n"
@@ -225,6 +232,59 @@ static void add_grid_sweep(cJSON *list, const char *dir)
     }
 }
 
+typedef struct step {
+    const char *name, *cmd;
+    char *argv[40];
+    int argc;
+} step;
+
+/* With several devices: xd names each device and its folder; every other device gets
+ * copies of the first's micro, train and tube steps writing into devices/P-D/. */
+static int device_steps(step *steps, int *ns, const sb_devset *set, const char *dir,
+                        sb_crossdev_dev *xd, sb_err *err)
+{
+    static char xdir[SB_MAX_DEVICES][1200], names[SB_MAX_DEVICES][3][48];
+    static char paths[SB_MAX_DEVICES][3][4][1300];
+    static const char *const which[] = {"micro", "train", "tube"};
+    int n0 = *ns;
+    for (int k = 0; k < set->n; k++) {
+        const sb_devref *d = &set->dev[k];
+        sb_devref_index(d, xd[k].index, sizeof xd[k].index);
+        snprintf(xd[k].name, sizeof xd[k].name, "%s", d->name);
+        snprintf(xd[k].dir, sizeof xd[k].dir, k ? "devices/%d-%d" : ".", d->platform,
+                 d->device);
+        if (k == 0)
+            continue;
+        snprintf(xdir[k], sizeof xdir[k], "%s/%s", dir, xd[k].dir);
+        if (sb_mkdir_p(xdir[k], err))
+            return sb_wrap(err, "suite");
+        for (int t = 0; t < n0; t++)
+            for (int w = 0; w < 3; w++) {
+                if (strcmp(steps[t].name, which[w]))
+                    continue;
+                step *s = &steps[(*ns)++];
+                *s = steps[t];
+                snprintf(names[k][w], sizeof names[k][w], "%s@%d-%d", which[w], d->platform,
+                         d->device);
+                s->name = names[k][w];
+                /* the same command; its files go to this device's folder */
+                static const char *const opts[] = {"--json", "--csv", "--out"};
+                for (int a = 0; a + 1 < s->argc; a++) {
+                    if (!strcmp(s->argv[a], "--device"))
+                        s->argv[a + 1] = xd[k].index;
+                    for (int o = 0; o < 3; o++)
+                        if (!strcmp(s->argv[a], opts[o])) {
+                            const char *base = strrchr(s->argv[a + 1], '/');
+                            snprintf(paths[k][w][o], sizeof paths[k][w][o], "%.1200s/%.90s", xdir[k],
+                                     base ? base + 1 : s->argv[a + 1]);
+                            s->argv[a + 1] = paths[k][w][o];
+                        }
+                }
+            }
+    }
+    return SB_OK;
+}
+
 int sb_cmd_suite(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {
@@ -298,13 +358,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
                        "run); give a new or empty folder, or rebuild its report with "
                        "--report-only", out);
 
-    /* The device's name for the folder; this also fails early on a bad --device. */
-    sb_ctx ctx;
-    if (sb_ctx_open(&ctx, &dev, err))
+    /* The devices, resolved once: every step gets the first one's index, and with a
+     * list each other device runs micro, train and tube into devices/P-D/. */
+    sb_devset set;
+    if (sb_devset_resolve(devname, &set, err) != SB_OK)
         return err->code;
-    char devlabel[256], slug[64], stamp[32], dir[1024];
-    snprintf(devlabel, sizeof devlabel, "%s", ctx.dev.name);
-    sb_ctx_close(&ctx);
+    char devlabel[256], slug[64], stamp[32], dir[1024], pidx[24];
+    snprintf(devlabel, sizeof devlabel, "%s", set.dev[0].name);
+    sb_devref_index(&set.dev[0], pidx, sizeof pidx);
     sb_slug(devlabel, slug, sizeof slug);
     sb_utc_stamp(stamp, sizeof stamp);
     if (out)
@@ -320,14 +381,9 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     find_data(data, sizeof data);
 
     char p1[1200], p2[1200], p3[1200];
-    char *dv[2] = {"--device", (char *)devname};
-    int ndv = devname ? 2 : 0;
-    typedef struct step {
-        const char *name, *cmd;
-        char *argv[40];
-        int argc;
-    } step;
-    step steps[13];
+    char *dv[2] = {"--device", pidx};
+    int ndv = 2;
+    step steps[13 + 3 * SB_MAX_DEVICES];
     int ns = 0;
 #define ADD(...)                                                                           \
     do {                                                                                   \
@@ -422,6 +478,10 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         ns++;
     }
 
+    static sb_crossdev_dev xd[SB_MAX_DEVICES];
+    if (device_steps(steps, &ns, &set, dir, xd, err))
+        return err->code;
+
     cJSON *summary = cJSON_CreateObject();
     if (!summary)
         return sb_fail(err, SB_ERUNTIME, "suite: out of memory");
@@ -430,6 +490,14 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     cJSON_AddStringToObject(summary, "created", stamp);
     cJSON_AddStringToObject(summary, "mode", full ? "full" : "quick");
     cJSON_AddStringToObject(summary, "device", devlabel);
+    cJSON *jdevs = cJSON_AddArrayToObject(summary, "devices");
+    for (int k = 0; k < set.n; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "index", xd[k].index);
+        cJSON_AddStringToObject(o, "name", xd[k].name);
+        cJSON_AddStringToObject(o, "dir", xd[k].dir);
+        cJSON_AddItemToArray(jdevs, o);
+    }
     cJSON_AddStringToObject(summary, "signbench_version", SB_VERSION);
     cJSON *jsteps = cJSON_AddArrayToObject(summary, "steps");
     cJSON *bench = cJSON_AddArrayToObject(summary, "benchmarks");
@@ -477,6 +545,16 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         if (sb_report_train_plot(dir, opts, &pe))
             fprintf(stderr, "suite: no convergence figure: %s\n", pe.msg);
     }
+    if (set.n > 1) {
+        sb_err xe = {0, ""};
+        if (sb_crossdev_write(dir, xd, set.n, &xe))
+            fprintf(stderr, "suite: no cross-device comparison: %s\n", xe.msg);
+    }
+    if (set.n > 1) {
+        sb_err xe = {0, ""};
+        if (sb_crossdev_write(dir, xd, set.n, &xe))
+            fprintf(stderr, "suite: no cross-device comparison: %s\n", xe.msg);
+    }
     char path[1200];
     snprintf(path, sizeof path, "%s/summary.json", dir);
     int rc = sb_json_save(path, summary, err);
@@ -485,8 +563,11 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         return sb_wrap(err, "suite");
     if ((rc = sb_report_write(dir, err)))
         return sb_wrap(err, "suite");
-    printf("suite (%s) on %s: %d step(s), %d failed\nreport: %s/report.md, %s/report.html\n",
-           full ? "full" : "quick", devlabel, ns, failed, dir, dir);
+    char others[64] = "";
+    if (set.n > 1)
+        snprintf(others, sizeof others, " and %d other device(s)", set.n - 1);
+    printf("suite (%s) on %s%s: %d step(s), %d failed\nreport: %s/report.md, %s/report.html\n",
+           full ? "full" : "quick", devlabel, others, ns, failed, dir, dir);
     if (failed)
         return sb_fail(err, SB_ERUNTIME, "suite: %d step(s) failed, first %s (see %s)", failed,
                        firstfail, dir);

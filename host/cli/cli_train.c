@@ -52,7 +52,17 @@ static const char help[] =
     "  --workers M         M simulated data-parallel workers on this device, each with\n"
     "                      its own noise/minibatch stream (default 1); aggregate: the\n"
     "                      majority vote of their packed signs with --compress pack,\n"
-    "                      else the mean of their (compressed) gradients\n" SB_BYZ_HELP MPI_HELP "\n"
+    "                      else the mean of their (compressed) gradients\n"
+    "  --worker-devices L  one worker per entry of the device list L (0:0,0:1,...; a\n"
+    "                      device may repeat), all at once: each its own context,\n"
+    "                      queue and host thread, computing and compressing its\n"
+    "                      gradient; the aggregate (as --workers) is formed once on the\n"
+    "                      first device and every device applies the update. Same\n"
+    "                      seeds, same trajectory as --workers M on one device. The\n"
+    "                      summary's worker_devices: per worker compute_s, idle_s\n"
+    "                      (waiting for the slowest), alone_step_s (that device running\n"
+    "                      all M workers alone), the step_s of the group, x_max_diff\n"
+    "                      (largest |x_w - x_first| at the end)\n" SB_BYZ_HELP MPI_HELP "\n"
     "Budget (the first one met stops a run):\n"
     "  --steps K           optimiser steps (default 1000; 100000 with a target)\n"
     "  --evals N           stochastic gradient calls (n_k per step)\n"
@@ -78,7 +88,7 @@ enum {
     O_OPT = SB_OPT_FIRST_FREE, O_STEPS, O_EVALS, O_TG1, O_TLOSS, O_LR,
     O_SCHED, O_GAMMA, O_STEP_EVERY, O_B1, O_B2, O_EPS, O_WD, O_WDMODE, O_PGDR, O_PGDG,
     O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON, O_NOSPLIT,
-    O_WORKERS, O_MPI
+    O_WORKERS, O_MPI, O_WDEV
 };
 
 /* mkdir -p */
@@ -178,6 +188,22 @@ static void print_table(sb_train_result *rs, int n, int has_acc)
     }
 }
 
+/* --worker-devices: per worker the time computing, idle, and the step time alone. */
+static void print_workers(const sb_train_result *r)
+{
+    if (!r->nworker_devices)
+        return;
+    printf("%s on %d worker devices: %.3f ms per step together; largest |x_w - x_0| %.3g\n",
+           r->optimizer, r->nworker_devices, r->worker_step_s * 1e3, r->worker_x_diff);
+    printf("  %-3s %-6s %-32s %12s %12s %18s\n", "w", "device", "name", "compute s", "idle s",
+           "alone ms/step");
+    for (int w = 0; w < r->nworker_devices; w++) {
+        const sb_worker_figures *f = &r->worker_dev[w];
+        printf("  %-3d %-6s %-32.32s %12.4f %12.4f %18.3f\n", w, f->index, f->name,
+               f->compute_s, f->idle_s, f->alone_step_s * 1e3);
+    }
+}
+
 /* Open the device, run every optimiser of the list, report (rank 0 only under MPI). */
 static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *out, int json,
                      int rank, sb_err *err)
@@ -262,6 +288,8 @@ static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *ou
             printf("train: %s, d = %zu, seed %llu, on %s\n", rs[0].problem, rs[0].d,
                    (unsigned long long)cfg->seed, ctx.dev.name);
             print_table(rs, n, has_acc);
+            for (int i = 0; i < n; i++)
+                print_workers(&rs[i]);
             printf("traces and summaries in %s/\n", dir);
         }
     }
@@ -302,6 +330,7 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
         {"no-split", no_argument, 0, O_NOSPLIT},
         {"workers", required_argument, 0, O_WORKERS},
         SB_BYZ_LONGOPTS,
+        {"worker-devices", required_argument, 0, O_WDEV},
 #ifdef SB_HAVE_MPI
         {"mpi", no_argument, 0, O_MPI}, SB_MPI_LONGOPTS,
 #endif
@@ -373,6 +402,7 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
         case O_JSON: ta->json = 1; break;
         case O_NOSPLIT: cfg->no_split = 1; break;
         case O_MPI: cfg->mpi = 1; break;
+        case O_WDEV: cfg->worker_devices = a; break;
         case O_WORKERS:
             st = sb_parse_long("--workers", a, 1, 4096, &lv, err);
             cfg->workers = (int)lv;
@@ -389,6 +419,16 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
                        "logreg, quad, quad-rotated)");
     if (!ta->optlist || !*ta->optlist)
         return sb_fail(err, SB_EUSAGE, "train: --optimizer is required (%s)", sb_optim_names());
+    static char lead[128];
+    if (cfg->worker_devices) {
+        /* The run's device is the first worker's; each entry is one worker. */
+        if (cfg->dev.device || cfg->workers > 1 || cfg->mpi)
+            return sb_fail(err, SB_EUSAGE, "train: --worker-devices names the devices and "
+                           "workers itself (no --device, --workers or --mpi with it)");
+        snprintf(lead, sizeof lead, "%.*s", (int)strcspn(cfg->worker_devices, ","),
+                 cfg->worker_devices);
+        cfg->dev.device = lead;
+    }
     return SB_OK;
 }
 

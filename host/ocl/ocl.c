@@ -18,70 +18,33 @@
 #define SB_RANDOM123_INCLUDE "/usr/include"
 #endif
 
-/* Per-device tuning, first match wins. The last row matches everything. chunked -1:
- * decided by the device type (CPU devices stream one contiguous chunk per work-item,
- * others use a grid stride; see SB_FOR_UNITS in kernels/common.cl). */
+/* Per-device tuning, first match wins: vendor (or platform, or device name) and
+ * device type, as data. The last row matches everything. chunked -1: decided by the
+ * device type (CPU devices stream one contiguous chunk per work-item, others use a grid
+ * stride; see SB_FOR_UNITS in kernels/common.cl). The kernels already read float4 /
+ * float8 / float16 and vote on uint4 words, so the vector width is the same on every
+ * device; what differs is the work-group size (the reductions' local-memory tree has
+ * local_size entries) and how many groups a launch spreads over a compute unit.
+ * GPU rows: 256-item groups (8 warps, 4 AMD wavefronts of 64, 16-32 Intel sub-groups)
+ * keep a reduction's tree in local memory at one barrier per halving; NVIDIA and AMD
+ * compute units (SMs, CUs) hold several such groups at once, Intel's (EUs) fewer. These
+ * GPU rows follow the vendors' guides; no GPU has measured them in this repository yet
+ * (bench/device-check does, where a GPU is available). */
 static const sb_devparams sb_params_table[] = {
-    {"NVIDIA", "", 256, 0},
-    {"Advanced Micro Devices", "", 256, -1},
-    {"Intel(R) Corporation", "", 256, -1},
-    {"Portable Computing Language", "", 64, 1},
-    {"pthread", "", 64, 1},
-    {"", "", 128, -1},
+    {"NVIDIA", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
+    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
+    {"AMD Accelerated Parallel Processing", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
+    {"Intel(R) Corporation", CL_DEVICE_TYPE_GPU, "", 256, 0, 8},
+    {"Intel(R) Corporation", CL_DEVICE_TYPE_CPU, "", 128, 1, 0},
+    {"NVIDIA", 0, "", 256, 0, 0},
+    {"Advanced Micro Devices", 0, "", 256, -1, 0},
+    {"Intel(R) Corporation", 0, "", 256, -1, 0},
+    {"Portable Computing Language", 0, "", 64, 1, 0},
+    {"pthread", 0, "", 64, 1, 0},
+    {"", 0, "", 128, -1, 0},
 };
 
-/* ---- selection ------------------------------------------------------------- */
-
-int sb_devspec_parse(const char *s, sb_devspec *out, sb_err *err)
-{
-    memset(out, 0, sizeof *out);
-    out->kind = SB_SEL_DEFAULT;
-    if (!s || !*s)
-        return SB_OK;
-    if (!strcasecmp(s, "cpu") || !strcasecmp(s, "gpu") || !strcasecmp(s, "accel") ||
-        !strcasecmp(s, "accelerator")) {
-        out->kind = SB_SEL_TYPE;
-        out->type = !strcasecmp(s, "cpu")   ? CL_DEVICE_TYPE_CPU
-                    : !strcasecmp(s, "gpu") ? CL_DEVICE_TYPE_GPU
-                                            : CL_DEVICE_TYPE_ACCELERATOR;
-        return SB_OK;
-    }
-    const char *colon = strchr(s, ':');
-    if (colon && colon != s && colon[1]) {
-        int digits = 1;
-        for (const char *p = s; *p; p++)
-            if (p != colon && !isdigit((unsigned char)*p))
-                digits = 0;
-        if (digits) {
-            char *end;
-            long p = strtol(s, &end, 10), d = strtol(colon + 1, &end, 10);
-            if (p > 1000 || d > 1000)
-                return sb_fail(err, SB_EUSAGE, "device index '%s' is out of range", s);
-            out->kind = SB_SEL_INDEX;
-            out->platform = (int)p;
-            out->device = (int)d;
-            return SB_OK;
-        }
-    }
-    if (strlen(s) >= sizeof out->name)
-        return sb_fail(err, SB_EUSAGE, "device name '%.40s...' is too long", s);
-    out->kind = SB_SEL_NAME;
-    strcpy(out->name, s);
-    return SB_OK;
-}
-
-int sb_devspec_select(const char *opt, sb_devspec *out, sb_err *err)
-{
-    const char *from = "--device ", *sel = opt;
-    if (!sel || !*sel) {
-        sel = getenv("SIGNBENCH_DEVICE");
-        from = "SIGNBENCH_DEVICE=";
-    }
-    if (sb_devspec_parse(sel, out, err) != SB_OK)
-        return sb_wrap(err, "%s%.60s", from, sel);
-    out->from = from;
-    return SB_OK;
-}
+/* ---- helpers for the table ---------------------------------------------- */
 
 void sb_bind_notice(const sb_locality *loc)
 {
@@ -99,132 +62,16 @@ static int contains_nocase(const char *hay, const char *needle)
     return n == 0;
 }
 
-static int first_of_type(const sb_devref *list, int n, cl_device_type t)
-{
-    for (int i = 0; i < n; i++)
-        if (list[i].type & t)
-            return i;
-    return -1;
-}
-
-int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_err *err)
-{
-    int found = -1;
-    if (n == 0) {
-        sb_fail(err, SB_ERUNTIME,
-                "no OpenCL device found (install an ICD such as pocl-opencl-icd; "
-                "`bench/setup` does)");
-        return -1;
-    }
-    switch (spec->kind) {
-    case SB_SEL_DEFAULT:
-        found = first_of_type(list, n, CL_DEVICE_TYPE_GPU);
-        if (found < 0)
-            found = first_of_type(list, n, CL_DEVICE_TYPE_ACCELERATOR);
-        if (found < 0)
-            found = first_of_type(list, n, CL_DEVICE_TYPE_CPU);
-        if (found < 0)
-            found = 0;
-        return found;
-    case SB_SEL_TYPE:
-        found = first_of_type(list, n, spec->type);
-        break;
-    case SB_SEL_INDEX:
-        for (int i = 0; i < n; i++)
-            if (list[i].platform == spec->platform && list[i].device == spec->device)
-                found = i;
-        break;
-    case SB_SEL_NAME:
-        for (int i = 0; i < n && found < 0; i++)
-            if (contains_nocase(list[i].name, spec->name))
-                found = i;
-        break;
-    }
-    if (found >= 0)
-        return found;
-    char avail[768] = "";
-    size_t len = 0;
-    for (int i = 0; i < n && len + 80 < sizeof avail; i++)
-        len += (size_t)snprintf(avail + len, sizeof avail - len, "%s%d:%d %s",
-                                i ? ", " : "", list[i].platform, list[i].device,
-                                list[i].name);
-    const char *what = spec->kind == SB_SEL_TYPE    ? "no device of that type"
-                       : spec->kind == SB_SEL_INDEX ? "no device at that index"
-                                                    : "no device name contains it";
-    char shown[64];
-    if (spec->kind == SB_SEL_INDEX)
-        snprintf(shown, sizeof shown, "%d:%d", spec->platform, spec->device);
-    else if (spec->kind == SB_SEL_TYPE)
-        snprintf(shown, sizeof shown, "%s",
-                 spec->type == CL_DEVICE_TYPE_CPU   ? "cpu"
-                 : spec->type == CL_DEVICE_TYPE_GPU ? "gpu"
-                                                    : "accel");
-    else
-        snprintf(shown, sizeof shown, "%.60s", spec->name);
-    sb_fail(err, SB_EUSAGE, "%s%s: %s; available: %s", spec->from ? spec->from : "--device ",
-            shown, what, avail);
-    return -1;
-}
-
-int sb_devices_list(sb_devref **out, int *n, sb_err *err)
-{
-    cl_uint np = 0;
-    *out = NULL;
-    *n = 0;
-    cl_int rc = clGetPlatformIDs(0, NULL, &np);
-    if (rc == CL_PLATFORM_NOT_FOUND_KHR || np == 0)
-        return SB_OK;
-    if (SB_CLFAIL(rc, err, "clGetPlatformIDs"))
-        return err->code;
-    cl_platform_id *plats = calloc(np, sizeof *plats);
-    if (!plats)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    clGetPlatformIDs(np, plats, NULL);
-    int cap = 0, count = 0;
-    sb_devref *list = NULL;
-    for (cl_uint p = 0; p < np; p++) {
-        cl_uint nd = 0;
-        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS)
-            continue;
-        cl_device_id *devs = calloc(nd, sizeof *devs);
-        if (!devs)
-            continue;
-        clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, devs, NULL);
-        for (cl_uint d = 0; d < nd; d++) {
-            if (count == cap) {
-                cap = cap ? 2 * cap : 8;
-                sb_devref *nl = realloc(list, (size_t)cap * sizeof *nl);
-                if (!nl)
-                    break;
-                list = nl;
-            }
-            sb_devref *r = &list[count++];
-            memset(r, 0, sizeof *r);
-            r->platform = (int)p;
-            r->device = (int)d;
-            r->pid = plats[p];
-            r->did = devs[d];
-            clGetDeviceInfo(devs[d], CL_DEVICE_TYPE, sizeof r->type, &r->type, NULL);
-            clGetDeviceInfo(devs[d], CL_DEVICE_NAME, sizeof r->name - 1, r->name, NULL);
-            clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof r->platform_name - 1,
-                              r->platform_name, NULL);
-        }
-        free(devs);
-    }
-    free(plats);
-    *out = list;
-    *n = count;
-    return SB_OK;
-}
-
 /* ---- context --------------------------------------------------------------- */
 
 static const sb_devparams *params_for(const char *vendor, const char *platform,
-                                      const char *name)
+                                      const char *name, cl_device_type type)
 {
     size_t n = sizeof sb_params_table / sizeof sb_params_table[0];
     for (size_t i = 0; i < n; i++) {
         const char *m = sb_params_table[i].match;
+        if (sb_params_table[i].type && !(sb_params_table[i].type & type))
+            continue;
         if (contains_nocase(vendor, m) || contains_nocase(platform, m) ||
             contains_nocase(name, m))
             return &sb_params_table[i];
@@ -232,25 +79,21 @@ static const sb_devparams *params_for(const char *vendor, const char *platform,
     return &sb_params_table[n - 1];
 }
 
-int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
+int sb_ctx_open_dev(sb_ctx *c, const sb_devref *dev, const sb_opts *o, sb_err *err)
 {
     memset(c, 0, sizeof *c);
     if (o)
         c->opts = *o;
-    sb_devspec spec;
-    if (sb_devspec_select(c->opts.device, &spec, err) != SB_OK)
-        return err->code;
-    sb_devref *list;
-    int n;
-    if (sb_devices_list(&list, &n, err) != SB_OK)
-        return err->code;
-    int idx = sb_devspec_match(&spec, list, n, err);
-    if (idx < 0) {
-        free(list);
-        return err->code;
+    c->dev = *dev;
+    if (sb_kernel_binary_is_list(c->opts.kernel_binary)) {
+        const sb_devref *list;
+        int n;
+        if (sb_devices_all(&list, &n, err) != SB_OK ||
+            sb_kernel_binary_for(c->opts.kernel_binary, dev, list, n, c->kernel_binary,
+                                 sizeof c->kernel_binary, err) != SB_OK)
+            return err->code;
+        c->opts.kernel_binary = c->kernel_binary;
     }
-    c->dev = list[idx];
-    free(list);
 
     cl_device_id d = c->dev.did;
     clGetDeviceInfo(d, CL_DEVICE_VENDOR, sizeof c->vendor - 1, c->vendor, NULL);
@@ -267,7 +110,7 @@ int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err)
     cl_device_fp_config fp = 0;
     clGetDeviceInfo(d, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp, &fp, NULL);
     c->fp64 = fp != 0;
-    c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name);
+    c->params = params_for(c->vendor, c->dev.platform_name, c->dev.name, c->dev.type);
 
     if (c->opts.bind) {
         /* Pin before the context exists: threads the driver starts from this thread

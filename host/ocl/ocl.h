@@ -3,35 +3,11 @@
 #ifndef SB_OCL_H
 #define SB_OCL_H
 
+#include "devices.h"
 #include "devref.h"
 #include "sb.h"
 
-/* ---- device selection ------------------------------------------------------ */
-
-typedef enum { SB_SEL_DEFAULT, SB_SEL_TYPE, SB_SEL_INDEX, SB_SEL_NAME } sb_sel_kind;
-
-typedef struct sb_devspec {
-    sb_sel_kind kind;
-    cl_device_type type; /* SB_SEL_TYPE */
-    int platform, device; /* SB_SEL_INDEX */
-    char name[128];       /* SB_SEL_NAME: case-insensitive substring */
-    const char *from;     /* where it came from, for messages: "--device " (also when
-                             NULL) or "SIGNBENCH_DEVICE=" */
-} sb_devspec;
-
-/* Parse "cpu", "gpu", "accel", "P:D" or a name substring; NULL or "" is the default. */
-int sb_devspec_parse(const char *s, sb_devspec *out, sb_err *err);
-/* The selection every command uses: opt (--device) when given, else $SIGNBENCH_DEVICE,
- * else the default; out->from names the source so errors say which one to fix. */
-int sb_devspec_select(const char *opt, sb_devspec *out, sb_err *err);
-
-/* Every device of every platform; *out is malloc'ed (free it). No platform is not an
- * error: *n is 0. */
-int sb_devices_list(sb_devref **out, int *n, sb_err *err);
-
-/* Index into list of the device spec selects, or -1 with err filled (SB_EUSAGE,
- * listing what is available). Pure: no OpenCL call, so tests can drive it. */
-int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_err *err);
+/* Device selection and lists: devices.h. */
 
 struct sb_locality;
 /* The one-line stderr notice of --bind (sb_ctx_open and `devices --bind` print it). */
@@ -40,11 +16,16 @@ void sb_bind_notice(const struct sb_locality *loc);
 /* ---- per-device parameters, as data (CLBlast style) ----------------------- */
 
 typedef struct sb_devparams {
-    const char *match;      /* substring of vendor or device name; "" matches all */
+    const char *match;      /* substring of vendor, platform or device name; "" matches
+                               all */
+    cl_device_type type;    /* and of this device type; 0: any */
     const char *build_opts; /* extra options for clBuildProgram */
-    size_t local_size;      /* default work-group size for streaming kernels */
+    size_t local_size;      /* work-group size of the streaming kernels and of the
+                               local-memory tree of the reductions (SB_LOCAL_SIZE) */
     int chunked;            /* 1: one contiguous chunk per work-item, 0: grid stride,
                                -1: chunked on CPU devices only */
+    size_t groups_per_cu;   /* most work-groups per compute unit a streaming launch
+                               uses (the rest is the kernels' loop); 0: 64 */
 } sb_devparams;
 
 /* ---- context --------------------------------------------------------------- */
@@ -52,7 +33,8 @@ typedef struct sb_devparams {
 typedef struct sb_opts {
     const char *device;        /* selection; NULL: $SIGNBENCH_DEVICE, else default */
     const char *kernel_dir;    /* load the kernel sources from this folder */
-    const char *kernel_binary; /* load the program from a `signbench compile` file */
+    const char *kernel_binary; /* load the program from a `signbench compile` file, or
+                                  D=FILE,... one per device (devices.h) */
     int bind;                  /* pin the host thread near the device (hwloc) */
 } sb_opts;
 
@@ -69,9 +51,14 @@ typedef struct sb_ctx {
     cl_ulong global_mem, local_mem, max_alloc;
     int fp64;
     char bound_cpus[256]; /* with opts.bind: the PUs the host thread is pinned to */
+    char kernel_binary[1024]; /* this device's file of a D=FILE list */
 } sb_ctx;
 
+/* Open the one device o->device (else $SIGNBENCH_DEVICE, else the default) selects; a
+ * list naming several devices is SB_EUSAGE (devices.c). Every command opens this way. */
 int sb_ctx_open(sb_ctx *c, const sb_opts *o, sb_err *err);
+/* Open a device already resolved (sb_devset_resolve): context, queue, parameters. */
+int sb_ctx_open_dev(sb_ctx *c, const sb_devref *dev, const sb_opts *o, sb_err *err);
 void sb_ctx_close(sb_ctx *c);
 
 /* The main program (every embedded kernel), built or loaded once per context. */

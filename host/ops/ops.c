@@ -59,7 +59,8 @@ static const char *kernel_names[K_UPDATE0] = {
 static size_t max_groups(const sb_ops *o)
 {
     size_t cu = o->ctx->compute_units ? o->ctx->compute_units : 1;
-    return cu * GROUPS_PER_CU;
+    const sb_devparams *p = o->ctx->params;
+    return cu * (p && p->groups_per_cu ? p->groups_per_cu : GROUPS_PER_CU);
 }
 
 /* Global size for `units` units of work (float4 vectors, packed words...). */

@@ -394,6 +394,168 @@ static void section_micro(doc *d, const cJSON *micro)
     }
 }
 
+/* ---- several devices: throughput side by side, consistency of the seeded runs ---- */
+
+#define XD_MAX 16
+#define XK_MAX 48
+
+typedef struct xkernel {
+    char name[48];
+    double gbs[XD_MAX], rf[XD_MAX], ceil[XD_MAX];
+} xkernel;
+
+/* The device-kernel (impl ocl) medians at the largest size of one device's micro.json. */
+static void cross_collect(const cJSON *micro, int dev, xkernel *ks, int *nk)
+{
+    const cJSON *b;
+    double nmax = 0;
+    cJSON_ArrayForEach(b, get(micro, "benchmarks"))
+    {
+        if (isfinite(num(b, "roofline_fraction")) && num(b, "n") > nmax)
+            nmax = num(b, "n");
+    }
+    cJSON_ArrayForEach(b, get(micro, "benchmarks"))
+    {
+        if (strcmp(str(b, "aggregate_name"), "median") || strcmp(str(b, "impl"), "ocl") ||
+            num(b, "n") != nmax || !isfinite(num(b, "bytes_per_second")))
+            continue;
+        int k = 0;
+        while (k < *nk && strcmp(ks[k].name, str(b, "kernel")))
+            k++;
+        if (k == *nk) {
+            if (*nk == XK_MAX)
+                continue;
+            memset(&ks[k], 0, sizeof ks[k]);
+            snprintf(ks[k].name, sizeof ks[k].name, "%s", str(b, "kernel"));
+            for (int i = 0; i < XD_MAX; i++)
+                ks[k].gbs[i] = ks[k].rf[i] = ks[k].ceil[i] = NAN;
+            (*nk)++;
+        }
+        ks[k].gbs[dev] = num(b, "bytes_per_second") / 1e9;
+        ks[k].rf[dev] = num(b, "roofline_fraction");
+        ks[k].ceil[dev] = num(b, "roofline_ref_bytes_per_second") / 1e9;
+    }
+}
+
+static void cross_consistency(doc *d, const cJSON *xj)
+{
+    const cJSON *c;
+    char rows[64][512];
+    const char *rp[64];
+    int n = 0;
+    snprintf(rows[n], sizeof rows[n], "file\tdevice\tcells\tdiffering\texact\tmax abs\t"
+             "max rel\tmax ulp (float32)");
+    rp[n] = rows[n];
+    n++;
+    cJSON_ArrayForEach(c, get(xj, "comparisons"))
+    {
+        if (n == 64)
+            break;
+        int exact = cJSON_IsTrue(get(c, "exact"));
+        snprintf(rows[n], sizeof rows[n], "%s\t%s\t%.0f\t%.0f%s\t%s\t%.3g\t%.3g\t%.0f",
+                 str(c, "file"), str(c, "device"), num(c, "cells"), num(c, "differing"),
+                 num(c, "text_differing") > 0 ? " (some not numbers)" : "",
+                 exact ? "yes" : cJSON_IsTrue(get(c, "shape_differs")) ? "no (other shape)" : "no",
+                 num(c, "max_abs"), num(c, "max_rel"), num(c, "max_ulp"));
+        rp[n] = rows[n];
+        n++;
+    }
+    heading(d, 3, "Consistency of the seeded runs");
+    if (n == 1) {
+        para(d, "No train or tube result file ran on two devices.");
+        return;
+    }
+    para(d, "The same seeded train and tube runs on every device, each result file "
+            "compared cell by cell with the first device's (timings excluded): exact "
+            "means every cell is the same text; otherwise the largest differences.");
+    table(d, rp, n);
+}
+
+static void section_cross_devices(doc *d, const char *dir)
+{
+    cJSON *xj = load_opt(dir, "cross_device.json");
+    const cJSON *devs = get(xj, "devices"), *dv;
+    int nd = cJSON_GetArraySize(devs);
+    if (!xj || nd < 2) {
+        cJSON_Delete(xj);
+        return;
+    }
+    if (nd > XD_MAX)
+        nd = XD_MAX;
+    heading(d, 2, "Devices side by side");
+    static xkernel ks[XK_MAX];
+    int nk = 0, di = 0;
+    const char *labels[XD_MAX];
+    char lab[XD_MAX][300], idx[XD_MAX][32], who[XD_MAX * 300] = "";
+    cJSON_ArrayForEach(dv, devs)
+    {
+        if (di == nd)
+            break;
+        char rel[400];
+        snprintf(rel, sizeof rel, "%s/micro.json", str(dv, "dir"));
+        cJSON *m = load_opt(dir, rel);
+        if (m)
+            cross_collect(m, di, ks, &nk);
+        cJSON_Delete(m);
+        snprintf(lab[di], sizeof lab[di], "%s %s", str(dv, "index"), str(dv, "name"));
+        snprintf(idx[di], sizeof idx[di], "%s", str(dv, "index"));
+        size_t wl = strlen(who);
+        snprintf(who + wl, sizeof who - wl, "%s%.290s", di ? "; " : "Devices: ", lab[di]);
+        labels[di] = lab[di];
+        di++;
+    }
+    if (nk == 0) {
+        para(d, "No device's micro.json holds device-kernel medians.");
+    } else {
+        para(d, who);
+        para(d, "Per kernel at the largest size: GB/s, roofline_fraction (GB/s over the "
+                "paired reference kernel of the same device and run) and ceiling (that "
+                "reference's GB/s) of every device; \"-\": no such figure (transfers have "
+                "no reference).");
+        static char rows[XK_MAX + 1][1024];
+        const char *rp[XK_MAX + 1];
+        size_t len = (size_t)snprintf(rows[0], sizeof rows[0], "kernel");
+        for (int k = 0; k < nd && len < sizeof rows[0]; k++)
+            len += (size_t)snprintf(rows[0] + len, sizeof rows[0] - len,
+                                    "\t%s GB/s\t%s fraction\t%s ceiling", idx[k], idx[k],
+                                    idx[k]);
+        rp[0] = rows[0];
+        double *v = calloc((size_t)nk * (size_t)nd, sizeof *v);
+        const char *groups[XK_MAX];
+        for (int i = 0; i < nk; i++) {
+            len = (size_t)snprintf(rows[i + 1], sizeof rows[i + 1], "%s", ks[i].name);
+            for (int k = 0; k < nd && len < sizeof rows[0]; k++) {
+                char g[32] = "-", r[32] = "-", ce[32] = "-";
+                if (isfinite(ks[i].gbs[k]))
+                    snprintf(g, sizeof g, "%.2f", ks[i].gbs[k]);
+                if (isfinite(ks[i].rf[k]))
+                    snprintf(r, sizeof r, "%.3f", ks[i].rf[k]);
+                if (isfinite(ks[i].ceil[k]))
+                    snprintf(ce, sizeof ce, "%.2f", ks[i].ceil[k]);
+                len += (size_t)snprintf(rows[i + 1] + len, sizeof rows[0] - len,
+                                        "\t%s\t%s\t%s", g, r, ce);
+                if (v)
+                    v[(size_t)i * (size_t)nd + (size_t)k] = ks[i].gbs[k];
+            }
+            rp[i + 1] = rows[i + 1];
+            groups[i] = ks[i].name;
+        }
+        table(d, rp, nk + 1);
+        char base[1200];
+        snprintf(base, sizeof base, "%s/cross_device_gbs", dir);
+        sb_bars bars = {"Device kernels at the largest size, every device", "kernel", "GB/s",
+                        nk, nd, groups, labels, v, 1100, 560};
+        sb_err pe;
+        if (v && sb_plot_available() && sb_plot_bars(base, &bars, &pe) == SB_OK)
+            figure(d, dir, "cross_device_gbs.png", "GB/s per kernel and device");
+        else
+            para(d, "(no bar chart: gnuplot is not available)");
+        free(v);
+    }
+    cross_consistency(d, xj);
+    cJSON_Delete(xj);
+}
+
 static void verdict_row(char *out, size_t cap, const char *claim, const char *evidence,
                         const char *verdict)
 {
@@ -886,6 +1048,7 @@ int sb_report_write(const char *dir, sb_err *err)
     section_steps(&d, summary);
     if (micro)
         section_micro(&d, micro);
+    section_cross_devices(&d, dir);
     section_convergence(&d, summary);
     section_sweeps(&d, dir);
     section_verdicts(&d, dir, sweep, grid);

@@ -188,11 +188,24 @@ static int domain_rule(sb_pipeline *pl, const domain_check *dc, sb_train_result 
     return r->tube_strict;
 }
 
-/* The problem and the pipeline of one run, with its workers (simulated or MPI ranks);
- * on failure nothing stays open. */
+/* The figures of a run on several devices; the alone timing takes a few more steps. */
+static int workers_result(sb_workers *ws, sb_train_result *r, sb_err *err)
+{
+    int alone = r->steps < 20 ? (int)r->steps : 20;
+    int st = sb_workers_finish(ws, alone, err);
+    r->nworker_devices = sb_workers_count(ws);
+    for (int w = 0; w < r->nworker_devices; w++)
+        r->worker_dev[w] = *sb_workers_figures(ws, w);
+    r->worker_step_s = sb_workers_step_seconds(ws);
+    r->worker_x_diff = sb_workers_x_diff(ws);
+    return st;
+}
+
+/* The problem and the pipeline of one run, with its workers (simulated, MPI ranks, or
+ * one per device of --worker-devices in *wsp); on failure nothing stays open. */
 static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
                     const sb_optim_params *p, sb_compress comp, sb_train_result *r,
-                    sb_problem **probp, sb_pipeline *pl, sb_err *err)
+                    sb_problem **probp, sb_pipeline *pl, sb_workers **wsp, sb_err *err)
 {
     sb_problem_opts po = cfg->problem;
     po.seed = cfg->seed;
@@ -227,7 +240,11 @@ static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o
         st = sb_pipeline_set_workers(pl, cfg->workers, err);
     if (st == SB_OK)
         st = sb_pipeline_set_byzantine(pl, cfg->byzantine, cfg->attack, err);
+    if (st == SB_OK && cfg->worker_devices)
+        st = sb_workers_open(wsp, cfg->worker_devices, pl, &po, &cfg->dev, err);
     if (st != SB_OK) {
+        sb_workers_free(*wsp);
+        *wsp = NULL;
         sb_pipeline_free(pl); /* safe after a failed init too */
         sb_problem_free(prob);
         return st;
@@ -283,8 +300,9 @@ static int domain_open(const sb_train_cfg *cfg, const sb_problem *prob, sb_train
 }
 
 /* Steps until the budget, a target, divergence or the domain rule ends the run. */
-static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, domain_check *dc,
-                      const char *label, double t0, sb_train_result *r, sb_err *err)
+static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, sb_workers *ws,
+                      domain_check *dc, const char *label, double t0, sb_train_result *r,
+                      sb_err *err)
 {
     uint64_t max_steps = r->max_steps, log_every = r->log_every;
     sb_progress bar;
@@ -303,7 +321,7 @@ static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, domain_check *dc
     while (st == SB_OK && !stop) {
         if ((max_steps && pl->step >= max_steps) || (cfg->evals && pl->calls >= cfg->evals))
             break;
-        st = sb_pipeline_step(pl, err);
+        st = ws ? sb_workers_step(ws, err) : sb_pipeline_step(pl, err);
         if (st != SB_OK)
             break;
         if (pl->grad_nan) {
@@ -365,7 +383,8 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
 {
     sb_problem *prob = NULL;
     sb_pipeline pl;
-    int st = open_run(cfg, ops, o, p, comp, r, &prob, &pl, err);
+    sb_workers *ws = NULL;
+    int st = open_run(cfg, ops, o, p, comp, r, &prob, &pl, &ws, err);
     if (st != SB_OK)
         return st;
     plan_budget(cfg, prob, &pl, r);
@@ -375,7 +394,7 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
         r->f_best = r->grad1_min = r->grad2_min = INFINITY;
         r->f0 = NAN;
         double t0 = sb_now();
-        st = steps_loop(cfg, &pl, &dc, o->name, t0, r, err);
+        st = steps_loop(cfg, &pl, ws, &dc, o->name, t0, r, err);
         finish_run(&pl, t0, r);
     }
     free(dc.xf);
@@ -384,6 +403,9 @@ static int run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o,
         theory(cfg, o, p, prob, comp, r);
     if (st == SB_OK)
         st = sb_dist_finish(&pl, r->time_s, &r->comm, err);
+    if (ws && st == SB_OK)
+        st = workers_result(ws, r, err);
+    sb_workers_free(ws);
     sb_pipeline_free(&pl);
     sb_problem_free(prob);
     return st;
@@ -537,6 +559,8 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddNumberToObject(c, "byzantine", cfg->byzantine);
     if (cfg->byzantine)
         cJSON_AddStringToObject(c, "attack", sb_attack_name(cfg->attack));
+    if (cfg->worker_devices)
+        cJSON_AddStringToObject(c, "worker_devices", cfg->worker_devices);
     /* budget: steps resolved (1000, or 100000 with a target); null when only evals */
     uint64_t steps = r->max_steps ? r->max_steps : cfg->steps;
     if (steps)
@@ -627,6 +651,22 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
     cJSON_AddNumberToObject(j, "d", (double)r->d);
     cJSON_AddStringToObject(j, "device", r->device);
     cJSON_AddNumberToObject(j, "workers", r->workers);
+    if (r->nworker_devices) {
+        cJSON *wd = cJSON_AddObjectToObject(j, "worker_devices");
+        num(wd, "step_s", r->worker_step_s);
+        num(wd, "x_max_diff", r->worker_x_diff);
+        cJSON *arr = cJSON_AddArrayToObject(wd, "workers");
+        for (int w = 0; w < r->nworker_devices; w++) {
+            const sb_worker_figures *f = &r->worker_dev[w];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "index", f->index);
+            cJSON_AddStringToObject(o, "name", f->name);
+            num(o, "compute_s", f->compute_s);
+            num(o, "idle_s", f->idle_s);
+            num(o, "alone_step_s", f->alone_step_s);
+            cJSON_AddItemToArray(arr, o);
+        }
+    }
     if (cfg)
         cJSON_AddItemToObject(j, "config", config_json(cfg, r));
     num(j, "f0", r->f0);

@@ -10,6 +10,7 @@
 #include "problem.h"
 #include "byzantine.h"
 #include "dist.h"
+#include "workers.h"
 
 /* Everything one run needs. Fill it with sb_train_cfg_default() and then set fields;
  * the defaults are the ones `signbench train --help` documents. */
@@ -29,6 +30,9 @@ typedef struct sb_train_cfg {
     int workers;              /* simulated data-parallel workers (0 or 1: one); each
                                  draws its own oracle stream; pack: majority vote,
                                  other compressions: mean (pipeline.h) */
+    const char *worker_devices; /* "0:0,0:1": one worker per entry, each on its device
+                                 with its own context, all at once (workers.h); the
+                                 run's device (ctx / dev) must be the first entry */
     int mpi;                  /* 1: one worker per MPI rank (sb_pipeline_use_mpi); the
                                  caller initialises MPI; every rank calls sb_train_run */
     int byzantine;            /* the last K workers (or ranks) are adversaries (pack only) */
@@ -109,6 +113,11 @@ typedef struct sb_train_result {
     sb_optim_params hyper;    /* cfg->hyper with the optimiser's defaults filled in */
     /* MPI runs: bytes handed to MPI and every rank's time split (rank 0; dist.h) */
     sb_dist_summary comm;
+    /* --worker-devices: per worker, its device's compute, idle (straggler) and alone
+     * figures; the group's mean step time; the largest |x_w - x_lead| at the end. */
+    int nworker_devices;
+    sb_worker_figures worker_dev[SB_MAX_WORKER_DEVICES];
+    double worker_step_s, worker_x_diff;
     sb_train_point *trace;
     size_t ntrace;
 } sb_train_result;

@@ -301,7 +301,7 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
         return sb_fail(err, SB_EUSAGE, "plot: %s is not a signbench plot data file (no '%s' "
                        "header)", path, MAGIC "...");
     sscanf(text + strlen(MAGIC), "%15s", d->kind);
-    if (strcmp(d->kind, "lines") && strcmp(d->kind, "heatmap"))
+    if (strcmp(d->kind, "lines") && strcmp(d->kind, "heatmap") && strcmp(d->kind, "bars"))
         return sb_fail(err, SB_EUSAGE, "plot: %s: unknown plot kind '%s'", path, d->kind);
     const char *p = text;
     while (*p) {
@@ -380,7 +380,7 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
         d->width = 900;
     if (d->height < 100 || d->height > 10000)
         d->height = 560;
-    if (!strcmp(d->kind, "lines") && d->nseries == 0)
+    if ((!strcmp(d->kind, "lines") || !strcmp(d->kind, "bars")) && d->nseries == 0)
         return sb_fail(err, SB_EUSAGE, "plot: %s: no data series", path);
     if (!strcmp(d->kind, "heatmap") && (d->nx < 1 || d->ny < 1 || d->nx > 10000 ||
                                         d->ny > 10000))
@@ -585,6 +585,25 @@ static void script_heatmap(buf *b, const dat_info *d, const char *dat)
                "font ',9'\n");
 }
 
+/* Grouped bars: one cluster per row (group), one bar per series (columns 2, 3, ...). */
+static void script_bars(buf *b, const dat_info *d, const char *dat)
+{
+    script_titles(b, d);
+    bprintf(b, "\nset grid ytics\nset key top right\nunset logscale\nset yrange [0:*]\n"
+               "set style data histogram\nset style histogram clustered gap 1\n"
+               "set style fill solid 0.8 border -1\nset boxwidth 0.9\n");
+    tics(b, "x", d->xtics, d->nxt);
+    bprintf(b, "plot ");
+    for (int i = 0; i < d->nseries; i++) {
+        if (i)
+            bprintf(b, ", \\\n     ");
+        put_quoted(b, dat);
+        bprintf(b, " using %d lc %d title ", i + 2, i + 1);
+        put_quoted(b, d->label[i]);
+    }
+    bprintf(b, "\n");
+}
+
 static int draw(const char *dat, const dat_info *d, sb_err *err)
 {
     size_t len = strlen(dat);
@@ -608,6 +627,8 @@ static int draw(const char *dat, const dat_info *d, sb_err *err)
         script_head(&b, d, terms[t], outs[t]);
         if (!strcmp(d->kind, "heatmap"))
             script_heatmap(&b, d, dat);
+        else if (!strcmp(d->kind, "bars"))
+            script_bars(&b, d, dat);
         else
             script_lines(&b, d, dat);
         bprintf(&b, "unset output\n");
@@ -850,5 +871,35 @@ int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err)
             put_num(&b, h->z[(size_t)j * (size_t)h->nx + (size_t)i]);
             bprintf(&b, "\n");
         }
+    return write_and_draw(base, &b, err);
+}
+
+int sb_plot_bars(const char *base, const sb_bars *p, sb_err *err)
+{
+    if (!base || !*base || !p || p->ngroups < 1 || p->nseries < 1 ||
+        p->nseries > MAX_SERIES || !p->groups || !p->series || !p->v)
+        return sb_fail(err, SB_EUSAGE, "plot: bars need an output name, groups and 1 to %d "
+                       "series", MAX_SERIES);
+    buf b = {0};
+    bprintf(&b, MAGIC "bars\n");
+    put_text(&b, "title", p->title);
+    put_text(&b, "xlabel", p->xlabel);
+    put_text(&b, "ylabel", p->ylabel);
+    bprintf(&b, "# size: %d %d\n", p->width ? p->width : 900, p->height ? p->height : 560);
+    put_tics(&b, "xtic", p->groups, p->ngroups);
+    for (int s = 0; s < p->nseries; s++) {
+        char head[200];
+        snprintf(head, sizeof head, "lines %s", p->series[s] ? p->series[s] : "");
+        put_text(&b, "series", head);
+    }
+    bprintf(&b, "# columns: group value-per-series (NaN: no value)\n");
+    for (int g = 0; g < p->ngroups; g++) {
+        bprintf(&b, "%d", g);
+        for (int s = 0; s < p->nseries; s++) {
+            bprintf(&b, " ");
+            put_num(&b, p->v[(size_t)g * (size_t)p->nseries + (size_t)s]);
+        }
+        bprintf(&b, "\n");
+    }
     return write_and_draw(base, &b, err);
 }

@@ -73,6 +73,18 @@ typedef struct sb_heatmap {
 /* Heatmap with each cell's value printed in it; BASE.png, BASE.svg, BASE.dat. */
 int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err);
 
+typedef struct sb_bars {
+    const char *title, *xlabel, *ylabel;
+    int ngroups, nseries;          /* clusters along x; bars per cluster */
+    const char *const *groups;     /* ngroups labels */
+    const char *const *series;     /* nseries legend entries */
+    const double *v;               /* ngroups * nseries values, group-major; NaN: none */
+    int width, height;
+} sb_bars;
+
+/* Grouped bar chart (one cluster per group, one bar per series); BASE.png, .svg, .dat. */
+int sb_plot_bars(const char *base, const sb_bars *b, sb_err *err);
+
 /* Regenerate the figure described by a .dat file that sb_plot_lines/sb_plot_heatmap
  * wrote (images go beside it, same base name). SB_EUSAGE when the file is not one. */
 int sb_plot_redraw(const char *dat_path, sb_err *err);
