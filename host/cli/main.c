@@ -101,6 +101,7 @@ static void set_runtime_environment(char **argv)
 int main(int argc, char **argv)
 {
     set_runtime_environment(argv);
+    sb_signals_install();
     if (argc < 2) {
         usage(stderr);
         return SB_EUSAGE;
