@@ -363,6 +363,8 @@ int sb_cmd_eval(int argc, char **argv, sb_err *err)
     int use_orc = 0;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("eval", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &o))
             continue;

@@ -335,6 +335,8 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     parse_list("--momenta", "0,0.5,0.9", 0, 0.9999, g->mom, &g->nmom, err);
     optind = 1;
     opterr = 0;
+    if ((rc = sb_cli_check_args("grid", argc, argv, "o:", longopts, err)))
+        goto done;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         long v;
         size_t z;

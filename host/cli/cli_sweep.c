@@ -590,6 +590,8 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
         goto done;
     optind = 1;
     opterr = 0;
+    if ((rc = sb_cli_check_args("sweep", argc, argv, "o:", longopts, err)))
+        goto done;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         long l;
         size_t z;

@@ -310,6 +310,8 @@ int sb_cmd_train(int argc, char **argv, sb_err *err)
     long lv;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("train", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &cfg.dev))
             continue;

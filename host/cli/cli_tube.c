@@ -201,6 +201,8 @@ static int parse_args(int argc, char **argv, tube_args *a, sb_err *err)
     long v;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("tube", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &a->dev))
             continue;
@@ -406,6 +408,10 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
     long reached = 0, orbit = 0, orbit_min = 0, orbit_other = 0, left = 0, div = 0,
          outside_any = 0;
     double *v = malloc(sizeof(double) * (trials ? trials : 1));
+    if (!v) {
+        cJSON_Delete(j);
+        return NULL; /* the caller reports out of memory */
+    }
     double outside_sum = 0;
     for (size_t i = 0; i < trials; i++) {
         const sb_tb_result *r = &o->res[first + i];
@@ -722,8 +728,14 @@ static int run_main(const tube_args *a, sb_ctx *ctx, sb_err *err)
     cJSON_AddNumberToObject(root, "trajectory_steps_per_second",
                             (double)s.B * (double)(s.K + 1) / out.seconds);
     cJSON *res = cJSON_AddArrayToObject(root, "results");
-    for (int si = 0; si < nset; si++)
-        cJSON_AddItemToArray(res, aggregate(&set[si], &out, (size_t)si * trials, trials, fstar));
+    for (int si = 0; si < nset; si++) {
+        cJSON *agg = aggregate(&set[si], &out, (size_t)si * trials, trials, fstar);
+        if (!agg) {
+            st = sb_fail(err, SB_ERUNTIME, "tube: out of memory");
+            goto done;
+        }
+        cJSON_AddItemToArray(res, agg);
+    }
     char path[1200];
     snprintf(path, sizeof path, "%s/trajectories.csv", dir);
     if ((st = write_csv(path, &out, set, nset, trials, a, fstar, err)))

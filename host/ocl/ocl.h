@@ -3,6 +3,7 @@
 #ifndef SB_OCL_H
 #define SB_OCL_H
 
+#include "binary.h"
 #include "devref.h"
 #include "sb.h"
 
@@ -54,6 +55,7 @@ typedef struct sb_opts {
     const char *kernel_dir;    /* load the kernel sources from this folder */
     const char *kernel_binary; /* load the program from a `signbench compile` file */
     int bind;                  /* pin the host thread near the device (hwloc) */
+    int verbose;               /* show the kernel compiler's output (--verbose) */
 } sb_opts;
 
 typedef struct sb_ctx {
@@ -87,7 +89,8 @@ const char *sb_ctx_build_options(const sb_ctx *c);
 /* Fingerprint of sources + build options, recorded in saved binaries. */
 uint64_t sb_ctx_source_hash(const sb_ctx *c);
 
-/* Save the main program's binary with a header naming device, driver and source hash. */
+/* Save the main program's binary with a header naming device, driver and source hash,
+ * and a checksum (FNV-1a 64) of the binary, checked on load. */
 int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err);
 
 /* Run the sb_selftest_axpy kernel of the main program on a small vector and compare it
