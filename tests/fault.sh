@@ -5,11 +5,11 @@
 # the failure and succeed), never crash, and, in the sanitizer build, never leak. Also a
 # full disk (SB_FAULT_ENOSPC=N fails the N-th fsync): grid, sweep and suite leave nothing
 # that looks complete, and SIGINT leaves no .tmp and the run folder marked INCOMPLETE.
-# Every N up to FIRST is tried, then SAMPLE more spread evenly up to the number of calls
-# a clean run makes (SB_FAULT_ALL=1: every N; CI keeps the sampled set quick).
+# Every N up to FIRST (15) is tried, then SAMPLE (10) more spread evenly up to the number
+# of calls a clean run makes: a sample, to keep CI quick (SB_FAULT_ALL=1: every N).
 . "$(dirname "$0")/lib.sh"
 fb=${SB_FAULT_BIN:?}
-FIRST=${SB_FAULT_FIRST:-40} SAMPLE=${SB_FAULT_SAMPLE:-30}
+FIRST=${SB_FAULT_FIRST:-15} SAMPLE=${SB_FAULT_SAMPLE:-10}
 require_device
 export TMPDIR=$tmp
 if [ -n "${SB_SANITIZED:-}" ] && [ "$SB_SANITIZED" != none ]; then

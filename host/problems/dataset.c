@@ -272,6 +272,15 @@ int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb
     int loaded = load_text(path, &text, err);
     if (loaded != SB_OK)
         return loaded;
+    int st = sb_dataset_parse_libsvm(path, text, lim, ds, err);
+    free(text);
+    return st;
+}
+
+int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit *lim,
+                            sb_dataset *ds, sb_err *err)
+{
+    memset(ds, 0, sizeof *ds);
     grow ent = {NULL, 0, 0, sizeof(entry)}, lab = {NULL, 0, 0, sizeof(double)};
     size_t line = 0, d = 0;
     int st = SB_OK;
@@ -335,7 +344,6 @@ int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb
         if (st == SB_OK && grow_push(&lab, &y))
             st = sb_fail(err, SB_ERUNTIME, "%s: out of memory", path);
     }
-    free(text);
     if (st == SB_OK && lab.n == 0)
         st = sb_fail(err, SB_EUSAGE, "%s: no data rows", path);
     if (st == SB_OK && d == 0)

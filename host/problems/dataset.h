@@ -43,6 +43,9 @@ typedef struct sb_dataset_limit {
 } sb_dataset_limit;
 int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb_dataset *ds,
                                sb_err *err);
+/* The LIBSVM parser itself: text (NUL-terminated, cut in place) named path in messages. */
+int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit *lim,
+                            sb_dataset *ds, sb_err *err);
 /* CSV: numbers separated by commas; the label in column label_col (0-based); a first
  * line that is not numeric is a header and skipped. Labels as for LIBSVM. */
 int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err *err);
