@@ -61,11 +61,11 @@ contains broken-json "broken.json:2: not valid JSON" "$bin" plot "$tmp/broken.js
 
 # ---- sizes before allocation --------------------------------------------------------
 # d = 2e9 would need ~90 GB of host arrays: refused at once, nothing allocated.
-refused huge-d 2 timeout 20 "${t[@]}" --problem quad --d 2000000000
-contains huge-d-msg "quad with d = 2000000000: needs" timeout 20 "${t[@]}" --problem quad --d 2000000000
-refused huge-d-tube 2 timeout 20 "${t[@]}" --problem tube --d 2000000000
-refused huge-d-rotated 2 timeout 20 "${t[@]}" --problem quad-rotated --d 50000
-refused huge-synthetic 2 timeout 20 "${t[@]}" --problem logreg --n 100000000 --d 100000
+refused huge-d 2 timeout 120 "${t[@]}" --problem quad --d 2000000000
+contains huge-d-msg "quad with d = 2000000000: needs" timeout 120 "${t[@]}" --problem quad --d 2000000000
+refused huge-d-tube 2 timeout 120 "${t[@]}" --problem tube --d 2000000000
+refused huge-d-rotated 2 timeout 120 "${t[@]}" --problem quad-rotated --d 50000
+refused huge-synthetic 2 timeout 120 "${t[@]}" --problem logreg --n 100000000 --d 100000
 
 require_device
 
@@ -77,9 +77,9 @@ check bom-csv 0 "${t[@]}" --problem logreg --data "$tmp/bom.csv"
 # A 3-row file whose largest index is 1e8: the dense matrix it makes is refused before
 # it is allocated, saying how much it would take.
 printf '1 1:1\n-1 2:1\n1 100000000:1\n' >"$tmp/wide.libsvm"
-refused wide-libsvm 2 timeout 20 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
+refused wide-libsvm 2 timeout 120 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
 contains wide-libsvm-msg "3 rows x 100000000 features as a dense matrix need 1.1 GiB" \
-    timeout 20 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
+    timeout 120 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
 # A batch larger than the data set.
 refused big-batch 2 "${t[@]}" --problem logreg --data "$tmp/ok.libsvm" --batch 4
 contains big-batch-msg "batch 4 is larger than the 3 training rows" "${t[@]}" --problem logreg --data "$tmp/ok.libsvm" --batch 4

@@ -49,12 +49,12 @@ int sb_cli_help(const char *text)
     return SB_OK;
 }
 
-/* Options whose values are paths: commas in them are not list separators. */
+/* Options whose values are paths or free text: commas in them are not list separators. */
 static int is_path_option(const char *name)
 {
     static const char *const paths[] = {"out", "json", "csv", "data", "rotation",
                                         "kernel-dir", "kernel-binary", "points",
-                                        "report-only", "o", NULL};
+                                        "report-only", "o", "title", "filter", NULL};
     for (int i = 0; paths[i]; i++)
         if (!strcmp(name, paths[i]))
             return 1;
