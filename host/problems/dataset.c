@@ -242,21 +242,29 @@ typedef struct entry {
     double v;
 } entry;
 
-/* Refuse a dense n x d float matrix (and its labels) above max bytes, saying how much. */
-static int check_dense(const char *path, size_t n, size_t d, const sb_dataset_limit *lim,
-                       sb_err *err)
+/* Refuse a dense n x d float matrix (and its labels) above max bytes, or one over 256 MiB
+ * that is mostly zeros (nnz values, under 1 %: the data are stored dense), saying how
+ * much it would take. */
+static int check_dense(const char *path, size_t n, size_t d, size_t nnz,
+                       const sb_dataset_limit *lim, sb_err *err)
 {
     double need = ((double)n * (double)d + (double)n) * sizeof(float);
     double host = 0.5 * sb_host_memory();
     double max = lim && lim->bytes && (double)lim->bytes < host ? (double)lim->bytes : host;
     const char *what = lim && lim->bytes && (double)lim->bytes < host && lim->what
                            ? lim->what : "half of this machine's memory";
-    if (need <= max && (double)n * (double)d < (double)SIZE_MAX / 8)
-        return SB_OK;
     char a[32], b[32];
-    return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need %s, "
-                   "more than %s (%s)", path, n, d, sb_human_bytes(need, a, sizeof a), what,
-                   sb_human_bytes(max, b, sizeof b));
+    if (need > max || (double)n * (double)d >= (double)SIZE_MAX / 8)
+        return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need "
+                       "%s, more than %s (%s)", path, n, d, sb_human_bytes(need, a, sizeof a),
+                       what, sb_human_bytes(max, b, sizeof b));
+    if (need > SB_DENSE_SPARSE_MAX && 100.0 * (double)nnz < (double)n * (double)d)
+        return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need "
+                       "%s for %zu nonzero values (density %.2g %%); signbench stores data "
+                       "dense: renumber the features without the unused indices", path, n, d,
+                       sb_human_bytes(need, a, sizeof a), nnz,
+                       100.0 * (double)nnz / ((double)n * (double)d));
+    return SB_OK;
 }
 
 int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err)
@@ -349,7 +357,7 @@ int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit
     if (st == SB_OK && d == 0)
         st = sb_fail(err, SB_EUSAGE, "%s: no features", path);
     if (st == SB_OK)
-        st = check_dense(path, lab.n, d, lim, err);
+        st = check_dense(path, lab.n, d, ent.n, lim, err);
     if (st == SB_OK) {
         ds->n = lab.n;
         ds->d = d;
@@ -443,7 +451,7 @@ int sb_dataset_synthetic(size_t n, size_t d, uint64_t seed, double noise, sb_dat
         return sb_fail(err, SB_EUSAGE, "synthetic data: n and d must be at least 1");
     if (n > ((size_t)1 << 40) / d)
         return sb_fail(err, SB_EUSAGE, "synthetic data: n x d = %zu x %zu is too large", n, d);
-    if (check_dense("synthetic data", n, d, NULL, err) != SB_OK)
+    if (check_dense("synthetic data", n, d, n * d, NULL, err) != SB_OK)
         return err->code;
     ds->X = malloc(n * d * sizeof *ds->X);
     ds->y = malloc(n * sizeof *ds->y);

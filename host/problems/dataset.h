@@ -35,6 +35,8 @@ int sb_dataset_is_builtin(const char *name);
 int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err);
 /* The largest LIBSVM feature index read (a larger one is refused at its line). */
 #define SB_LIBSVM_MAX_INDEX 100000000
+/* A dense LIBSVM matrix over this many bytes with under 1 % nonzeros is refused. */
+#define SB_DENSE_SPARSE_MAX ((double)(256 << 20))
 /* A cap on the dense matrix a reader may allocate (rows x features floats, plus labels),
  * checked before allocating it; the readers always cap at half the host memory. */
 typedef struct sb_dataset_limit {
