@@ -34,7 +34,9 @@ inline uint sb_pack32(__global const float *p, int16 *nanv)
 {
     const uint16 lo = (uint16)(0x1u, 0x2u, 0x4u, 0x8u, 0x10u, 0x20u, 0x40u, 0x80u, 0x100u,
                                0x200u, 0x400u, 0x800u, 0x1000u, 0x2000u, 0x4000u, 0x8000u);
-    int16 ua = as_int16(vload16(0, p)), ub = as_int16(vload16(1, p));
+    /* float8 loads: a float16 builtin call warns about its ABI on AVX2 (PoCL). */
+    int16 ua = as_int16((float16)(vload8(0, p), vload8(1, p)));
+    int16 ub = as_int16((float16)(vload8(2, p), vload8(3, p)));
     uint16 ma = as_uint16(ua & 0x7fffffff), mb = as_uint16(ub & 0x7fffffff);
     *nanv |= (ma > 0x7f800000u) | (mb > 0x7f800000u);
     int16 na = (ua < 0) & ((ma - 1u) < 0x7f800000u);
@@ -56,7 +58,7 @@ __kernel void vec_pack(__global const float *g, __global uint *bits, uint n,
     {
         bits[w] = sb_pack32(g + 32 * w, &nanv);
     }
-    int nan = any(nanv);
+    int nan = any(nanv.lo | nanv.hi); /* any() of int8: as any(int16) */
     if (get_global_id(0) == 0 && n % 32) {
         uint word = 0;
         for (size_t i = 32 * nw; i < n; i++) {
@@ -154,8 +156,16 @@ inline void sb_step32(uint r, __global float *p, float lr)
     const uint16 sh = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int16 a = as_int16(((uint16)(r) >> sh) << 31);
     int16 b = as_int16(((uint16)(r >> 16) >> sh) << 31);
-    vstore16(vload16(0, p) - lr * select((float16)(1.0f), (float16)(-1.0f), a), 0, p);
-    vstore16(vload16(1, p) - lr * select((float16)(1.0f), (float16)(-1.0f), b), 1, p);
+    /* +-1 as 1.0f with the sign bit of the mask; float8 loads and stores (a float16
+     * builtin call warns about its ABI on AVX2). */
+    float16 sa = as_float16(as_int16((float16)(1.0f)) | a);
+    float16 sb = as_float16(as_int16((float16)(1.0f)) | b);
+    float16 xa = (float16)(vload8(0, p), vload8(1, p)) - lr * sa;
+    float16 xb = (float16)(vload8(2, p), vload8(3, p)) - lr * sb;
+    vstore8(xa.lo, 0, p);
+    vstore8(xa.hi, 1, p);
+    vstore8(xb.lo, 2, p);
+    vstore8(xb.hi, 3, p);
 }
 
 /* x -= lr * sign(vote(bits)): the aggregate is never written. Units of eight words

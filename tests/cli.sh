@@ -115,7 +115,13 @@ h = bytearray(d); h[8 + 256 + 128] ^= 0x5A; open(t + "/hash.bin", "wb").write(h)
 open(t + "/short.bin", "wb").write(d[:len(d) - 7])
 open(t + "/junk.bin", "wb").write(b"hello, not a binary\n")
 # The FPGA flow: a vendor binary without our header (here PoCL's own payload), by name.
-open(t + "/raw.xclbin", "wb").write(d[8 + 256 + 128 + 16:])
+open(t + "/raw.xclbin", "wb").write(d[8 + 256 + 128 + 24:])
+# 256 payload bytes flipped: the checksum in the header refuses it.
+f = bytearray(d)
+for i in range(256):
+    f[8 + 256 + 128 + 24 + 64 + i] ^= 0xFF
+open(t + "/flipped.bin", "wb").write(f)
+old = bytearray(d); old[0:8] = b"SBKBIN01"; open(t + "/old.bin", "wb").write(old)
 open(t + "/junk.aocx", "wb").write(b"not a bitstream\n" * 4)
 PY
 refused binary-other-device 2 "$bin" compile --kernel-binary "$tmp/other.bin"
@@ -123,6 +129,10 @@ contains binary-other-device-msg "was built for 'Other" "$bin" compile --kernel-
 refused binary-other-sources 2 "$bin" compile --kernel-binary "$tmp/hash.bin"
 refused binary-truncated 2 "$bin" compile --kernel-binary "$tmp/short.bin"
 refused binary-garbage 2 "$bin" compile --kernel-binary "$tmp/junk.bin"
+refused binary-flipped 2 "$bin" compile --kernel-binary "$tmp/flipped.bin"
+contains binary-flipped-msg "damaged file (the checksum" "$bin" compile --kernel-binary "$tmp/flipped.bin"
+refused binary-old 2 "$bin" compile --kernel-binary "$tmp/old.bin"
+contains binary-old-msg "made by an older signbench" "$bin" compile --kernel-binary "$tmp/old.bin"
 refused binary-missing 2 "$bin" compile --kernel-binary "$tmp/none.bin"
 refused binary-folder 2 "$bin" compile --kernel-binary "$tmp"
 check vendor-binary 0 "$bin" compile --kernel-binary "$tmp/raw.xclbin"
@@ -140,7 +150,22 @@ cp "$src"/kernels/*.cl "$tmp/broken/"
 printf '\n__kernel void sb_broken(void) { int x = ; }\n' >>"$tmp/broken/common.cl"
 check kernel-dir-broken 1 "$bin" compile --kernel-dir "$tmp/broken" -o "$tmp/k2.bin"
 "$bin" compile --kernel-dir "$tmp/broken" -o "$tmp/k2.bin" >/dev/null 2>"$tmp/broken.err"
-grep -q -- "---- build log" "$tmp/broken.err" && ok || bad "kernel-dir-broken: no build log on stderr"
+# The first errors with file and line on stderr, the whole log in a file the message names.
+grep -q "^  $tmp/broken/common.cl:[0-9]*:[0-9]*: error" "$tmp/broken.err" && ok ||
+    bad "kernel-dir-broken: no first error with file and line: $(cat "$tmp/broken.err")"
+log=$(sed -n 's/.*full build log in \([^ ]*\.log\)$/\1/p' "$tmp/broken.err")
+[ -n "$log" ] && grep -q "error" "$log" && ok || bad "kernel-dir-broken: no log file named: $(cat "$tmp/broken.err")"
+[ -n "$log" ] && rm -f "$log"
+[ "$(wc -l <"$tmp/broken.err")" -le 8 ] && ok || bad "kernel-dir-broken: more than 8 lines on stderr"
+# A cold build (empty PoCL cache) prints nothing of the compiler's own (warnings) without
+# --verbose; --verbose shows what the compiler said.
+POCL_CACHE_DIR=$(mktemp -d "$tmp/cache-XXXXXX") "$bin" compile -o "$tmp/k3.bin" >/dev/null 2>"$tmp/cold.err"
+[ ! -s "$tmp/cold.err" ] && ok || bad "cold-build: stderr not empty: $(head -3 "$tmp/cold.err")"
+# A folder given for --kernel-dir that does not exist, and a BOM / NUL in a kernel file.
+contains kernel-dir-nonexistent-msg "nonexistent: No such file or directory" "$bin" compile --kernel-dir "$tmp/nonexistent" -o "$tmp/k.bin"
+mkdir -p "$tmp/nul"; cp "$src"/kernels/*.cl "$tmp/nul/"; printf 'x\0y' >>"$tmp/nul/sign.cl"
+refused kernel-dir-nul 2 "$bin" compile --kernel-dir "$tmp/nul" -o "$tmp/k.bin"
+contains kernel-dir-nul-msg "NUL byte" "$bin" compile --kernel-dir "$tmp/nul" -o "$tmp/k.bin"
 [ "$(grep -c '^signbench: ' "$tmp/broken.err")" -eq 1 ] && ok || bad "kernel-dir-broken: not one error line"
 grep -q "^signbench: kernel build failed .* in $tmp/broken/common.cl" "$tmp/broken.err" && ok ||
     bad "kernel-dir-broken: error does not name the file: $(grep '^signbench' "$tmp/broken.err")"

@@ -24,13 +24,14 @@ extern const sb_cmd sb_commands[];
 /* Long options every command that touches a device accepts. Their short codes are
  * above 0x100 so they never clash with a command's own letters. */
 enum { SB_OPT_DEVICE = 0x100, SB_OPT_KERNEL_DIR, SB_OPT_KERNEL_BINARY, SB_OPT_BIND,
-       SB_OPT_HELP, SB_OPT_FIRST_FREE = 0x120 };
+       SB_OPT_HELP, SB_OPT_VERBOSE, SB_OPT_FIRST_FREE = 0x120 };
 
 #define SB_COMMON_LONGOPTS                                                                 \
     {"device", required_argument, 0, SB_OPT_DEVICE},                                       \
         {"kernel-dir", required_argument, 0, SB_OPT_KERNEL_DIR},                           \
         {"kernel-binary", required_argument, 0, SB_OPT_KERNEL_BINARY},                     \
-        {"bind", no_argument, 0, SB_OPT_BIND}, {"help", no_argument, 0, SB_OPT_HELP }
+        {"bind", no_argument, 0, SB_OPT_BIND}, {"help", no_argument, 0, SB_OPT_HELP},      \
+        {"verbose", no_argument, 0, SB_OPT_VERBOSE}
 
 #define SB_COMMON_HELP                                                                     \
     "Device options:\n"                                                                    \
@@ -42,10 +43,20 @@ enum { SB_OPT_DEVICE = 0x100, SB_OPT_KERNEL_DIR, SB_OPT_KERNEL_BINARY, SB_OPT_BI
     "  --kernel-binary F   load the program from F (made by `signbench compile`, or an\n"  \
     "                      offline FPGA build named *.aocx or *.xclbin); D=F,D=F,...\n"    \
     "                      gives one file per device of a list\n"                          \
-    "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"
+    "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"     \
+    "  --verbose           show the kernel compiler's output (shown anyway when a build\n" \
+    "                      fails: the first errors, the full log in a file it names)\n"
 
 /* Handle a common option inside a getopt_long loop; returns 1 if c was one. */
 int sb_cli_common(int c, const char *arg, sb_opts *o);
+
+/* Before a command's getopt_long loop (same SHORTOPTS and LONGOPTS): refuse an option
+ * given twice with different values (the same value twice is harmless; compare's
+ * --metric is meant to be repeated), an empty value
+ * (--device "") and an empty item in a comma list (--sizes 4K,,8K; path options such as
+ * --out are not lists). One line naming the option; SB_EUSAGE. */
+int sb_cli_check_args(const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *longopts, sb_err *err);
 
 /* The getopt_long loop's failure cases, as one line: unknown option, missing value. */
 int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fs.h"
 #include "compare.h"
 #include "json.h"
 
@@ -94,6 +95,8 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
     int json = 0, c;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("compare", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == SB_OPT_HELP)
             return sb_cli_help(help);
@@ -118,6 +121,10 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
     if (argc - optind != 2)
         return sb_fail(err, SB_EUSAGE, "compare: expected two files, BASE and NEW (see "
                        "'signbench compare --help')");
+    for (int i = optind; i < argc; i++)
+        if (sb_run_incomplete(argv[i]))
+            return sb_fail(err, SB_EUSAGE, "compare: %s is in a run folder marked %s (the run "
+                           "did not finish): its results are partial", argv[i], SB_RUN_MARKER);
     sb_cmp_set a, b;
     if (sb_cmp_load(argv[optind], &a, err))
         return err->code;

@@ -29,6 +29,8 @@ int sb_cmd_compile(int argc, char **argv, sb_err *err)
     int c;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("compile", argc, argv, "o:", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &o))
             continue;

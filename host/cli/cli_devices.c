@@ -302,6 +302,8 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
     int c, json = 0;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("devices", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == SB_OPT_HELP)
             return sb_cli_help(help);

@@ -176,6 +176,8 @@ static int parse_args(int argc, char **argv, eval_args *a, sb_err *err)
     int c;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("eval", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &a->dev))
             continue;

@@ -59,6 +59,8 @@ static int parse(int argc, char **argv, fig_args *a, sb_err *err)
     long v;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("figure1", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &a->dev))
             continue;

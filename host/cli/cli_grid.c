@@ -159,6 +159,8 @@ static int parse_args(int argc, char **argv, sb_grid *g, grid_args *a, sb_err *e
     int c;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("grid", argc, argv, "o:", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &a->dev))
             continue;

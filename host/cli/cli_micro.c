@@ -321,6 +321,8 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
     mo->reps = 10, mo->warmup = 2, mo->vote_m = 8;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("micro", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1 && st == SB_OK) {
         if (sb_cli_common(c, optarg, &mo->dev))
             continue;

@@ -186,6 +186,8 @@ int sb_cmd_plot(int argc, char **argv, sb_err *err)
     int c;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("plot", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case SB_OPT_HELP:

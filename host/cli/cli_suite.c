@@ -297,6 +297,8 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     int full = 0, quick = 0, c;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("suite", argc, argv, "o:", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == SB_OPT_DEVICE)
             devname = optarg;
@@ -325,6 +327,10 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         if (access(report_only, R_OK | X_OK))
             return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: no such run folder",
                            report_only);
+        if (sb_run_incomplete(report_only))
+            return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: the run did not finish "
+                           "(%s/%s is there): its results are partial; run the suite again",
+                           report_only, report_only, SB_RUN_MARKER);
         if (!is_run_folder(report_only))
             return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: not a suite run folder "
                            "(no summary.json with schema signbench-summary)", report_only);
@@ -375,7 +381,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     if (!out && dir_nonempty(dir))
         return sb_fail(err, SB_EUSAGE, "suite: %s already holds a run (started the same "
                        "second); run again or give --out", dir);
-    if (sb_mkdir_p(dir, err))
+    if (sb_mkdir_p(dir, err) || sb_run_begin(dir, err))
         return sb_wrap(err, "suite");
     char data[1024];
     find_data(data, sizeof data);
@@ -560,7 +566,8 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     int rc = sb_json_save(path, summary, err);
     cJSON_Delete(summary);
     if (rc)
-        return sb_wrap(err, "suite");
+        return sb_wrap(err, "suite"); /* the folder keeps its INCOMPLETE mark */
+    sb_run_end(dir);
     if ((rc = sb_report_write(dir, err)))
         return sb_wrap(err, "suite");
     char others[64] = "";

@@ -72,7 +72,8 @@ static const char help[] =
     "  costs about a gradient call and a reduction; --log-every only thins the trace),\n"
     "  so steps_to_target and evals_to_target are exact.\n\n"
     "Oracle:\n"
-    "  --batch N           minibatch size (default: full batch)\n"
+    "  --batch N           minibatch size, at most the rows of the data (default: full\n"
+    "                      batch)\n"
     "  --sigma S           additive Gaussian noise per coordinate (default 0)\n"
     "  --seed S            problem, start point, noise, minibatches (default 1)\n\n"
     "Output:\n"
@@ -342,6 +343,8 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
     long lv;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("train", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &cfg->dev))
             continue;

@@ -105,6 +105,7 @@ static void set_runtime_environment(char **argv)
 int main(int argc, char **argv)
 {
     set_runtime_environment(argv);
+    sb_signals_install();
     if (argc < 2) {
         usage(stderr);
         return SB_EUSAGE;
@@ -132,12 +133,12 @@ int main(int argc, char **argv)
         }
         if (is_global_with_value(a))
             first += 2;
-        else if (!strcmp(a, "--bind") || !strncmp(a, "--device=", 9) ||
+        else if (!strcmp(a, "--bind") || !strcmp(a, "--verbose") || !strncmp(a, "--device=", 9) ||
                  !strncmp(a, "--kernel-dir=", 13) || !strncmp(a, "--kernel-binary=", 16))
             first += 1;
         else {
             fprintf(stderr, "signbench: unknown global option '%s' (valid before a command: "
-                            "--device, --kernel-dir, --kernel-binary, --bind, --version, "
+                            "--device, --kernel-dir, --kernel-binary, --bind, --verbose, --version, "
                             "--help)\n", a);
             return SB_EUSAGE;
         }
@@ -155,8 +156,10 @@ int main(int argc, char **argv)
         return SB_EUSAGE;
     }
     char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
-    if (!args)
+    if (!args) {
+        fprintf(stderr, "signbench: out of memory\n");
         return SB_ERUNTIME;
+    }
     int n = 0;
     args[n++] = argv[first];
     for (int i = 1; i < first; i++)

@@ -3,12 +3,22 @@
 #define _POSIX_C_SOURCE 200809L
 #include "kernels.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int sb_sources_get(const char *dir, sb_source **out, int *n, sb_err *err)
 {
+    if (dir) {
+        struct stat st;
+        if (stat(dir, &st) != 0)
+            return sb_fail(err, SB_EUSAGE, "--kernel-dir %s: %s", dir, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+            return sb_fail(err, SB_EUSAGE, "--kernel-dir %s is not a folder", dir);
+    }
     int count = sb_embedded_count;
     sb_source *s = calloc((size_t)count, sizeof *s);
     if (!s)
@@ -21,12 +31,16 @@ int sb_sources_get(const char *dir, sb_source **out, int *n, sb_err *err)
         snprintf(path, sizeof path, "%s/%s", dir, sb_embedded_sources[i].name);
         char *text;
         size_t len;
-        if (sb_read_file(path, &text, &len, err) != SB_OK) {
+        if (access(path, F_OK) != 0) {
             sb_sources_free(s, i, dir);
             return sb_fail(err, SB_EUSAGE,
                            "--kernel-dir %s: missing %s (the folder must hold every "
                            "kernel file of the build)",
                            dir, sb_embedded_sources[i].name);
+        }
+        if (sb_read_text(path, &text, &len, err) != SB_OK) {
+            sb_sources_free(s, i, dir);
+            return sb_wrap(err, "--kernel-dir");
         }
         s[i].text = text;
         s[i].len = len;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kernels.h"
 #include "topo.h"
@@ -200,21 +201,64 @@ static void file_in_line(const char *line, char *file, size_t n)
     snprintf(file, n, "%.*s", (int)(dot + 3 - start), start);
 }
 
-/* Print the device's build log to stderr (it is many lines) and leave a one-line summary
- * in err naming the kernel file of the first error. */
-static int build_failed(sb_ctx *c, cl_program p, cl_int rc, sb_err *err)
+/* The whole of a small temporary file (the compiler's captured output), or NULL. */
+static char *slurp(FILE *f)
 {
-    size_t len = 0;
-    clGetProgramBuildInfo(p, c->dev.did, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
-    char *log = calloc(len + 1, 1);
-    if (log)
-        clGetProgramBuildInfo(p, c->dev.did, CL_PROGRAM_BUILD_LOG, len, log, NULL);
-    /* The log is many lines: print it to stderr now, keep the one-line summary. */
-    fprintf(stderr, "---- build log (%s) ----\n%s\n---- end of build log ----\n", c->dev.name,
-            log ? log : "");
-    /* The first line that says "error" and names a .cl file, else the first "error". */
-    char first[512] = "", file[128] = "";
+    if (!f || fflush(f) != 0 || fseek(f, 0, SEEK_END) != 0)
+        return NULL;
+    long n = ftell(f);
+    if (n < 0 || n > (1 << 24) || fseek(f, 0, SEEK_SET) != 0)
+        return NULL;
+    char *buf = malloc((size_t)n + 1);
+    if (buf)
+        buf[fread(buf, 1, (size_t)n, f)] = '\0';
+    return buf;
+}
+
+/* The full build output into a new file under $TMPDIR (named in path), or 0. */
+static int save_log(const char *out, const char *log, char *path, size_t n)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, n, "%s/signbench-build-XXXXXX.log", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemps(path, 4);
+    if (fd < 0)
+        return 0;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return 0;
+    }
+    fprintf(f, "%s%s%s", out ? out : "", out && *out ? "\n" : "", log ? log : "");
+    return fclose(f) == 0;
+}
+
+/* A log line "error: sign.cl:12:3: text" as "DIR/sign.cl:12:3: error: text" (the usual
+ * compiler layout, with the --kernel-dir folder), or unchanged when it names no file. */
+static void located(const char *dir, const char *line, const char *file, char *out, size_t n)
+{
+    const char *at = file[0] ? strstr(line, file) : NULL;
+    if (!at) {
+        snprintf(out, n, "%s", line);
+        return;
+    }
+    const char *end = at + strlen(file);
+    while (*end == ':' || isdigit((unsigned char)*end))
+        end++;
+    int kind = (int)(at - line);
+    while (kind > 0 && (line[kind - 1] == ' ' || line[kind - 1] == ':'))
+        kind--;
+    snprintf(out, n, "%s%s%.*s%s%.*s%s%s", dir ? dir : "", dir ? "/" : "", (int)(end - at), at,
+             kind ? " " : "", kind, line, kind ? ":" : "", end);
+}
+
+/* A failed build: the first errors (with file and line) on stderr, the whole log into a
+ * file, and one line in err naming the kernel file of the first error and that file. */
+static int build_failed(sb_ctx *c, const char *out, const char *log, cl_int rc, sb_err *err)
+{
+    enum { SHOWN = 5 };
+    char first[512] = "", file[128] = "", logpath[4096] = "";
     const char *pick = NULL;
+    int errors = 0;
     for (const char *line = log; line && *line;) {
         size_t len = strcspn(line, "\n");
         char buf[512];
@@ -222,27 +266,70 @@ static int build_failed(sb_ctx *c, cl_program p, cl_int rc, sb_err *err)
         if (strstr(buf, "error")) {
             char f[128];
             file_in_line(buf, f, sizeof f);
+            char shown[700];
+            located(c->opts.kernel_dir, buf, f, shown, sizeof shown);
+            if (errors++ < SHOWN)
+                fprintf(stderr, "  %s\n", shown);
             if (!pick || (f[0] && !file[0])) {
                 pick = line;
                 snprintf(first, sizeof first, "%s", buf);
                 snprintf(file, sizeof file, "%s", f);
             }
-            if (file[0])
-                break;
         }
         line += len;
         if (*line)
             line++;
     }
-    free(log);
+    if (errors > SHOWN)
+        fprintf(stderr, "  ... %d more error lines\n", errors - SHOWN);
+    char saved[4200] = "";
+    if (save_log(out, log, logpath, sizeof logpath))
+        snprintf(saved, sizeof saved, "; full build log in %s", logpath);
+    else if (log && *log)
+        fprintf(stderr, "---- build log (%s) ----\n%s\n---- end of build log ----\n",
+                c->dev.name, log);
     char where[4352] = "";
     if (file[0])
         snprintf(where, sizeof where, " in %s%s%s", c->opts.kernel_dir ? c->opts.kernel_dir : "",
                  c->opts.kernel_dir ? "/" : "", file);
     else if (c->opts.kernel_dir)
         snprintf(where, sizeof where, " (sources from --kernel-dir %s)", c->opts.kernel_dir);
-    return sb_fail(err, SB_ERUNTIME, "kernel build failed on %s%s (%s)%s%s; build log above",
-                   c->dev.name, where, sb_cl_strerror(rc), first[0] ? ": " : "", first);
+    return sb_fail(err, SB_ERUNTIME, "kernel build failed on %s%s (%s)%s%s%s", c->dev.name,
+                   where, sb_cl_strerror(rc), first[0] ? ": " : "", first, saved);
+}
+
+/* clBuildProgram with what the compiler prints on the terminal (PoCL: "N warnings
+ * generated.") captured: shown with --verbose, or when the build fails. */
+static int build_program(sb_ctx *c, cl_program p, const char *opts, sb_err *err)
+{
+    fflush(stderr);
+    FILE *cap = tmpfile();
+    int saved = cap ? dup(STDERR_FILENO) : -1;
+    if (saved >= 0)
+        dup2(fileno(cap), STDERR_FILENO);
+    cl_int rc = clBuildProgram(p, 1, &c->dev.did, opts, NULL, NULL);
+    fflush(stderr);
+    if (saved >= 0) {
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+    }
+    char *out = slurp(cap);
+    if (cap)
+        fclose(cap);
+    size_t len = 0;
+    clGetProgramBuildInfo(p, c->dev.did, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
+    char *log = calloc(len + 1, 1);
+    if (log && len)
+        clGetProgramBuildInfo(p, c->dev.did, CL_PROGRAM_BUILD_LOG, len, log, NULL);
+    int st = SB_OK;
+    if (rc != CL_SUCCESS)
+        st = build_failed(c, out, log, rc, err);
+    else if (c->opts.verbose && ((out && *out) || (log && strspn(log, " \n") < strlen(log))))
+        fprintf(stderr, "---- kernel build output (%s) ----\n%s%s---- end ----\n", c->dev.name,
+                out ? out : "", log ? log : "");
+    free(out);
+    free(log);
+    return st;
 }
 
 int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err)
@@ -263,9 +350,7 @@ int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err
         return err->code;
     char opts[2048];
     snprintf(opts, sizeof opts, "%s %s", sb_ctx_build_options(c), extra_opts ? extra_opts : "");
-    rc = clBuildProgram(p, 1, &c->dev.did, opts, NULL, NULL);
-    if (rc != CL_SUCCESS) {
-        build_failed(c, p, rc, err);
+    if (build_program(c, p, opts, err) != SB_OK) {
         clReleaseProgram(p);
         return err->code;
     }
@@ -274,18 +359,7 @@ int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err
 }
 
 /* ---- binaries ----------------------------------------------------------------
- * File layout: the header below (little-endian as written by the host), then the
- * device binary. The header makes a mismatched binary a clear refusal, not a crash. */
-
-#define SB_BIN_MAGIC "SBKBIN01"
-
-typedef struct sb_binhdr {
-    char magic[8];
-    char device[256];
-    char driver[128];
-    uint64_t source_hash;
-    uint64_t size;
-} sb_binhdr;
+ * File layout: the header of binary.c, then the device binary. */
 
 int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err)
 {
@@ -299,25 +373,22 @@ int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err)
     if (size == 0)
         return sb_fail(err, SB_ERUNTIME, "the driver of %s returned no program binary",
                        c->dev.name);
-    sb_binhdr h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, SB_BIN_MAGIC, 8);
-    snprintf(h.device, sizeof h.device, "%s", c->dev.name);
-    snprintf(h.driver, sizeof h.driver, "%s", c->driver);
-    if (source_hash(c, &h.source_hash, err) != SB_OK)
-        return err->code;
-    h.size = size;
-    unsigned char *buf = malloc(sizeof(sb_binhdr) + size);
+    unsigned char *buf = malloc(SB_BINARY_HEADER_SIZE + size);
     if (!buf)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
-    memcpy(buf, &h, sizeof h);
-    unsigned char *bin = buf + sizeof h;
+    unsigned char *bin = buf + SB_BINARY_HEADER_SIZE;
     rc = clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL);
     if (SB_CLFAIL(rc, err, "clGetProgramInfo(BINARIES)")) {
         free(buf);
         return err->code;
     }
-    int st = sb_write_file(path, buf, sizeof h + size, err);
+    uint64_t hash;
+    if (source_hash(c, &hash, err) != SB_OK) {
+        free(buf);
+        return err->code;
+    }
+    sb_binary_header(c->dev.name, c->driver, hash, bin, size, buf);
+    int st = sb_write_file(path, buf, SB_BINARY_HEADER_SIZE + size, err);
     free(buf);
     return st;
 }
@@ -340,11 +411,11 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
                        "`signbench compile -o FILE`", path);
     if (sb_read_file(path, &data, &len, err) != SB_OK)
         return sb_wrap(err, "--kernel-binary");
-    sb_binhdr h;
     int vendor = 0;
     const unsigned char *bin = (const unsigned char *)data;
     size_t size = len;
-    if ((len < sizeof h || memcmp(data, SB_BIN_MAGIC, 8) != 0) && is_vendor_binary(path)) {
+    int ours = sb_binary_is_ours(data, len);
+    if (!ours && is_vendor_binary(path)) {
         /* An FPGA bitstream built offline (aoc, v++): no header to check, the driver
          * decides whether it fits the device. */
         if (len == 0) {
@@ -354,19 +425,10 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
         vendor = 1;
         goto load;
     }
-    if (len < sizeof h || memcmp(data, SB_BIN_MAGIC, 8) != 0) {
+    sb_binary_info h;
+    if (sb_binary_parse(path, data, len, &h, err) != SB_OK) {
         free(data);
-        return sb_fail(err, SB_EUSAGE,
-                       "--kernel-binary %s: not a signbench binary (make one with "
-                       "`signbench compile -o FILE`; offline FPGA builds must end in "
-                       ".aocx or .xclbin)",
-                       path);
-    }
-    memcpy(&h, data, sizeof h);
-    h.device[sizeof h.device - 1] = h.driver[sizeof h.driver - 1] = '\0';
-    if (h.size != len - sizeof h) {
-        free(data);
-        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s: truncated file", path);
+        return err->code;
     }
     if (strcmp(h.device, c->dev.name) != 0 || strcmp(h.driver, c->driver) != 0) {
         sb_fail(err, SB_EUSAGE,
@@ -388,8 +450,8 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
                        "than this signbench; rebuild it with `signbench compile`",
                        path);
     }
-    bin = (const unsigned char *)data + sizeof h;
-    size = (size_t)h.size;
+    bin = h.payload;
+    size = h.size;
 load:;
     cl_int rc, status;
     cl_program p =
@@ -413,9 +475,7 @@ load:;
             clReleaseProgram(p);
         return sb_wrap(err, "--kernel-binary %s", path);
     }
-    rc = clBuildProgram(p, 1, &c->dev.did, sb_ctx_build_options(c), NULL, NULL);
-    if (rc != CL_SUCCESS) {
-        build_failed(c, p, rc, err);
+    if (build_program(c, p, sb_ctx_build_options(c), err) != SB_OK) {
         clReleaseProgram(p);
         return err->code;
     }

@@ -4,6 +4,7 @@
 #define SB_OCL_H
 
 #include "devices.h"
+#include "binary.h"
 #include "devref.h"
 #include "sb.h"
 
@@ -36,6 +37,7 @@ typedef struct sb_opts {
     const char *kernel_binary; /* load the program from a `signbench compile` file, or
                                   D=FILE,... one per device (devices.h) */
     int bind;                  /* pin the host thread near the device (hwloc) */
+    int verbose;               /* show the kernel compiler's output (--verbose) */
 } sb_opts;
 
 typedef struct sb_ctx {
@@ -74,7 +76,8 @@ const char *sb_ctx_build_options(const sb_ctx *c);
 /* Fingerprint of sources + build options, recorded in saved binaries. */
 uint64_t sb_ctx_source_hash(const sb_ctx *c);
 
-/* Save the main program's binary with a header naming device, driver and source hash. */
+/* Save the main program's binary with a header naming device, driver and source hash,
+ * and a checksum (FNV-1a 64) of the binary, checked on load. */
 int sb_ctx_save_binary(sb_ctx *c, const char *path, sb_err *err);
 
 /* Run the sb_selftest_axpy kernel of the main program on a small vector and compare it

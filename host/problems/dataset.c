@@ -46,7 +46,7 @@ static int load_text(const char *path, char **text, sb_err *err)
     const sb_source *b = builtin(path);
     if (!b) {
         size_t len;
-        if (sb_read_file(path, text, &len, err) != SB_OK)
+        if (sb_read_text(path, text, &len, err) != SB_OK)
             return sb_wrap(err, "data");
         return SB_OK;
     }
@@ -229,7 +229,7 @@ int sb_csv_read_numbers(const char *path, const sb_csv_opts *o, double **data, s
 {
     char *text;
     size_t len;
-    int rc = sb_read_file(path, &text, &len, err);
+    int rc = sb_read_text(path, &text, &len, err);
     if (rc != SB_OK)
         return o->what ? sb_wrap(err, "%s", o->what) : rc;
     int st = sb_csv_parse_numbers(path, text, o, data, rows, cols, err);
@@ -242,13 +242,53 @@ typedef struct entry {
     double v;
 } entry;
 
+/* Refuse a dense n x d float matrix (and its labels) above max bytes, or one over 256 MiB
+ * that is mostly zeros (nnz values, under 1 %: the data are stored dense), saying how
+ * much it would take. */
+static int check_dense(const char *path, size_t n, size_t d, size_t nnz,
+                       const sb_dataset_limit *lim, sb_err *err)
+{
+    double need = ((double)n * (double)d + (double)n) * sizeof(float);
+    double host = 0.5 * sb_host_memory();
+    double max = lim && lim->bytes && (double)lim->bytes < host ? (double)lim->bytes : host;
+    const char *what = lim && lim->bytes && (double)lim->bytes < host && lim->what
+                           ? lim->what : "half of this machine's memory";
+    char a[32], b[32];
+    if (need > max || (double)n * (double)d >= (double)SIZE_MAX / 8)
+        return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need "
+                       "%s, more than %s (%s)", path, n, d, sb_human_bytes(need, a, sizeof a),
+                       what, sb_human_bytes(max, b, sizeof b));
+    if (need > SB_DENSE_SPARSE_MAX && 100.0 * (double)nnz < (double)n * (double)d)
+        return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need "
+                       "%s for %zu nonzero values (density %.2g %%); signbench stores data "
+                       "dense: renumber the features without the unused indices", path, n, d,
+                       sb_human_bytes(need, a, sizeof a), nnz,
+                       100.0 * (double)nnz / ((double)n * (double)d));
+    return SB_OK;
+}
+
 int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err)
+{
+    return sb_dataset_read_libsvm_max(path, NULL, ds, err);
+}
+
+int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb_dataset *ds,
+                               sb_err *err)
 {
     memset(ds, 0, sizeof *ds);
     char *text;
     int loaded = load_text(path, &text, err);
     if (loaded != SB_OK)
         return loaded;
+    int st = sb_dataset_parse_libsvm(path, text, lim, ds, err);
+    free(text);
+    return st;
+}
+
+int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit *lim,
+                            sb_dataset *ds, sb_err *err)
+{
+    memset(ds, 0, sizeof *ds);
     grow ent = {NULL, 0, 0, sizeof(entry)}, lab = {NULL, 0, 0, sizeof(double)};
     size_t line = 0, d = 0;
     int st = SB_OK;
@@ -275,9 +315,15 @@ int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err)
                 break;
             errno = 0;
             long long idx = strtoll(p, &end, 10);
-            if (end == p || *end != ':' || errno || idx < 1 || idx > 100000000) {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: expected 'index:value' with an index "
-                             "of at least 1 near '%.20s'", path, line, p);
+            if (end == p || *end != ':') {
+                st = sb_fail(err, SB_EUSAGE, "%s:%zu: expected 'index:value' near '%.20s'",
+                             path, line, p);
+                break;
+            }
+            if (idx < 1 || idx > SB_LIBSVM_MAX_INDEX || errno) {
+                st = sb_fail(err, SB_EUSAGE, "%s:%zu: feature index %.*s is out of range: "
+                             "indices run from 1 to %d", path, line, (int)(end - p), p,
+                             SB_LIBSVM_MAX_INDEX);
                 break;
             }
             if ((size_t)idx <= last) {
@@ -306,11 +352,12 @@ int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err)
         if (st == SB_OK && grow_push(&lab, &y))
             st = sb_fail(err, SB_ERUNTIME, "%s: out of memory", path);
     }
-    free(text);
     if (st == SB_OK && lab.n == 0)
         st = sb_fail(err, SB_EUSAGE, "%s: no data rows", path);
     if (st == SB_OK && d == 0)
         st = sb_fail(err, SB_EUSAGE, "%s: no features", path);
+    if (st == SB_OK)
+        st = check_dense(path, lab.n, d, ent.n, lim, err);
     if (st == SB_OK) {
         ds->n = lab.n;
         ds->d = d;
@@ -384,10 +431,16 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
 int sb_dataset_read(const char *path, const char *format, int label_col, sb_dataset *ds,
                     sb_err *err)
 {
+    return sb_dataset_read_max(path, format, label_col, NULL, ds, err);
+}
+
+int sb_dataset_read_max(const char *path, const char *format, int label_col,
+                        const sb_dataset_limit *lim, sb_dataset *ds, sb_err *err)
+{
     size_t n = strlen(path);
     int csv = format ? !strcmp(format, "csv") : (n >= 4 && !strcasecmp(path + n - 4, ".csv"));
     return csv ? sb_dataset_read_csv(path, label_col, ds, err)
-               : sb_dataset_read_libsvm(path, ds, err);
+               : sb_dataset_read_libsvm_max(path, lim, ds, err);
 }
 
 int sb_dataset_synthetic(size_t n, size_t d, uint64_t seed, double noise, sb_dataset *ds,
@@ -398,6 +451,8 @@ int sb_dataset_synthetic(size_t n, size_t d, uint64_t seed, double noise, sb_dat
         return sb_fail(err, SB_EUSAGE, "synthetic data: n and d must be at least 1");
     if (n > ((size_t)1 << 40) / d)
         return sb_fail(err, SB_EUSAGE, "synthetic data: n x d = %zu x %zu is too large", n, d);
+    if (check_dense("synthetic data", n, d, n * d, NULL, err) != SB_OK)
+        return err->code;
     ds->X = malloc(n * d * sizeof *ds->X);
     ds->y = malloc(n * sizeof *ds->y);
     double *w = malloc(d * sizeof *w), *row = malloc(d * sizeof *row),

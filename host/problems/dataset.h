@@ -33,6 +33,21 @@ int sb_dataset_is_builtin(const char *name);
  * index seen. Exactly two distinct labels are required: the smaller becomes -1, the
  * larger +1 (so {0,1}, {1,2} and {-1,+1} all work). */
 int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err);
+/* The largest LIBSVM feature index read (a larger one is refused at its line). */
+#define SB_LIBSVM_MAX_INDEX 100000000
+/* A dense LIBSVM matrix over this many bytes with under 1 % nonzeros is refused. */
+#define SB_DENSE_SPARSE_MAX ((double)(256 << 20))
+/* A cap on the dense matrix a reader may allocate (rows x features floats, plus labels),
+ * checked before allocating it; the readers always cap at half the host memory. */
+typedef struct sb_dataset_limit {
+    size_t bytes;      /* 0: no cap beyond the host's */
+    const char *what;  /* the cap in messages: "the device's largest allocation" */
+} sb_dataset_limit;
+int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb_dataset *ds,
+                               sb_err *err);
+/* The LIBSVM parser itself: text (NUL-terminated, cut in place) named path in messages. */
+int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit *lim,
+                            sb_dataset *ds, sb_err *err);
 /* CSV: numbers separated by commas; the label in column label_col (0-based); a first
  * line that is not numeric is a header and skipped. Labels as for LIBSVM. */
 int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err *err);
@@ -40,6 +55,8 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
  * readers accept a built-in name (e.g. "breast-cancer") in place of a path. */
 int sb_dataset_read(const char *path, const char *format, int label_col, sb_dataset *ds,
                     sb_err *err);
+int sb_dataset_read_max(const char *path, const char *format, int label_col,
+                        const sb_dataset_limit *lim, sb_dataset *ds, sb_err *err);
 
 /* n rows of d standard normals (Philox stream SB_STREAM_DATA, step 0), a planted
  * w* ~ N(0, I/d) (step 1), y = sign(x.w*) (+1 at 0), each label flipped with

@@ -37,6 +37,29 @@ const double *sb_problem_rotation(const sb_problem *p)
     return p && p->impl ? ((const sb_problem_common *)p->impl)->Q : NULL;
 }
 
+int sb_problem_check_size(const char *name, double host_bytes, double dev_largest,
+                          double dev_total, const sb_ctx *ctx, sb_err *err)
+{
+    char a[32], b[32];
+    double host = sb_host_memory();
+    if (host_bytes > 0.5 * host)
+        return sb_fail(err, SB_EUSAGE, "%s: needs %s of host memory, more than half of this "
+                       "machine's %s", name, sb_human_bytes(host_bytes, a, sizeof a),
+                       sb_human_bytes(host, b, sizeof b));
+    if (!ctx)
+        return SB_OK;
+    if (ctx->max_alloc && dev_largest > (double)ctx->max_alloc)
+        return sb_fail(err, SB_EUSAGE, "%s: needs a device buffer of %s, %s allocates at most "
+                       "%s (CL_DEVICE_MAX_MEM_ALLOC_SIZE)", name,
+                       sb_human_bytes(dev_largest, a, sizeof a), ctx->dev.name,
+                       sb_human_bytes((double)ctx->max_alloc, b, sizeof b));
+    if (ctx->global_mem && dev_total > (double)ctx->global_mem)
+        return sb_fail(err, SB_EUSAGE, "%s: needs %s of device memory, %s has %s", name,
+                       sb_human_bytes(dev_total, a, sizeof a), ctx->dev.name,
+                       sb_human_bytes((double)ctx->global_mem, b, sizeof b));
+    return SB_OK;
+}
+
 int sb_problem_alloc(const char *name, size_t d, size_t impl_size, sb_problem **out,
                      sb_err *err)
 {

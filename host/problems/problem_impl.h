@@ -18,6 +18,12 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
                            sb_problem **out, sb_err *err);
 int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem **out,
                              sb_err *err);
+/* Refuse (SB_EUSAGE, one line saying how much) a problem whose host arrays need more
+ * than half the host memory, whose largest device buffer exceeds the device's largest
+ * allocation or whose buffers exceed its memory (ctx may be NULL: host only). Called
+ * before anything is allocated. */
+int sb_problem_check_size(const char *name, double host_bytes, double dev_largest,
+                          double dev_total, const sb_ctx *ctx, sb_err *err);
 /* A zeroed sb_problem with name, d, x0 (length d) and impl allocated. */
 int sb_problem_alloc(const char *name, size_t d, size_t impl_size, sb_problem **out,
                      sb_err *err);

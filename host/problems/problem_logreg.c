@@ -299,7 +299,16 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
     if (o->data && o->d)
         return sb_fail(err, SB_EUSAGE, "logreg: --d comes from the data file; drop it");
     sb_dataset tr, te = {0};
-    int st = o->data ? sb_dataset_read(o->data, o->format, o->label_col, &tr, err)
+    /* The data matrix goes into one device buffer: refuse it before densifying. */
+    sb_dataset_limit lim = {ctx ? (size_t)ctx->max_alloc : 0,
+                            "the device's largest buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)"};
+    if (ctx && !o->data) {
+        size_t n = o->n_synth ? o->n_synth : 1000, d = o->d ? o->d : 20;
+        if (sb_problem_check_size("logreg", (double)n * (double)d * 4, 0, (double)n * d * 4,
+                                  ctx, err) != SB_OK)
+            return err->code;
+    }
+    int st = o->data ? sb_dataset_read_max(o->data, o->format, o->label_col, &lim, &tr, err)
                      : sb_dataset_synthetic(o->n_synth ? o->n_synth : 1000, o->d ? o->d : 20,
                                             o->seed, o->label_noise, &tr, err);
     if (st != SB_OK)
@@ -315,6 +324,10 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
         st = sb_fail(err, SB_EUSAGE, "logreg: %zu x %zu data is too large", tr.n, tr.d);
         goto fail_data;
     }
+    if (ctx && (st = sb_problem_check_size("logreg", 0, (double)tr.n * (double)tr.d * 4,
+                                           (double)tr.n * (double)tr.d * 4 +
+                                               8.0 * 4 * (double)tr.d, ctx, err)))
+        goto fail_data;
     sb_problem *p;
     if ((st = sb_problem_alloc("logreg", tr.d, sizeof(logreg_impl), &p, err)) != SB_OK)
         goto fail_data;

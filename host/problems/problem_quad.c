@@ -1,6 +1,7 @@
 /* problem_quad.c - the quadratics of DESIGN.md 5.3: f = 0.5 sum lambda_i y_i^2 with y = x
  * (quad) or y = Qx (quad-rotated), spectra equal / linear / log; f* = 0, L = max lambda. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,17 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
     double cond = o->cond > 0 ? o->cond : 100.0;
     if (o->cond > 0 && !strcmp(spec, "equal"))
         return sb_fail(err, SB_EUSAGE, "%s: --cond needs --spectrum linear or log", name);
+    if (rotated && d > 46340)
+        return sb_fail(err, SB_EUSAGE, "quad-rotated: d = %zu is too large for a dense "
+                       "rotation (at most 46340)", d);
+    /* Host: x0, lam, hy, hg in double and the training copies (about 6 d doubles), Q;
+     * device: about 12 float vectors of d (problem and optimiser), Q. */
+    double dd = (double)d, mat = rotated ? dd * dd : 0;
+    char label[96];
+    snprintf(label, sizeof label, "%s with d = %zu", name, d);
+    if (sb_problem_check_size(label, 8 * (6 * dd + mat), 4 * (mat > dd ? mat : dd),
+                              4 * (12 * dd + mat), ctx, err) != SB_OK)
+        return err->code;
     sb_problem *p;
     if (sb_problem_alloc(name, d, sizeof(quad_impl), &p, err) != SB_OK)
         return err->code;
@@ -159,11 +171,6 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
     p->fstar = 0.0;
     p->L = Lmax;
     if (rotated) {
-        if (d > 46340) {
-            st = sb_fail(err, SB_EUSAGE, "quad-rotated: d = %zu is too large for a dense "
-                         "rotation (at most 46340)", d);
-            goto fail;
-        }
         q->c.Q = malloc(d * d * sizeof *q->c.Q);
         if (!q->c.Q) {
             st = sb_fail(err, SB_ERUNTIME, "quad-rotated: out of memory for d = %zu", d);

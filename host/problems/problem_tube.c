@@ -1,6 +1,7 @@
 /* problem_tube.c - the tube function (DESIGN.md 5.1): the double-precision host
  * reference (tube.h) and the tube / tube-rotated problems behind problem.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,17 @@ int sb_problem_tube_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
                        o->data ? "data" : "spectrum");
     if (o->rotation_file && !rotated)
         return sb_fail(err, SB_EUSAGE, "tube: --rotation needs --problem tube-rotated");
+    if (rotated && d > 46340)
+        return sb_fail(err, SB_EUSAGE, "tube-rotated: d = %zu is too large for a dense "
+                       "rotation (at most 46340)", d);
+    /* As quad (problem_quad.c): about 6 d doubles on the host, 12 float vectors of d on
+     * the device, and the rotation. */
+    double dd = (double)d, mat = rotated ? dd * dd : 0;
+    char label[96];
+    snprintf(label, sizeof label, "%s with d = %zu", name, d);
+    if (sb_problem_check_size(label, 8 * (6 * dd + mat), 4 * (mat > dd ? mat : dd),
+                              4 * (12 * dd + mat), ctx, err) != SB_OK)
+        return err->code;
     sb_problem *p;
     if (sb_problem_alloc(name, d, sizeof(tube_impl), &p, err) != SB_OK)
         return err->code;
@@ -259,11 +271,6 @@ int sb_problem_tube_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
     p->L = sb_tube_curvature(&t->tp);
     int st = SB_OK;
     if (rotated) {
-        if (d > 46340) {
-            st = sb_fail(err, SB_EUSAGE, "tube-rotated: d = %zu is too large for a dense "
-                         "rotation (at most 46340)", d);
-            goto fail;
-        }
         t->c.Q = malloc(d * d * sizeof *t->c.Q);
         t->hy = malloc(d * sizeof *t->hy);
         t->hg = malloc(d * sizeof *t->hg);

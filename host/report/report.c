@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "json.h"
 #include "plot.h"
 
@@ -1039,6 +1040,9 @@ static void section_figures(doc *d, const char *dir, const cJSON *summary)
 
 int sb_report_write(const char *dir, sb_err *err)
 {
+    if (sb_run_incomplete(dir))
+        return sb_fail(err, SB_EUSAGE, "%s did not finish (%s/%s is there): no report of "
+                       "partial results", dir, dir, SB_RUN_MARKER);
     doc d = {0};
     cJSON *summary = load_opt(dir, "summary.json"), *micro = load_opt(dir, "micro.json"),
           *sweep = load_opt(dir, "sweep.json"), *grid = load_opt(dir, "grid.json"),

@@ -2,7 +2,10 @@
  * (context and ops, opened and closed together) and how they hand over their results. */
 #include "study.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 
@@ -32,18 +35,27 @@ int sb_study_output(const cJSON *j, int json, const char *out, const sb_study_ou
         s->print_table(j);
     if (!out)
         return SB_OK;
-    char path[1024];
+    /* NAME.json is what marks a finished study (the report and plot read it): an older one
+     * goes first, the new one is written last, after the CSV and the figures, and a
+     * failure (a full disk) takes the CSV back out. */
+    char path[1024], csv[1024];
     snprintf(path, sizeof path, "%s/%s.json", out, s->name);
-    int rc = sb_json_save(path, j, err);
+    snprintf(csv, sizeof csv, "%s/%s.csv", out, s->name);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return sb_fail(err, SB_ERUNTIME, "cannot replace %s: %s", path, strerror(errno));
+    int rc = s->write_csv(csv, s->data, err);
     if (!rc) {
-        snprintf(path, sizeof path, "%s/%s.csv", out, s->name);
-        rc = s->write_csv(path, s->data, err);
+        char base[1024];
+        snprintf(base, sizeof base, "%s/%s", out, s->name);
+        rc = s->plot(j, base, err);
     }
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/%s", out, s->name);
-        rc = s->plot(j, path, err);
+    if (!rc)
+        rc = sb_json_save(path, j, err);
+    if (rc) {
+        unlink(csv);
+        return rc;
     }
-    if (!rc && !json)
+    if (!json)
         printf("wrote %s/%s.json, %s.csv, %s\n", out, s->name, s->name, s->plots);
     return rc;
 }

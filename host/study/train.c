@@ -213,6 +213,12 @@ static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o
     int st = sb_problem_create(&po, ops->ctx, &prob, err);
     if (st != SB_OK)
         return st;
+    if (prob->n_train && cfg->batch > prob->n_train) {
+        sb_fail(err, SB_EUSAGE, "batch %zu is larger than the %zu training rows of the data",
+                cfg->batch, (size_t)prob->n_train);
+        sb_problem_free(prob);
+        return err->code;
+    }
     snprintf(r->problem, sizeof r->problem, "%s", prob->name);
     r->d = prob->d;
     r->has_fstar = prob->has_fstar;

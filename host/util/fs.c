@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,4 +91,58 @@ void sb_slug(const char *in, char *out, size_t n)
     if (k == 0 && n > 7)
         k = (size_t)snprintf(out, n, "device");
     out[k] = '\0';
+}
+
+/* The folder whose INCOMPLETE mark this process made (the outermost run: suite runs grid
+ * and sweep into its own folder, their marks are its mark). */
+static char marked[1024];
+
+int sb_run_begin(const char *dir, sb_err *err)
+{
+    if (marked[0])
+        return SB_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, SB_RUN_MARKER);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return SB_OK; /* a run of another process, or one interrupted: stays marked */
+        return sb_fail(err, SB_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
+    }
+    static const char note[] = "This run did not finish (interrupted, or a write failed): "
+                               "its results are partial. signbench removes this file when "
+                               "the run completes.\n";
+    int ok = write(fd, note, sizeof note - 1) == (ssize_t)(sizeof note - 1) && fsync(fd) == 0;
+    int eno = errno;
+    ok = close(fd) == 0 && ok;
+    if (!ok) {
+        unlink(path);
+        return sb_fail(err, SB_ERUNTIME, "cannot write %s: %s", path, strerror(eno));
+    }
+    snprintf(marked, sizeof marked, "%s", dir);
+    return SB_OK;
+}
+
+void sb_run_end(const char *dir)
+{
+    if (!marked[0] || strcmp(marked, dir))
+        return;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, SB_RUN_MARKER);
+    unlink(path);
+    marked[0] = '\0';
+}
+
+int sb_run_incomplete(const char *path)
+{
+    char buf[1100];
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(buf, sizeof buf, "%s/%s", path, SB_RUN_MARKER);
+    } else {
+        char copy[1024];
+        snprintf(copy, sizeof copy, "%s", path);
+        snprintf(buf, sizeof buf, "%s/%s", dirname(copy), SB_RUN_MARKER);
+    }
+    return access(buf, F_OK) == 0;
 }

@@ -20,4 +20,15 @@ const char *sb_utc_stamp(char *buf, size_t n);
 /* Lower-case letters, digits and single dashes from a device name ("pthread-cpu"). */
 void sb_slug(const char *in, char *out, size_t n);
 
+/* A run folder holds INCOMPLETE from the start of a run until it completes: a run that
+ * was interrupted or failed to write its results keeps it, and the report and compare
+ * refuse such a folder. sb_run_begin makes the mark (nothing when this process already
+ * marked a folder: the outer run owns it); sb_run_end removes the mark sb_run_begin made
+ * for DIR. Call sb_run_end only once every result file is written. */
+#define SB_RUN_MARKER "INCOMPLETE"
+int sb_run_begin(const char *dir, sb_err *err);
+void sb_run_end(const char *dir);
+/* 1 when PATH (a run folder, or a file in one) is marked INCOMPLETE. */
+int sb_run_incomplete(const char *path);
+
 #endif

@@ -11,6 +11,9 @@
  * empty or malformed file). */
 int sb_json_save(const char *path, const cJSON *j, sb_err *err);
 int sb_json_load(const char *path, cJSON **out, sb_err *err);
+/* Parse n bytes of text named name in messages: "empty", "nested deeper than ...", or
+ * "name:LINE: not valid JSON (near byte B)". */
+int sb_json_parse(const char *name, const char *text, size_t n, cJSON **out, sb_err *err);
 
 /* J on stdout, indented, with a newline (nothing when out of memory). */
 void sb_json_print(const cJSON *j);

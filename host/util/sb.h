@@ -34,9 +34,26 @@ double sb_now(void);
 uint64_t sb_fnv1a(uint64_t h, const void *data, size_t n);
 #define SB_FNV_INIT 0xcbf29ce484222325ULL
 
-/* Write a whole file atomically: to FILE.tmp, then rename. */
+/* Write a whole file atomically: to FILE.tmp, fsync, then rename (FILE.tmp removed on
+ * any failure and by the handlers of sb_signals_install). */
 int sb_write_file(const char *path, const void *data, size_t n, sb_err *err);
-/* Read a whole file; *out is malloc'ed and NUL-terminated (not counted in *n). */
+/* Every reader stops at this many bytes (1 GiB) unless $SIGNBENCH_MAX_INPUT says how many:
+ * an endless stream (/dev/zero, a pipe) is refused with one line, not read until memory
+ * runs out. */
+#define SB_READ_MAX ((size_t)1 << 30)
+size_t sb_read_limit(void);
+/* Read a whole file (at most sb_read_limit() bytes; a folder is refused as one); *out is
+ * malloc'ed and NUL-terminated (not counted in *n). */
 int sb_read_file(const char *path, char **out, size_t *n, sb_err *err);
+/* sb_read_file for text inputs: a NUL byte is refused (naming its line), a leading
+ * UTF-8 byte-order mark dropped. */
+int sb_read_text(const char *path, char **out, size_t *n, sb_err *err);
+/* SIGINT, SIGTERM, SIGHUP: remove the FILE.tmp being written, say so, then die of the
+ * signal (a run folder keeps its INCOMPLETE mark, see fs.h). */
+void sb_signals_install(void);
+/* Physical memory of this machine in bytes (INFINITY when unknown). */
+double sb_host_memory(void);
+/* A byte count for messages: "1.5 GiB", "640 bytes". */
+const char *sb_human_bytes(double bytes, char *buf, size_t n);
 
 #endif

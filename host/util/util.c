@@ -4,11 +4,16 @@
 #include "sb.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 int sb_fail(sb_err *err, int code, const char *fmt, ...)
 {
@@ -60,44 +65,111 @@ uint64_t sb_fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
+/* The temporary file being written, removed by the signal handler (one at a time: the
+ * writers are single-threaded). */
+static char live_tmp[4096];
+static volatile sig_atomic_t live;
+
+static void on_signal(int sig)
+{
+    if (live)
+        unlink(live_tmp);
+    static const char msg[] = "signbench: interrupted; partial results removed, the run "
+                              "folder (if any) keeps its INCOMPLETE mark\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void sb_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 int sb_write_file(const char *path, const void *data, size_t n, sb_err *err)
 {
     size_t len = strlen(path) + 8;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return sb_fail(err, SB_ERUNTIME, "out of memory");
-    snprintf(tmp, len, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
+    if (len > sizeof live_tmp)
+        return sb_fail(err, SB_EUSAGE, "cannot write %s: path too long", path);
+    if (live)
+        return sb_fail(err, SB_ERUNTIME, "cannot write %s while %s is open", path, live_tmp);
+    snprintf(live_tmp, sizeof live_tmp, "%s.tmp", path);
+    live = 1;
+    FILE *f = fopen(live_tmp, "wb");
     if (!f) {
-        sb_fail(err, SB_EUSAGE, "cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        return err->code;
+        live = 0;
+        return sb_fail(err, SB_EUSAGE, "cannot write %s: %s", path, strerror(errno));
     }
-    int ok = fwrite(data, 1, n, f) == n;
+    /* Flushed to the disk before the rename: a crash leaves the old file or the new one. */
+    int ok = fwrite(data, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int eno = errno;
     ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        sb_fail(err, SB_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return err->code;
+    if (ok && rename(live_tmp, path) != 0)
+        ok = 0, eno = errno;
+    else if (!ok && !eno)
+        eno = errno ? errno : EIO;
+    if (!ok) {
+        unlink(live_tmp);
+        live = 0;
+        return sb_fail(err, SB_ERUNTIME, "cannot write %s: %s", path, strerror(eno));
     }
-    free(tmp);
+    live = 0;
     return SB_OK;
 }
 
-int sb_read_file(const char *path, char **out, size_t *n, sb_err *err)
+size_t sb_read_limit(void)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sb_fail(err, SB_EUSAGE, "cannot open %s: %s", path, strerror(errno));
+    const char *v = getenv("SIGNBENCH_MAX_INPUT");
+    if (v && *v) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (!errno && end != v && !*end && n > 0)
+            return (size_t)n;
+    }
+    return SB_READ_MAX;
+}
+
+const char *sb_human_bytes(double b, char *buf, size_t n)
+{
+    static const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (b >= 1024 && u < 4)
+        b /= 1024, u++;
+    if (u == 0)
+        snprintf(buf, n, "%.0f bytes", b);
+    else
+        snprintf(buf, n, b == floor(b) ? "%.0f %s" : "%.1f %s", b, unit[u]);
+    return buf;
+}
+
+double sb_host_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : INFINITY;
+}
+
+/* Read at most limit bytes of an open stream; one more byte means "too large". Text
+ * stops at the first chunk holding a NUL byte (an endless /dev/zero ends at once). */
+static int read_stream(const char *path, FILE *f, size_t limit, int text, char **out,
+                       size_t *n, sb_err *err)
+{
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap + 1);
     while (buf) {
         size_t got = fread(buf + len, 1, cap - len, f);
+        int nul = text && memchr(buf + len, '\0', got) != NULL;
         len += got;
-        if (len < cap)
+        if (len < cap || len > limit || nul)
             break;
-        cap *= 2;
+        cap = cap > limit / 2 ? limit + 1 : 2 * cap;
         char *nb = realloc(buf, cap + 1);
         if (!nb) {
             free(buf);
@@ -106,16 +178,70 @@ int sb_read_file(const char *path, char **out, size_t *n, sb_err *err)
             buf = nb;
         }
     }
-    int bad = ferror(f);
-    fclose(f);
+    int bad = ferror(f), eno = errno;
     if (!buf)
         return sb_fail(err, SB_ERUNTIME, "out of memory reading %s", path);
     if (bad) {
         free(buf);
-        return sb_fail(err, SB_ERUNTIME, "cannot read %s", path);
+        return sb_fail(err, SB_EUSAGE, "cannot read %s: %s", path, strerror(eno));
+    }
+    if (len > limit && !(text && memchr(buf, '\0', len))) {
+        char h[32];
+        free(buf);
+        return sb_fail(err, SB_EUSAGE, "%s is larger than the %s limit on input files "
+                       "(raise it with SIGNBENCH_MAX_INPUT=BYTES)", path,
+                       sb_human_bytes((double)limit, h, sizeof h));
     }
     buf[len] = '\0';
     *out = buf;
+    if (n)
+        *n = len;
+    return SB_OK;
+}
+
+static int read_path(const char *path, int text, char **out, size_t *n, sb_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sb_fail(err, SB_EUSAGE, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return sb_fail(err, SB_EUSAGE, "%s is a folder, not a file", path);
+    }
+    int rc = read_stream(path, f, sb_read_limit(), text, out, n, err);
+    fclose(f);
+    return rc;
+}
+
+int sb_read_file(const char *path, char **out, size_t *n, sb_err *err)
+{
+    return read_path(path, 0, out, n, err);
+}
+
+int sb_read_text(const char *path, char **out, size_t *n, sb_err *err)
+{
+    size_t len = 0;
+    if (read_path(path, 1, out, &len, err) != SB_OK)
+        return err->code;
+    char *t = *out;
+    const char *nul = memchr(t, '\0', len);
+    if (nul) {
+        size_t line = 1;
+        for (const char *p = t; p < nul; p++)
+            line += *p == '\n';
+        size_t at = (size_t)(nul - t);
+        free(t);
+        *out = NULL;
+        return sb_fail(err, SB_EUSAGE, "%s:%zu: NUL byte (at byte %zu): not a text file "
+                       "(text inputs are ASCII or UTF-8; UTF-16 is not read)", path, line, at);
+    }
+    /* A UTF-8 byte-order mark (as some editors write) is dropped. */
+    if (len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3)) {
+        memmove(t, t + 3, len - 3 + 1);
+        len -= 3;
+    }
     if (n)
         *n = len;
     return SB_OK;
