@@ -12,6 +12,7 @@
 #include <Random123/philox.h>
 
 #include "cli.h"
+#include "cli_ab.h"
 #include "ops.h"
 #include "ref.h"
 #include "report_json.h"
@@ -54,7 +55,8 @@ static const char help[] =
     "  --no-host           skip the C baselines (1 thread and OpenMP)\n"
     "  --quick             small CI set: sizes 4K,1000003, 10 reps, 1 warm-up\n"
     "  --targets           print the issue's targets summary even without 64M\n"
-    "                      (it is printed whenever the sizes include 64M = 67108864)\n" SB_COMMON_HELP
+    "                      (it is printed whenever the sizes include 64M = 67108864)\n"
+    "  --baseline-kernels DIR  A/B mode against the kernels of DIR (below)\n" SB_COMMON_HELP
     "\nOn PoCL, POCL_AFFINITY=1 is set unless already set, and OpenMP never busy-waits\n"
     "(OMP_WAIT_POLICY=passive): signbench sets both at start-up for every command.\n";
 
@@ -1233,6 +1235,8 @@ static int parse_args(int argc, char **argv, micro_opts *mo, int *help, sb_err *
 
 int sb_cmd_micro(int argc, char **argv, sb_err *err)
 {
+    if (sb_micro_ab_wanted(argc, argv))
+        return sb_cmd_micro_ab(argc, argv, err);
     build_registry();
     micro_opts mo;
     memset(&mo, 0, sizeof mo);
@@ -1240,8 +1244,10 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
     int st = parse_args(argc, argv, &mo, &want_help, err);
     if (st != SB_OK)
         return st;
-    if (want_help)
-        return sb_cli_help(help);
+    if (want_help) {
+        sb_cli_help(help);
+        return sb_cli_help(sb_micro_ab_help);
+    }
 
     run_state s;
     memset(&s, 0, sizeof s);
