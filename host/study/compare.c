@@ -575,27 +575,19 @@ static int level_of(sb_cmp_result *res, const sb_cmp_opts *o)
     return SB_OK;
 }
 
-int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts *o,
-               sb_cmp_result *res, sb_err *err)
+/* The metrics to compare (o's, else the tracked defaults) with their directions. */
+static int metric_list(const sb_cmp_opts *o, char names[][48], int *dirs, int *nm,
+                       sb_err *err)
 {
-    memset(res, 0, sizeof *res);
-    if (strcmp(base->kind, new_->kind))
-        return sb_fail(err, SB_EUSAGE, "compare: %s is a %s file but %s is a %s file; "
-                       "compare like with like", base->path, base->kind, new_->path,
-                       new_->kind);
-    /* The metrics to compare, with their directions. */
-    enum { MAXM = 32 };
-    char names[MAXM][48];
-    int dirs[MAXM], nm = 0;
     if (o->nmetrics > 0) {
-        for (int i = 0; i < o->nmetrics && nm < MAXM; i++) {
+        for (int i = 0; i < o->nmetrics && *nm < 32; i++) {
             const char *spec = o->metrics[i], *colon = strchr(spec, ':');
             size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
             if (len == 0 || len >= sizeof names[0])
                 return sb_fail(err, SB_EUSAGE, "compare: --metric '%s': bad name", spec);
-            memcpy(names[nm], spec, len);
-            names[nm][len] = '\0';
-            int dir = sb_cmp_direction(names[nm]);
+            memcpy(names[*nm], spec, len);
+            names[*nm][len] = '\0';
+            int dir = sb_cmp_direction(names[*nm]);
             if (colon && !strcmp(colon + 1, "higher"))
                 dir = +1;
             else if (colon && !strcmp(colon + 1, "lower"))
@@ -605,15 +597,31 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
                                "or NAME:lower", spec);
             if (!dir)
                 return sb_fail(err, SB_EUSAGE, "compare: --metric '%s': direction unknown; "
-                               "write %s:higher or %s:lower", spec, names[nm], names[nm]);
-            dirs[nm++] = dir;
+                               "write %s:higher or %s:lower", spec, names[*nm], names[*nm]);
+            dirs[(*nm)++] = dir;
         }
     } else {
         for (int i = 0; default_metrics[i]; i++) {
-            snprintf(names[nm], sizeof names[0], "%s", default_metrics[i]);
-            dirs[nm++] = sb_cmp_direction(default_metrics[i]);
+            snprintf(names[*nm], sizeof names[0], "%s", default_metrics[i]);
+            dirs[(*nm)++] = sb_cmp_direction(default_metrics[i]);
         }
     }
+    return SB_OK;
+}
+
+int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts *o,
+               sb_cmp_result *res, sb_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (strcmp(base->kind, new_->kind))
+        return sb_fail(err, SB_EUSAGE, "compare: %s is a %s file but %s is a %s file; "
+                       "compare like with like", base->path, base->kind, new_->path,
+                       new_->kind);
+    enum { MAXM = 32 };
+    char names[MAXM][48];
+    int dirs[MAXM], nm = 0;
+    if (metric_list(o, names, dirs, &nm, err) != SB_OK)
+        return err->code;
     size_t cap = 0;
     int seen[MAXM] = {0};
     for (size_t i = 0; i < base->n; i++) {
@@ -809,11 +817,10 @@ int sb_cmp_paired(const sb_cmp_set *a, const sb_cmp_set *b, int n, const sb_cmp_
     if (n < SB_SHIFT_MIN_PAIRS || n > SB_SHIFT_MAX_PAIRS)
         return sb_fail(err, SB_EUSAGE, "compare --paired: %d pairs of files; a 95%% interval "
                        "needs %d to %d", n, SB_SHIFT_MIN_PAIRS, SB_SHIFT_MAX_PAIRS);
-    const char *const *names = o->nmetrics ? o->metrics : default_metrics;
-    int nm = o->nmetrics;
-    if (!nm)
-        while (default_metrics[nm])
-            nm++;
+    char names[32][48];
+    int dirs[32], nm = 0;
+    if (metric_list(o, names, dirs, &nm, err) != SB_OK)
+        return err->code;
     size_t cap = a[0].n * (size_t)nm + 1;
     sb_cmp_paired_row *out = calloc(cap, sizeof *out);
     if (!out)
@@ -823,12 +830,9 @@ int sb_cmp_paired(const sb_cmp_set *a, const sb_cmp_set *b, int n, const sb_cmp_
         if (o->filter && !strstr(bench, o->filter))
             continue;
         for (int k = 0; k < nm; k++) {
-            char name[48];
-            const char *colon = strchr(names[k], ':');
-            size_t len = colon ? (size_t)(colon - names[k]) : strlen(names[k]);
-            snprintf(name, sizeof name, "%.*s", (int)len, names[k]);
-            int dir = colon ? (!strcmp(colon + 1, "higher") ? 1 : -1) : sb_cmp_direction(name);
-            if (!dir || !find_metric(&a[0].b[i], name))
+            const char *name = names[k];
+            int dir = dirs[k];
+            if (!find_metric(&a[0].b[i], name))
                 continue;
             int rc = paired_one(a, b, n, bench, name, dir, o->threshold, &out[*nrows], err);
             if (rc < 0) {
