@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # compare.sh - `signbench compare` as CI uses it: exit 0 on identical files, 1 on a
-# planted 20% roofline_fraction regression, 2 (one line) on malformed or mismatched input.
+# file whose roofline_fraction dropped by 20% (or one row, with --per-row), 1 on missing
+# tracked rows and convergence regressions, 2 (one line) on malformed or mismatched
+# input; the --paired mode's exit codes on synthetic pairs.
 . "$(dirname "$0")/lib.sh"
-micro() { # micro FILE PACK_FRACTION: a Google Benchmark JSON with three kernels
+micro() { # micro FILE PACK_FRACTION [SCALE]: a Google Benchmark JSON with three kernels,
+          # the other two fractions times SCALE (default 1)
+    local s=${3:-1}
     cat >"$1" <<JSON
 {"context": {"date": "2026-01-01T00:00:00+00:00", "host_name": "ci", "num_cpus": 2,
              "device": "pthread-test"},
  "benchmarks": [
   {"name": "update_signsgd/n:16777216/manual_time", "run_name": "update_signsgd/n:16777216/manual_time",
    "run_type": "iteration", "iterations": 10, "real_time": 2.0, "time_unit": "ms",
-   "roofline_fraction": 0.97},
+   "roofline_fraction": $(awk "BEGIN{print 0.97*$s}")},
   {"name": "pack/n:16777216/manual_time", "run_name": "pack/n:16777216/manual_time",
    "run_type": "iteration", "iterations": 10, "real_time": 1.0, "time_unit": "ms",
    "roofline_fraction": $2},
   {"name": "vote/n:16777216/manual_time", "run_name": "vote/n:16777216/manual_time",
    "run_type": "iteration", "iterations": 10, "real_time": 1.5, "time_unit": "ms",
-   "roofline_fraction": 0.5}
+   "roofline_fraction": $(awk "BEGIN{print 0.5*$s}")}
  ]}
 JSON
 }
@@ -23,19 +27,71 @@ micro "$tmp/base.json" 0.80
 micro "$tmp/same.json" 0.80
 micro "$tmp/slow.json" 0.64   # 20% lower roofline_fraction
 micro "$tmp/fast.json" 0.96
+micro "$tmp/allslow.json" 0.64 0.8  # every fraction 20% lower
+micro "$tmp/bit-slow.json" 0.72 0.9  # every fraction 10% lower
 
 check identical 0 "$bin" compare "$tmp/base.json" "$tmp/same.json"
 check faster 0 "$bin" compare "$tmp/base.json" "$tmp/fast.json"
-check planted-regression 1 "$bin" compare "$tmp/base.json" "$tmp/slow.json"
-one_line planted-regression-line "$bin" compare "$tmp/base.json" "$tmp/slow.json"
-check regression-under-threshold 0 "$bin" compare --threshold 25% "$tmp/base.json" "$tmp/slow.json"
-check regression-json 1 "$bin" compare --json "$tmp/base.json" "$tmp/slow.json"
-out=$("$bin" compare --json "$tmp/base.json" "$tmp/slow.json" 2>/dev/null)
-if echo "$out" | grep -q '"verdict":[[:space:]]*"fail"' && echo "$out" | grep -q '"regressions":[[:space:]]*1'; then
+# One row 20% down among steady ones: the level holds (runs at different times move
+# single rows that much); it fails with --per-row.
+check one-row-level-holds 0 "$bin" compare "$tmp/base.json" "$tmp/slow.json"
+check planted-regression-per-row 1 "$bin" compare --per-row "$tmp/base.json" "$tmp/slow.json"
+one_line planted-regression-line "$bin" compare --per-row "$tmp/base.json" "$tmp/slow.json"
+check file-20pct-drop 1 "$bin" compare "$tmp/base.json" "$tmp/allslow.json"
+one_line file-20pct-drop-line "$bin" compare "$tmp/base.json" "$tmp/allslow.json"
+check file-10pct-drop-under-default 0 "$bin" compare "$tmp/base.json" "$tmp/bit-slow.json"
+check regression-under-threshold 0 "$bin" compare --threshold 25% "$tmp/base.json" "$tmp/allslow.json"
+check regression-json 1 "$bin" compare --json "$tmp/base.json" "$tmp/allslow.json"
+out=$("$bin" compare --json "$tmp/base.json" "$tmp/allslow.json" 2>/dev/null)
+if echo "$out" | grep -q '"verdict":[[:space:]]*"fail"' && echo "$out" | grep -q '"regressions":[[:space:]]*3'; then
     ok; else bad "json-verdict: $out"; fi
 out=$("$bin" compare "$tmp/base.json" "$tmp/slow.json" 2>/dev/null)
 if echo "$out" | grep 'pack/' | grep -q 'REGRESSION'; then ok;
 else bad "table-names-the-kernel: $out"; fi
+
+# Hardening: strings for numbers, non-finite numbers, no tracked metric on both sides,
+# tracked rows missing in new.
+sed 's/"roofline_fraction": 0.80}/"roofline_fraction": "0.80"}/' "$tmp/base.json" >"$tmp/string.json"
+sed 's/"roofline_fraction": 0.80}/"roofline_fraction": 1e999}/' "$tmp/base.json" >"$tmp/inf.json"
+check string-metric 2 "$bin" compare "$tmp/base.json" "$tmp/string.json"
+one_line string-metric-line "$bin" compare "$tmp/base.json" "$tmp/string.json"
+check nonfinite-metric 2 "$bin" compare "$tmp/inf.json" "$tmp/base.json"
+one_line nonfinite-metric-line "$bin" compare "$tmp/inf.json" "$tmp/base.json"
+echo '{"benchmarks": [{"name": "pack/n:16777216/manual_time", "real_time": 1}]}' >"$tmp/untracked.json"
+check no-tracked-metric 2 "$bin" compare "$tmp/untracked.json" "$tmp/untracked.json"
+python3 - "$tmp/base.json" "$tmp/novote.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j["benchmarks"] = j["benchmarks"][:2]
+json.dump(j, open(sys.argv[2], "w"))
+PY
+check missing-in-new 1 "$bin" compare "$tmp/base.json" "$tmp/novote.json"
+check new-benchmark-passes 0 "$bin" compare "$tmp/novote.json" "$tmp/base.json"
+summary() { # summary FILE TEST_ERROR MIN_NORM
+    echo '{"schema": "signbench-summary", "version": 1, "benchmarks": [{"name": "grid/logreg", "metrics": {"test_error": '$2'}}, {"name": "sweep/tube", "metrics": {"min_norm": '$3'}}]}' >"$1"
+}
+summary "$tmp/s1.json" 0.05 0.10
+summary "$tmp/s2.json" 0.05 0.10
+summary "$tmp/s3.json" 0.08 0.10
+summary "$tmp/s4.json" 0.05 0.13
+check summary-same 0 "$bin" compare "$tmp/s1.json" "$tmp/s2.json"
+check summary-test-error 1 "$bin" compare "$tmp/s1.json" "$tmp/s3.json"
+check summary-min-norm 1 "$bin" compare "$tmp/s1.json" "$tmp/s4.json"
+
+# --paired: 6 alternating pairs of synthetic files; pack 25% slower in every B.
+pairs=() pairs_same=()
+for i in 1 2 3 4 5 6; do
+    n=$(awk "BEGIN{print 0.80 + 0.01*$i}")
+    micro "$tmp/pa$i.json" "$n"
+    micro "$tmp/pb$i.json" "$(awk "BEGIN{print $n*0.75}")"
+    micro "$tmp/pc$i.json" "$(awk "BEGIN{print $n*(1 + 0.01*(($i%2)*2-1))}")"
+    pairs+=("$tmp/pa$i.json" "$tmp/pb$i.json")
+    pairs_same+=("$tmp/pa$i.json" "$tmp/pc$i.json")
+done
+check paired-regressed 1 "$bin" compare --paired "${pairs[@]}"
+one_line paired-regressed-line "$bin" compare --paired "${pairs[@]}"
+check paired-same 0 "$bin" compare --paired "${pairs_same[@]}"
+check paired-too-few 2 "$bin" compare --paired "${pairs[@]:0:10}"
+check paired-odd 2 "$bin" compare --paired "${pairs[@]:0:11}"
 
 : >"$tmp/empty.json"
 echo '{"benchmarks": [' >"$tmp/broken.json"

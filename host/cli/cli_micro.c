@@ -9,6 +9,7 @@
 #include <regex.h>
 
 #include "cli.h"
+#include "cli_ab.h"
 #include "micro.h"
 #include "report_micro.h"
 
@@ -72,7 +73,7 @@ static const char help[] =
     "  --cv-limit PCT      mark rows whose CV exceeds PCT percent noisy (default 10)\n"
     "  --targets           print the targets summary even without 64M\n"
     "                      (it is printed whenever the sizes include 64M = 67108864)\n"
-    SB_COMMON_HELP
+    "  --baseline-kernels DIR  A/B mode against the kernels of DIR (below)\n" SB_COMMON_HELP
     "\nOn PoCL, POCL_AFFINITY=1 is set unless already set, and OpenMP never busy-waits\n"
     "(OMP_WAIT_POLICY=passive): signbench sets both at start-up for every command.\n";
 
@@ -420,6 +421,8 @@ static int run(cli_opts *o, sb_err *err)
 
 int sb_cmd_micro(int argc, char **argv, sb_err *err)
 {
+    if (sb_micro_ab_wanted(argc, argv))
+        return sb_cmd_micro_ab(argc, argv, err);
     if (sb_micro_split_wanted(argc, argv))
         return sb_cmd_micro_split(argc, argv, err);
     static const char *const per_device_files[] = {"--json", "--csv", "--github-benchmark",
@@ -432,8 +435,8 @@ int sb_cmd_micro(int argc, char **argv, sb_err *err)
     memset(&o, 0, sizeof o);
     int want_help = 0;
     int st = parse_args(argc, argv, &o, &want_help, err);
-    if (st == SB_OK && want_help)
-        st = sb_cli_help(help);
+    if (st == SB_OK && want_help && (st = sb_cli_help(help)) == SB_OK)
+        st = sb_cli_help(sb_micro_ab_help);
     if (st == SB_OK && !want_help)
         st = run(&o, err);
     if (o.have_filter)

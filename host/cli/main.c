@@ -15,6 +15,7 @@ int sb_cmd_train(int argc, char **argv, sb_err *err);
 int sb_cmd_eval(int argc, char **argv, sb_err *err);
 int sb_cmd_micro(int argc, char **argv, sb_err *err);
 int sb_cmd_compare(int argc, char **argv, sb_err *err);
+int sb_cmd_history(int argc, char **argv, sb_err *err);
 int sb_cmd_sweep(int argc, char **argv, sb_err *err);
 int sb_cmd_grid(int argc, char **argv, sb_err *err);
 int sb_cmd_suite(int argc, char **argv, sb_err *err);
@@ -39,6 +40,7 @@ const sb_cmd sb_commands[] = {
     {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
     {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
     {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
+    {"history", sb_cmd_history, "results history in SQLite: add, show, plot, change points"},
     {"plot", sb_cmd_plot, "redraw figures from saved .dat, JSON or CSV results"},
     {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
     {"help", cmd_help, "show help for signbench or one command"},

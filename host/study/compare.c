@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shift.h"
 #include "stats.h"
 #include "json.h"
 
@@ -132,35 +133,54 @@ static int null_is_inf(const char *k)
     return strstr(k, "to_target") != NULL;
 }
 
-/* Numeric fields of obj (numbers, arrays of numbers, nulls of *_to_target) as samples. */
-static int add_fields(sb_cmp_bench *b, const cJSON *obj, int skip_bookkeeping)
+/* Numeric fields of obj (numbers, arrays of numbers, nulls of *_to_target) as samples.
+ * A metric of known direction given as a string, or any number that is not finite
+ * (1e999 parses as inf), makes the file unusable: SB_EUSAGE naming it. */
+static int bad_value(const char *path, const char *bench, const char *k, const cJSON *v,
+                     sb_err *err)
+{
+    if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
+        return sb_fail(err, SB_EUSAGE, "compare: %s: %s: '%s' is not a finite number",
+                       path, bench, k);
+    if (cJSON_IsString(v) && sb_cmp_direction(k))
+        return sb_fail(err, SB_EUSAGE, "compare: %s: %s: '%s' is a string (\"%.40s\"), "
+                       "not a number", path, bench, k, v->valuestring);
+    return SB_OK;
+}
+
+static int add_value(sb_cmp_bench *b, const char *k, const cJSON *v, const char *path,
+                     sb_err *err)
+{
+    if (bad_value(path, b->name, k, v, err))
+        return err->code;
+    int oom = 0;
+    if (cJSON_IsNumber(v))
+        oom = add_sample(b, k, v->valuedouble);
+    else if (cJSON_IsNull(v) && null_is_inf(k))
+        oom = add_sample(b, k, INFINITY);
+    return oom ? sb_fail(err, SB_ERUNTIME, "compare: out of memory") : SB_OK;
+}
+
+static int add_fields(sb_cmp_bench *b, const cJSON *obj, int skip_bookkeeping,
+                      const char *path, sb_err *err)
 {
     const cJSON *f;
     cJSON_ArrayForEach(f, obj)
     {
         if (!f->string || (skip_bookkeeping && is_bookkeeping(f->string)))
             continue;
-        if (cJSON_IsNumber(f)) {
-            if (add_sample(b, f->string, f->valuedouble))
-                return -1;
-        } else if (cJSON_IsNull(f) && null_is_inf(f->string)) {
-            if (add_sample(b, f->string, INFINITY))
-                return -1;
-        } else if (cJSON_IsArray(f)) {
+        if (cJSON_IsArray(f)) {
             const cJSON *v;
             cJSON_ArrayForEach(v, f)
             {
-                if (cJSON_IsNumber(v)) {
-                    if (add_sample(b, f->string, v->valuedouble))
-                        return -1;
-                } else if (cJSON_IsNull(v) && null_is_inf(f->string)) {
-                    if (add_sample(b, f->string, INFINITY))
-                        return -1;
-                }
+                if (add_value(b, f->string, v, path, err))
+                    return err->code;
             }
+        } else if (add_value(b, f->string, f, path, err)) {
+            return err->code;
         }
     }
-    return 0;
+    return SB_OK;
 }
 
 static const char *str_field(const cJSON *o, const char *k)
@@ -206,8 +226,10 @@ static int load_gbench(const cJSON *root, const cJSON *list, sb_cmp_set *s, sb_e
         }
         const char *key = str_field(e, "run_name");
         sb_cmp_bench *b = bench_get(s, key ? key : name);
-        if (!b || add_fields(b, e, 1))
+        if (!b)
             return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
+        if (add_fields(b, e, 1, s->path, err))
+            return err->code;
     }
     return SB_OK;
 }
@@ -224,8 +246,10 @@ static int load_summary(const cJSON *list, sb_cmp_set *s, sb_err *err)
             return sb_fail(err, SB_EUSAGE, "compare: %s: every entry of 'benchmarks' needs "
                            "'name' and a 'metrics' object", s->path);
         sb_cmp_bench *b = bench_get(s, name);
-        if (!b || add_fields(b, m, 0))
+        if (!b)
             return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
+        if (add_fields(b, m, 0, s->path, err))
+            return err->code;
     }
     return SB_OK;
 }
@@ -250,8 +274,8 @@ static int load_train(const cJSON *root, sb_cmp_set *s, sb_err *err)
     if (!b)
         return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
     const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
-    if (add_fields(b, cJSON_IsObject(res) ? res : root, 0))
-        return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
+    if (add_fields(b, cJSON_IsObject(res) ? res : root, 0, s->path, err))
+        return err->code;
     /* No target set: *_to_target are null and mean nothing (not "never reached"). */
     const cJSON *has_t = cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root,
                                                           "has_target");
@@ -369,9 +393,22 @@ int sb_cmp_direction(const char *m)
     return 0;
 }
 
-/* Tracked by default: throughput as a ratio, convergence of seeded runs. */
+int sb_cmp_is_timing(const char *m)
+{
+    static const char *timing[] = {"roofline_fraction", "bytes_per_second",
+                                   "items_per_second", "gbps", "real_time", "cpu_time",
+                                   "time_to_target", "time_s", "cv", NULL};
+    for (int i = 0; timing[i]; i++)
+        if (!strcmp(m, timing[i]))
+            return 1;
+    return 0;
+}
+
+/* Tracked by default: throughput as a ratio, convergence of seeded runs, and the suite
+ * summaries' grid test error and sweep minimum gradient norm. */
 static const char *default_metrics[] = {"roofline_fraction", "steps_to_target",
-                                        "evals_to_target", "f_final", "final_loss", NULL};
+                                        "evals_to_target", "f_final", "final_loss",
+                                        "test_error", "min_norm", NULL};
 
 const char *sb_cmp_verdict_name(sb_cmp_verdict v)
 {
@@ -513,27 +550,44 @@ static void judge(sb_cmp_row *row, const sb_cmp_metric *a, const sb_cmp_metric *
         row->verdict = gain > 0 ? SB_CMP_BETTER : SB_CMP_WORSE;
 }
 
-int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts *o,
-               sb_cmp_result *res, sb_err *err)
+/* The level of the timing rows: the median of their oriented ratios new/base. */
+static int level_of(sb_cmp_result *res, const sb_cmp_opts *o)
 {
-    memset(res, 0, sizeof *res);
-    if (strcmp(base->kind, new_->kind))
-        return sb_fail(err, SB_EUSAGE, "compare: %s is a %s file but %s is a %s file; "
-                       "compare like with like", base->path, base->kind, new_->path,
-                       new_->kind);
-    /* The metrics to compare, with their directions. */
-    enum { MAXM = 32 };
-    char names[MAXM][48];
-    int dirs[MAXM], nm = 0;
+    res->level = NAN;
+    res->level_rows = 0;
+    res->level_regressed = 0;
+    double *r = malloc((res->n + 1) * sizeof *r);
+    if (!r)
+        return SB_ERUNTIME;
+    for (size_t i = 0; i < res->n; i++) {
+        const sb_cmp_row *w = &res->rows[i];
+        if (w->verdict == SB_CMP_ONLY_BASE || w->verdict == SB_CMP_ONLY_NEW ||
+            !sb_cmp_is_timing(w->metric) || !(w->base > 0) || !(w->new_ > 0) ||
+            !isfinite(w->base) || !isfinite(w->new_))
+            continue;
+        r[res->level_rows++] = w->direction > 0 ? w->new_ / w->base : w->base / w->new_;
+    }
+    if (res->level_rows) {
+        res->level = median(r, (size_t)res->level_rows);
+        res->level_regressed = res->level < 1 - o->threshold;
+    }
+    free(r);
+    return SB_OK;
+}
+
+/* The metrics to compare (o's, else the tracked defaults) with their directions. */
+static int metric_list(const sb_cmp_opts *o, char names[][48], int *dirs, int *nm,
+                       sb_err *err)
+{
     if (o->nmetrics > 0) {
-        for (int i = 0; i < o->nmetrics && nm < MAXM; i++) {
+        for (int i = 0; i < o->nmetrics && *nm < 32; i++) {
             const char *spec = o->metrics[i], *colon = strchr(spec, ':');
             size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
             if (len == 0 || len >= sizeof names[0])
                 return sb_fail(err, SB_EUSAGE, "compare: --metric '%s': bad name", spec);
-            memcpy(names[nm], spec, len);
-            names[nm][len] = '\0';
-            int dir = sb_cmp_direction(names[nm]);
+            memcpy(names[*nm], spec, len);
+            names[*nm][len] = '\0';
+            int dir = sb_cmp_direction(names[*nm]);
             if (colon && !strcmp(colon + 1, "higher"))
                 dir = +1;
             else if (colon && !strcmp(colon + 1, "lower"))
@@ -543,15 +597,31 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
                                "or NAME:lower", spec);
             if (!dir)
                 return sb_fail(err, SB_EUSAGE, "compare: --metric '%s': direction unknown; "
-                               "write %s:higher or %s:lower", spec, names[nm], names[nm]);
-            dirs[nm++] = dir;
+                               "write %s:higher or %s:lower", spec, names[*nm], names[*nm]);
+            dirs[(*nm)++] = dir;
         }
     } else {
         for (int i = 0; default_metrics[i]; i++) {
-            snprintf(names[nm], sizeof names[0], "%s", default_metrics[i]);
-            dirs[nm++] = sb_cmp_direction(default_metrics[i]);
+            snprintf(names[*nm], sizeof names[0], "%s", default_metrics[i]);
+            dirs[(*nm)++] = sb_cmp_direction(default_metrics[i]);
         }
     }
+    return SB_OK;
+}
+
+int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts *o,
+               sb_cmp_result *res, sb_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (strcmp(base->kind, new_->kind))
+        return sb_fail(err, SB_EUSAGE, "compare: %s is a %s file but %s is a %s file; "
+                       "compare like with like", base->path, base->kind, new_->path,
+                       new_->kind);
+    enum { MAXM = 32 };
+    char names[MAXM][48];
+    int dirs[MAXM], nm = 0;
+    if (metric_list(o, names, dirs, &nm, err) != SB_OK)
+        return err->code;
     size_t cap = 0;
     int seen[MAXM] = {0};
     for (size_t i = 0; i < base->n; i++) {
@@ -566,6 +636,11 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
             snprintf(row->bench, sizeof row->bench, "%s", a->name);
             snprintf(row->metric, sizeof row->metric, "-");
             row->verdict = SB_CMP_ONLY_BASE;
+            for (int k = 0; k < nm; k++)
+                if (find_metric(a, names[k])) {
+                    res->missing++; /* it measured something tracked */
+                    break;
+                }
             continue;
         }
         res->matched++;
@@ -583,6 +658,7 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
             if (!ma || !mb) {
                 /* A tracked metric that vanished from NEW hides whatever it measured. */
                 row->verdict = ma ? SB_CMP_ONLY_BASE : SB_CMP_ONLY_NEW;
+                res->missing += ma != NULL;
                 if (ma) {
                     row->base = median(ma->v, ma->n);
                     row->n_base = ma->n;
@@ -593,10 +669,16 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
                 continue;
             }
             judge(row, ma, mb, o);
-            if (row->verdict == SB_CMP_WORSE)
+            res->judged++;
+            if (row->verdict == SB_CMP_WORSE) {
                 res->regressions++;
+                res->failures += o->per_row || !sb_cmp_is_timing(row->metric);
+            }
         }
     }
+    if (level_of(res, o) != SB_OK)
+        goto oom;
+    res->failures += res->missing + res->level_regressed;
     for (size_t i = 0; i < new_->n; i++)
         if (!find_bench(base, new_->b[i].name) &&
             !(o->filter && !strstr(new_->b[i].name, o->filter))) {
@@ -619,14 +701,12 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
             return sb_fail(err, SB_EUSAGE, "compare: metric '%s' is in no matched benchmark",
                            names[k]);
         }
-    int any = 0;
-    for (int k = 0; k < nm; k++)
-        any |= seen[k];
-    if (!any) {
+    if (!res->judged) {
         sb_cmp_result_free(res);
         return sb_fail(err, SB_EUSAGE, "compare: the matched benchmarks have none of the "
-                       "tracked metrics (roofline_fraction, steps_to_target, evals_to_target, "
-                       "f_final, final_loss); choose one with --metric");
+                       "tracked metrics on both sides (roofline_fraction, steps_to_target, "
+                       "evals_to_target, f_final, final_loss, test_error, min_norm); choose "
+                       "one with --metric");
     }
     return SB_OK;
 oom:
@@ -671,7 +751,12 @@ cJSON *sb_cmp_result_json(const sb_cmp_set *base, const sb_cmp_set *new_,
     cJSON_AddNumberToObject(root, "only_base", r->only_base);
     cJSON_AddNumberToObject(root, "only_new", r->only_new);
     cJSON_AddNumberToObject(root, "regressions", r->regressions);
-    cJSON_AddStringToObject(root, "verdict", r->regressions ? "fail" : "pass");
+    cJSON_AddNumberToObject(root, "missing", r->missing);
+    add_num(root, "level", r->level);
+    cJSON_AddNumberToObject(root, "level_rows", r->level_rows);
+    cJSON_AddBoolToObject(root, "per_row", o->per_row);
+    cJSON_AddNumberToObject(root, "failures", r->failures);
+    cJSON_AddStringToObject(root, "verdict", r->failures ? "fail" : "pass");
     cJSON *rows = cJSON_AddArrayToObject(root, "rows");
     for (size_t i = 0; rows && i < r->n; i++) {
         const sb_cmp_row *w = &r->rows[i];
@@ -693,4 +778,77 @@ cJSON *sb_cmp_result_json(const sb_cmp_set *base, const sb_cmp_set *new_,
         cJSON_AddItemToArray(rows, o2);
     }
     return root;
+}
+
+/* ---- paired runs of two builds ---- */
+
+static int paired_one(const sb_cmp_set *a, const sb_cmp_set *b, int n, const char *bench,
+                      const char *metric, int dir, double threshold, sb_cmp_paired_row *row,
+                      sb_err *err)
+{
+    double d[SB_SHIFT_MAX_PAIRS];
+    for (int i = 0; i < n; i++) {
+        const sb_cmp_metric *ma = find_metric(find_bench(&a[i], bench), metric);
+        const sb_cmp_metric *mb = find_metric(find_bench(&b[i], bench), metric);
+        if (!ma || !mb)
+            return 1;
+        double va = median(ma->v, ma->n), vb = median(mb->v, mb->n);
+        if (!(va > 0) || !(vb > 0) || !isfinite(va) || !isfinite(vb))
+            return 1;
+        d[i] = log(dir > 0 ? vb / va : va / vb);
+    }
+    sb_shift sh;
+    if (sb_shift_hl(d, (size_t)n, &sh, err) != SB_OK)
+        return -1;
+    snprintf(row->bench, sizeof row->bench, "%s", bench);
+    snprintf(row->metric, sizeof row->metric, "%s", metric);
+    row->pairs = n;
+    row->ratio = exp(sh.estimate);
+    row->lo = exp(sh.lo);
+    row->hi = exp(sh.hi);
+    row->regressed = row->hi < 1 - threshold;
+    return 0;
+}
+
+int sb_cmp_paired(const sb_cmp_set *a, const sb_cmp_set *b, int n, const sb_cmp_opts *o,
+                  sb_cmp_paired_row **rows, int *nrows, int *skipped, sb_err *err)
+{
+    *rows = NULL, *nrows = 0, *skipped = 0;
+    if (n < SB_SHIFT_MIN_PAIRS || n > SB_SHIFT_MAX_PAIRS)
+        return sb_fail(err, SB_EUSAGE, "compare --paired: %d pairs of files; a 95%% interval "
+                       "needs %d to %d", n, SB_SHIFT_MIN_PAIRS, SB_SHIFT_MAX_PAIRS);
+    char names[32][48];
+    int dirs[32], nm = 0;
+    if (metric_list(o, names, dirs, &nm, err) != SB_OK)
+        return err->code;
+    size_t cap = a[0].n * (size_t)nm + 1;
+    sb_cmp_paired_row *out = calloc(cap, sizeof *out);
+    if (!out)
+        return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
+    for (size_t i = 0; i < a[0].n; i++) {
+        const char *bench = a[0].b[i].name;
+        if (o->filter && !strstr(bench, o->filter))
+            continue;
+        for (int k = 0; k < nm; k++) {
+            const char *name = names[k];
+            int dir = dirs[k];
+            if (!find_metric(&a[0].b[i], name))
+                continue;
+            int rc = paired_one(a, b, n, bench, name, dir, o->threshold, &out[*nrows], err);
+            if (rc < 0) {
+                free(out);
+                return err->code;
+            }
+            if (rc == 0)
+                (*nrows)++;
+            else
+                (*skipped)++;
+        }
+    }
+    if (!*nrows) {
+        free(out);
+        return sb_fail(err, SB_EUSAGE, "compare --paired: no tracked metric is in every file");
+    }
+    *rows = out;
+    return SB_OK;
 }

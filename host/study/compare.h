@@ -41,6 +41,9 @@ void sb_cmp_set_free(sb_cmp_set *s);
 
 /* Direction of a metric: +1 higher is better, -1 lower is better, 0 unknown. */
 int sb_cmp_direction(const char *metric);
+/* 1 when the metric is a throughput or a time (noisy across runs), 0 for convergence
+ * and quality metrics (exact for seeded runs). */
+int sb_cmp_is_timing(const char *metric);
 
 typedef struct sb_cmp_opts {
     double threshold;       /* relative change beyond which a metric counts, e.g. 0.05 */
@@ -49,6 +52,7 @@ typedef struct sb_cmp_opts {
                                NULL: the tracked defaults */
     int nmetrics;
     const char *filter;     /* compare only benchmarks whose name contains this; NULL: all */
+    int per_row;            /* 1: a timing row past the threshold fails on its own */
 } sb_cmp_opts;
 
 typedef enum {
@@ -77,6 +81,19 @@ typedef struct sb_cmp_result {
     int regressions;  /* rows with SB_CMP_WORSE */
     int matched;      /* benchmarks found on both sides */
     int only_base, only_new;
+    int judged;       /* rows with a tracked metric on both sides */
+    int missing;      /* tracked rows (or benchmarks with one) missing in NEW */
+    /* Timing metrics (throughput, times): the level of NEW against BASE, the median over
+     * the judged timing rows of the ratio new/base oriented so that < 1 is worse. Runs
+     * taken at different times on a shared machine move single rows by 30-80% (see
+     * README, compare), but not all rows alike: the level is the gate for them. */
+    double level;     /* NaN without timing rows */
+    int level_rows;
+    int level_regressed; /* level < 1 - threshold */
+    /* What fails the comparison (exit 1): convergence rows that got worse (seeded runs
+     * are exact), missing tracked rows, a regressed level, and with per_row the timing
+     * rows that got worse. */
+    int failures;
 } sb_cmp_result;
 
 /* Compare NEW against BASE. SB_EUSAGE when the files are of different kinds, when no
@@ -91,6 +108,22 @@ const char *sb_cmp_verdict_name(sb_cmp_verdict v);
 /* The result as JSON (schema "signbench-compare", version 1); caller deletes it. */
 cJSON *sb_cmp_result_json(const sb_cmp_set *base, const sb_cmp_set *new_,
                           const sb_cmp_opts *o, const sb_cmp_result *r);
+
+/* Paired runs of two builds (A = base, B = candidate) on the same command, taken
+ * alternately A B, B A, ...: per benchmark and metric, the ratio B/A oriented so that
+ * < 1 is worse (Hodges-Lehmann over the pairs' log ratios, 95% interval). */
+typedef struct sb_cmp_paired_row {
+    char bench[256], metric[48];
+    int pairs;
+    double ratio, lo, hi;
+    int regressed; /* hi < 1 - threshold */
+} sb_cmp_paired_row;
+
+/* a[i] and b[i] are the i-th pair's sets (n pairs, at least 6). The metrics are o's
+ * (default: the tracked ones); rows of benchmarks missing in any file are left out
+ * (counted in *skipped). SB_EUSAGE when no row remains. *rows is malloc'ed. */
+int sb_cmp_paired(const sb_cmp_set *a, const sb_cmp_set *b, int n, const sb_cmp_opts *o,
+                  sb_cmp_paired_row **rows, int *nrows, int *skipped, sb_err *err);
 
 /* Parse "5%", "0.05" (a fraction) into *out; SB_EUSAGE otherwise. */
 int sb_cmp_parse_threshold(const char *s, double *out, sb_err *err);
