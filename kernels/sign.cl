@@ -127,20 +127,21 @@ __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
         (out) = gt_;                                                                       \
     } while (0)
 
-/* out = majority of m packed vectors of nw = ceil(n/32) words each, back to back; eight
- * words per unit so the bit-sliced counters are 8-wide vectors. */
+/* out = majority of m packed vectors of nw = ceil(n/32) words each, back to back; 16
+ * words per unit so the bit-sliced counters are 16-wide vectors (64-byte loads, as the
+ * fastest read variants in kernels/roofline.cl). */
 __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint *out)
 {
-    size_t nq = nw / 8;
+    size_t nq = nw / 16;
     SB_FOR_UNITS(q, nq)
     {
-        uint8 r;
-#define SB_LOAD8(v) vload8(0, bits + (size_t)(v) * nw + 8 * q)
-        SB_VOTE(uint8, SB_LOAD8, m, r);
-#undef SB_LOAD8
-        vstore8(r, q, out);
+        uint16 r;
+#define SB_LOAD16(v) vload16(0, bits + (size_t)(v) * nw + 16 * q)
+        SB_VOTE(uint16, SB_LOAD16, m, r);
+#undef SB_LOAD16
+        vstore16(r, q, out);
     }
-    size_t t = 8 * nq + get_global_id(0);
+    size_t t = 16 * nq + get_global_id(0);
     if (t < nw) {
         uint r;
 #define SB_LOAD1(v) bits[(size_t)(v) * nw + t]

@@ -186,7 +186,8 @@ START_TEST(gbench_rows)
     const double real[] = {1e-3, 2e-3, 4e-3, 3e-3}, cpu[] = {2e-3, 3e-3, 5e-3, 4e-3};
     sb_gb_bench b = {.kernel = "signsgd", .impl = "ocl", .device = "dev", .n = 1000000,
                      .bytes = 8e6, .manual_time = 1, .roofline_fraction = 0.5,
-                     .roofline_ref = "rmw", .real_s = real, .cpu_s = cpu, .reps = 4};
+                     .roofline_ref = "rmw", .real_s = real, .cpu_s = cpu, .reps = 4,
+                     .time_unit = "ms"};
     cJSON *ctx = NULL, *doc = sb_gb_new("test", &ctx);
     ck_assert_ptr_nonnull(doc);
     ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(ctx, "num_cpus"));
@@ -195,7 +196,7 @@ START_TEST(gbench_rows)
     ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "benchmarks");
     ck_assert_int_eq(cJSON_GetArraySize(list), 4 + 6);
-    const char *name = "signsgd/ocl/1000000/repeats:4/manual_time";
+    const char *name = "signsgd/ocl/1000000/manual_time";
     const cJSON *it = cJSON_GetArrayItem(list, 2);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring, name);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(it, "run_type")->valuestring,
@@ -207,19 +208,19 @@ START_TEST(gbench_rows)
     ck_assert_double_eq(num(it, "repetition_index"), 2);
     /* This repetition took 4 ms against a 2.5 ms median: fraction 0.5 * 2.5 / 4. */
     ck_assert_double_eq_tol(num(it, "roofline_fraction"), 0.3125, 1e-12);
-    const cJSON *med = row_named(list, "signsgd/ocl/1000000/repeats:4/manual_time_median");
+    const cJSON *med = row_named(list, "signsgd/ocl/1000000/manual_time_median");
     ck_assert_ptr_nonnull(med);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(med, "run_name")->valuestring, name);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(med, "aggregate_name")->valuestring,
                      "median");
     ck_assert_double_eq_tol(num(med, "real_time"), 2.5, 1e-12);
     ck_assert_double_eq_tol(num(med, "roofline_fraction"), 0.5, 1e-12);
-    const cJSON *cv = row_named(list, "signsgd/ocl/1000000/repeats:4/manual_time_cv");
+    const cJSON *cv = row_named(list, "signsgd/ocl/1000000/manual_time_cv");
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cv, "aggregate_unit")->valuestring,
                      "percentage");
     /* stddev of 1, 2, 4, 3 is sqrt(5/3); cv is a fraction of the mean 2.5. */
     ck_assert_double_eq_tol(num(cv, "real_time"), sqrt(5.0 / 3) / 2.5, 1e-12);
-    const cJSON *mn = row_named(list, "signsgd/ocl/1000000/repeats:4/manual_time_min");
+    const cJSON *mn = row_named(list, "signsgd/ocl/1000000/manual_time_min");
     ck_assert_double_eq_tol(num(mn, "real_time"), 1, 1e-12);
     ck_assert_double_eq_tol(num(mn, "bytes_per_second"), 8e9, 1e-3);
     /* No reference: no roofline field at all. */
@@ -227,7 +228,7 @@ START_TEST(gbench_rows)
     b.kernel = "sign";
     b.manual_time = 0;
     ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
-    const cJSON *plain = row_named(list, "sign/ocl/1000000/repeats:4");
+    const cJSON *plain = row_named(list, "sign/ocl/1000000");
     ck_assert_ptr_nonnull(plain);
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(plain, "roofline_fraction"));
     /* Families are kernel + impl in order of appearance, instances the runs in one. */
@@ -237,10 +238,22 @@ START_TEST(gbench_rows)
     b.kernel = "signsgd";
     b.n = 2000000;
     ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
-    const cJSON *second = row_named(list, "signsgd/ocl/2000000/repeats:4_median");
+    const cJSON *second = row_named(list, "signsgd/ocl/2000000_median");
     ck_assert_ptr_nonnull(second);
     ck_assert_double_eq(num(second, "family_index"), 0);
     ck_assert_double_eq(num(second, "per_family_instance_index"), 1);
+    /* The unit is the caller's, never chosen from the time: microseconds stay us for a
+     * run of milliseconds; a variant goes in the name; aggregates only: 6 rows. */
+    int before = cJSON_GetArraySize(list);
+    b.time_unit = "us", b.variant = "w8_chunked_wg64", b.aggregates_only = 1;
+    ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_OK);
+    ck_assert_int_eq(cJSON_GetArraySize(list), before + 6);
+    const cJSON *us = row_named(list, "signsgd/ocl/2000000/variant:w8_chunked_wg64_median");
+    ck_assert_ptr_nonnull(us);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(us, "time_unit")->valuestring, "us");
+    ck_assert_double_eq_tol(num(us, "real_time"), 2500, 1e-9);
+    b.time_unit = NULL; /* no unit: refused */
+    ck_assert_int_eq(sb_gb_add(doc, &b, &e), SB_ERUNTIME);
     cJSON_Delete(doc);
 }
 END_TEST

@@ -273,7 +273,8 @@ int sb_op_vote(sb_ops *o, cl_mem bits, int m, size_t n, cl_mem out, double *dev_
     SETARG(k, 1, m);
     SETARG(k, 2, nw);
     SETARG(k, 3, out);
-    return launch(o, k, global_for(o, nw / 8), "vote", dev_s, err);
+    /* at least 16 work-items: each covers one of the up to 15 words after the units */
+    return launch(o, k, global_for(o, nw / 16 + 15), "vote", dev_s, err);
 }
 
 int sb_op_vote_update(sb_ops *o, cl_mem x, cl_mem bits, int m, size_t n, float lr,
