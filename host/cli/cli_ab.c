@@ -105,6 +105,8 @@ static int parse(int argc, char **argv, sb_ab_opts *o, sb_opts *dev, const char 
     int c, st = SB_OK;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("micro", argc, argv, "", lo, err))
+        return err->code;
     while (st == SB_OK && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (sb_cli_common(c, optarg, dev))
             continue;

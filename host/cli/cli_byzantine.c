@@ -78,6 +78,8 @@ int sb_cmd_byzantine(int argc, char **argv, sb_err *err)
     long v;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("byzantine", argc, argv, "", longopts, err))
+        return err->code;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(ch, optarg, &c.dev))
             continue;

@@ -185,6 +185,8 @@ int sb_cmd_comm(int argc, char **argv, sb_err *err)
     size_t zv;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("comm", argc, argv, "", longopts, err))
+        return err->code;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (sb_cli_common(ch, optarg, &c.dev))
             continue;

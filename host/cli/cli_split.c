@@ -98,6 +98,8 @@ int sb_cmd_micro_split(int argc, char **argv, sb_err *err)
     int c, st = SB_OK;
     optind = 1;
     opterr = 0;
+    if (sb_cli_check_args("micro", argc, argv, "", longopts, err))
+        return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == SB_OPT_HELP)
             return sb_cli_help(help);
