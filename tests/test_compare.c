@@ -73,8 +73,9 @@ START_TEST(planted_regression_single)
 {
     sb_cmp_result r;
     sb_err e = {0, ""};
-    ck_assert_int_eq(run(micro_doc(1, NULL, 1, 0), micro_doc(1, "pack/16M", 0.8, 0), 0.05,
-                         &r, &e), SB_OK);
+    ck_assert_int_eq(
+        run(micro_doc(1, NULL, 1, 0), micro_doc(1, "pack/16M", 0.8, 0), 0.05, &r, &e),
+        SB_OK);
     ck_assert_int_eq(r.regressions, 1);
     int found = 0;
     for (size_t i = 0; i < r.n; i++)
@@ -89,12 +90,14 @@ START_TEST(planted_regression_single)
     ck_assert(found);
     sb_cmp_result_free(&r);
     /* The same drop as an improvement is not a regression; a threshold above it hides it. */
-    ck_assert_int_eq(run(micro_doc(1, NULL, 1, 0), micro_doc(1, "pack/16M", 1.2, 0), 0.05,
-                         &r, &e), SB_OK);
+    ck_assert_int_eq(
+        run(micro_doc(1, NULL, 1, 0), micro_doc(1, "pack/16M", 1.2, 0), 0.05, &r, &e),
+        SB_OK);
     ck_assert_int_eq(r.regressions, 0);
     sb_cmp_result_free(&r);
-    ck_assert_int_eq(run(micro_doc(1, NULL, 1, 0), micro_doc(1, "pack/16M", 0.8, 0), 0.25,
-                         &r, &e), SB_OK);
+    ck_assert_int_eq(
+        run(micro_doc(1, NULL, 1, 0), micro_doc(1, "pack/16M", 0.8, 0), 0.25, &r, &e),
+        SB_OK);
     ck_assert_int_eq(r.regressions, 0);
     sb_cmp_result_free(&r);
 }
@@ -106,8 +109,9 @@ START_TEST(planted_regression_reps)
 {
     sb_cmp_result r;
     sb_err e = {0, ""};
-    ck_assert_int_eq(run(micro_doc(5, NULL, 1, 0.02), micro_doc(5, "vote/16M", 0.8, 0.02),
-                         0.05, &r, &e), SB_OK);
+    ck_assert_int_eq(
+        run(micro_doc(5, NULL, 1, 0.02), micro_doc(5, "vote/16M", 0.8, 0.02), 0.05, &r, &e),
+        SB_OK);
     ck_assert_int_eq(r.regressions, 1);
     for (size_t i = 0; i < r.n; i++)
         if (strstr(r.rows[i].bench, "vote/16M")) {
@@ -117,8 +121,9 @@ START_TEST(planted_regression_reps)
         }
     sb_cmp_result_free(&r);
     /* Jitter of +-30% around a 10% shift: past the threshold, but not significant. */
-    ck_assert_int_eq(run(micro_doc(5, NULL, 1, 0.3), micro_doc(5, "vote/16M", 0.9, 0.3),
-                         0.05, &r, &e), SB_OK);
+    ck_assert_int_eq(
+        run(micro_doc(5, NULL, 1, 0.3), micro_doc(5, "vote/16M", 0.9, 0.3), 0.05, &r, &e),
+        SB_OK);
     ck_assert_int_eq(r.regressions, 0);
     int noise = 0;
     for (size_t i = 0; i < r.n; i++)
@@ -151,13 +156,13 @@ START_TEST(convergence_metrics)
     sb_cmp_result r;
     sb_err e = {0, ""};
     /* 20% more steps to target: regression (higher is worse). */
-    ck_assert_int_eq(run(summary_doc(1000, 1, 0.1), summary_doc(1200, 1, 0.1), 0.05, &r, &e),
-                     SB_OK);
+    ck_assert_int_eq(
+        run(summary_doc(1000, 1, 0.1), summary_doc(1200, 1, 0.1), 0.05, &r, &e), SB_OK);
     ck_assert_int_eq(r.regressions, 1);
     sb_cmp_result_free(&r);
     /* Fewer steps and lower loss: better, no regression. */
-    ck_assert_int_eq(run(summary_doc(1000, 1, 0.1), summary_doc(800, 1, 0.05), 0.05, &r, &e),
-                     SB_OK);
+    ck_assert_int_eq(
+        run(summary_doc(1000, 1, 0.1), summary_doc(800, 1, 0.05), 0.05, &r, &e), SB_OK);
     ck_assert_int_eq(r.regressions, 0);
     for (size_t i = 0; i < r.n; i++)
         ck_assert_int_eq(r.rows[i].verdict, SB_CMP_BETTER);
@@ -167,7 +172,8 @@ START_TEST(convergence_metrics)
                      SB_OK);
     ck_assert_int_eq(r.regressions, 1);
     sb_cmp_result_free(&r);
-    ck_assert_int_eq(run(summary_doc(0, 0, 0.1), summary_doc(0, 0, 0.1), 0.05, &r, &e), SB_OK);
+    ck_assert_int_eq(run(summary_doc(0, 0, 0.1), summary_doc(0, 0, 0.1), 0.05, &r, &e),
+                     SB_OK);
     ck_assert_int_eq(r.regressions, 0);
     sb_cmp_result_free(&r);
 }
@@ -199,7 +205,8 @@ START_TEST(malformed_inputs)
     ck_assert_ptr_nonnull(strstr(e.msg, "not a result file"));
     ck_assert_int_eq(load_text("{\"benchmarks\": []}", &s, &e), SB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(e.msg, "no benchmarks"));
-    ck_assert_int_eq(load_text("{\"benchmarks\": [{\"real_time\": 1}]}", &s, &e), SB_EUSAGE);
+    ck_assert_int_eq(load_text("{\"benchmarks\": [{\"real_time\": 1}]}", &s, &e),
+                     SB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(e.msg, "no 'name'"));
     ck_assert_int_eq(sb_cmp_load("/nonexistent/x.json", &s, &e), SB_EUSAGE);
     ck_assert(strchr(e.msg, '\n') == NULL);
@@ -261,13 +268,14 @@ END_TEST
 /* Google Benchmark files written with aggregates only: the median rows are the values. */
 START_TEST(aggregates_only)
 {
-    const char *text = "{\"context\": {}, \"benchmarks\": ["
-                       "{\"name\": \"k/manual_time_mean\", \"run_name\": \"k/manual_time\", "
-                       "\"run_type\": \"aggregate\", \"aggregate_name\": \"mean\", "
-                       "\"roofline_fraction\": 0.1},"
-                       "{\"name\": \"k/manual_time_median\", \"run_name\": \"k/manual_time\", "
-                       "\"run_type\": \"aggregate\", \"aggregate_name\": \"median\", "
-                       "\"roofline_fraction\": 0.9}]}";
+    const char *text =
+        "{\"context\": {}, \"benchmarks\": ["
+        "{\"name\": \"k/manual_time_mean\", \"run_name\": \"k/manual_time\", "
+        "\"run_type\": \"aggregate\", \"aggregate_name\": \"mean\", "
+        "\"roofline_fraction\": 0.1},"
+        "{\"name\": \"k/manual_time_median\", \"run_name\": \"k/manual_time\", "
+        "\"run_type\": \"aggregate\", \"aggregate_name\": \"median\", "
+        "\"roofline_fraction\": 0.9}]}";
     cJSON *j = cJSON_Parse(text);
     sb_cmp_set s;
     sb_err e = {0, ""};
@@ -319,7 +327,8 @@ static cJSON *gbench(const char *name, double frac)
     char text[512];
     snprintf(text, sizeof text,
              "{\"context\": {\"device\": \"t\"}, \"benchmarks\": [{\"name\": \"%s\", "
-             "\"run_type\": \"iteration\", \"roofline_fraction\": %g}]}", name, frac);
+             "\"run_type\": \"iteration\", \"roofline_fraction\": %g}]}",
+             name, frac);
     cJSON *j = cJSON_Parse(text);
     ck_assert_ptr_nonnull(j);
     return j;
@@ -350,7 +359,8 @@ static int matched(const char *a, const char *b)
 START_TEST(compare_ignores_repeats)
 {
     ck_assert_int_eq(matched("copy/ocl/1000003/repeats:10/manual_time",
-                             "copy/ocl/1000003/repeats:12/manual_time"), 1);
+                             "copy/ocl/1000003/repeats:12/manual_time"),
+                     1);
     ck_assert_int_eq(matched("copy/ocl/4096/repeats:3", "copy/ocl/4096/repeats:12"), 1);
     ck_assert_int_eq(matched("copy/ocl/4096/repeats:3", "copy/ocl/4096"), 1);
     /* only the /repeats:N part: other differences still count */

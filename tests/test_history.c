@@ -37,16 +37,19 @@ static void write_text(const char *name, const char *text, char *path, size_t ca
 }
 
 /* A micro file: two repetitions of sgd at n = 1000003 with fraction F and F + 0.02. */
-static void micro_file(const char *name, double f, const char *commit, char *path, size_t cap)
+static void micro_file(const char *name, double f, const char *commit, char *path,
+                       size_t cap)
 {
     char text[1024];
-    snprintf(text, sizeof text,
-             "{\"context\": {\"device\": \"dev-a\", \"git_commit\": \"%s\", \"host_name\": \"h\","
-             " \"date\": \"2026-01-01T00:00:00+00:00\"}, \"benchmarks\": ["
-             "{\"name\": \"sgd/ocl/1000003/manual_time\", \"run_type\": \"iteration\","
-             " \"roofline_fraction\": %.4f, \"real_time\": 1.0},"
-             "{\"name\": \"sgd/ocl/1000003/manual_time\", \"run_type\": \"iteration\","
-             " \"roofline_fraction\": %.4f, \"real_time\": 1.0}]}", commit, f, f + 0.02);
+    snprintf(
+        text, sizeof text,
+        "{\"context\": {\"device\": \"dev-a\", \"git_commit\": \"%s\", \"host_name\": \"h\","
+        " \"date\": \"2026-01-01T00:00:00+00:00\"}, \"benchmarks\": ["
+        "{\"name\": \"sgd/ocl/1000003/manual_time\", \"run_type\": \"iteration\","
+        " \"roofline_fraction\": %.4f, \"real_time\": 1.0},"
+        "{\"name\": \"sgd/ocl/1000003/manual_time\", \"run_type\": \"iteration\","
+        " \"roofline_fraction\": %.4f, \"real_time\": 1.0}]}",
+        commit, f, f + 0.02);
     write_text(name, text, path, cap);
 }
 
@@ -166,7 +169,8 @@ START_TEST(refused_files)
     ck_assert_ptr_nonnull(strstr(e.msg, "not a signbench history"));
     /* not SQLite at all */
     char junk[128];
-    write_text("junk.sqlite", "this is not a database, just some text long enough to "
+    write_text("junk.sqlite",
+               "this is not a database, just some text long enough to "
                "fill a header of one hundred bytes......................................",
                junk, sizeof junk);
     ck_assert_int_eq(sb_hist_open(junk, 1, &h, &e), SB_EUSAGE);

@@ -68,9 +68,9 @@ static float *random_vec(size_t n, float lo_abs)
 }
 
 /* Every special value except NaN: zeros, denormals, extremes, infinities. */
-static const float specials[] = {0.0f,     -0.0f,    1e-45f,  -1e-45f, 1e-39f,
-                                 -1e-39f,  FLT_MIN,  -FLT_MIN, FLT_MAX, -FLT_MAX,
-                                 INFINITY, -INFINITY, 1.0f,    -1.0f,   0.5f};
+static const float specials[] = {0.0f,     -0.0f,     1e-45f,   -1e-45f, 1e-39f,
+                                 -1e-39f,  FLT_MIN,   -FLT_MIN, FLT_MAX, -FLT_MAX,
+                                 INFINITY, -INFINITY, 1.0f,     -1.0f,   0.5f};
 #define NSPEC (sizeof specials / sizeof specials[0])
 
 /* Random values with special values sprinkled in (every one at least once when n
@@ -113,7 +113,7 @@ static size_t words(size_t n)
 #define OK(call)                                                                           \
     do {                                                                                   \
         int st_ = (call);                                                                  \
-        CHECK(st_ == SB_OK, "%s: %s", #call, err_.msg);                            \
+        CHECK(st_ == SB_OK, "%s: %s", #call, err_.msg);                                    \
     } while (0)
 
 /* ---- sign, pack, unpack: exact --------------------------------------------------- */
@@ -145,15 +145,15 @@ START_TEST(sign_pack_unpack_exact)
         download(db, b_dev, nw * 4);
         download(du, u_dev, n * 4);
         for (size_t i = 0; i < n; i++) {
-            CHECK(memcmp(&s_ref[i], &s_dev[i], 4) == 0, "sign n=%zu i=%zu: %g vs %g",
-                          n, i, s_ref[i], s_dev[i]);
+            CHECK(memcmp(&s_ref[i], &s_dev[i], 4) == 0, "sign n=%zu i=%zu: %g vs %g", n, i,
+                  s_ref[i], s_dev[i]);
             /* The packed format encodes 0 and -0.0 as +1. */
             float want = s_ref[i] < 0.0f ? -1.0f : 1.0f;
             CHECK(u_dev[i] == want && u_ref[i] == want, "unpack n=%zu i=%zu", n, i);
         }
         for (size_t w = 0; w < nw; w++)
-            CHECK(b_ref[w] == b_dev[w], "pack n=%zu word %zu: %08x vs %08x", n, w,
-                          b_ref[w], b_dev[w]);
+            CHECK(b_ref[w] == b_dev[w], "pack n=%zu word %zu: %08x vs %08x", n, w, b_ref[w],
+                  b_dev[w]);
         if (n % 32)
             CHECK((b_dev[nw - 1] >> (n % 32)) == 0, "padding bits not 0");
         clReleaseMemObject(dg);
@@ -177,9 +177,9 @@ START_TEST(pack_layout)
     float g[40];
     for (int i = 0; i < 40; i++)
         g[i] = 1.0f;
-    g[0] = -2.0f;   /* word 0 bit 0 */
-    g[5] = -0.0f;   /* +1: bit stays 0 */
-    g[31] = -1e-45f; /* denormal, negative: bit 31 */
+    g[0] = -2.0f;      /* word 0 bit 0 */
+    g[5] = -0.0f;      /* +1: bit stays 0 */
+    g[31] = -1e-45f;   /* denormal, negative: bit 31 */
     g[33] = -INFINITY; /* word 1 bit 1 */
     cl_mem dg = upload(g, sizeof g), db = upload(NULL, 8);
     sb_err err_ = {0, ""};
@@ -267,15 +267,16 @@ START_TEST(vote_exact)
                     int ones = 0;
                     for (int v = 0; v < m; v++)
                         ones += (b[(size_t)v * nw + w] >> bit) & 1u;
-                    CHECK(((r[w] >> bit) & 1u) == (uint32_t)(2 * ones > m), "vote rule m=%d", m);
+                    CHECK(((r[w] >> bit) & 1u) == (uint32_t)(2 * ones > m),
+                          "vote rule m=%d", m);
                 }
             cl_mem db = upload(b, (size_t)m * nw * 4), dout = upload(NULL, nw * 4);
             sb_err err_ = {0, ""};
             OK(sb_op_vote(&ops, db, m, n, dout, NULL, &err_));
             download(dout, d, nw * 4);
             for (size_t w = 0; w < nw; w++)
-                CHECK(r[w] == d[w], "vote m=%d n=%zu word %zu: %08x vs %08x", m, n,
-                              w, r[w], d[w]);
+                CHECK(r[w] == d[w], "vote m=%d n=%zu word %zu: %08x vs %08x", m, n, w, r[w],
+                      d[w]);
             /* Fused vote + update, exact: x -= lr * (+-1) rounds once either way. */
             float *x = random_vec(n, 0.0f), *xr = malloc(n * 4), *xd = malloc(n * 4);
             memcpy(xr, x, n * 4);
@@ -284,8 +285,8 @@ START_TEST(vote_exact)
             OK(sb_op_vote_update(&ops, dx, db, m, n, 0.01f, NULL, &err_));
             download(dx, xd, n * 4);
             for (size_t i = 0; i < n; i++)
-                CHECK(xr[i] == xd[i], "vote_update m=%d n=%zu i=%zu: %.9g vs %.9g",
-                              m, n, i, xr[i], xd[i]);
+                CHECK(xr[i] == xd[i], "vote_update m=%d n=%zu i=%zu: %.9g vs %.9g", m, n, i,
+                      xr[i], xd[i]);
             clReleaseMemObject(db);
             clReleaseMemObject(dout);
             clReleaseMemObject(dx);
@@ -339,19 +340,20 @@ START_TEST(reductions)
         const sb_reduce_kind kinds[] = {SB_NORM1, SB_NORM2, SB_NORMINF, SB_DOT};
         for (int k = 0; k < 4; k++) {
             double want = sb_ref_reduce(kinds[k], a, b, n, k % 2), got = -1.0;
-            double scale = sb_ref_reduce(kinds[k] == SB_DOT ? SB_NORM2 : kinds[k], a, a, n, 0);
+            double scale =
+                sb_ref_reduce(kinds[k] == SB_DOT ? SB_NORM2 : kinds[k], a, a, n, 0);
             if (kinds[k] == SB_DOT)
                 scale *= sb_ref_reduce(SB_NORM2, b, b, n, 0);
             OK(sb_op_reduce(&ops, kinds[k], da, db, n, &got, NULL, &err_));
             CHECK(fabs(got - want) <= RED_TOL * scale + 1e-30,
-                          "reduce %d n=%zu: %.12g vs %.12g", k, n, got, want);
+                  "reduce %d n=%zu: %.12g vs %.12g", k, n, got, want);
             if (kinds[k] == SB_NORMINF)
                 ck_assert(got == want); /* a max is exact */
         }
         double sum = 0.0, want = sb_ref_read(a, n, 1);
         OK(sb_op_read(&ops, da, n, &sum, NULL, &err_));
         CHECK(fabs(sum - want) <= RED_TOL * sb_ref_reduce(SB_NORM1, a, a, n, 0),
-                      "read n=%zu: %.12g vs %.12g", n, sum, want);
+              "read n=%zu: %.12g vs %.12g", n, sum, want);
         /* copy: exact; rmw: one multiply and one add, no contraction: exact too. */
         float *c = malloc(n * 4), *x = malloc(n * 4);
         cl_mem dc = upload(NULL, n * 4);
@@ -364,7 +366,7 @@ START_TEST(reductions)
         sb_ref_rmw(x, b, n, 0.25f, 1);
         for (size_t i = 0; i < n; i++)
             CHECK(fabsf(x[i] - c[i]) <= 2 * FLT_EPSILON * (fabsf(a[i]) + fabsf(b[i])),
-                          "rmw n=%zu i=%zu", n, i);
+                  "rmw n=%zu i=%zu", n, i);
         /* scaled sign: out = (norm1/n) sign(g); only the scale's rounding may differ. */
         a[0] = 0.0f; /* sign 0 */
         clReleaseMemObject(da);
@@ -375,7 +377,8 @@ START_TEST(reductions)
         float sc = (float)(sb_ref_reduce(SB_NORM1, a, a, n, 0) / (double)n);
         for (size_t i = 0; i < n; i++) {
             CHECK(fabsf(x[i] - c[i]) <= RED_TOL * sc, "scaled_sign n=%zu i=%zu", n, i);
-            CHECK((c[i] > 0) == (a[i] > 0) && (c[i] < 0) == (a[i] < 0), "scaled_sign sign n=%zu i=%zu", n, i);
+            CHECK((c[i] > 0) == (a[i] > 0) && (c[i] < 0) == (a[i] < 0),
+                  "scaled_sign sign n=%zu i=%zu", n, i);
         }
         clReleaseMemObject(da);
         clReleaseMemObject(db);
@@ -447,8 +450,8 @@ static void check_close(const char *what, const char *name, int mode, size_t n,
         float mag = fabsf(old[i]) + fabsf(ref[i]) + gm + gm * gm;
         float tol = UPD_ULPS * FLT_EPSILON * mag + extra + FLT_MIN;
         CHECK(fabsf(ref[i] - dev[i]) <= tol,
-                      "%s of %s (wd mode %d) n=%zu i=%zu: ref %.9g dev %.9g (tol %.3g)", what,
-                      name, mode, n, i, ref[i], dev[i], tol);
+              "%s of %s (wd mode %d) n=%zu i=%zu: ref %.9g dev %.9g (tol %.3g)", what, name,
+              mode, n, i, ref[i], dev[i], tol);
     }
 }
 
@@ -460,14 +463,15 @@ START_TEST(updates_vs_reference)
             for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
                 size_t n = ns[ni];
                 float b2 = strcmp(u->name, "rmsprop") == 0 ? 0.99f : 0.999f;
-                sb_hyper h = hyper(0.01f, 0.9f, b2, 1.0f - powf(0.9f, 3.0f),
-                                   1.0f - powf(b2, 3.0f));
+                sb_hyper h =
+                    hyper(0.01f, 0.9f, b2, 1.0f - powf(0.9f, 3.0f), 1.0f - powf(b2, 3.0f));
                 h.wd = mode ? 0.1f : 0.0f;
                 h.decoupled = mode == 2;
                 float *x = random_vec(n, 0.0f), *g = random_vec(n, 0.0f);
                 /* State: m signed, v (adam s2, rmsprop s1) positive. */
                 int v_in_s1 = strcmp(u->name, "rmsprop") == 0;
-                float *s1 = random_vec(n, v_in_s1 ? 1e-3f : 0.0f), *s2 = random_vec(n, 1e-3f);
+                float *s1 = random_vec(n, v_in_s1 ? 1e-3f : 0.0f),
+                      *s2 = random_vec(n, 1e-3f);
                 if (n > 5) {
                     g[1] = 0.0f; /* sign 0 */
                     g[2] = -0.0f;
@@ -575,8 +579,8 @@ START_TEST(ref_threads_agree)
 {
     size_t n = 100003, nw = words(n);
     float *g = special_vec(n), *x0 = random_vec(n, 0.0f), *s0 = random_vec(n, 1e-3f);
-    float *xa = malloc(n * 4), *xb = malloc(n * 4), *aa = malloc(n * 4), *ab = malloc(n * 4),
-          *ba = malloc(n * 4), *bb = malloc(n * 4);
+    float *xa = malloc(n * 4), *xb = malloc(n * 4), *aa = malloc(n * 4),
+          *ab = malloc(n * 4), *ba = malloc(n * 4), *bb = malloc(n * 4);
     uint32_t *pa = malloc(nw * 4), *pb = malloc(nw * 4);
     ck_assert_int_eq(sb_ref_sign(g, xa, n, 0), sb_ref_sign(g, xb, n, 1));
     CHECK(memcmp(xa, xb, n * 4) == 0, "sign differs between 1 thread and OpenMP");
@@ -646,8 +650,8 @@ START_TEST(ceiling_variants_vs_reference)
                             int used = j < 3 ? j < pi->nio : pi->nout;
                             download(d[j], got, n * 4);
                             CHECK(!used || memcmp(got, h[j], n * 4) == 0,
-                                  "%s w%d ch%d local %zu n=%zu: stream %d differs", pi->name,
-                                  widths[w], ch, local, n, j);
+                                  "%s w%d ch%d local %zu n=%zu: stream %d differs",
+                                  pi->name, widths[w], ch, local, n, j);
                         }
                         if (pi->red) {
                             size_t m = sb_op_stream_items(&ops, widths[w], local, n);
@@ -658,8 +662,8 @@ START_TEST(ceiling_variants_vs_reference)
                                 sum += ps[i];
                             double tol = RED_TOL * sb_ref_reduce(SB_NORM1, in, in, n, 0);
                             CHECK(fabs(sum - want) <= tol,
-                                  "read w%d ch%d local %zu n=%zu: %.9g vs %.9g", widths[w], ch,
-                                  local, n, sum, want);
+                                  "read w%d ch%d local %zu n=%zu: %.9g vs %.9g", widths[w],
+                                  ch, local, n, sum, want);
                             free(ps);
                         }
                         for (int j = 0; j < 4; j++) {
@@ -681,14 +685,16 @@ START_TEST(bad_input)
     cl_mem d = upload(NULL, 64);
     sb_hyper h;
     memset(&h, 0, sizeof h);
-    ck_assert_int_eq(sb_op_update(&ops, sb_update_find("adam"), d, d, d, NULL, 4, h, NULL, &e),
-                     SB_EUSAGE);
+    ck_assert_int_eq(
+        sb_op_update(&ops, sb_update_find("adam"), d, d, d, NULL, 4, h, NULL, &e),
+        SB_EUSAGE);
     ck_assert_int_eq(sb_op_update(&ops, NULL, d, d, d, d, 4, h, NULL, &e), SB_EUSAGE);
     /* A copy of a table row works; a made-up row does not. */
     sb_update_info copy = *sb_update_find("sgd");
     ck_assert_int_eq(sb_op_update(&ops, &copy, d, d, NULL, NULL, 4, h, NULL, &e), SB_OK);
     copy.kernel = "update_nope";
-    ck_assert_int_eq(sb_op_update(&ops, &copy, d, d, NULL, NULL, 4, h, NULL, &e), SB_EUSAGE);
+    ck_assert_int_eq(sb_op_update(&ops, &copy, d, d, NULL, NULL, 4, h, NULL, &e),
+                     SB_EUSAGE);
     ck_assert_int_eq(sb_op_vote_update(&ops, d, d, 70000, 4, 0.1f, NULL, &e), SB_EUSAGE);
     /* Zero elements is a no-op, not an error. */
     int nan = 1;

@@ -107,30 +107,35 @@ START_TEST(device_lists)
     ck_assert_int_eq(s.n, 1);
     ck_assert_int_eq(sb_devset_match(NULL, NULL, list, 3, &s, &e), SB_OK); /* default */
     ck_assert_str_eq(s.dev[0].name, "NVIDIA H200");
-    const char *bad[] = {"0:0,0:0", "0:1,basic", "gpu,h200", "0:0,7:7", "all,0:0", "0:0,,0:1",
-                         "0:0,"};
+    const char *bad[] = {"0:0,0:0", "0:1,basic", "gpu,h200", "0:0,7:7",
+                         "all,0:0", "0:0,,0:1",  "0:0,"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         e.code = 0;
         ck_assert_int_eq(sb_devset_match(bad[i], "--device ", list, 3, &s, &e), SB_EUSAGE);
         ck_assert_msg(strstr(e.msg, "--device ") && !strchr(e.msg, '\n'), "%s: %s", bad[i],
                       e.msg);
     }
-    ck_assert_ptr_nonnull(strstr((sb_devset_match("0:0,pthread", "--device ", list, 3, &s, &e),
-                                  e.msg), "named twice"));
+    ck_assert_ptr_nonnull(
+        strstr((sb_devset_match("0:0,pthread", "--device ", list, 3, &s, &e), e.msg),
+               "named twice"));
     char file[64];
     ck_assert(sb_kernel_binary_is_list("0:0=a.bin"));
     ck_assert(!sb_kernel_binary_is_list("dir/x=1/a.bin"));
     ck_assert(!sb_kernel_binary_is_list("a.bin"));
     ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,h200=b.aocx", &list[2], list, 3, file,
-                                          sizeof file, &e), SB_OK);
+                                          sizeof file, &e),
+                     SB_OK);
     ck_assert_str_eq(file, "b.aocx");
-    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin", &list[1], list, 3, file, sizeof file,
-                                          &e), SB_EUSAGE);
+    ck_assert_int_eq(
+        sb_kernel_binary_for("0:0=a.bin", &list[1], list, 3, file, sizeof file, &e),
+        SB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(e.msg, "no file for device 0:1"));
-    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,pthread=b.bin", &list[0], list, 3, file,
-                                          sizeof file, &e), SB_EUSAGE);
+    ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,pthread=b.bin", &list[0], list, 3,
+                                          file, sizeof file, &e),
+                     SB_EUSAGE);
     ck_assert_int_eq(sb_kernel_binary_for("0:0=a.bin,nosuch=b.bin", &list[0], list, 3, file,
-                                          sizeof file, &e), SB_EUSAGE);
+                                          sizeof file, &e),
+                     SB_EUSAGE);
     ck_assert_int_eq(sb_kernel_binary_for("0:0", &list[0], list, 3, file, sizeof file, &e),
                      SB_EUSAGE);
 }
@@ -142,8 +147,9 @@ START_TEST(embedded_sources)
     ck_assert_str_eq(sb_embedded_sources[0].name, "common.cl");
     for (int i = 0; i < sb_embedded_count; i++) {
         ck_assert_uint_eq(strlen(sb_embedded_sources[i].text), sb_embedded_sources[i].len);
-        ck_assert_ptr_nonnull(strstr(sb_embedded_sources[i].text, "__kernel") ?
-                                  sb_embedded_sources[i].text : "inline-only");
+        ck_assert_ptr_nonnull(strstr(sb_embedded_sources[i].text, "__kernel")
+                                  ? sb_embedded_sources[i].text
+                                  : "inline-only");
     }
     /* The embedded text equals the file on disk, byte for byte. */
     const char *root = getenv("SB_SOURCE_ROOT");
@@ -186,10 +192,11 @@ START_TEST(number_parsers)
     ck_assert_uint_eq(z, 16u << 20);
     ck_assert_int_eq(sb_parse_size("--n", "1.5K", &z, &e), SB_OK);
     ck_assert_uint_eq(z, 1536);
-    const char *bad_size[] = {"", "0", "-1", "1.5", "12Q", "K", "nan", "inf", "1e30", "3KB"};
+    const char *bad_size[] = {"",  "0",   "-1",  "1.5",  "12Q",
+                              "K", "nan", "inf", "1e30", "3KB"};
     for (size_t i = 0; i < sizeof bad_size / sizeof *bad_size; i++)
-        ck_assert_msg(sb_parse_size("--n", bad_size[i], &z, &e) == SB_EUSAGE, "accepted '%s'",
-                      bad_size[i]);
+        ck_assert_msg(sb_parse_size("--n", bad_size[i], &z, &e) == SB_EUSAGE,
+                      "accepted '%s'", bad_size[i]);
     ck_assert_int_eq(sb_parse_double("--lr", "1e-3", 0, 1, &d, &e), SB_OK);
     ck_assert(d == 1e-3);
     const char *bad_double[] = {"", "nan", "2", "-0.1", "0.1x", "inf"};
@@ -262,20 +269,23 @@ static void run_axpy(sb_ctx *c, float *y)
     cl_kernel k;
     cl_mem bx, by;
     ck_assert_msg(sb_ctx_kernel(c, "sb_selftest_axpy", &k, &e) == SB_OK, "%s", e.msg);
-    ck_assert_int_eq(sb_buffer(c, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof x, x, &bx,
-                               &e), SB_OK);
-    ck_assert_int_eq(sb_buffer(c, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof x, y, &by,
-                               &e), SB_OK);
+    ck_assert_int_eq(
+        sb_buffer(c, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof x, x, &bx, &e), SB_OK);
+    ck_assert_int_eq(
+        sb_buffer(c, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof x, y, &by, &e),
+        SB_OK);
     cl_uint n = AXPY_N;
     size_t global = AXPY_N;
     ck_assert_int_eq(clSetKernelArg(k, 0, sizeof a, &a), CL_SUCCESS);
     ck_assert_int_eq(clSetKernelArg(k, 1, sizeof bx, &bx), CL_SUCCESS);
     ck_assert_int_eq(clSetKernelArg(k, 2, sizeof by, &by), CL_SUCCESS);
     ck_assert_int_eq(clSetKernelArg(k, 3, sizeof n, &n), CL_SUCCESS);
-    ck_assert_int_eq(clEnqueueNDRangeKernel(c->queue, k, 1, NULL, &global, NULL, 0, NULL,
-                                            NULL), CL_SUCCESS);
-    ck_assert_int_eq(clEnqueueReadBuffer(c->queue, by, CL_TRUE, 0, sizeof x, y, 0, NULL,
-                                         NULL), CL_SUCCESS);
+    ck_assert_int_eq(
+        clEnqueueNDRangeKernel(c->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL),
+        CL_SUCCESS);
+    ck_assert_int_eq(
+        clEnqueueReadBuffer(c->queue, by, CL_TRUE, 0, sizeof x, y, 0, NULL, NULL),
+        CL_SUCCESS);
     clReleaseMemObject(by);
     clReleaseMemObject(bx);
     clReleaseKernel(k);
@@ -313,7 +323,8 @@ START_TEST(build_error_names_file)
     sb_err e = {0, ""};
     ck_assert_int_eq(open_and_build(&o, &e), SB_ERUNTIME);
     ck_assert_msg(strstr(e.msg, "kernel build failed") != NULL, "%s", e.msg);
-    ck_assert_msg(strstr(e.msg, victim) != NULL, "error does not name %s: %s", victim, e.msg);
+    ck_assert_msg(strstr(e.msg, victim) != NULL, "error does not name %s: %s", victim,
+                  e.msg);
     ck_assert_msg(strchr(e.msg, '\n') == NULL, "not one line: %s", e.msg);
     rm_tree(dir);
 }

@@ -95,7 +95,8 @@ START_TEST(tube_constants)
             for (size_t j = 0; j < d; j++)
                 x[j] = (int)j < k ? ((m >> (j & 1)) & 1 ? -4 : 4) * p.tau : 0.0;
             ck_assert_int_eq(sb_tube_eval(d, x, &p, &f, g, &region, &in), SB_OK);
-            ck_assert_msg(fabs(f + k * sb_tube_nu(&p)) < 1e-9 * (1 + k * 140), "k %d f %g", k, f);
+            ck_assert_msg(fabs(f + k * sb_tube_nu(&p)) < 1e-9 * (1 + k * 140), "k %d f %g",
+                          k, f);
             for (size_t j = 0; j < d; j++)
                 ck_assert_msg(fabs(g[j]) < 1e-9, "gradient %g at a critical point", g[j]);
             ck_assert_int_eq(region, k + 1);
@@ -121,8 +122,9 @@ START_TEST(tube_continuity)
             for (int s = -1; s <= 1; s += 2) {
                 double xa[5], xb[5], fa, fb, ga[5], gb[5];
                 for (size_t j = 0; j < d; j++)
-                    xa[j] = (int)j < i ? 4.3 * p.tau * (j % 2 ? -1 : 1)
-                                       : (int)j == i ? 0 : 0.37 * p.tau * ((int)(j % 3) - 1);
+                    xa[j] = (int)j < i    ? 4.3 * p.tau * (j % 2 ? -1 : 1)
+                            : (int)j == i ? 0
+                                          : 0.37 * p.tau * ((int)(j % 3) - 1);
                 memcpy(xb, xa, sizeof xa);
                 xa[i] = s * (joins[which] - eps);
                 xb[i] = s * (joins[which] + eps);
@@ -131,8 +133,8 @@ START_TEST(tube_continuity)
                 ck_assert_msg(fabs(fa - fb) < 1e-4, "value jump %g at %s, i %d", fa - fb,
                               which ? "2tau" : "tau", i);
                 for (size_t j = 0; j < d; j++)
-                    ck_assert_msg(fabs(ga[j] - gb[j]) < 1e-4, "gradient %zu jumps %g vs %g", j,
-                                  ga[j], gb[j]);
+                    ck_assert_msg(fabs(ga[j] - gb[j]) < 1e-4, "gradient %zu jumps %g vs %g",
+                                  j, ga[j], gb[j]);
             }
 }
 END_TEST
@@ -421,7 +423,8 @@ START_TEST(data_readers)
     ck_assert_int_eq(sb_dataset_read(lib, NULL, 0, &ds, &e), SB_OK);
     ck_assert(ds.n == 2 && ds.d == 3 && ds.X[2] == 4 && ds.X[4] == 1 && ds.y[1] == -1);
     sb_dataset_free(&ds);
-    const char *bad[] = {"1 1:2 1:3\n", "1 2:x\n", "+1 0:1\n", "1 1:2\nfoo 1:1\n", "1 1;2\n"};
+    const char *bad[] = {"1 1:2 1:3\n", "1 2:x\n", "+1 0:1\n", "1 1:2\nfoo 1:1\n",
+                         "1 1;2\n"};
     for (int k = 0; k < 5; k++) {
         write_text(lib, bad[k]);
         ck_assert_int_eq(sb_dataset_read(lib, NULL, 0, &ds, &e), SB_EUSAGE);
@@ -435,7 +438,8 @@ START_TEST(data_readers)
     sb_dataset a, b;
     ck_assert_int_eq(sb_dataset_synthetic(50, 4, 3, 0.0, &a, &e), SB_OK);
     ck_assert_int_eq(sb_dataset_synthetic(50, 4, 3, 0.0, &b, &e), SB_OK);
-    ck_assert(!memcmp(a.X, b.X, 200 * sizeof(float)) && !memcmp(a.y, b.y, 50 * sizeof(float)));
+    ck_assert(!memcmp(a.X, b.X, 200 * sizeof(float)) &&
+              !memcmp(a.y, b.y, 50 * sizeof(float)));
     sb_dataset_free(&b);
     ck_assert_int_eq(sb_dataset_synthetic(50, 4, 3, 1.0, &b, &e), SB_OK);
     for (int i = 0; i < 50; i++)
@@ -476,8 +480,8 @@ START_TEST(logreg_vs_liblinear)
     ck_assert_int_eq(sb_dataset_write_libsvm(&ds, data, &e), SB_OK);
     sb_dataset_free(&ds);
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "liblinear-train -s 0 -c %.17g -e 1e-6 -q %s %s", 1.0 / (lambda * n),
-             data, model);
+    snprintf(cmd, sizeof cmd, "liblinear-train -s 0 -c %.17g -e 1e-6 -q %s %s",
+             1.0 / (lambda * n), data, model);
     ck_assert_int_eq(system(cmd), 0);
     FILE *f = fopen(model, "r");
     ck_assert_ptr_nonnull(f);
@@ -499,8 +503,9 @@ START_TEST(logreg_vs_liblinear)
         for (size_t j = 0; j < d; j++)
             wl[j] = -wl[j];
     /* Nesterov with gradient restarts, step 1/L. */
-    double *x = calloc(d, sizeof *x), *y = calloc(d, sizeof *y), *xp = calloc(d, sizeof *xp),
-           *g = calloc(d, sizeof *g), t = 1.0, fx = 0.0, gn = 0.0;
+    double *x = calloc(d, sizeof *x), *y = calloc(d, sizeof *y),
+           *xp = calloc(d, sizeof *xp), *g = calloc(d, sizeof *g), t = 1.0, fx = 0.0,
+           gn = 0.0;
     double step = 1.0 / p->L;
     for (int it = 0; it < 20000; it++) {
         p->vt->host(p, y, NULL, g);
@@ -528,8 +533,8 @@ START_TEST(logreg_vs_liblinear)
     p->vt->host(p, wl, &fl, NULL);
     fprintf(stderr, "breast cancer, lambda %g: LIBLINEAR f %.10g, ours %.10g (|g| %.2g)\n",
             lambda, fl, fx, sqrt(gn));
-    ck_assert_msg(fabs(fx - fl) <= 1e-4 * fabs(fl), "ours %.10g vs LIBLINEAR %.10g (|g| %g)", fx,
-                  fl, sqrt(gn));
+    ck_assert_msg(fabs(fx - fl) <= 1e-4 * fabs(fl),
+                  "ours %.10g vs LIBLINEAR %.10g (|g| %g)", fx, fl, sqrt(gn));
     free(x);
     free(y);
     free(xp);
@@ -561,7 +566,8 @@ static void dev_vs_host(sb_problem *p, const double *x, double tol)
     p->vt->host(p, xr, &fh, gh);
     for (size_t j = 0; j < d; j++)
         gmax = fmax(gmax, fabs(gh[j]));
-    ck_assert_msg(fabs(fd - fh) <= tol * (1 + fabs(fh)), "%s: f %.9g vs %.9g", p->name, fd, fh);
+    ck_assert_msg(fabs(fd - fh) <= tol * (1 + fabs(fh)), "%s: f %.9g vs %.9g", p->name, fd,
+                  fh);
     for (size_t j = 0; j < d; j++)
         ck_assert_msg(fabs(gd[j] - gh[j]) <= tol * (1 + gmax), "%s: g[%zu] %.9g vs %.9g",
                       p->name, j, gd[j], gh[j]);
@@ -718,12 +724,14 @@ static void minibatch_check(const char *variant)
     for (size_t j = 0; j < d; j++) {
         gh[j] += 1e-4 * w[j];
         wsq += w[j] * w[j];
-        ck_assert_msg(fabs(gd[j] - gh[j]) < 1e-5, "minibatch g[%zu] %g vs %g", j, gd[j], gh[j]);
+        ck_assert_msg(fabs(gd[j] - gh[j]) < 1e-5, "minibatch g[%zu] %g vs %g", j, gd[j],
+                      gh[j]);
     }
     fh = fh / 37 + 0.5e-4 * wsq;
     ck_assert(fabs(fmb - fh) < 1e-5 * (1 + fh));
     calls = 0;
-    ck_assert_int_eq(p->vt->grad(p, xb, gb, &(sb_oracle){.seed = 1}, 0, NULL, &calls, &e), SB_OK);
+    ck_assert_int_eq(p->vt->grad(p, xb, gb, &(sb_oracle){.seed = 1}, 0, NULL, &calls, &e),
+                     SB_OK);
     ck_assert_uint_eq(calls, 500);
     /* The theory schedule: 1 row at step 0, then 2, 3, ... (the index buffer grows). */
     calls = 0;
@@ -800,8 +808,8 @@ START_TEST(builtin_data_equals_file)
     ck_assert_str_eq(sb_dataset_default_name(), "breast-cancer");
     ck_assert(sb_dataset_is_builtin(sb_dataset_default_name()));
     ck_assert(!sb_dataset_is_builtin(path));
-    ck_assert_msg(sb_dataset_read(sb_dataset_default_name(), NULL, 0, &b, &e) == SB_OK, "%s",
-                  e.msg);
+    ck_assert_msg(sb_dataset_read(sb_dataset_default_name(), NULL, 0, &b, &e) == SB_OK,
+                  "%s", e.msg);
     ck_assert_uint_eq(b.n, 569);
     ck_assert_uint_eq(b.d, 30);
     ck_assert_uint_eq(a.n, b.n);

@@ -56,7 +56,8 @@ START_TEST(ref_pack_vote_exact)
             int nan = sb_ref_pack(g, bits, n, par);
             ck_assert_int_eq(nan, n > 2);
             for (size_t i = 0; i < n; i++)
-                ck_assert_msg(((bits[i / 32] >> (i % 32)) & 1u) == (uint32_t)plain_neg(g[i]),
+                ck_assert_msg(((bits[i / 32] >> (i % 32)) & 1u) ==
+                                  (uint32_t)plain_neg(g[i]),
                               "pack n=%zu i=%zu par=%d", n, i, par);
             float *u = malloc(n * sizeof *u);
             sb_ref_unpack(bits, u, n, par);
@@ -111,7 +112,8 @@ START_TEST(ref_reductions)
         for (int par = 0; par < 2; par++) {
             double tol = 1e-13 * (double)s1 + 1e-300;
             ck_assert_double_eq_tol(sb_ref_read(a, n, par), (double)s, tol);
-            ck_assert_double_eq_tol(sb_ref_reduce(SB_NORM1, a, NULL, n, par), (double)s1, tol);
+            ck_assert_double_eq_tol(sb_ref_reduce(SB_NORM1, a, NULL, n, par), (double)s1,
+                                    tol);
             ck_assert_double_eq_tol(sb_ref_reduce(SB_NORM2, a, NULL, n, par),
                                     sqrt((double)s2), 1e-13 * sqrt((double)s2));
             ck_assert_double_eq_tol(sb_ref_reduce(SB_DOT, a, b, n, par), (double)d,
@@ -179,10 +181,16 @@ START_TEST(ref_updates_bit_exact)
             for (int par = 0; par < 2; par++) {
                 const sb_update_info *u = sb_update_find(names[k]);
                 ck_assert_ptr_nonnull(u);
-                sb_hyper h = {.lr = 0.01f, .b1 = 0.9f, .b2 = 0.999f, .eps = 1e-8f,
-                              .wd = mode ? 0.1f : 0.0f, .decoupled = mode == 2,
-                              .bc1 = 0.1f, .bc2 = 0.001f};
-                float *x = rand_vec(n), *g = rand_vec(n), *s1 = rand_vec(n), *s2 = rand_vec(n);
+                sb_hyper h = {.lr = 0.01f,
+                              .b1 = 0.9f,
+                              .b2 = 0.999f,
+                              .eps = 1e-8f,
+                              .wd = mode ? 0.1f : 0.0f,
+                              .decoupled = mode == 2,
+                              .bc1 = 0.1f,
+                              .bc2 = 0.001f};
+                float *x = rand_vec(n), *g = rand_vec(n), *s1 = rand_vec(n),
+                      *s2 = rand_vec(n);
                 for (size_t i = 0; i < n; i++)
                     s2[i] = fabsf(s2[i]);
                 float *x2 = malloc(n * 4), *a2 = malloc(n * 4), *b2 = malloc(n * 4);

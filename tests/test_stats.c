@@ -184,9 +184,17 @@ START_TEST(gbench_rows)
 {
     /* 4 repetitions of 1, 2, 4, 3 ms moving 8e6 bytes; fraction 0.5 at the median. */
     const double real[] = {1e-3, 2e-3, 4e-3, 3e-3}, cpu[] = {2e-3, 3e-3, 5e-3, 4e-3};
-    sb_gb_bench b = {.kernel = "signsgd", .impl = "ocl", .device = "dev", .n = 1000000,
-                     .bytes = 8e6, .manual_time = 1, .roofline_fraction = 0.5,
-                     .roofline_ref = "rmw", .real_s = real, .cpu_s = cpu, .reps = 4,
+    sb_gb_bench b = {.kernel = "signsgd",
+                     .impl = "ocl",
+                     .device = "dev",
+                     .n = 1000000,
+                     .bytes = 8e6,
+                     .manual_time = 1,
+                     .roofline_fraction = 0.5,
+                     .roofline_ref = "rmw",
+                     .real_s = real,
+                     .cpu_s = cpu,
+                     .reps = 4,
                      .time_unit = "ms"};
     cJSON *ctx = NULL, *doc = sb_gb_new("test", &ctx);
     ck_assert_ptr_nonnull(doc);

@@ -54,7 +54,8 @@ START_TEST(sums)
 {
     ck_assert_double_eq(sb_harmonic(1), 1);
     ck_assert_double_eq_tol(sb_harmonic(4), 25.0 / 12, 1e-15);
-    ck_assert_double_eq_tol(sb_harmonic_sqrt(4), 1.5 + 1 / sqrt(2.0) + 1 / sqrt(3.0), 1e-15);
+    ck_assert_double_eq_tol(sb_harmonic_sqrt(4), 1.5 + 1 / sqrt(2.0) + 1 / sqrt(3.0),
+                            1e-15);
     /* Across the switch from the exact sum to Euler-Maclaurin: one more term. */
     double h0 = sb_harmonic(1000000), h1 = sb_harmonic(1000001);
     ck_assert_double_eq_tol((h1 - h0), 1.0 / 1000001, 1e-12);

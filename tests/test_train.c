@@ -40,14 +40,16 @@ static cl_mem upload(sb_ctx *ctx, const float *v, size_t n)
     cl_mem m;
     sb_err e;
     ck_assert_int_eq(sb_buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
-                               sizeof(float) * n, (void *)v, &m, &e), SB_OK);
+                               sizeof(float) * n, (void *)v, &m, &e),
+                     SB_OK);
     return m;
 }
 
 static void download(sb_ctx *ctx, cl_mem m, float *v, size_t n)
 {
-    ck_assert_int_eq(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, sizeof(float) * n, v, 0,
-                                         NULL, NULL), CL_SUCCESS);
+    ck_assert_int_eq(
+        clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, sizeof(float) * n, v, 0, NULL, NULL),
+        CL_SUCCESS);
 }
 
 /* The device and kernels of the device tests: opened before each by a checked fixture
@@ -90,17 +92,20 @@ START_TEST(steps_match_reference)
             fill(x, n, 11, 0, 1.0);
             memset(s1, 0, 4 * n);
             memset(s2, 0, 4 * n);
-            cl_mem bx = upload(&ctx, x, n), bs1 = upload(&ctx, s1, n), bs2 = upload(&ctx, s2, n);
+            cl_mem bx = upload(&ctx, x, n), bs1 = upload(&ctx, s1, n),
+                   bs2 = upload(&ctx, s2, n);
             cl_mem bg = upload(&ctx, x, n), btmp = upload(&ctx, x, n);
             sb_pgd_state hp = {-1, 0}, dp = {-1, 0};
             for (uint64_t k = 0; k < 5; k++) {
                 fill(g, n, 12, k, 2.0);
                 if (k == 3)
                     memset(g, 0, 4 * 16); /* exact zeros: sign(0) = 0 paths */
-                ck_assert_int_eq(clEnqueueWriteBuffer(ctx.queue, bg, CL_TRUE, 0, 4 * n, g, 0,
-                                                      NULL, NULL), CL_SUCCESS);
-                ck_assert_msg(sb_optim_step(&ops, o, &p, &dp, 5, k, bx, bg, bs1, bs2, btmp, n,
-                                            NULL, &e) == SB_OK, "%s: %s", o->name, e.msg);
+                ck_assert_int_eq(clEnqueueWriteBuffer(ctx.queue, bg, CL_TRUE, 0, 4 * n, g,
+                                                      0, NULL, NULL),
+                                 CL_SUCCESS);
+                ck_assert_msg(sb_optim_step(&ops, o, &p, &dp, 5, k, bx, bg, bs1, bs2, btmp,
+                                            n, NULL, &e) == SB_OK,
+                              "%s: %s", o->name, e.msg);
                 sb_optim_host_step(o, &p, &hp, 5, k, x, g, s1, s2, n);
             }
             download(&ctx, bx, dx, n);
@@ -116,8 +121,10 @@ START_TEST(steps_match_reference)
                 /* ef-signsgd's error e = p - delta can cancel to near 0: absolute check */
                 if (u > 8 && fabsf(s1[i] - ds1[i]) < 1e-7f && fabsf(x[i] - dx[i]) < 1e-6f)
                     u = 0;
-                ck_assert_msg(u <= 8, "%s wd mode %d: element %zu differs by %u ulp: host %.9g "
-                              "device %.9g", o->name, wdm, i, u, x[i], dx[i]);
+                ck_assert_msg(u <= 8,
+                              "%s wd mode %d: element %zu differs by %u ulp: host %.9g "
+                              "device %.9g",
+                              o->name, wdm, i, u, x[i], dx[i]);
                 if (u > worst)
                     worst = u;
             }
@@ -273,7 +280,8 @@ START_TEST(pipeline_matches_host_loop)
         sb_optim_params hp;
         ck_assert_int_eq(sb_optim_resolve(o, &c.hyper, &hp, &e), SB_OK);
         size_t d = p->d;
-        float *x = malloc(4 * d), *g = malloc(4 * d), *s1 = calloc(d, 4), *s2 = calloc(d, 4);
+        float *x = malloc(4 * d), *g = malloc(4 * d), *s1 = calloc(d, 4),
+              *s2 = calloc(d, 4);
         double *xd = malloc(8 * d), *gd = malloc(8 * d), f = 0;
         for (size_t i = 0; i < d; i++)
             x[i] = (float)p->x0[i];
@@ -327,16 +335,17 @@ START_TEST(workers_aggregate)
         const int m = mode == 0 ? 3 : 2;
         sb_pipeline pl;
         ck_assert_msg(sb_pipeline_init(&pl, &ops, p, o, &hp, &orc,
-                                       mode == 0 ? SB_COMP_PACK : SB_COMP_NONE, 7, x0, &e) ==
-                          SB_OK, "%s", e.msg);
+                                       mode == 0 ? SB_COMP_PACK : SB_COMP_NONE, 7, x0,
+                                       &e) == SB_OK,
+                      "%s", e.msg);
         ck_assert_int_eq(sb_pipeline_set_workers(&pl, m, &e), SB_OK);
         memset(mean, 0, 4 * d);
         for (int w = 0; w < m; w++) {
             sb_oracle ow = orc;
             ow.seed = sb_worker_seed(orc.seed, w);
             uint64_t calls = 0;
-            ck_assert_msg(p->vt->grad(p, pl.x, pl.g, &ow, 0, NULL, &calls, &e) == SB_OK, "%s",
-                          e.msg);
+            ck_assert_msg(p->vt->grad(p, pl.x, pl.g, &ow, 0, NULL, &calls, &e) == SB_OK,
+                          "%s", e.msg);
             download(&ctx, pl.g, gw, d);
             if (mode == 0)
                 sb_ref_pack(gw, bits + words * (size_t)w, d, 0);
@@ -463,7 +472,8 @@ START_TEST(compression_paths)
         c.compress = comp[k];
         run_ok(&c, &r);
         for (size_t i = 0; i < r.ntrace; i++)
-            ck_assert_msg(fabs(r.trace[i].f - ref.trace[i].f) <= 1e-6 * fabs(ref.trace[i].f),
+            ck_assert_msg(fabs(r.trace[i].f - ref.trace[i].f) <=
+                              1e-6 * fabs(ref.trace[i].f),
                           "sgd + %s differs from signsgd at %zu: %g vs %g", comp[k], i,
                           r.trace[i].f, ref.trace[i].f);
         sb_train_result_free(&r);
@@ -496,10 +506,11 @@ START_TEST(summary_fields)
     sb_train_result r;
     run_ok(&c, &r);
     cJSON *j = sb_train_summary_json(&c, &r);
-    const char *keys[] = {"schema", "optimizer", "problem", "d", "device", "config", "f0",
-                          "f_final", "f_best", "grad1_min", "grad2_min", "steps", "evals",
-                          "time_s", "time_split", "reached", "steps_to_target",
-                          "evals_to_target", "diverged", "theory"};
+    const char *keys[] = {"schema",          "optimizer",       "problem",    "d",
+                          "device",          "config",          "f0",         "f_final",
+                          "f_best",          "grad1_min",       "grad2_min",  "steps",
+                          "evals",           "time_s",          "time_split", "reached",
+                          "steps_to_target", "evals_to_target", "diverged",   "theory"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         ck_assert_msg(cJSON_GetObjectItem(j, keys[i]) != NULL, "missing %s", keys[i]);
     cJSON *t = cJSON_GetObjectItem(j, "theory");

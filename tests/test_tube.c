@@ -71,8 +71,10 @@ START_TEST(tube_grad_matches_host)
     enum { D = 10, NPTS = 200 };
     sb_tube_params p = sb_tube_defaults();
     cl_mem bx, bg, bf;
-    ck_assert_int_eq(sb_buffer(&ctx, CL_MEM_READ_WRITE, sizeof(float) * D, NULL, &bx, &e), 0);
-    ck_assert_int_eq(sb_buffer(&ctx, CL_MEM_READ_WRITE, sizeof(float) * D, NULL, &bg, &e), 0);
+    ck_assert_int_eq(sb_buffer(&ctx, CL_MEM_READ_WRITE, sizeof(float) * D, NULL, &bx, &e),
+                     0);
+    ck_assert_int_eq(sb_buffer(&ctx, CL_MEM_READ_WRITE, sizeof(float) * D, NULL, &bg, &e),
+                     0);
     ck_assert_int_eq(sb_buffer(&ctx, CL_MEM_READ_WRITE, sizeof(float), NULL, &bf, &e), 0);
     cl_uint d = D;
     float L = (float)p.L, ga = (float)p.gamma, ta = (float)p.tau;
@@ -102,12 +104,14 @@ START_TEST(tube_grad_matches_host)
         regions_seen[region]++;
         clEnqueueWriteBuffer(ctx.queue, bx, CL_TRUE, 0, sizeof xf, xf, 0, NULL, NULL);
         size_t one = 1;
-        ck_assert_int_eq(clEnqueueNDRangeKernel(ctx.queue, k, 1, NULL, &one, NULL, 0, NULL,
-                                                NULL), CL_SUCCESS);
+        ck_assert_int_eq(
+            clEnqueueNDRangeKernel(ctx.queue, k, 1, NULL, &one, NULL, 0, NULL, NULL),
+            CL_SUCCESS);
         clEnqueueReadBuffer(ctx.queue, bg, CL_TRUE, 0, sizeof gf, gf, 0, NULL, NULL);
         clEnqueueReadBuffer(ctx.queue, bf, CL_TRUE, 0, sizeof ff, &ff, 0, NULL, NULL);
         /* float evaluation of terms up to ~1e3: a few ulp of the largest term. */
-        ck_assert_msg(fabs(ff - f) <= 2e-4 * (1 + fabs(f)), "point %d: f %g vs %g", n, ff, f);
+        ck_assert_msg(fabs(ff - f) <= 2e-4 * (1 + fabs(f)), "point %d: f %g vs %g", n, ff,
+                      f);
         for (int j = 0; j < D; j++)
             ck_assert_msg(fabs(gf[j] - gd[j]) <= 1e-4 * (1 + fabs(gd[j])),
                           "point %d coord %d: g %g vs %g", n, j, gf[j], gd[j]);
@@ -252,8 +256,10 @@ START_TEST(batch_matches_host)
         for (int rot = 0; rot < 2; rot++)
             for (int v = 0; v < NV; v++, b++) {
                 int opt = v < SB_TB_NOPT ? v : SB_TB_SIGNGD;
-                tr[b] = (sb_tb_traj){opt, v == SB_TB_NOPT ? SB_TB_INVSQRT : SB_TB_CONST,
-                                     rot ? t : -1, -1, 0.05, 0.9};
+                tr[b] = (sb_tb_traj){
+                    opt,          v == SB_TB_NOPT ? SB_TB_INVSQRT : SB_TB_CONST,
+                    rot ? t : -1, -1,
+                    0.05,         0.9};
                 memcpy(x0 + b * D, x0s + t * D, sizeof(double) * D);
             }
     int f64 = getenv("SB_TEST_F32") ? 0 : ctx.fp64;
@@ -305,9 +311,10 @@ START_TEST(batch_matches_host)
              * compared. */
             int nq = tr[t].opt == SB_TB_GD || tr[t].opt == SB_TB_NGD ? 3 : D + 1;
             for (int q = 0; q < nq; q++)
-                ck_assert_msg(abs(r->pass[q] - pass[q]) <= 1 && (r->pass[q] < 0) == (pass[q] < 0),
-                              "f32 traj %zu (%s, rot %d): region %d reached at %d, host %d", t,
-                              name, tr[t].rot, q + 1, r->pass[q], pass[q]);
+                ck_assert_msg(abs(r->pass[q] - pass[q]) <= 1 &&
+                                  (r->pass[q] < 0) == (pass[q] < 0),
+                              "f32 traj %zu (%s, rot %d): region %d reached at %d, host %d",
+                              t, name, tr[t].rot, q + 1, r->pass[q], pass[q]);
             compared++;
         }
     }
@@ -327,8 +334,8 @@ START_TEST(axis_signgd_faster_than_gd)
     sb_tb_traj tr[2 * TRIALS];
     for (int t = 0; t < TRIALS; t++)
         for (int o = 0; o < 2; o++) {
-            tr[2 * t + o] = (sb_tb_traj){o ? SB_TB_SIGNGD : SB_TB_GD, SB_TB_CONST, -1, -1, 0.05,
-                                         0};
+            tr[2 * t + o] =
+                (sb_tb_traj){o ? SB_TB_SIGNGD : SB_TB_GD, SB_TB_CONST, -1, -1, 0.05, 0};
             memcpy(x0 + (2 * t + o) * D, x0s + t * D, sizeof(double) * D);
         }
     sb_tb_setup s;
@@ -365,10 +372,10 @@ START_TEST(plot_pens_distinct)
         ck_assert_uint_le(rgb[p - 1], 0xffffffu);
         ck_assert_msg(rgb[p - 1] != 0xffffffu, "pen %d is white (the background)", p);
         for (int q = 1; q < p; q++) {
-            ck_assert_msg(rgb[q - 1] != rgb[p - 1], "pens %d and %d share colour %06x", q, p,
-                          rgb[p - 1]);
-            ck_assert_msg(strcmp(dash[q - 1], dash[p - 1]), "pens %d and %d share dash %s", q,
-                          p, dash[p - 1]);
+            ck_assert_msg(rgb[q - 1] != rgb[p - 1], "pens %d and %d share colour %06x", q,
+                          p, rgb[p - 1]);
+            ck_assert_msg(strcmp(dash[q - 1], dash[p - 1]), "pens %d and %d share dash %s",
+                          q, p, dash[p - 1]);
         }
     }
     ck_assert_str_eq(dash[0], "solid");
@@ -378,7 +385,8 @@ START_TEST(plot_pens_distinct)
     sb_plot p = {"t", "x", "y", 0, 0, 0, 0};
     int same[2] = {3, 3}, out_of_range[2] = {1, SB_PLOT_NPENS + 1};
     sb_err e = {0, ""};
-    ck_assert_int_eq(sb_plot_lines_pens("/nonexistent/dir/p", &p, ser, same, 2, &e), SB_EUSAGE);
+    ck_assert_int_eq(sb_plot_lines_pens("/nonexistent/dir/p", &p, ser, same, 2, &e),
+                     SB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(e.msg, "share pen 3"));
     ck_assert_int_eq(sb_plot_lines_pens("/nonexistent/dir/p", &p, ser, out_of_range, 2, &e),
                      SB_EUSAGE);

@@ -43,7 +43,8 @@ static void run_open(run *r, const sb_devref *dev)
     for (size_t i = 0; i < r->prob->d; i++)
         x0[i] = (float)r->prob->x0[i];
     ck_assert_msg(sb_pipeline_init(&r->pl, &r->ops, r->prob, o, &hp, &orc, SB_COMP_PACK, 9,
-                                   x0, &e) == SB_OK, "%s", e.msg);
+                                   x0, &e) == SB_OK,
+                  "%s", e.msg);
     free(x0);
 }
 
@@ -104,7 +105,8 @@ START_TEST(failing_device_stops_all)
     a.ops.local = keep;
     ck_assert_int_eq(st, SB_ERUNTIME);
     char want[64];
-    snprintf(want, sizeof want, "worker 0 on device %d:%d", devs[0].platform, devs[0].device);
+    snprintf(want, sizeof want, "worker 0 on device %d:%d", devs[0].platform,
+             devs[0].device);
     ck_assert_msg(strstr(e.msg, want) && !strchr(e.msg, '\n'), "%s", e.msg);
     sb_workers_free(ws);
     run_close(&a);

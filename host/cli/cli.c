@@ -13,21 +13,11 @@
 int sb_cli_common(int c, const char *arg, sb_opts *o)
 {
     switch (c) {
-    case SB_OPT_DEVICE:
-        o->device = arg;
-        return 1;
-    case SB_OPT_KERNEL_DIR:
-        o->kernel_dir = arg;
-        return 1;
-    case SB_OPT_KERNEL_BINARY:
-        o->kernel_binary = arg;
-        return 1;
-    case SB_OPT_BIND:
-        o->bind = 1;
-        return 1;
-    case SB_OPT_VERBOSE:
-        o->verbose = 1;
-        return 1;
+    case SB_OPT_DEVICE: o->device = arg; return 1;
+    case SB_OPT_KERNEL_DIR: o->kernel_dir = arg; return 1;
+    case SB_OPT_KERNEL_BINARY: o->kernel_binary = arg; return 1;
+    case SB_OPT_BIND: o->bind = 1; return 1;
+    case SB_OPT_VERBOSE: o->verbose = 1; return 1;
     }
     return 0;
 }
@@ -36,11 +26,14 @@ int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err)
 {
     const char *bad = (optind - 1 < argc && optind > 0) ? argv[optind - 1] : "?";
     if (optopt && optopt < 0x100 && bad[0] == '-' && bad[1] != '-')
-        return sb_fail(err, SB_EUSAGE, "%s: option -%c is unknown or needs a value "
-                       "(see 'signbench %s --help')", cmd, optopt, cmd);
-    return sb_fail(err, SB_EUSAGE,
-                   "%s: option '%s' is unknown or needs a value (see 'signbench %s --help')",
-                   cmd, bad, cmd);
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: option -%c is unknown or needs a value "
+                       "(see 'signbench %s --help')",
+                       cmd, optopt, cmd);
+    return sb_fail(
+        err, SB_EUSAGE,
+        "%s: option '%s' is unknown or needs a value (see 'signbench %s --help')", cmd, bad,
+        cmd);
 }
 
 int sb_cli_help(const char *text)
@@ -52,9 +45,9 @@ int sb_cli_help(const char *text)
 /* Options whose values are paths or free text: commas in them are not list separators. */
 static int is_path_option(const char *name)
 {
-    static const char *const paths[] = {"out", "json", "csv", "data", "rotation",
-                                        "kernel-dir", "kernel-binary", "points",
-                                        "report-only", "o", "title", "filter", NULL};
+    static const char *const paths[] = {
+        "out",    "json",        "csv", "data",  "rotation", "kernel-dir", "kernel-binary",
+        "points", "report-only", "o",   "title", "filter",   NULL};
     for (int i = 0; paths[i]; i++)
         if (!strcmp(name, paths[i]))
             return 1;
@@ -78,7 +71,10 @@ int sb_cli_check_args(const char *cmd, int argc, char **argv, const char *shorto
                       const struct option *longopts, sb_err *err)
 {
     enum { MAXSEEN = 128 };
-    struct { int opt; const char *val; } seen[MAXSEEN];
+    struct {
+        int opt;
+        const char *val;
+    } seen[MAXSEEN];
     int nseen = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
@@ -91,7 +87,8 @@ int sb_cli_check_args(const char *cmd, int argc, char **argv, const char *shorto
         if (a[1] == '-') {
             size_t len = strcspn(a + 2, "=");
             for (int k = 0; longopts[k].name; k++)
-                if (strlen(longopts[k].name) == len && !strncmp(longopts[k].name, a + 2, len))
+                if (strlen(longopts[k].name) == len &&
+                    !strncmp(longopts[k].name, a + 2, len))
                     idx = k;
             if (idx < 0)
                 continue; /* unknown or abbreviated: getopt_long decides */
@@ -124,8 +121,10 @@ int sb_cli_check_args(const char *cmd, int argc, char **argv, const char *shorto
                            shown, val);
         for (int k = 0; k < nseen && !is_repeatable(shown); k++)
             if (seen[k].opt == key && strcmp(seen[k].val, val))
-                return sb_fail(err, SB_EUSAGE, "%s: --%s given twice with different values "
-                               "('%s' and '%s'); give it once", cmd, shown, seen[k].val, val);
+                return sb_fail(err, SB_EUSAGE,
+                               "%s: --%s given twice with different values "
+                               "('%s' and '%s'); give it once",
+                               cmd, shown, seen[k].val, val);
         if (nseen < MAXSEEN)
             seen[nseen].opt = key, seen[nseen++].val = val;
     }

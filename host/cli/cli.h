@@ -23,27 +23,36 @@ extern const sb_cmd sb_commands[];
 
 /* Long options every command that touches a device accepts. Their short codes are
  * above 0x100 so they never clash with a command's own letters. */
-enum { SB_OPT_DEVICE = 0x100, SB_OPT_KERNEL_DIR, SB_OPT_KERNEL_BINARY, SB_OPT_BIND,
-       SB_OPT_HELP, SB_OPT_VERBOSE, SB_OPT_FIRST_FREE = 0x120 };
+enum {
+    SB_OPT_DEVICE = 0x100,
+    SB_OPT_KERNEL_DIR,
+    SB_OPT_KERNEL_BINARY,
+    SB_OPT_BIND,
+    SB_OPT_HELP,
+    SB_OPT_VERBOSE,
+    SB_OPT_FIRST_FREE = 0x120
+};
 
 #define SB_COMMON_LONGOPTS                                                                 \
     {"device", required_argument, 0, SB_OPT_DEVICE},                                       \
         {"kernel-dir", required_argument, 0, SB_OPT_KERNEL_DIR},                           \
         {"kernel-binary", required_argument, 0, SB_OPT_KERNEL_BINARY},                     \
         {"bind", no_argument, 0, SB_OPT_BIND}, {"help", no_argument, 0, SB_OPT_HELP},      \
-        {"verbose", no_argument, 0, SB_OPT_VERBOSE}
+    {                                                                                      \
+        "verbose", no_argument, 0, SB_OPT_VERBOSE                                          \
+    }
 
 #define SB_COMMON_HELP                                                                     \
     "Device options:\n"                                                                    \
     "  --device D          cpu, gpu, accel, P:D (see `signbench devices`) or a name\n"     \
-    "                      substring; default $SIGNBENCH_DEVICE, else the first GPU,\n"   \
-    "                      accelerator, CPU. devices, micro and suite also take a\n"      \
+    "                      substring; default $SIGNBENCH_DEVICE, else the first GPU,\n"    \
+    "                      accelerator, CPU. devices, micro and suite also take a\n"       \
     "                      comma list or all (each device in turn)\n"                      \
     "  --kernel-dir DIR    build kernels from DIR/*.cl instead of the embedded sources\n"  \
     "  --kernel-binary F   load the program from F (made by `signbench compile`, or an\n"  \
     "                      offline FPGA build named *.aocx or *.xclbin); D=F,D=F,...\n"    \
     "                      gives one file per device of a list\n"                          \
-    "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"     \
+    "  --bind              pin the host thread to the CPUs near the device (hwloc)\n"      \
     "  --verbose           show the kernel compiler's output (shown anyway when a build\n" \
     "                      fails: the first errors, the full log in a file it names)\n"
 

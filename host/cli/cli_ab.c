@@ -52,14 +52,17 @@ static int add_kernels(const char *list, sb_ab_opts *o, sb_err *err)
     }
     char buf[512];
     snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         int found = -1;
         for (int i = 0; sb_ab_kernel_names[i]; i++)
             if (!strcmp(sb_ab_kernel_names[i], t))
                 found = i;
         if (found < 0)
-            return sb_fail(err, SB_EUSAGE, "micro: --kernels: unknown kernel '%s' (A/B "
-                           "mode times the vector kernels; see --help)", t);
+            return sb_fail(err, SB_EUSAGE,
+                           "micro: --kernels: unknown kernel '%s' (A/B "
+                           "mode times the vector kernels; see --help)",
+                           t);
         if (o->nkernels == SB_AB_MAX_KERNELS)
             return sb_fail(err, SB_EUSAGE, "micro: --kernels: too many");
         o->kernels[o->nkernels++] = sb_ab_kernel_names[found];
@@ -72,7 +75,8 @@ static int add_sizes(const char *list, sb_ab_opts *o, sb_err *err)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
     o->nsizes = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         if (o->nsizes == SB_AB_MAX_SIZES)
             return sb_fail(err, SB_EUSAGE, "micro: --sizes: at most %d in A/B mode",
                            SB_AB_MAX_SIZES);
@@ -87,19 +91,30 @@ static int add_sizes(const char *list, sb_ab_opts *o, sb_err *err)
     return o->nsizes ? SB_OK : sb_fail(err, SB_EUSAGE, "micro: --sizes: empty list");
 }
 
-enum { O_BASE = SB_OPT_FIRST_FREE, O_KERNELS, O_SIZES, O_PAIRS, O_ROUNDS, O_WARMUP,
-       O_THRESHOLD, O_JSON };
+enum {
+    O_BASE = SB_OPT_FIRST_FREE,
+    O_KERNELS,
+    O_SIZES,
+    O_PAIRS,
+    O_ROUNDS,
+    O_WARMUP,
+    O_THRESHOLD,
+    O_JSON
+};
 
 static int parse(int argc, char **argv, sb_ab_opts *o, sb_opts *dev, const char **json,
                  sb_err *err)
 {
-    static const struct option lo[] = {
-        {"baseline-kernels", required_argument, 0, O_BASE},
-        {"kernels", required_argument, 0, O_KERNELS}, {"sizes", required_argument, 0, O_SIZES},
-        {"pairs", required_argument, 0, O_PAIRS}, {"rounds", required_argument, 0, O_ROUNDS},
-        {"warmup", required_argument, 0, O_WARMUP},
-        {"threshold", required_argument, 0, O_THRESHOLD},
-        {"json", required_argument, 0, O_JSON}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"baseline-kernels", required_argument, 0, O_BASE},
+                                       {"kernels", required_argument, 0, O_KERNELS},
+                                       {"sizes", required_argument, 0, O_SIZES},
+                                       {"pairs", required_argument, 0, O_PAIRS},
+                                       {"rounds", required_argument, 0, O_ROUNDS},
+                                       {"warmup", required_argument, 0, O_WARMUP},
+                                       {"threshold", required_argument, 0, O_THRESHOLD},
+                                       {"json", required_argument, 0, O_JSON},
+                                       SB_COMMON_LONGOPTS,
+                                       {0, 0, 0, 0}};
     const char *kernels = "all", *sizes = "1000003";
     long v;
     int c, st = SB_OK;
@@ -115,12 +130,18 @@ static int parse(int argc, char **argv, sb_ab_opts *o, sb_opts *dev, const char 
         case O_BASE: o->baseline_dir = optarg; break;
         case O_KERNELS: kernels = optarg; break;
         case O_SIZES: sizes = optarg; break;
-        case O_PAIRS: st = sb_parse_long("micro: --pairs", optarg, 6, 4000, &v, err);
-            o->pairs = (int)v; break;
-        case O_ROUNDS: st = sb_parse_long("micro: --rounds", optarg, 1, 4000, &v, err);
-            o->rounds = (int)v; break;
-        case O_WARMUP: st = sb_parse_long("micro: --warmup", optarg, 0, 10000, &v, err);
-            o->warmup = (int)v; break;
+        case O_PAIRS:
+            st = sb_parse_long("micro: --pairs", optarg, 6, 4000, &v, err);
+            o->pairs = (int)v;
+            break;
+        case O_ROUNDS:
+            st = sb_parse_long("micro: --rounds", optarg, 1, 4000, &v, err);
+            o->rounds = (int)v;
+            break;
+        case O_WARMUP:
+            st = sb_parse_long("micro: --warmup", optarg, 0, 10000, &v, err);
+            o->warmup = (int)v;
+            break;
         case O_THRESHOLD: st = sb_cmp_parse_threshold(optarg, &o->threshold, err); break;
         case O_JSON: *json = optarg; break;
         default: return sb_cli_bad_option("micro", argc, argv, err);
@@ -131,7 +152,8 @@ static int parse(int argc, char **argv, sb_ab_opts *o, sb_opts *dev, const char 
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "micro: unexpected argument '%s'", argv[optind]);
     if (dev->kernel_binary)
-        return sb_fail(err, SB_EUSAGE, "micro: --baseline-kernels builds both sides from "
+        return sb_fail(err, SB_EUSAGE,
+                       "micro: --baseline-kernels builds both sides from "
                        "source; use --kernel-dir for the candidate, not --kernel-binary");
     if (o->rounds > o->pairs)
         return sb_fail(err, SB_EUSAGE, "micro: --rounds %d exceeds --pairs %d", o->rounds,
@@ -156,9 +178,10 @@ int sb_cmd_micro_ab(int argc, char **argv, sb_err *err)
         return st;
     sb_ab_row *rows = NULL;
     int nrows = 0, regressed = 0;
-    printf("micro A/B on %s: A = kernels of %s, B = %s; %d pairs per kernel in %d rounds\n\n",
-           c.dev.name, o.baseline_dir, dev.kernel_dir ? dev.kernel_dir : "the embedded kernels",
-           o.pairs, o.rounds);
+    printf(
+        "micro A/B on %s: A = kernels of %s, B = %s; %d pairs per kernel in %d rounds\n\n",
+        c.dev.name, o.baseline_dir,
+        dev.kernel_dir ? dev.kernel_dir : "the embedded kernels", o.pairs, o.rounds);
     fflush(stdout);
     st = sb_ab_run(&c, &o, &rows, &nrows, &regressed, err);
     if (st == SB_OK) {
@@ -173,8 +196,10 @@ int sb_cmd_micro_ab(int argc, char **argv, sb_err *err)
         }
     }
     if (st == SB_OK && regressed)
-        st = sb_fail(err, SB_ERUNTIME, "micro: %d of %d kernel rows REGRESSED (interval "
-                     "wholly below %.3f of the baseline)", regressed, nrows, 1 - o.threshold);
+        st = sb_fail(err, SB_ERUNTIME,
+                     "micro: %d of %d kernel rows REGRESSED (interval "
+                     "wholly below %.3f of the baseline)",
+                     regressed, nrows, 1 - o.threshold);
     free(rows);
     sb_ctx_close(&c);
     return st;

@@ -28,8 +28,7 @@ static const char help[] =
     "  --steps N    signsgd steps per run\n"
     "  --out DIR    byzantine.json, byzantine_f_quad, byzantine_f_logreg and\n"
     "               byzantine_acc_logreg (.png/.svg/.dat) (default results/byzantine)\n"
-    "  --json       print byzantine.json on stdout instead of the table\n\n"
-    SB_COMMON_HELP;
+    "  --json       print byzantine.json on stdout instead of the table\n\n" SB_COMMON_HELP;
 
 enum { O_QUICK = SB_OPT_FIRST_FREE, O_WORKERS, O_STEPS, O_OUT, O_JSON };
 
@@ -46,7 +45,8 @@ static void print_table(const cJSON *j)
             {
                 const cJSON *acc = cJSON_GetObjectItem(q, "test_accuracy");
                 const cJSON *f = cJSON_GetObjectItem(q, "f_final");
-                printf("%-7s %-8s %4.0f %6.3f %12.6g", cJSON_GetObjectItem(p, "problem")->valuestring,
+                printf("%-7s %-8s %4.0f %6.3f %12.6g",
+                       cJSON_GetObjectItem(p, "problem")->valuestring,
                        cJSON_GetObjectItem(a, "attack")->valuestring,
                        cJSON_GetObjectItem(q, "k")->valuedouble,
                        cJSON_GetObjectItem(q, "fraction")->valuedouble,
@@ -64,10 +64,13 @@ static void print_table(const cJSON *j)
 
 int sb_cmd_byzantine(int argc, char **argv, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"quick", no_argument, 0, O_QUICK}, {"workers", required_argument, 0, O_WORKERS},
-        {"steps", required_argument, 0, O_STEPS}, {"out", required_argument, 0, O_OUT},
-        {"json", no_argument, 0, O_JSON}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"quick", no_argument, 0, O_QUICK},
+                                             {"workers", required_argument, 0, O_WORKERS},
+                                             {"steps", required_argument, 0, O_STEPS},
+                                             {"out", required_argument, 0, O_OUT},
+                                             {"json", no_argument, 0, O_JSON},
+                                             SB_COMMON_LONGOPTS,
+                                             {0, 0, 0, 0}};
     int quick = 0;
     for (int i = 1; i < argc; i++)
         quick |= !strcmp(argv[i], "--quick");

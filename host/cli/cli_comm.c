@@ -49,11 +49,23 @@ static const char help[] =
     "  --target-steps N    their budget (300)\n"
     "  --out DIR           folder (default results/comm/<UTC time>): comm.json,\n"
     "                      comm-ttt-P<n>.png/.svg/.dat, runs/ (every run's summary, log)\n"
-    "  --json              print comm.json on stdout instead of the table\n\n"
-    SB_COMMON_HELP;
+    "  --json              print comm.json on stdout instead of the table\n\n" SB_COMMON_HELP;
 
-enum { O_QUICK = SB_OPT_FIRST_FREE, O_RANKS, O_BW, O_AGG, O_D, O_STEPS, O_SIGMA, O_TD,
-       O_TSIG, O_TFRAC, O_TSTEPS, O_OUT, O_JSON };
+enum {
+    O_QUICK = SB_OPT_FIRST_FREE,
+    O_RANKS,
+    O_BW,
+    O_AGG,
+    O_D,
+    O_STEPS,
+    O_SIGMA,
+    O_TD,
+    O_TSIG,
+    O_TFRAC,
+    O_TSTEPS,
+    O_OUT,
+    O_JSON
+};
 
 /* "100M,1G,unshaped" -> bit/s (0 = unshaped) */
 static int parse_bw(const char *a, double *bw, int *n, sb_err *err)
@@ -74,8 +86,10 @@ static int parse_bw(const char *a, double *bw, int *n, sb_err *err)
         if (k > 1)
             end++;
         if (end == t || *end || !(v * k >= 1e5) || v * k > 1e11)
-            return sb_fail(err, SB_EUSAGE, "comm: --bandwidths '%s': expected a rate from "
-                           "100K to 100G (e.g. 100M, 1G) or 'unshaped'", t);
+            return sb_fail(err, SB_EUSAGE,
+                           "comm: --bandwidths '%s': expected a rate from "
+                           "100K to 100G (e.g. 100M, 1G) or 'unshaped'",
+                           t);
         bw[(*n)++] = v * k;
     }
     return *n ? SB_OK : sb_fail(err, SB_EUSAGE, "comm: --bandwidths is empty");
@@ -124,8 +138,9 @@ static void print_even(double v)
 
 static void print_table(const sb_comm_cfg *c, const sb_comm_result *r)
 {
-    printf("comm: d = %zu, %d timed steps per run, Open MPI over TCP on a shaped loopback\n",
-           c->d, c->steps);
+    printf(
+        "comm: d = %zu, %d timed steps per run, Open MPI over TCP on a shaped loopback\n",
+        c->d, c->steps);
     printf("%-14s %2s %9s %10s %10s %10s %6s %11s %11s %9s %7s %6s %9s\n", "aggregate", "P",
            "Mbit/s", "step_ms", "comm_ms", "model_ms", "err%", "B/rank/step", "theory",
            "wire/th", "retrans", "steps", "ttt_s");
@@ -134,7 +149,8 @@ static void print_table(const sb_comm_cfg *c, const sb_comm_result *r)
         char bw[16];
         snprintf(bw, sizeof bw, q->bw > 0 ? "%.0f" : "unshaped", q->bw / 1e6);
         if (!q->ok) {
-            printf("%-14s %2d %9s  FAILED: %s\n", sb_agg_name(q->alg), q->ranks, bw, q->note);
+            printf("%-14s %2d %9s  FAILED: %s\n", sb_agg_name(q->alg), q->ranks, bw,
+                   q->note);
             continue;
         }
         int ip = 0, ia = 0;
@@ -142,16 +158,17 @@ static void print_table(const sb_comm_cfg *c, const sb_comm_result *r)
             ip++;
         while (c->algs[ia] != q->alg)
             ia++;
-        printf("%-14s %2d %9s %10.3f %10.3f %10.3f %6.1f %11.0f %11.0f %9.4f %7.0f %6d %9.3g\n",
-               sb_agg_name(q->alg), q->ranks, bw, 1e3 * q->step_s, 1e3 * q->comm_s,
-               1e3 * q->model_s, 100 * q->model_err, q->bytes_rank, q->theory_rank,
-               q->wire / (q->theory_rank * q->ranks * c->steps), q->retrans,
-               r->steps_target[ip][ia], q->ttt_s);
+        printf(
+            "%-14s %2d %9s %10.3f %10.3f %10.3f %6.1f %11.0f %11.0f %9.4f %7.0f %6d %9.3g\n",
+            sb_agg_name(q->alg), q->ranks, bw, 1e3 * q->step_s, 1e3 * q->comm_s,
+            1e3 * q->model_s, 100 * q->model_err, q->bytes_rank, q->theory_rank,
+            q->wire / (q->theory_rank * q->ranks * c->steps), q->retrans,
+            r->steps_target[ip][ia], q->ttt_s);
     }
     for (int ip = 0; ip < c->nranks; ip++) {
         printf("P=%d: alpha %.3g ms per round, beta0 %.3g ns per byte; 1 bit beats fp32 "
-               "allreduce below (per step / to target):", c->ranks[ip], 1e3 * r->alpha[ip],
-               1e9 * r->beta0[ip]);
+               "allreduce below (per step / to target):",
+               c->ranks[ip], 1e3 * r->alpha[ip], 1e9 * r->beta0[ip]);
         for (int ia = 0; ia < c->nalgs; ia++)
             if (!isnan(r->even_step[ip][ia]) || !isnan(r->even_ttt[ip][ia])) {
                 printf(" %s", sb_agg_name(c->algs[ia]));
@@ -165,14 +182,21 @@ static void print_table(const sb_comm_cfg *c, const sb_comm_result *r)
 int sb_cmd_comm(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {
-        {"quick", no_argument, 0, O_QUICK}, {"ranks", required_argument, 0, O_RANKS},
-        {"bandwidths", required_argument, 0, O_BW}, {"aggregates", required_argument, 0, O_AGG},
-        {"d", required_argument, 0, O_D}, {"steps", required_argument, 0, O_STEPS},
-        {"sigma", required_argument, 0, O_SIGMA}, {"target-d", required_argument, 0, O_TD},
+        {"quick", no_argument, 0, O_QUICK},
+        {"ranks", required_argument, 0, O_RANKS},
+        {"bandwidths", required_argument, 0, O_BW},
+        {"aggregates", required_argument, 0, O_AGG},
+        {"d", required_argument, 0, O_D},
+        {"steps", required_argument, 0, O_STEPS},
+        {"sigma", required_argument, 0, O_SIGMA},
+        {"target-d", required_argument, 0, O_TD},
         {"target-sigma", required_argument, 0, O_TSIG},
         {"target-frac", required_argument, 0, O_TFRAC},
-        {"target-steps", required_argument, 0, O_TSTEPS}, {"out", required_argument, 0, O_OUT},
-        {"json", no_argument, 0, O_JSON}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"target-steps", required_argument, 0, O_TSTEPS},
+        {"out", required_argument, 0, O_OUT},
+        {"json", no_argument, 0, O_JSON},
+        SB_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
     /* --quick changes defaults: find it first so other options override */
     int quick = 0;
     for (int i = 1; i < argc; i++)
@@ -210,8 +234,12 @@ int sb_cmd_comm(int argc, char **argv, sb_err *err)
             st = sb_parse_size("--target-d", a, &zv, err);
             c.target_d = zv;
             break;
-        case O_TSIG: st = sb_parse_double("--target-sigma", a, 0, 1e6, &c.target_sigma, err); break;
-        case O_TFRAC: st = sb_parse_double("--target-frac", a, 1e-9, 1, &c.target_frac, err); break;
+        case O_TSIG:
+            st = sb_parse_double("--target-sigma", a, 0, 1e6, &c.target_sigma, err);
+            break;
+        case O_TFRAC:
+            st = sb_parse_double("--target-frac", a, 1e-9, 1, &c.target_frac, err);
+            break;
         case O_TSTEPS:
             st = sb_parse_long("--target-steps", a, 1, 1000000, &lv, err);
             c.target_steps = (int)lv;
@@ -228,7 +256,8 @@ int sb_cmd_comm(int argc, char **argv, sb_err *err)
     if (c.d < 1 || c.target_d < 1)
         return sb_fail(err, SB_EUSAGE, "comm: --d and --target-d must be at least 1");
     if (geteuid() != 0)
-        return sb_fail(err, SB_EUSAGE, "comm: needs root to create a network namespace and "
+        return sb_fail(err, SB_EUSAGE,
+                       "comm: needs root to create a network namespace and "
                        "shape its loopback (ip netns, tc): run it as root");
     static char self[4096], dir[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -264,8 +293,8 @@ int sb_cmd_comm(int argc, char **argv, sb_err *err)
         sb_json_print(j);
     else if (st == SB_OK) {
         print_table(&c, &r);
-        printf("comm.json%s in %s/ (%.0f s)\n", sb_plot_available() ? " and comm-ttt-P*.png" : "",
-               out, r.wall_s);
+        printf("comm.json%s in %s/ (%.0f s)\n",
+               sb_plot_available() ? " and comm-ttt-P*.png" : "", out, r.wall_s);
     }
     cJSON_Delete(j);
     sb_comm_result_free(&r);

@@ -65,8 +65,9 @@ static void fmt(char *out, size_t cap, double v)
 static void print_table(const sb_cmp_set *a, const sb_cmp_set *b, const sb_cmp_opts *o,
                         const sb_cmp_result *r)
 {
-    printf("base: %s (%s%s%s)\nnew:  %s (%s%s%s)\n", a->path, a->kind, a->device[0] ? ", " : "",
-           a->device, b->path, b->kind, b->device[0] ? ", " : "", b->device);
+    printf("base: %s (%s%s%s)\nnew:  %s (%s%s%s)\n", a->path, a->kind,
+           a->device[0] ? ", " : "", a->device, b->path, b->kind, b->device[0] ? ", " : "",
+           b->device);
     if (a->device[0] && b->device[0] && strcmp(a->device, b->device))
         printf("note: different devices; only ratios such as roofline_fraction compare\n");
     printf("threshold %.3g%%\n\n", 100 * o->threshold);
@@ -97,9 +98,11 @@ static void print_table(const sb_cmp_set *a, const sb_cmp_set *b, const sb_cmp_o
         printf("%-*.*s  %-18.18s %11s %11s %9s %4s %8s  %s\n", (int)w, (int)w, x->bench,
                x->metric, bs, ns, ch, reps, p, sb_cmp_verdict_name(x->verdict));
     }
-    printf("\n%d matched, %d only in base, %d only in new; %d row%s worse past the threshold, "
-           "%d tracked missing in new\n", r->matched, r->only_base, r->only_new,
-           r->regressions, r->regressions == 1 ? "" : "s", r->missing);
+    printf(
+        "\n%d matched, %d only in base, %d only in new; %d row%s worse past the threshold, "
+        "%d tracked missing in new\n",
+        r->matched, r->only_base, r->only_new, r->regressions,
+        r->regressions == 1 ? "" : "s", r->missing);
     if (r->level_rows)
         printf("timing level (median new/base over %d rows, < 1 worse): %.3f -> %s\n",
                r->level_rows, r->level, r->level_regressed ? "REGRESSED" : "ok");
@@ -116,15 +119,19 @@ static void print_paired(const sb_cmp_paired_row *r, int n, int skipped, double 
         printf("%-48.48s %-18.18s %5d %7.3f  %-17s %s\n", r[i].bench, r[i].metric,
                r[i].pairs, r[i].ratio, ci, sb_ab_verdict(r[i].lo, r[i].hi, thr));
     }
-    printf("B/A oriented (< 1 worse); REGRESSED: interval wholly below %.3f; %d row%s not in "
-           "every file\n", 1 - thr, skipped, skipped == 1 ? "" : "s");
+    printf(
+        "B/A oriented (< 1 worse); REGRESSED: interval wholly below %.3f; %d row%s not in "
+        "every file\n",
+        1 - thr, skipped, skipped == 1 ? "" : "s");
 }
 
 static int paired_cmd(int nfiles, char **files, const sb_cmp_opts *o, int json, sb_err *err)
 {
     if (nfiles < 2 * SB_SHIFT_MIN_PAIRS || nfiles % 2)
-        return sb_fail(err, SB_EUSAGE, "compare --paired: expected an even number of files, "
-                       "at least %d (A1 B1 A2 B2 ...), got %d", 2 * SB_SHIFT_MIN_PAIRS, nfiles);
+        return sb_fail(err, SB_EUSAGE,
+                       "compare --paired: expected an even number of files, "
+                       "at least %d (A1 B1 A2 B2 ...), got %d",
+                       2 * SB_SHIFT_MIN_PAIRS, nfiles);
     int n = nfiles / 2, st = SB_OK, loaded = 0;
     sb_cmp_set *a = calloc((size_t)n, sizeof *a), *b = calloc((size_t)n, sizeof *b);
     if (!a || !b)
@@ -156,8 +163,8 @@ static int paired_cmd(int nfiles, char **files, const sb_cmp_opts *o, int json, 
                 cJSON_AddNumberToObject(r, "ratio", rows[i].ratio);
                 cJSON_AddNumberToObject(r, "ratio_lo", rows[i].lo);
                 cJSON_AddNumberToObject(r, "ratio_hi", rows[i].hi);
-                cJSON_AddStringToObject(r, "verdict",
-                                        sb_ab_verdict(rows[i].lo, rows[i].hi, o->threshold));
+                cJSON_AddStringToObject(
+                    r, "verdict", sb_ab_verdict(rows[i].lo, rows[i].hi, o->threshold));
                 cJSON_AddItemToArray(list, r);
             }
             sb_json_print(j);
@@ -167,8 +174,10 @@ static int paired_cmd(int nfiles, char **files, const sb_cmp_opts *o, int json, 
         }
         fflush(stdout);
         if (bad)
-            st = sb_fail(err, SB_ERUNTIME, "compare --paired: %d of %d rows REGRESSED past "
-                         "%.3g%%", bad, nrows, 100 * o->threshold);
+            st = sb_fail(err, SB_ERUNTIME,
+                         "compare --paired: %d of %d rows REGRESSED past "
+                         "%.3g%%",
+                         bad, nrows, 100 * o->threshold);
     }
     free(rows);
     for (int i = 0; i < loaded; i++)
@@ -180,12 +189,15 @@ static int paired_cmd(int nfiles, char **files, const sb_cmp_opts *o, int json, 
 
 int sb_cmd_compare(int argc, char **argv, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"threshold", required_argument, 0, 't'}, {"metric", required_argument, 0, 'm'},
-        {"alpha", required_argument, 0, 'a'},     {"json", no_argument, 0, 'j'},
-        {"filter", required_argument, 0, 'F'},    {"per-row", no_argument, 0, 'r'},
-        {"paired", no_argument, 0, 'P'},
-        {"help", no_argument, 0, SB_OPT_HELP},    {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"threshold", required_argument, 0, 't'},
+                                             {"metric", required_argument, 0, 'm'},
+                                             {"alpha", required_argument, 0, 'a'},
+                                             {"json", no_argument, 0, 'j'},
+                                             {"filter", required_argument, 0, 'F'},
+                                             {"per-row", no_argument, 0, 'r'},
+                                             {"paired", no_argument, 0, 'P'},
+                                             {"help", no_argument, 0, SB_OPT_HELP},
+                                             {0, 0, 0, 0}};
     sb_cmp_opts o = {.threshold = -1, .alpha = 0.05};
     const char *metrics[32];
     int json = 0, paired = 0, c;
@@ -223,12 +235,15 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
     if (paired)
         return paired_cmd(argc - optind, argv + optind, &o, json, err);
     if (argc - optind != 2)
-        return sb_fail(err, SB_EUSAGE, "compare: expected two files, BASE and NEW (see "
+        return sb_fail(err, SB_EUSAGE,
+                       "compare: expected two files, BASE and NEW (see "
                        "'signbench compare --help')");
     for (int i = optind; i < argc; i++)
         if (sb_run_incomplete(argv[i]))
-            return sb_fail(err, SB_EUSAGE, "compare: %s is in a run folder marked %s (the run "
-                           "did not finish): its results are partial", argv[i], SB_RUN_MARKER);
+            return sb_fail(err, SB_EUSAGE,
+                           "compare: %s is in a run folder marked %s (the run "
+                           "did not finish): its results are partial",
+                           argv[i], SB_RUN_MARKER);
     sb_cmp_set a, b;
     if (sb_cmp_load(argv[optind], &a, err))
         return err->code;
@@ -253,9 +268,11 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
         }
         fflush(stdout);
         if (rc == SB_OK && r.failures)
-            rc = sb_fail(err, SB_ERUNTIME, "compare: %s vs %s fails at %.3g%%: %d convergence "
+            rc = sb_fail(err, SB_ERUNTIME,
+                         "compare: %s vs %s fails at %.3g%%: %d convergence "
                          "or per-row regression%s, %d tracked missing in new, timing level "
-                         "%s", a.path, b.path, 100 * o.threshold,
+                         "%s",
+                         a.path, b.path, 100 * o.threshold,
                          r.failures - r.missing - r.level_regressed,
                          r.failures - r.missing - r.level_regressed == 1 ? "" : "s",
                          r.missing, r.level_regressed ? "REGRESSED" : "ok");

@@ -22,8 +22,8 @@ static const char help[] =
 
 int sb_cmd_compile(int argc, char **argv, sb_err *err)
 {
-    static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
-                                              SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     sb_opts o = {0};
     const char *out = NULL;
     int c;
@@ -44,12 +44,14 @@ int sb_cmd_compile(int argc, char **argv, sb_err *err)
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "compile: unexpected argument '%s'", argv[optind]);
     if (out && o.kernel_binary)
-        return sb_fail(err, SB_EUSAGE,
-                       "compile: give either -o FILE (build and save) or --kernel-binary FILE "
-                       "(check a saved binary), not both");
+        return sb_fail(
+            err, SB_EUSAGE,
+            "compile: give either -o FILE (build and save) or --kernel-binary FILE "
+            "(check a saved binary), not both");
     if (!out && !o.kernel_binary)
-        return sb_fail(err, SB_EUSAGE,
-                       "compile: -o FILE is required (or --kernel-binary FILE to check one)");
+        return sb_fail(
+            err, SB_EUSAGE,
+            "compile: -o FILE is required (or --kernel-binary FILE to check one)");
     sb_ctx ctx;
     if (sb_ctx_open(&ctx, &o, err) != SB_OK)
         return err->code;
@@ -58,13 +60,13 @@ int sb_cmd_compile(int argc, char **argv, sb_err *err)
     if (out) {
         st = sb_ctx_save_binary(&ctx, out, err);
         if (st == SB_OK)
-            printf("compiled for %s (driver %s) in %.2f s -> %s\n", ctx.dev.name, ctx.driver,
-                   sb_now() - t0, out);
+            printf("compiled for %s (driver %s) in %.2f s -> %s\n", ctx.dev.name,
+                   ctx.driver, sb_now() - t0, out);
     } else {
         st = sb_ctx_selftest(&ctx, err);
         if (st == SB_OK)
-            printf("%s: loads and runs on %s (driver %s); self-test exact\n", o.kernel_binary,
-                   ctx.dev.name, ctx.driver);
+            printf("%s: loads and runs on %s (driver %s); self-test exact\n",
+                   o.kernel_binary, ctx.dev.name, ctx.driver);
     }
     sb_ctx_close(&ctx);
     return st;

@@ -52,8 +52,8 @@ typedef struct devinfo {
     int fp64;
 } devinfo;
 
-static const char *const vec_names[7] = {"char", "short", "int", "long", "float", "double",
-                                         "half"};
+static const char *const vec_names[7] = {"char",  "short",  "int", "long",
+                                         "float", "double", "half"};
 
 static void get_info(cl_device_id d, cl_device_info what, void *out, size_t size)
 {
@@ -90,9 +90,8 @@ static void query(const sb_devref *r, devinfo *di)
     get_info(d, CL_DEVICE_MAX_WORK_ITEM_DIMENSIONS, &dims, sizeof dims);
     if (dims >= 3) {
         size_t items[16] = {0};
-        if (dims <= 16 &&
-            clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_ITEM_SIZES, dims * sizeof(size_t), items,
-                            NULL) == CL_SUCCESS)
+        if (dims <= 16 && clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_ITEM_SIZES,
+                                          dims * sizeof(size_t), items, NULL) == CL_SUCCESS)
             memcpy(di->max_items, items, sizeof di->max_items);
     }
     static const cl_device_info vec_params[7] = {
@@ -103,7 +102,8 @@ static void query(const sb_devref *r, devinfo *di)
     for (int i = 0; i < 7; i++)
         get_info(d, vec_params[i], &di->vec[i], sizeof di->vec[i]);
     get_info(d, CL_DEVICE_GLOBAL_MEM_SIZE, &di->global_mem, sizeof di->global_mem);
-    get_info(d, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, &di->global_cache, sizeof di->global_cache);
+    get_info(d, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, &di->global_cache,
+             sizeof di->global_cache);
     get_info(d, CL_DEVICE_LOCAL_MEM_SIZE, &di->local_mem, sizeof di->local_mem);
     get_info(d, CL_DEVICE_LOCAL_MEM_TYPE, &di->local_type, sizeof di->local_type);
     get_info(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, &di->max_alloc, sizeof di->max_alloc);
@@ -261,11 +261,14 @@ static void print_device(const sb_devref *r, const devinfo *di, const sb_localit
     printf("  %-16s %s (constant buffer %s)\n", "max allocation",
            human(di->max_alloc, a, sizeof a), human(di->max_const, b, sizeof b));
     printf("  %-16s %s\n", "fp64", di->fp64 ? "yes" : "no");
-    printf("  %-16s %s\n", "unified memory", di->unified ? "yes (shares host memory)" : "no");
-    printf("  %-16s %s%u PU%s (%s)", "host locality", loc->whole_machine ? "whole machine, " : "",
-           loc->pus, loc->pus == 1 ? "" : "s", loc->cpuset);
+    printf("  %-16s %s\n", "unified memory",
+           di->unified ? "yes (shares host memory)" : "no");
+    printf("  %-16s %s%u PU%s (%s)", "host locality",
+           loc->whole_machine ? "whole machine, " : "", loc->pus, loc->pus == 1 ? "" : "s",
+           loc->cpuset);
     if (loc->numa_nodes[0])
-        printf(", NUMA node%s %s", strpbrk(loc->numa_nodes, ",-") ? "s" : "", loc->numa_nodes);
+        printf(", NUMA node%s %s", strpbrk(loc->numa_nodes, ",-") ? "s" : "",
+               loc->numa_nodes);
     printf("\n  %-16s %s\n", "locality source", loc->source ? loc->source : "");
     printf("  %-16s %s%s%s%s\n", "PCI bus", loc->pci_bus_id[0] ? loc->pci_bus_id : "-",
            loc->osdev[0] ? " (hwloc " : "", loc->osdev, loc->osdev[0] ? ")" : "");
@@ -284,7 +287,9 @@ static void print_host(const sb_host_info *h)
         printf(" (none reported)");
     for (int i = 0; i < h->ncaches; i++) {
         const sb_cache_info *c = &h->caches[i];
-        const char *k = !strcmp(c->kind, "data") ? "d" : !strcmp(c->kind, "instruction") ? "i" : "";
+        const char *k = !strcmp(c->kind, "data")          ? "d"
+                        : !strcmp(c->kind, "instruction") ? "i"
+                                                          : "";
         printf("%s L%d%s %s x%u", i ? "," : "", c->level, k, human(c->size, a, sizeof a),
                c->count);
     }
@@ -296,8 +301,8 @@ static void print_host(const sb_host_info *h)
 int sb_cmd_devices(int argc, char **argv, sb_err *err)
 {
     enum { OPT_JSON = SB_OPT_FIRST_FREE };
-    static const struct option longopts[] = {{"json", no_argument, 0, OPT_JSON},
-                                              SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"json", no_argument, 0, OPT_JSON}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
     sb_opts o = {0};
     int c, json = 0;
     optind = 1;
@@ -315,7 +320,8 @@ int sb_cmd_devices(int argc, char **argv, sb_err *err)
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "devices: unexpected argument '%s'", argv[optind]);
     if (o.kernel_dir || o.kernel_binary)
-        return sb_fail(err, SB_EUSAGE, "devices: --%s has no effect here (it builds no kernel)",
+        return sb_fail(err, SB_EUSAGE,
+                       "devices: --%s has no effect here (it builds no kernel)",
                        o.kernel_dir ? "kernel-dir" : "kernel-binary");
 
     /* The selection (--device, else $SIGNBENCH_DEVICE, as for every command) restricts

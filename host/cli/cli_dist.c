@@ -58,7 +58,8 @@ static void settings(const sb_train_cfg *c, const char *optlist, char *buf, size
 {
     const sb_problem_opts *po = &c->problem;
     const sb_optim_params *h = &c->hyper;
-    snprintf(buf, n, "problem=%s d=%zu seed=%llu optimizer=%s compress=%s aggregate=%s "
+    snprintf(buf, n,
+             "problem=%s d=%zu seed=%llu optimizer=%s compress=%s aggregate=%s "
              "lr=%.17g schedule=%s b1=%.17g b2=%.17g wd=%.17g steps=%llu evals=%llu "
              "target_grad1=%.17g target_loss=%.17g sigma=%.17g batch=%zu data=%s "
              "spectrum=%s byzantine=%d attack=%s log_every=%llu split=%d ef=%d",

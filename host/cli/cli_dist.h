@@ -6,45 +6,56 @@
 #include "cli.h"
 #include "train.h"
 
-enum { SB_OPT_BYZANTINE = 0x180, SB_OPT_ATTACK, SB_OPT_AGGREGATE, SB_OPT_COMM_TIMEOUT,
-       SB_OPT_INJECT_FAULT, SB_OPT_WIRE, SB_OPT_EF };
+enum {
+    SB_OPT_BYZANTINE = 0x180,
+    SB_OPT_ATTACK,
+    SB_OPT_AGGREGATE,
+    SB_OPT_COMM_TIMEOUT,
+    SB_OPT_INJECT_FAULT,
+    SB_OPT_WIRE,
+    SB_OPT_EF
+};
 
 #define SB_BYZ_LONGOPTS                                                                    \
     {"byzantine", required_argument, 0, SB_OPT_BYZANTINE},                                 \
-        {"attack", required_argument, 0, SB_OPT_ATTACK}
+    {                                                                                      \
+        "attack", required_argument, 0, SB_OPT_ATTACK                                      \
+    }
 #define SB_MPI_LONGOPTS                                                                    \
     {"aggregate", required_argument, 0, SB_OPT_AGGREGATE},                                 \
         {"comm-timeout", required_argument, 0, SB_OPT_COMM_TIMEOUT},                       \
         {"inject-fault", required_argument, 0, SB_OPT_INJECT_FAULT},                       \
         {"wire-counter", required_argument, 0, SB_OPT_WIRE},                               \
-        {"error-feedback", no_argument, 0, SB_OPT_EF}
+    {                                                                                      \
+        "error-feedback", no_argument, 0, SB_OPT_EF                                        \
+    }
 
-#define SB_BYZ_HELP                                                                        \
-    "  --byzantine K       the last K workers (--workers M or MPI ranks; worker 0 stays\n" \
-    "                      honest) are adversaries of the vote (--compress pack)\n"       \
-    "  --attack A          what they send: flip (negated true-gradient signs; default) |\n"\
-    "                      random (random bits) | blind (their own stochastic signs,\n"   \
-    "                      negated) | collude (all send the same negated signs of one\n"  \
+#define SB_BYZ_HELP                                                                         \
+    "  --byzantine K       the last K workers (--workers M or MPI ranks; worker 0 stays\n"  \
+    "                      honest) are adversaries of the vote (--compress pack)\n"         \
+    "  --attack A          what they send: flip (negated true-gradient signs; default) |\n" \
+    "                      random (random bits) | blind (their own stochastic signs,\n"     \
+    "                      negated) | collude (all send the same negated signs of one\n"    \
     "                      stochastic gradient from a stream they share)\n"
 
-#define SB_MPI_HELP                                                                        \
+#define SB_MPI_HELP                                                                           \
     "  --mpi               one worker per MPI rank (run under mpirun): each rank draws its\n" \
-    "                      own oracle stream; rank 0 prints and writes the files. Ranks\n"\
-    "                      started with different settings are refused (exit 2)\n"        \
-    "  --aggregate A       with --mpi: allgather-vote (default: MPI_Allgather of packed\n" \
-    "                      signs and a vote on every rank; other compressions: the mean\n"\
-    "                      in rank order) | allreduce (MPI_Allreduce of the fp32 mean) |\n"\
-    "                      allreduce-fp16 | scatter-vote (pack: MPI_Alltoall of d/P\n"    \
-    "                      slices, a vote on the owned slice, MPI_Allgather of the\n"     \
-    "                      voted bits: about 2 d/8 bytes per rank for any P)\n"           \
-    "  --error-feedback    with --compress scaled-sign and a mean: every rank sends\n"     \
-    "                      scaled_sign(g + e) and keeps the rest e (its own error)\n"     \
-    "  --comm-timeout S    a collective unfinished after S seconds stops the rank with\n" \
-    "                      one line naming it (default 120; 0: no limit)\n"               \
-    "  --inject-fault R:S[:hang]  fault test: rank R exits (or stops answering) before\n"  \
-    "                      step S; the others must stop with an error, not hang\n"        \
-    "  --wire-counter IF   rank 0 reads interface IF's byte counters around the steps\n"  \
-    "                      (comm.wire in the summary: all ranks on IF, e.g. lo of a\n"    \
+    "                      own oracle stream; rank 0 prints and writes the files. Ranks\n"    \
+    "                      started with different settings are refused (exit 2)\n"            \
+    "  --aggregate A       with --mpi: allgather-vote (default: MPI_Allgather of packed\n"    \
+    "                      signs and a vote on every rank; other compressions: the mean\n"    \
+    "                      in rank order) | allreduce (MPI_Allreduce of the fp32 mean) |\n"   \
+    "                      allreduce-fp16 | scatter-vote (pack: MPI_Alltoall of d/P\n"        \
+    "                      slices, a vote on the owned slice, MPI_Allgather of the\n"         \
+    "                      voted bits: about 2 d/8 bytes per rank for any P)\n"               \
+    "  --error-feedback    with --compress scaled-sign and a mean: every rank sends\n"        \
+    "                      scaled_sign(g + e) and keeps the rest e (its own error)\n"         \
+    "  --comm-timeout S    a collective unfinished after S seconds stops the rank with\n"     \
+    "                      one line naming it (default 120; 0: no limit)\n"                   \
+    "  --inject-fault R:S[:hang]  fault test: rank R exits (or stops answering) before\n"     \
+    "                      step S; the others must stop with an error, not hang\n"            \
+    "  --wire-counter IF   rank 0 reads interface IF's byte counters around the steps\n"      \
+    "                      (comm.wire in the summary: all ranks on IF, e.g. lo of a\n"        \
     "                      network namespace, beside the counted bytes)\n"
 
 /* Handle one of the options above: 1 handled, 0 not one of them, -1 bad value (err). */

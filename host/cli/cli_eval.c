@@ -41,11 +41,20 @@ static const char help[] =
     "                      (default: full batch)\n"
     "  --step K            the oracle's step k (default 0); draws are keyed by seed and\n"
     "                      step, so two devices give the same values (DESIGN.md 5.4)\n"
-    "(eval applies the tube formulas everywhere: --tube-domain matters to trajectories)\n\n"
-    SB_PROBLEM_HELP "\n" SB_COMMON_HELP;
+    "(eval applies the tube formulas everywhere: --tube-domain matters to trajectories)\n\n" SB_PROBLEM_HELP
+    "\n" SB_COMMON_HELP;
 
-enum { OPT_POINTS = SB_OPT_FIRST_FREE, OPT_OUT, OPT_HOST, OPT_SEED, OPT_REPEAT, OPT_JSON,
-       OPT_SIGMA, OPT_BATCH, OPT_STEP };
+enum {
+    OPT_POINTS = SB_OPT_FIRST_FREE,
+    OPT_OUT,
+    OPT_HOST,
+    OPT_SEED,
+    OPT_REPEAT,
+    OPT_JSON,
+    OPT_SIGMA,
+    OPT_BATCH,
+    OPT_STEP
+};
 
 /* The timing table (--repeat without --json). */
 static void print_timing(const sb_eval_bench *b)
@@ -61,7 +70,9 @@ static void print_timing(const sb_eval_bench *b)
     if (!logreg && gb)
         printf("(%.3g MB of fp32 traffic per gradient)\n", b->bytes / 1e6);
     printf("%-10s %6s %14s %14s%s", "path", "reps", "min s/grad", "median s/grad",
-           !gb ? "" : logreg ? "   GB/s of X (median)" : "        GB/s (median)");
+           !gb      ? ""
+           : logreg ? "   GB/s of X (median)"
+                    : "        GB/s (median)");
     if (rd)
         printf("  x %s roofline", rd->path);
     printf("\n");
@@ -77,7 +88,8 @@ static void print_timing(const sb_eval_bench *b)
     if (rd && !strcmp(rd->path, "read"))
         printf("read: the roofline reference kernel summing X once (same bytes)\n");
     else if (rd)
-        printf("%s: the roofline reference kernel with the gradient's traffic (%s)\n", rd->path,
+        printf("%s: the roofline reference kernel with the gradient's traffic (%s)\n",
+               rd->path,
                strcmp(rd->path, "copy") ? "read 2, write 1 floats per element"
                                         : "read 1, write 1 float per element");
     if (b->device[0])
@@ -100,18 +112,10 @@ static int eval_option(int c, const char *arg, eval_args *a, sb_err *err)
 {
     long v;
     switch (c) {
-    case OPT_POINTS:
-        a->points = arg;
-        return SB_OK;
-    case OPT_OUT:
-        a->out = arg;
-        return SB_OK;
-    case OPT_HOST:
-        a->host = 1;
-        return SB_OK;
-    case OPT_JSON:
-        a->json = 1;
-        return SB_OK;
+    case OPT_POINTS: a->points = arg; return SB_OK;
+    case OPT_OUT: a->out = arg; return SB_OK;
+    case OPT_HOST: a->host = 1; return SB_OK;
+    case OPT_JSON: a->json = 1; return SB_OK;
     case OPT_SIGMA:
         a->use_orc = 1;
         return sb_parse_double("--sigma", arg, 0.0, 1e30, &a->orc.sigma, err);
@@ -136,8 +140,7 @@ static int eval_option(int c, const char *arg, eval_args *a, sb_err *err)
             return err->code;
         a->po.seed = (uint64_t)v;
         return SB_OK;
-    case OPT_REPEAT:
-        return sb_parse_long("--repeat", arg, 1, 1000000000L, &a->repeat, err);
+    case OPT_REPEAT: return sb_parse_long("--repeat", arg, 1, 1000000000L, &a->repeat, err);
     }
     return -1;
 }
@@ -146,7 +149,8 @@ static int eval_option(int c, const char *arg, eval_args *a, sb_err *err)
 static int check_args(const eval_args *a, sb_err *err)
 {
     if (!a->po.name)
-        return sb_fail(err, SB_EUSAGE, "eval: --problem is required (see signbench eval --help)");
+        return sb_fail(err, SB_EUSAGE,
+                       "eval: --problem is required (see signbench eval --help)");
     if (!a->points && !a->repeat)
         return sb_fail(err, SB_EUSAGE, "eval: give --points FILE or --repeat N");
     if (a->out && !a->points)
@@ -154,7 +158,8 @@ static int check_args(const eval_args *a, sb_err *err)
     if (a->json && !a->repeat)
         return sb_fail(err, SB_EUSAGE, "eval: --json goes with --repeat");
     if (a->use_orc && a->host)
-        return sb_fail(err, SB_EUSAGE, "eval: --sigma and --batch draw the stochastic oracle "
+        return sb_fail(err, SB_EUSAGE,
+                       "eval: --sigma and --batch draw the stochastic oracle "
                        "on the device; drop --host");
     if (a->use_orc && !a->points)
         return sb_fail(err, SB_EUSAGE, "eval: --sigma and --batch go with --points");
@@ -165,14 +170,18 @@ static int check_args(const eval_args *a, sb_err *err)
 
 static int parse_args(int argc, char **argv, eval_args *a, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"points", required_argument, 0, OPT_POINTS}, {"out", required_argument, 0, OPT_OUT},
-        {"host", no_argument, 0, OPT_HOST},           {"seed", required_argument, 0, OPT_SEED},
-        {"repeat", required_argument, 0, OPT_REPEAT}, {"json", no_argument, 0, OPT_JSON},
-        {"sigma", required_argument, 0, OPT_SIGMA},   {"batch", required_argument, 0, OPT_BATCH},
-        {"step", required_argument, 0, OPT_STEP},
-        SB_PROBLEM_LONGOPTS,                          SB_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"points", required_argument, 0, OPT_POINTS},
+                                             {"out", required_argument, 0, OPT_OUT},
+                                             {"host", no_argument, 0, OPT_HOST},
+                                             {"seed", required_argument, 0, OPT_SEED},
+                                             {"repeat", required_argument, 0, OPT_REPEAT},
+                                             {"json", no_argument, 0, OPT_JSON},
+                                             {"sigma", required_argument, 0, OPT_SIGMA},
+                                             {"batch", required_argument, 0, OPT_BATCH},
+                                             {"step", required_argument, 0, OPT_STEP},
+                                             SB_PROBLEM_LONGOPTS,
+                                             SB_COMMON_LONGOPTS,
+                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;

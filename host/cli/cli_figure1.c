@@ -33,11 +33,19 @@ static const char help[] =
     "in its own colour and dash, a dashed line at f*, the minimum), figure1.csv (f of\n"
     "every curve at every iteration) and figure1.json: {\"schema\", \"settings\",\n"
     "\"claims\": [{\"id\", \"claim\", \"held\", \"numbers\"}], \"files\"}. About 1-2 s of\n"
-    "CPU (2-9 s wall on 2 shared vCPUs).\n\n"
-    SB_COMMON_HELP;
+    "CPU (2-9 s wall on 2 shared vCPUs).\n\n" SB_COMMON_HELP;
 
-enum { O_D = SB_OPT_FIRST_FREE, O_LR, O_STEPS, O_MOM, O_SEED, O_PREC, O_OUT, O_JSON,
-       O_DOMAIN };
+enum {
+    O_D = SB_OPT_FIRST_FREE,
+    O_LR,
+    O_STEPS,
+    O_MOM,
+    O_SEED,
+    O_PREC,
+    O_OUT,
+    O_JSON,
+    O_DOMAIN
+};
 
 typedef struct fig_args {
     sb_opts dev;
@@ -48,11 +56,17 @@ typedef struct fig_args {
 static int parse(int argc, char **argv, fig_args *a, sb_err *err)
 {
     static const struct option longopts[] = {
-        {"d", required_argument, 0, O_D}, {"lr", required_argument, 0, O_LR},
-        {"steps", required_argument, 0, O_STEPS}, {"momentum", required_argument, 0, O_MOM},
-        {"seed", required_argument, 0, O_SEED}, {"precision", required_argument, 0, O_PREC},
-        {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
-        {"tube-domain", required_argument, 0, O_DOMAIN}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"d", required_argument, 0, O_D},
+        {"lr", required_argument, 0, O_LR},
+        {"steps", required_argument, 0, O_STEPS},
+        {"momentum", required_argument, 0, O_MOM},
+        {"seed", required_argument, 0, O_SEED},
+        {"precision", required_argument, 0, O_PREC},
+        {"out", required_argument, 0, O_OUT},
+        {"json", no_argument, 0, O_JSON},
+        {"tube-domain", required_argument, 0, O_DOMAIN},
+        SB_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     sb_figure1_cfg_defaults(&a->c);
     int c;
@@ -66,14 +80,9 @@ static int parse(int argc, char **argv, fig_args *a, sb_err *err)
             continue;
         int st = SB_OK;
         switch (c) {
-        case SB_OPT_HELP:
-            return -1;
-        case O_D:
-            st = sb_parse_long("--d", optarg, 2, 256, &a->c.d, err);
-            break;
-        case O_LR:
-            st = sb_parse_double("--lr", optarg, 1e-6, 10, &a->c.lr, err);
-            break;
+        case SB_OPT_HELP: return -1;
+        case O_D: st = sb_parse_long("--d", optarg, 2, 256, &a->c.d, err); break;
+        case O_LR: st = sb_parse_double("--lr", optarg, 1e-6, 10, &a->c.lr, err); break;
         case O_STEPS:
             st = sb_parse_long("--steps", optarg, 10, 10000000, &a->c.steps, err);
             break;
@@ -88,24 +97,24 @@ static int parse(int argc, char **argv, fig_args *a, sb_err *err)
             if (!strcmp(optarg, "f32") || !strcmp(optarg, "f64"))
                 a->c.f64 = optarg[1] == '6';
             else
-                st = sb_fail(err, SB_EUSAGE, "figure1: --precision must be f32 or f64, not "
-                             "'%s'", optarg);
+                st = sb_fail(err, SB_EUSAGE,
+                             "figure1: --precision must be f32 or f64, not "
+                             "'%s'",
+                             optarg);
             break;
-        case O_OUT:
-            a->c.out = optarg;
-            break;
-        case O_JSON:
-            a->json = 1;
-            break;
+        case O_OUT: a->c.out = optarg; break;
+        case O_JSON: a->json = 1; break;
         case O_DOMAIN:
             /* Accepted for symmetry with tube/train; strict would cut the panels' curves. */
             if (strcmp(optarg, "continuation") && strcmp(optarg, "continue"))
-                st = sb_fail(err, SB_EUSAGE, "figure1: --tube-domain must be continuation (or "
-                             "its alias continue), not '%s'; strict runs are `signbench tube "
-                             "--tube-domain strict`", optarg);
+                st = sb_fail(
+                    err, SB_EUSAGE,
+                    "figure1: --tube-domain must be continuation (or "
+                    "its alias continue), not '%s'; strict runs are `signbench tube "
+                    "--tube-domain strict`",
+                    optarg);
             break;
-        default:
-            return sb_cli_bad_option("figure1", argc, argv, err);
+        default: return sb_cli_bad_option("figure1", argc, argv, err);
         }
         if (st)
             return st;
@@ -118,21 +127,24 @@ static int parse(int argc, char **argv, fig_args *a, sb_err *err)
 static void print_verdicts(const fig_args *a, const sb_ctx *ctx, const sb_figure1_report *r)
 {
     const sb_figure1_cfg *c = &a->c;
-    printf("figure1: tube d=%ld, lr %g for every optimiser, %ld iterations, %s, on %s\n", c->d,
-           c->lr, c->steps, c->f64 ? "f64" : "f32", ctx->dev.name);
+    printf("figure1: tube d=%ld, lr %g for every optimiser, %ld iterations, %s, on %s\n",
+           c->d, c->lr, c->steps, c->f64 ? "f64" : "f32", ctx->dev.name);
     const cJSON *cl;
     cJSON_ArrayForEach(cl, cJSON_GetObjectItem(r->json, "claims"))
     {
-        printf("  [%s] %s\n", cJSON_IsTrue(cJSON_GetObjectItem(cl, "held")) ? "held" : "NOT held",
+        printf("  [%s] %s\n",
+               cJSON_IsTrue(cJSON_GetObjectItem(cl, "held")) ? "held" : "NOT held",
                cJSON_GetStringValue(cJSON_GetObjectItem(cl, "claim")));
         char *nums = cJSON_PrintUnformatted(cJSON_GetObjectItem(cl, "numbers"));
         if (nums)
             printf("         %s\n", nums);
         free(nums);
     }
-    const cJSON *sm = cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "settings"), "smoothness");
+    const cJSON *sm =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "settings"), "smoothness");
     printf("note: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(sm, "note")));
-    printf("written: %s/{figure1.json,figure1.csv,figure1_left/middle/right.png,.svg}\n", r->dir);
+    printf("written: %s/{figure1.json,figure1.csv,figure1_left/middle/right.png,.svg}\n",
+           r->dir);
 }
 
 int sb_cmd_figure1(int argc, char **argv, sb_err *err)

@@ -40,8 +40,7 @@ static const char help[] =
     "  --test-split F     held-out fraction (default 0.3)\n"
     "  --seed S           data split, minibatches (default 1)\n"
     "  --out DIR          write grid.json, grid.csv and heatmaps grid_<optimiser>.{png,svg}\n"
-    "  --json             print the JSON (schema signbench-grid) instead of the table\n"
-    SB_COMMON_HELP;
+    "  --json             print the JSON (schema signbench-grid) instead of the table\n" SB_COMMON_HELP;
 
 static void print_table(const cJSON *j)
 {
@@ -52,15 +51,16 @@ static void print_table(const cJSON *j)
            cJSON_GetObjectItem(j, "test_split")->valuedouble,
            cJSON_GetObjectItem(j, "device")->valuestring,
            cJSON_GetObjectItem(j, "seconds")->valuedouble);
-    printf("%-10s %10s %9s %9s %9s %16s\n", "optimizer", "best error", "lr", "wd", "momentum",
-           "within 1 pt of best");
+    printf("%-10s %10s %9s %9s %9s %16s\n", "optimizer", "best error", "lr", "wd",
+           "momentum", "within 1 pt of best");
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
     {
         const cJSON *b = cJSON_GetObjectItem(o, "best");
         const cJSON *e = cJSON_GetObjectItem(b, "test_error");
         if (!cJSON_IsNumber(e)) {
-            printf("%-10s %10s\n", cJSON_GetObjectItem(o, "name")->valuestring, "all diverged");
+            printf("%-10s %10s\n", cJSON_GetObjectItem(o, "name")->valuestring,
+                   "all diverged");
             continue;
         }
         printf("%-10s %10.4f %9g %9g %9g %7d/%-3d (%2.0f%%)\n",
@@ -77,8 +77,8 @@ static void print_table(const cJSON *j)
         const cJSON *edge = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "at_edge");
         if (cJSON_IsString(edge))
             printf("%s: the best setting is at the grid's edge (%s); a better one may lie "
-                   "outside the grid\n", cJSON_GetObjectItem(o, "name")->valuestring,
-                   edge->valuestring);
+                   "outside the grid\n",
+                   cJSON_GetObjectItem(o, "name")->valuestring, edge->valuestring);
     }
 }
 
@@ -88,7 +88,8 @@ static int any_test_error(const cJSON *j)
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
     {
-        if (cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
+        if (cJSON_IsNumber(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
             return 1;
     }
     return 0;
@@ -108,18 +109,11 @@ static int grid_option(int c, const char *arg, sb_grid *g, grid_args *a, sb_err 
     size_t z;
     int rc = SB_OK;
     switch (c) {
-    case 'D':
-        g->data = arg;
-        break;
-    case 'O':
-        a->optimizers = arg;
-        break;
-    case 'l':
-        return sb_grid_parse_list("--lrs", arg, 1e-12, 1e6, g->lr, &g->nlr, err);
-    case 'w':
-        return sb_grid_parse_list("--wds", arg, 0, 1e6, g->wd, &g->nwd, err);
-    case 'm':
-        return sb_grid_parse_list("--momenta", arg, 0, 0.9999, g->mom, &g->nmom, err);
+    case 'D': g->data = arg; break;
+    case 'O': a->optimizers = arg; break;
+    case 'l': return sb_grid_parse_list("--lrs", arg, 1e-12, 1e6, g->lr, &g->nlr, err);
+    case 'w': return sb_grid_parse_list("--wds", arg, 0, 1e6, g->wd, &g->nwd, err);
+    case 'm': return sb_grid_parse_list("--momenta", arg, 0, 0.9999, g->mom, &g->nmom, err);
     case 'k':
         if (!(rc = sb_parse_long("--steps", arg, 1, 100000000, &v, err)))
             g->steps = (uint64_t)v;
@@ -128,34 +122,33 @@ static int grid_option(int c, const char *arg, sb_grid *g, grid_args *a, sb_err 
         if (!(rc = sb_parse_size("--batch", arg, &z, err)))
             g->batch = z;
         break;
-    case 't':
-        return sb_parse_double("--test-split", arg, 0.01, 0.9, &g->test_split, err);
+    case 't': return sb_parse_double("--test-split", arg, 0.01, 0.9, &g->test_split, err);
     case 's':
         if (!(rc = sb_parse_long("--seed", arg, 0, 1L << 40, &v, err)))
             g->seed = (uint64_t)v;
         break;
-    case 'o':
-        a->out = arg;
-        break;
-    case 'j':
-        a->json = 1;
-        break;
-    default:
-        return -1;
+    case 'o': a->out = arg; break;
+    case 'j': a->json = 1; break;
+    default: return -1;
     }
     return rc;
 }
 
 static int parse_args(int argc, char **argv, sb_grid *g, grid_args *a, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, 0, 'D'},       {"optimizers", required_argument, 0, 'O'},
-        {"lrs", required_argument, 0, 'l'},        {"wds", required_argument, 0, 'w'},
-        {"momenta", required_argument, 0, 'm'},    {"steps", required_argument, 0, 'k'},
-        {"batch", required_argument, 0, 'b'},      {"test-split", required_argument, 0, 't'},
-        {"seed", required_argument, 0, 's'},       {"out", required_argument, 0, 'o'},
-        {"json", no_argument, 0, 'j'},             SB_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"data", required_argument, 0, 'D'},
+                                             {"optimizers", required_argument, 0, 'O'},
+                                             {"lrs", required_argument, 0, 'l'},
+                                             {"wds", required_argument, 0, 'w'},
+                                             {"momenta", required_argument, 0, 'm'},
+                                             {"steps", required_argument, 0, 'k'},
+                                             {"batch", required_argument, 0, 'b'},
+                                             {"test-split", required_argument, 0, 't'},
+                                             {"seed", required_argument, 0, 's'},
+                                             {"out", required_argument, 0, 'o'},
+                                             {"json", no_argument, 0, 'j'},
+                                             SB_COMMON_LONGOPTS,
+                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -206,9 +199,13 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     if (!rc && !j)
         rc = sb_fail(err, SB_ERUNTIME, "grid: out of memory");
     if (!rc) {
-        sb_study_out files = {"grid", any_test_error(j) ? "grid_<optimizer>.png/.svg"
-                                                        : "no heatmap (every run diverged)",
-                              print_table, sb_grid_write_csv, g, sb_grid_plot_result};
+        sb_study_out files = {"grid",
+                              any_test_error(j) ? "grid_<optimizer>.png/.svg"
+                                                : "no heatmap (every run diverged)",
+                              print_table,
+                              sb_grid_write_csv,
+                              g,
+                              sb_grid_plot_result};
         rc = sb_study_output(j, a.json, a.out, &files, err);
     }
     cJSON_Delete(j);

@@ -118,8 +118,8 @@ static int cmd_add(sb_hist *h, int argc, char **argv, sb_err *err)
     if (st == SB_OK)
         st = sb_hist_add(h, (const char *const *)files, nf, &m, &added, &skipped, err);
     if (st == SB_OK)
-        printf("history: added %d file%s, %d already stored\n", added, added == 1 ? "" : "s",
-               skipped);
+        printf("history: added %d file%s, %d already stored\n", added,
+               added == 1 ? "" : "s", skipped);
     for (int i = 0; i < nf; i++)
         free(files[i]);
     free(files);
@@ -144,8 +144,9 @@ static void print_series(const sb_hist_point *p, int n)
     if (v && m >= 4 && sb_hist_changepoint(v, m, &cp, &e) == SB_OK) {
         if (cp.found)
             printf("  CUSUM change point (confidence %.3f): from result %d on (commit %s), "
-                   "mean %.4g -> %.4g (x%.3f)\n", cp.confidence, cp.index + 1,
-                   p[cp.index].commit, cp.before, cp.after, cp.after / cp.before);
+                   "mean %.4g -> %.4g (x%.3f)\n",
+                   cp.confidence, cp.index + 1, p[cp.index].commit, cp.before, cp.after,
+                   cp.after / cp.before);
         else
             printf("  no change point (CUSUM confidence %.3f < 0.95)\n", cp.confidence);
     }
@@ -164,7 +165,8 @@ static int cmd_show(sb_hist *h, int argc, char **argv, sb_err *err)
             name = argv[i];
     }
     if (!name)
-        return sb_fail(err, SB_EUSAGE, "history show: expected NAME (a part of a benchmark "
+        return sb_fail(err, SB_EUSAGE,
+                       "history show: expected NAME (a part of a benchmark "
                        "name)");
     sb_hist_point *p;
     int n, st = sb_hist_query(h, name, metric, &p, &n, err);
@@ -175,8 +177,8 @@ static int cmd_show(sb_hist *h, int argc, char **argv, sb_err *err)
                      name, metric ? " with metric " : "", metric ? metric : "");
     for (int i = 0; i < n;) {
         int j = i;
-        while (j < n && !strcmp(p[j].name, p[i].name) && !strcmp(p[j].metric, p[i].metric) &&
-               !strcmp(p[j].device, p[i].device))
+        while (j < n && !strcmp(p[j].name, p[i].name) &&
+               !strcmp(p[j].metric, p[i].metric) && !strcmp(p[j].device, p[i].device))
             j++;
         if (metric || sb_cmp_direction(p[i].metric)) /* not n, bytes, ... */
             print_series(p + i, j - i);
@@ -201,8 +203,8 @@ static int cmd_plot(sb_hist *h, int argc, char **argv, sb_err *err)
     }
     int nfig = 0, st = sb_hist_plot(h, dir, name, metric, &nfig, err);
     if (st == SB_OK)
-        printf("history: %d figure%s in %s, page %s/index.html\n", nfig, nfig == 1 ? "" : "s",
-               dir, dir);
+        printf("history: %d figure%s in %s, page %s/index.html\n", nfig,
+               nfig == 1 ? "" : "s", dir, dir);
     return st;
 }
 
@@ -216,7 +218,8 @@ int sb_cmd_history(int argc, char **argv, sb_err *err)
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             db = argv[++i];
         else
-            return sb_fail(err, SB_EUSAGE, "history: unknown option '%s' (see --help)", argv[i]);
+            return sb_fail(err, SB_EUSAGE, "history: unknown option '%s' (see --help)",
+                           argv[i]);
     }
     if (i >= argc)
         return sb_fail(err, SB_EUSAGE, "history: expected add, show or plot (see --help)");

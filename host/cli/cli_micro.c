@@ -132,7 +132,6 @@ static int check_writable(const char *opt, const char *path, sb_err *err)
     return SB_OK;
 }
 
-
 /* ---- output -------------------------------------------------------------------------- */
 
 static double gbps_of(const sb_micro_run *s, const char *kernel, const char *impl, size_t n,
@@ -163,7 +162,8 @@ static void print_row(const sb_micro_run *s, const sb_micro_result *r)
 {
     char roof[32] = "-", cg[16] = "-", blas_s[40] = "-", c1[16], omp[16], g[16];
     if (!isnan(r->roof)) {
-        snprintf(roof, sizeof roof, "%.2f %s%s", r->roof, r->ceil_ref, r->exceeded ? " !" : "");
+        snprintf(roof, sizeof roof, "%.2f %s%s", r->roof, r->ceil_ref,
+                 r->exceeded ? " !" : "");
         fmt_gbps(cg, sizeof cg, r->ceil_gbps);
     }
     double bg = blas_gbps(s, r->k->bl, r->n);
@@ -178,9 +178,9 @@ static void print_row(const sb_micro_run *s, const sb_micro_result *r)
     char flags[40];
     snprintf(flags, sizeof flags, "%s%s%s", r->exceeded ? "EXCEEDED " : "",
              r->noisy ? "noisy " : "", r->launch_bound ? "launch-bound" : "");
-    fprintf(out, "%-12s %10zu %5s %10.2f %6.1f %8s %-14s %8s %-30s %-14s %7s %7s %s\n", r->kernel,
-           r->n, local, r->rs.median * 1e6, 100 * r->rs.cv, g, roof, cg, r->ceil_by, blas_s,
-           c1, omp, flags);
+    fprintf(out, "%-12s %10zu %5s %10.2f %6.1f %8s %-14s %8s %-30s %-14s %7s %7s %s\n",
+            r->kernel, r->n, local, r->rs.median * 1e6, 100 * r->rs.cv, g, roof, cg,
+            r->ceil_by, blas_s, c1, omp, flags);
 }
 
 /* Per size: each pattern's ceiling and the variant that set it. */
@@ -191,12 +191,13 @@ static void print_ceilings(const sb_micro_run *s, size_t n, size_t local)
         const sb_micro_result *best = NULL;
         for (int i = 0; i < s->rs.n; i++) {
             const sb_micro_result *r = &s->rs.r[i];
-            if (r->pat == p && r->n == n && r->local == local && (!best || r->gbps > best->gbps))
+            if (r->pat == p && r->n == n && r->local == local &&
+                (!best || r->gbps > best->gbps))
                 best = r;
         }
         if (best)
             fprintf(out, " %s %.2f (%s/%s)", sb_patterns[p].name, best->gbps, best->impl,
-                   best->variant);
+                    best->variant);
     }
     fprintf(out, "\n");
 }
@@ -208,17 +209,24 @@ static void print_extras(const sb_micro_run *s)
         if (r->hidden)
             continue;
         if (!strcmp(r->kernel, "empty"))
-            fprintf(out, "empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
-                   "us); event-profiled %.2f us\n", r->cs.median * 1e6, r->cs.p90 * 1e6,
-                   r->cs.min * 1e6, r->rs.median * 1e6);
+            fprintf(out,
+                    "empty kernel: enqueue-to-finish median %.1f us (p90 %.1f us, min %.1f "
+                    "us); event-profiled %.2f us\n",
+                    r->cs.median * 1e6, r->cs.p90 * 1e6, r->cs.min * 1e6,
+                    r->rs.median * 1e6);
         else if (r->no_copy)
-            fprintf(out, "transfer %-9s n = %zu (%.0f MB): no copy (the device shares host "
-                   "memory): map + unmap latency median %.1f us by events, %.1f us by host clock\n",
-                   r->kernel, r->n, r->bytes / 1e6, r->rs.median * 1e6, r->cs.median * 1e6);
+            fprintf(
+                out,
+                "transfer %-9s n = %zu (%.0f MB): no copy (the device shares host "
+                "memory): map + unmap latency median %.1f us by events, %.1f us by host clock\n",
+                r->kernel, r->n, r->bytes / 1e6, r->rs.median * 1e6, r->cs.median * 1e6);
         else if (!r->k && r->pat < 0 && !strcmp(r->impl, "ocl"))
-            fprintf(out, "transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
-                   "clock (median %.1f us)\n", r->kernel, r->n, r->bytes / 1e6, r->gbps,
-                   r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6);
+            fprintf(
+                out,
+                "transfer %-9s n = %zu (%.0f MB): %.2f GB/s by events, %.2f GB/s by host "
+                "clock (median %.1f us)\n",
+                r->kernel, r->n, r->bytes / 1e6, r->gbps,
+                r->cs.median > 0 ? r->bytes / r->cs.median / 1e9 : 0, r->cs.median * 1e6);
     }
     for (int i = 0; i < s->nnotes; i++)
         fprintf(out, "note: %s\n", s->notes[i]);
@@ -227,19 +235,22 @@ static void print_extras(const sb_micro_run *s)
 static void print_table(const sb_micro_run *s, const sb_ctx *c)
 {
     const sb_micro_opts *mo = s->mo;
-    fprintf(out, "signbench micro on %s (%s, driver %s)\n", c->dev.name, c->dev.platform_name,
-           c->driver);
+    fprintf(out, "signbench micro on %s (%s, driver %s)\n", c->dev.name,
+            c->dev.platform_name, c->driver);
     for (int i = 0; i < s->nwarnings; i++)
         fprintf(out, "***WARNING*** %s\n", s->warnings[i]);
-    fprintf(out, "%ld rounds after %ld warm-up; times are medians of OpenCL event time (END-START);"
-           " GB = 1e9 bytes of minimal traffic; vote M = %ld\nroofline = GB/s over the "
-           "ceiling (best variant of the pattern, same rounds); '!' = ceiling exceeded: "
-           "reference variant set incomplete; noisy = CV above %.0f%%; launch-bound = host time\n"
-           "under %.0fx the empty kernel's\n\n", mo->reps, mo->warmup, mo->vote_m,
-           100 * (mo->cv_limit > 0 ? mo->cv_limit : 0.10), SB_MICRO_LAUNCH_BOUND);
-    fprintf(out, "%-12s %10s %5s %10s %6s %8s %-14s %8s %-30s %-14s %7s %7s %s\n", "kernel", "n",
-           "local", "median_us", "cv%", "GB/s", "roofline", "ceil GB/s", "ceiling set by",
-           "CLBlast GB/s", "C1", "OMP", "flags");
+    fprintf(
+        out,
+        "%ld rounds after %ld warm-up; times are medians of OpenCL event time (END-START);"
+        " GB = 1e9 bytes of minimal traffic; vote M = %ld\nroofline = GB/s over the "
+        "ceiling (best variant of the pattern, same rounds); '!' = ceiling exceeded: "
+        "reference variant set incomplete; noisy = CV above %.0f%%; launch-bound = host time\n"
+        "under %.0fx the empty kernel's\n\n",
+        mo->reps, mo->warmup, mo->vote_m, 100 * (mo->cv_limit > 0 ? mo->cv_limit : 0.10),
+        SB_MICRO_LAUNCH_BOUND);
+    fprintf(out, "%-12s %10s %5s %10s %6s %8s %-14s %8s %-30s %-14s %7s %7s %s\n", "kernel",
+            "n", "local", "median_us", "cv%", "GB/s", "roofline", "ceil GB/s",
+            "ceiling set by", "CLBlast GB/s", "C1", "OMP", "flags");
     size_t last_n = 0, last_local = 0;
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
@@ -261,8 +272,9 @@ static void print_table(const sb_micro_run *s, const sb_ctx *c)
 
 static const char *verdict(const sb_micro_result *r)
 {
-    return r->exceeded ? "NOT met: ceiling exceeded, reference variant set incomplete"
-           : r->roof >= 0.90 ? "met" : "NOT met";
+    return r->exceeded       ? "NOT met: ceiling exceeded, reference variant set incomplete"
+           : r->roof >= 0.90 ? "met"
+                             : "NOT met";
 }
 
 /* The targets at 64M floats (or the largest size measured, with --targets): every
@@ -278,45 +290,68 @@ static void print_targets(const sb_micro_run *s)
         return;
     size_t local = s->mo->nlocals ? s->mo->locals[0] : 0;
     fprintf(out, "\ntargets at n = %zu%s, local %s:\n", n,
-           n == SB_MICRO_64M ? " (64M floats)" : " (NOT 64M: indicative only)",
-           local ? "first of the sweep" : "default");
+            n == SB_MICRO_64M ? " (64M floats)" : " (NOT 64M: indicative only)",
+            local ? "first of the sweep" : "default");
     for (int i = 0; i < s->rs.n; i++) {
         const sb_micro_result *r = &s->rs.r[i];
         if (strcmp(r->impl, "ocl") || !r->k || r->n != n || r->local != local ||
             isnan(r->roof))
             continue;
-        fprintf(out, "  %-12s %.3f of %s ceiling (>= 0.90): %s", r->kernel, r->roof, r->ceil_ref,
-               verdict(r));
+        fprintf(out, "  %-12s %.3f of %s ceiling (>= 0.90): %s", r->kernel, r->roof,
+                r->ceil_ref, verdict(r));
         double omp = gbps_of(s, r->kernel, "omp", n, 0);
         if (r->k->kind == SB_MK_UPDATE && !isnan(omp))
             fprintf(out, "; %.2f GB/s vs OpenMP C %.2f: %s", r->gbps, omp,
-                   r->gbps >= omp ? "met" : "NOT met");
+                    r->gbps >= omp ? "met" : "NOT met");
         fprintf(out, "\n");
     }
 }
 
 /* ---- the command ------------------------------------------------------------------ */
 
-enum { O_KERNELS = SB_OPT_FIRST_FREE, O_SIZES, O_REPS, O_WARMUP, O_LOCAL, O_VOTE_M, O_JSON,
-       O_CSV, O_NO_CLBLAST, O_NO_HOST, O_QUICK, O_TARGETS, O_CV_LIMIT, O_GAB, O_AGGS, O_FILTER,
-       O_LIST };
+enum {
+    O_KERNELS = SB_OPT_FIRST_FREE,
+    O_SIZES,
+    O_REPS,
+    O_WARMUP,
+    O_LOCAL,
+    O_VOTE_M,
+    O_JSON,
+    O_CSV,
+    O_NO_CLBLAST,
+    O_NO_HOST,
+    O_QUICK,
+    O_TARGETS,
+    O_CV_LIMIT,
+    O_GAB,
+    O_AGGS,
+    O_FILTER,
+    O_LIST
+};
 
 static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err)
 {
     sb_micro_opts *mo = &o->mo;
     static const struct option longopts[] = {
-        {"kernels", required_argument, 0, O_KERNELS}, {"sizes", required_argument, 0, O_SIZES},
-        {"reps", required_argument, 0, O_REPS}, {"warmup", required_argument, 0, O_WARMUP},
+        {"kernels", required_argument, 0, O_KERNELS},
+        {"sizes", required_argument, 0, O_SIZES},
+        {"reps", required_argument, 0, O_REPS},
+        {"warmup", required_argument, 0, O_WARMUP},
         {"local-size", required_argument, 0, O_LOCAL},
-        {"vote-m", required_argument, 0, O_VOTE_M}, {"json", required_argument, 0, O_JSON},
-        {"csv", required_argument, 0, O_CSV}, {"no-clblast", no_argument, 0, O_NO_CLBLAST},
-        {"no-host", no_argument, 0, O_NO_HOST}, {"quick", no_argument, 0, O_QUICK},
+        {"vote-m", required_argument, 0, O_VOTE_M},
+        {"json", required_argument, 0, O_JSON},
+        {"csv", required_argument, 0, O_CSV},
+        {"no-clblast", no_argument, 0, O_NO_CLBLAST},
+        {"no-host", no_argument, 0, O_NO_HOST},
+        {"quick", no_argument, 0, O_QUICK},
         {"targets", no_argument, 0, O_TARGETS},
         {"cv-limit", required_argument, 0, O_CV_LIMIT},
         {"github-benchmark", required_argument, 0, O_GAB},
         {"aggregates-only", no_argument, 0, O_AGGS},
-        {"filter", required_argument, 0, O_FILTER}, {"list", no_argument, 0, O_LIST},
-        SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"filter", required_argument, 0, O_FILTER},
+        {"list", no_argument, 0, O_LIST},
+        SB_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
     const char *kernels = "all", *sizes = NULL;
     int warm_set = 0, c, st = SB_OK;
     mo->reps = 10, mo->warmup = 2, mo->vote_m = 8;
@@ -331,12 +366,16 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         case SB_OPT_HELP: *help = 1; return SB_OK;
         case O_KERNELS: kernels = optarg; break;
         case O_SIZES: sizes = optarg; break;
-        case O_REPS: st = sb_parse_long("micro: --reps", optarg, 3, 100000, &mo->reps, err);
+        case O_REPS:
+            st = sb_parse_long("micro: --reps", optarg, 3, 100000, &mo->reps, err);
             break;
-        case O_WARMUP: st = sb_parse_long("micro: --warmup", optarg, 0, 10000, &mo->warmup, err);
-            warm_set = 1; break;
+        case O_WARMUP:
+            st = sb_parse_long("micro: --warmup", optarg, 0, 10000, &mo->warmup, err);
+            warm_set = 1;
+            break;
         case O_LOCAL: st = sb_micro_parse_locals(optarg, mo, err); break;
-        case O_VOTE_M: st = sb_parse_long("micro: --vote-m", optarg, 1, 1024, &mo->vote_m, err);
+        case O_VOTE_M:
+            st = sb_parse_long("micro: --vote-m", optarg, 1, 1024, &mo->vote_m, err);
             break;
         case O_JSON: o->outs.json = optarg; break;
         case O_CSV: o->outs.csv = optarg; break;
@@ -349,7 +388,8 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         case O_QUICK: o->quick = 1; break;
         case O_TARGETS: o->targets = 1; break;
         case O_CV_LIMIT:
-            st = sb_parse_double("micro: --cv-limit", optarg, 0.01, 1000, &mo->cv_limit, err);
+            st = sb_parse_double("micro: --cv-limit", optarg, 0.01, 1000, &mo->cv_limit,
+                                 err);
             mo->cv_limit /= 100;
             break;
         default: return sb_cli_bad_option("micro", argc, argv, err);
@@ -367,13 +407,13 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
         char q[64];
         snprintf(q, sizeof q, "4K,%zu", sb_micro_bandwidth_n());
         st = sb_micro_parse_sizes(q, mo, err);
-    }
-    else
+    } else
         sb_micro_default_sizes(mo);
     if (st == SB_OK && o->quick && !warm_set)
         mo->warmup = 1;
     if (st == SB_OK && mo->nlocals && mo->dev.kernel_binary)
-        st = sb_fail(err, SB_EUSAGE, "micro: --local-size needs kernels built from source; a "
+        st = sb_fail(err, SB_EUSAGE,
+                     "micro: --local-size needs kernels built from source; a "
                      "--kernel-binary file has its work-group size built in");
     const char *files[] = {o->outs.json, o->outs.csv, o->outs.gab};
     static const char *const opts[] = {"--json", "--csv", "--github-benchmark"};
@@ -384,7 +424,8 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *help, sb_err *err
             st = check_writable(opts[i], files[i], err);
     }
     if (st == SB_OK && dashes > 1)
-        st = sb_fail(err, SB_EUSAGE, "micro: only one of --json, --csv and --github-benchmark "
+        st = sb_fail(err, SB_EUSAGE,
+                     "micro: only one of --json, --csv and --github-benchmark "
                      "can write to standard output (-)");
     return st;
 }

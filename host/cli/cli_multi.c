@@ -12,8 +12,8 @@ static void suffixed(const char *path, const sb_devref *d, char *out, size_t cap
 {
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(slash ? slash + 1 : path, '.');
-    size_t stem = dot && dot != (slash ? slash + 1 : path) ? (size_t)(dot - path)
-                                                          : strlen(path);
+    size_t stem =
+        dot && dot != (slash ? slash + 1 : path) ? (size_t)(dot - path) : strlen(path);
     snprintf(out, cap, "%.*s-%d-%d%s", (int)stem, path, d->platform, d->device,
              path + stem);
 }
@@ -52,7 +52,7 @@ int sb_cli_per_device(const char *cmd, sb_cmd_fn fn, int argc, char **argv,
         return SB_OK;
     }
     char **av = calloc((size_t)argc + 3, sizeof *av);
-    char (*files)[1200] = calloc((size_t)argc, sizeof *files);
+    char(*files)[1200] = calloc((size_t)argc, sizeof *files);
     int st = av && files ? SB_OK : sb_fail(err, SB_ERUNTIME, "out of memory");
     for (int k = 0; k < set.n && st == SB_OK; k++) {
         char idx[24];

@@ -59,11 +59,12 @@ static int plot_micro(const char *path, const cJSON *j, const char *base, sb_err
     cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "benchmarks"))
     {
         const cJSON *an = cJSON_GetObjectItem(b, "aggregate_name"),
-                    *impl = cJSON_GetObjectItem(b, "impl"), *k = cJSON_GetObjectItem(b, "kernel"),
-                    *n = cJSON_GetObjectItem(b, "n"), *rf = cJSON_GetObjectItem(b, "roofline_fraction");
-        if (!cJSON_IsString(an) || strcmp(an->valuestring, "median") || !cJSON_IsString(impl) ||
-            strcmp(impl->valuestring, "ocl") || !cJSON_IsString(k) || !cJSON_IsNumber(n) ||
-            !cJSON_IsNumber(rf))
+                    *impl = cJSON_GetObjectItem(b, "impl"),
+                    *k = cJSON_GetObjectItem(b, "kernel"), *n = cJSON_GetObjectItem(b, "n"),
+                    *rf = cJSON_GetObjectItem(b, "roofline_fraction");
+        if (!cJSON_IsString(an) || strcmp(an->valuestring, "median") ||
+            !cJSON_IsString(impl) || strcmp(impl->valuestring, "ocl") ||
+            !cJSON_IsString(k) || !cJSON_IsNumber(n) || !cJSON_IsNumber(rf))
             continue;
         int f = -1;
         for (int i = 0; i < nk; i++)
@@ -85,10 +86,15 @@ static int plot_micro(const char *path, const cJSON *j, const char *base, sb_err
                        path);
     sb_plot_series s[MAXK];
     for (int i = 0; i < nk; i++)
-        s[i] = (sb_plot_series){names[i], cnt[i], xs[i], ys[i], NULL, NULL,
+        s[i] = (sb_plot_series){names[i],           cnt[i], xs[i], ys[i], NULL, NULL,
                                 SB_PLOT_LINESPOINTS};
     sb_plot p = {"roofline fraction (kernel GB/s over its reference kernel's)",
-                 "elements n", "roofline_fraction (median)", 1, 0, 1000, 620};
+                 "elements n",
+                 "roofline_fraction (median)",
+                 1,
+                 0,
+                 1000,
+                 620};
     return sb_plot_lines(base, &p, s, nk, err);
 }
 
@@ -147,13 +153,16 @@ static int plot_json(const char *path, const char *base, sb_err *err)
              cJSON_IsObject(cJSON_GetObjectItem(j, "context")))
         rc = plot_micro(path, j, base, err);
     else
-        rc = sb_fail(err, SB_EUSAGE, "plot: %s: nothing to plot (expected a sweep, grid or "
-                     "micro JSON)", path);
+        rc = sb_fail(err, SB_EUSAGE,
+                     "plot: %s: nothing to plot (expected a sweep, grid or "
+                     "micro JSON)",
+                     path);
     cJSON_Delete(j);
     return rc;
 }
 
-static int plot_one(const char *path, const sb_plot_csv_opts *o, const char *base, sb_err *err)
+static int plot_one(const char *path, const sb_plot_csv_opts *o, const char *base,
+                    sb_err *err)
 {
     if (sb_plot_is_dat(path))
         return redraw_dat(path, base, err);
@@ -164,10 +173,12 @@ static int plot_one(const char *path, const sb_plot_csv_opts *o, const char *bas
         if (!f)
             return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
         fclose(f);
-        return sb_fail(err, SB_EUSAGE, "plot: %s is not a signbench .dat file (it must start "
-                       "with the line '%s...' that signbench writes; redraw only .dat files "
-                       "signbench wrote, or plot a .csv or JSON result)", path,
-                       "# signbench-plot 1");
+        return sb_fail(
+            err, SB_EUSAGE,
+            "plot: %s is not a signbench .dat file (it must start "
+            "with the line '%s...' that signbench writes; redraw only .dat files "
+            "signbench wrote, or plot a .csv or JSON result)",
+            path, "# signbench-plot 1");
     }
     if (len > 4 && !strcmp(path + len - 4, ".csv"))
         return sb_plot_csv(path, o, base, err);
@@ -177,9 +188,9 @@ static int plot_one(const char *path, const sb_plot_csv_opts *o, const char *bas
 int sb_cmd_plot(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {
-        {"x", required_argument, 0, 'x'},   {"y", required_argument, 0, 'y'},
-        {"logx", no_argument, 0, 'X'},      {"logy", no_argument, 0, 'Y'},
-        {"title", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
+        {"x", required_argument, 0, 'x'},      {"y", required_argument, 0, 'y'},
+        {"logx", no_argument, 0, 'X'},         {"logy", no_argument, 0, 'Y'},
+        {"title", required_argument, 0, 't'},  {"out", required_argument, 0, 'o'},
         {"help", no_argument, 0, SB_OPT_HELP}, {0, 0, 0, 0}};
     sb_plot_csv_opts o = {0};
     const char *out = NULL;
@@ -190,28 +201,14 @@ int sb_cmd_plot(int argc, char **argv, sb_err *err)
         return err->code;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case SB_OPT_HELP:
-            return sb_cli_help(help);
-        case 'x':
-            o.x = optarg;
-            break;
-        case 'y':
-            o.y = optarg;
-            break;
-        case 'X':
-            o.logx = 1;
-            break;
-        case 'Y':
-            o.logy = 1;
-            break;
-        case 't':
-            o.title = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        default:
-            return sb_cli_bad_option("plot", argc, argv, err);
+        case SB_OPT_HELP: return sb_cli_help(help);
+        case 'x': o.x = optarg; break;
+        case 'y': o.y = optarg; break;
+        case 'X': o.logx = 1; break;
+        case 'Y': o.logy = 1; break;
+        case 't': o.title = optarg; break;
+        case 'o': out = optarg; break;
+        default: return sb_cli_bad_option("plot", argc, argv, err);
         }
     }
     if (optind >= argc)

@@ -73,25 +73,41 @@ static cJSON *result_json(const sb_split_result *r, const char *sched)
 static void print_result(const sb_split_result *r)
 {
     printf("%s, n = %zu: split %.1f GB/s (%.3f ms), devices alone sum %.1f GB/s, "
-           "efficiency %.2f, result %s\n", r->op, r->n, r->gbs, r->split_s * 1e3,
-           r->sum_alone_gbs, r->efficiency, r->exact ? "exact" : "DIFFERS");
+           "efficiency %.2f, result %s\n",
+           r->op, r->n, r->gbs, r->split_s * 1e3, r->sum_alone_gbs, r->efficiency,
+           r->exact ? "exact" : "DIFFERS");
     for (int i = 0; i < r->ndev; i++)
         printf("  %-6s %-32.32s share %5.1f%%  busy %8.3f ms  alone %7.1f GB/s\n",
-               r->dev[i].index, r->dev[i].name, 100 * r->dev[i].share, r->dev[i].busy_s * 1e3,
-               r->bytes / r->dev[i].alone_s / 1e9);
+               r->dev[i].index, r->dev[i].name, 100 * r->dev[i].share,
+               r->dev[i].busy_s * 1e3, r->bytes / r->dev[i].alone_s / 1e9);
 }
 
 int sb_cmd_micro_split(int argc, char **argv, sb_err *err)
 {
-    enum { O_SPLIT = SB_OPT_FIRST_FREE, O_SCHED, O_KERNELS, O_SIZE, O_REPS, O_VOTEM, O_CHUNKS,
-           O_JSON };
-    static const struct option longopts[] = {
-        {"split", required_argument, 0, O_SPLIT},   {"schedule", required_argument, 0, O_SCHED},
-        {"kernels", required_argument, 0, O_KERNELS}, {"size", required_argument, 0, O_SIZE},
-        {"reps", required_argument, 0, O_REPS},     {"vote-m", required_argument, 0, O_VOTEM},
-        {"chunks", required_argument, 0, O_CHUNKS}, {"json", required_argument, 0, O_JSON},
-        SB_COMMON_LONGOPTS,                         {0, 0, 0, 0}};
-    sb_split_cfg cfg = {.schedule = SB_SPLIT_STATIC, .n = 4194304, .reps = 10, .vote_m = 7,
+    enum {
+        O_SPLIT = SB_OPT_FIRST_FREE,
+        O_SCHED,
+        O_KERNELS,
+        O_SIZE,
+        O_REPS,
+        O_VOTEM,
+        O_CHUNKS,
+        O_JSON
+    };
+    static const struct option longopts[] = {{"split", required_argument, 0, O_SPLIT},
+                                             {"schedule", required_argument, 0, O_SCHED},
+                                             {"kernels", required_argument, 0, O_KERNELS},
+                                             {"size", required_argument, 0, O_SIZE},
+                                             {"reps", required_argument, 0, O_REPS},
+                                             {"vote-m", required_argument, 0, O_VOTEM},
+                                             {"chunks", required_argument, 0, O_CHUNKS},
+                                             {"json", required_argument, 0, O_JSON},
+                                             SB_COMMON_LONGOPTS,
+                                             {0, 0, 0, 0}};
+    sb_split_cfg cfg = {.schedule = SB_SPLIT_STATIC,
+                        .n = 4194304,
+                        .reps = 10,
+                        .vote_m = 7,
                         .chunks_per_device = 8};
     const char *kernels = "update,pack,vote", *json = NULL, *sched = "static";
     long lv = 0;
@@ -137,7 +153,8 @@ int sb_cmd_micro_split(int argc, char **argv, sb_err *err)
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "micro: unexpected argument '%s'", argv[optind]);
     if (cfg.dev.device || cfg.dev.bind)
-        return sb_fail(err, SB_EUSAGE, "micro: --split names the devices (no --device or "
+        return sb_fail(err, SB_EUSAGE,
+                       "micro: --split names the devices (no --device or "
                        "--bind with it)");
     if (cfg.n > 0xffffffffu)
         return sb_fail(err, SB_EUSAGE, "micro: --size %zu: at most 4294967295", cfg.n);
@@ -145,13 +162,16 @@ int sb_cmd_micro_split(int argc, char **argv, sb_err *err)
     snprintf(buf, sizeof buf, "%s", kernels);
     const char *ops[8];
     int nops = 0;
-    for (char *s = NULL, *t = strtok_r(buf, ",", &s); t && nops < 8; t = strtok_r(NULL, ",", &s)) {
+    for (char *s = NULL, *t = strtok_r(buf, ",", &s); t && nops < 8;
+         t = strtok_r(NULL, ",", &s)) {
         int known = 0;
         for (int i = 0; sb_split_ops[i]; i++)
             known |= !strcmp(t, sb_split_ops[i]);
         if (!known)
-            return sb_fail(err, SB_EUSAGE, "micro --split: --kernels: '%s' is not update, "
-                           "pack or vote", t);
+            return sb_fail(err, SB_EUSAGE,
+                           "micro --split: --kernels: '%s' is not update, "
+                           "pack or vote",
+                           t);
         ops[nops++] = t;
     }
     if (nops == 0)
@@ -172,7 +192,8 @@ int sb_cmd_micro_split(int argc, char **argv, sb_err *err)
         st = sb_json_save(json, root, err);
     cJSON_Delete(root);
     if (st == SB_OK && differs)
-        st = sb_fail(err, SB_ERUNTIME, "micro --split: the split result differs from the "
+        st = sb_fail(err, SB_ERUNTIME,
+                     "micro --split: the split result differs from the "
                      "one-device result");
     return st;
 }

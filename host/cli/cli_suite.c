@@ -54,13 +54,12 @@ static const char help[] =
     "  --only LIST   run only these steps (comma list of the names above)\n"
     "  --report-only DIR  rewrite report.md and report.html of an existing run folder\n"
     "                (one holding a suite's summary.json) from the files in it (runs\n"
-    "                nothing)\n"
-    SB_COMMON_HELP;
+    "                nothing)\n" SB_COMMON_HELP;
 
 /* Run a command of the table in-process with its stdout going to LOG (or to OUT when
  * capture is set, e.g. devices --json). */
-static int run_cmd(const char *name, int argc, char **argv, const char *logpath, double *secs,
-                   sb_err *err)
+static int run_cmd(const char *name, int argc, char **argv, const char *logpath,
+                   double *secs, sb_err *err)
 {
     const sb_cmd *c = NULL;
     for (const sb_cmd *k = sb_commands; k->name; k++)
@@ -159,13 +158,16 @@ static void add_train(cJSON *list, const char *dir, const char *opt)
         return;
     cJSON *b = cJSON_CreateObject();
     char name[128];
-    snprintf(name, sizeof name, "train/%s/%s/seed1", cJSON_GetStringValue(
-                 cJSON_GetObjectItem(j, "problem")) ? cJSON_GetObjectItem(j, "problem")->valuestring
-                                                    : "?", opt);
+    snprintf(name, sizeof name, "train/%s/%s/seed1",
+             cJSON_GetStringValue(cJSON_GetObjectItem(j, "problem"))
+                 ? cJSON_GetObjectItem(j, "problem")->valuestring
+                 : "?",
+             opt);
     cJSON_AddStringToObject(b, "name", name);
     cJSON *m = cJSON_AddObjectToObject(b, "metrics");
-    static const char *keys[] = {"f_final", "f_best", "grad1_min", "grad2_min",
-                                 "test_accuracy", "steps_to_target", "evals_to_target", NULL};
+    static const char *keys[] = {
+        "f_final",       "f_best",          "grad1_min",       "grad2_min",
+        "test_accuracy", "steps_to_target", "evals_to_target", NULL};
     for (int i = 0; keys[i]; i++) {
         const cJSON *v = cJSON_GetObjectItem(j, keys[i]);
         if (cJSON_IsNumber(v))
@@ -187,7 +189,8 @@ static void add_grid_sweep(cJSON *list, const char *dir)
         const cJSON *o;
         cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
         {
-            const cJSON *te = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error");
+            const cJSON *te =
+                cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error");
             const cJSON *name = cJSON_GetObjectItem(o, "name");
             if (!cJSON_IsNumber(te) || !cJSON_IsString(name))
                 continue;
@@ -197,8 +200,9 @@ static void add_grid_sweep(cJSON *list, const char *dir)
             cJSON_AddStringToObject(b, "name", n);
             cJSON *m = cJSON_AddObjectToObject(b, "metrics");
             cJSON_AddNumberToObject(m, "test_error", te->valuedouble);
-            cJSON_AddNumberToObject(m, "robustness",
-                                    cJSON_GetNumberValue(cJSON_GetObjectItem(o, "robustness")));
+            cJSON_AddNumberToObject(
+                m, "robustness",
+                cJSON_GetNumberValue(cJSON_GetObjectItem(o, "robustness")));
             cJSON_AddItemToArray(list, b);
         }
         cJSON_Delete(j);
@@ -214,8 +218,8 @@ static void add_grid_sweep(cJSON *list, const char *dir)
             {
                 cJSON *b = cJSON_CreateObject();
                 char n[160];
-                snprintf(n, sizeof n, "sweep/%s/%s/d=%.0f", prob ? prob : "?", vn ? vn : "?",
-                         cJSON_GetNumberValue(cJSON_GetObjectItem(p, "d")));
+                snprintf(n, sizeof n, "sweep/%s/%s/d=%.0f", prob ? prob : "?",
+                         vn ? vn : "?", cJSON_GetNumberValue(cJSON_GetObjectItem(p, "d")));
                 cJSON_AddStringToObject(b, "name", n);
                 cJSON *m = cJSON_AddObjectToObject(b, "metrics");
                 cJSON *mn = cJSON_AddArrayToObject(m, "min_norm");
@@ -275,8 +279,8 @@ static int device_steps(step *steps, int *ns, const sb_devset *set, const char *
                     for (int o = 0; o < 3; o++)
                         if (!strcmp(s->argv[a], opts[o])) {
                             const char *base = strrchr(s->argv[a + 1], '/');
-                            snprintf(paths[k][w][o], sizeof paths[k][w][o], "%.1200s/%.90s", xdir[k],
-                                     base ? base + 1 : s->argv[a + 1]);
+                            snprintf(paths[k][w][o], sizeof paths[k][w][o], "%.1200s/%.90s",
+                                     xdir[k], base ? base + 1 : s->argv[a + 1]);
                             s->argv[a + 1] = paths[k][w][o];
                         }
                 }
@@ -287,11 +291,13 @@ static int device_steps(step *steps, int *ns, const sb_devset *set, const char *
 
 int sb_cmd_suite(int argc, char **argv, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"quick", no_argument, 0, 'q'},     {"full", no_argument, 0, 'f'},
-        {"out", required_argument, 0, 'o'}, {"only", required_argument, 0, 'O'},
-        {"report-only", required_argument, 0, 'R'},
-        SB_COMMON_LONGOPTS,                 {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"quick", no_argument, 0, 'q'},
+                                             {"full", no_argument, 0, 'f'},
+                                             {"out", required_argument, 0, 'o'},
+                                             {"only", required_argument, 0, 'O'},
+                                             {"report-only", required_argument, 0, 'R'},
+                                             SB_COMMON_LONGOPTS,
+                                             {0, 0, 0, 0}};
     sb_opts dev = {0};
     const char *out = NULL, *only = NULL, *devname = NULL, *report_only = NULL;
     int full = 0, quick = 0, c;
@@ -322,26 +328,30 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "suite: unexpected argument '%s'", argv[optind]);
     if (quick && full)
-        return sb_fail(err, SB_EUSAGE, "suite: --quick and --full conflict; give one of them");
+        return sb_fail(err, SB_EUSAGE,
+                       "suite: --quick and --full conflict; give one of them");
     if (report_only) {
         if (access(report_only, R_OK | X_OK))
             return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: no such run folder",
                            report_only);
         if (sb_run_incomplete(report_only))
-            return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: the run did not finish "
+            return sb_fail(err, SB_EUSAGE,
+                           "suite: --report-only %s: the run did not finish "
                            "(%s/%s is there): its results are partial; run the suite again",
                            report_only, report_only, SB_RUN_MARKER);
         if (!is_run_folder(report_only))
-            return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: not a suite run folder "
-                           "(no summary.json with schema signbench-summary)", report_only);
+            return sb_fail(err, SB_EUSAGE,
+                           "suite: --report-only %s: not a suite run folder "
+                           "(no summary.json with schema signbench-summary)",
+                           report_only);
         if (sb_report_write(report_only, err))
             return sb_wrap(err, "suite");
         printf("report: %s/report.md, %s/report.html\n", report_only, report_only);
         return SB_OK;
     }
     if (only) {
-        static const char *names[] = {"devices", "micro", "train", "tube", "figure1", "grid",
-                                      "sweep", "byzantine"};
+        static const char *names[] = {"devices", "micro", "train", "tube",
+                                      "figure1", "grid",  "sweep", "byzantine"};
         char buf[256];
         snprintf(buf, sizeof buf, "%s", only);
         for (char *s = NULL, *t = strtok_r(buf, ",", &s); t; t = strtok_r(NULL, ",", &s)) {
@@ -349,20 +359,24 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
             for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
                 ok |= !strcmp(t, names[i]);
             if (!ok)
-                return sb_fail(err, SB_EUSAGE, "suite: --only: unknown step '%s' (devices, "
-                               "micro, train, tube, figure1, grid, sweep, byzantine)", t);
+                return sb_fail(err, SB_EUSAGE,
+                               "suite: --only: unknown step '%s' (devices, "
+                               "micro, train, tube, figure1, grid, sweep, byzantine)",
+                               t);
         }
     }
     if (dev.kernel_dir || dev.kernel_binary || dev.bind)
         return sb_fail(err, SB_EUSAGE, "suite: only --device is passed on to the steps");
     int busy = out ? dir_nonempty(out) : 0;
     if (busy < 0)
-        return sb_fail(err, SB_EUSAGE, "suite: --out %s exists and is not a readable folder",
-                       out);
+        return sb_fail(err, SB_EUSAGE,
+                       "suite: --out %s exists and is not a readable folder", out);
     if (busy)
-        return sb_fail(err, SB_EUSAGE, "suite: --out %s is not empty (a run folder holds one "
+        return sb_fail(err, SB_EUSAGE,
+                       "suite: --out %s is not empty (a run folder holds one "
                        "run); give a new or empty folder, or rebuild its report with "
-                       "--report-only", out);
+                       "--report-only",
+                       out);
 
     /* The devices, resolved once: every step gets the first one's index, and with a
      * list each other device runs micro, train and tube into devices/P-D/. */
@@ -379,8 +393,10 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     else
         snprintf(dir, sizeof dir, "results/runs/%s-%s", stamp, slug);
     if (!out && dir_nonempty(dir))
-        return sb_fail(err, SB_EUSAGE, "suite: %s already holds a run (started the same "
-                       "second); run again or give --out", dir);
+        return sb_fail(err, SB_EUSAGE,
+                       "suite: %s already holds a run (started the same "
+                       "second); run again or give --out",
+                       dir);
     if (sb_mkdir_p(dir, err) || sb_run_begin(dir, err))
         return sb_wrap(err, "suite");
     char data[1024];
@@ -446,7 +462,8 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
         steps[ns].name = "grid", steps[ns].cmd = "grid";
         ADD("grid", "--data", data, "--out", dir);
         if (!full)
-            ADD("--lrs", "1e-4,1e-3,1e-2,1e-1,1", "--wds", "0,1e-3,1e-1", "--momenta", "0,0.9");
+            ADD("--lrs", "1e-4,1e-3,1e-2,1e-1,1", "--wds", "0,1e-3,1e-1", "--momenta",
+                "0,0.9");
         DEV();
         ns++;
     }
@@ -473,7 +490,8 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
 #endif
     /* --full: the other problem families with known constants, each in its folder. */
     static char *const sw_problem[] = {"quad-rotated", "logreg", "tube"};
-    static const char *const sw_name[] = {"sweep-quad-rotated", "sweep-logreg", "sweep-tube"};
+    static const char *const sw_name[] = {"sweep-quad-rotated", "sweep-logreg",
+                                          "sweep-tube"};
     static char sw_dir[3][1200];
     for (int i = 0; i < 3 && wanted(only, "sweep") && full; i++) {
         snprintf(sw_dir[i], sizeof sw_dir[i], "%s/%s", dir, sw_name[i]);
@@ -573,10 +591,11 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     char others[64] = "";
     if (set.n > 1)
         snprintf(others, sizeof others, " and %d other device(s)", set.n - 1);
-    printf("suite (%s) on %s%s: %d step(s), %d failed\nreport: %s/report.md, %s/report.html\n",
-           full ? "full" : "quick", devlabel, others, ns, failed, dir, dir);
+    printf(
+        "suite (%s) on %s%s: %d step(s), %d failed\nreport: %s/report.md, %s/report.html\n",
+        full ? "full" : "quick", devlabel, others, ns, failed, dir, dir);
     if (failed)
-        return sb_fail(err, SB_ERUNTIME, "suite: %d step(s) failed, first %s (see %s)", failed,
-                       firstfail, dir);
+        return sb_fail(err, SB_ERUNTIME, "suite: %d step(s) failed, first %s (see %s)",
+                       failed, firstfail, dir);
     return SB_OK;
 }

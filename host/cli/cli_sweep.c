@@ -54,13 +54,13 @@ static const char help[] =
     "                    further)\n"
     "  --out DIR         write sweep.json, sweep.csv and the plots sweep_norms.{png,svg}\n"
     "                    and sweep_evals.{png,svg} (with .dat data) into DIR\n"
-    "  --json            print the JSON (schema signbench-sweep) instead of the table\n"
-    SB_COMMON_HELP;
+    "  --json            print the JSON (schema signbench-sweep) instead of the table\n" SB_COMMON_HELP;
 
 /* A fit's cells: "slope [lo, hi]" and the d range and runs it used ("-" when none). */
 static void fit_cells(const cJSON *f, char *slope, size_t ns, char *used, size_t nu)
 {
-    const cJSON *sl = cJSON_GetObjectItem(f, "slope"), *lo = cJSON_GetObjectItem(f, "ci_lo"),
+    const cJSON *sl = cJSON_GetObjectItem(f, "slope"),
+                *lo = cJSON_GetObjectItem(f, "ci_lo"),
                 *hi = cJSON_GetObjectItem(f, "ci_hi");
     snprintf(slope, ns, "-");
     snprintf(used, nu, "-");
@@ -81,9 +81,10 @@ static void fit_cells(const cJSON *f, char *slope, size_t ns, char *used, size_t
 static void print_slopes(const cJSON *j)
 {
     const cJSON *v;
-    printf("\nlog-log slopes against d (95%% t interval), the d range and runs each fit used,\n"
-           "and the slopes of the bounds (min norm: every run that did not diverge;\n"
-           "N-to-target: the d values where every seed reached the target):\n");
+    printf(
+        "\nlog-log slopes against d (95%% t interval), the d range and runs each fit used,\n"
+        "and the slopes of the bounds (min norm: every run that did not diverge;\n"
+        "N-to-target: the d values where every seed reached the target):\n");
     printf("%-15s %-10s %-21s %-15s %-5s %-21s %-15s %s\n", "variant", "quantity",
            "min norm slope", "d used (runs)", "bound", "N-to-target slope", "d used (runs)",
            "bound");
@@ -99,19 +100,21 @@ static void print_slopes(const cJSON *j)
         }
         printf("%-15s %-10s %-21s %-15s %-5.0f %-21s %-15s %.0f\n",
                cJSON_GetObjectItem(v, "name")->valuestring,
-               cJSON_GetObjectItem(v, "quantity")->valuestring, s[0], u[0], pred[0], s[1], u[1],
-               pred[1]);
+               cJSON_GetObjectItem(v, "quantity")->valuestring, s[0], u[0], pred[0], s[1],
+               u[1], pred[1]);
     }
-    printf("\nagainst the bounds (upper bounds: a steeper slope is consistent only while the\n"
-           "values stay under the bound):\n");
+    printf(
+        "\nagainst the bounds (upper bounds: a steeper slope is consistent only while the\n"
+        "values stay under the bound):\n");
     cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
     {
         const char *keys[2] = {"fit_min_norm", "fit_evals_to_target"},
                    *what[2] = {"min norm", "N-to-target"};
         for (int k = 0; k < 2; k++) {
-            const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(v, keys[k]), "vs_bound");
-            printf("  %s, %s: %s: %s\n", cJSON_GetObjectItem(v, "name")->valuestring, what[k],
-                   cJSON_GetObjectItem(b, "verdict")->valuestring,
+            const cJSON *b =
+                cJSON_GetObjectItem(cJSON_GetObjectItem(v, keys[k]), "vs_bound");
+            printf("  %s, %s: %s: %s\n", cJSON_GetObjectItem(v, "name")->valuestring,
+                   what[k], cJSON_GetObjectItem(b, "verdict")->valuestring,
                    cJSON_GetObjectItem(b, "text")->valuestring);
         }
     }
@@ -126,8 +129,8 @@ static void print_table(const cJSON *j)
            cJSON_GetObjectItem(j, "sigma")->valuedouble,
            (int)cJSON_GetObjectItem(j, "seeds")->valuedouble,
            cJSON_GetObjectItem(j, "device")->valuestring);
-    printf("%-15s %9s %12s %12s %7s %9s %9s %11s\n", "variant", "d", "min norm", "N to target",
-           "reached", "density0", "density", "bound");
+    printf("%-15s %9s %12s %12s %7s %9s %9s %11s\n", "variant", "d", "min norm",
+           "N to target", "reached", "density0", "density", "bound");
     int notes = 0;
     cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "variants"))
     {
@@ -164,11 +167,13 @@ static void print_table(const cJSON *j)
         }
     }
     if (notes)
-        printf("(bound n/a dL=X: Theorem 2 needs delta*L < 2 and this run's delta*L is X, so "
-               "it has no bound; lower --lr-sgd)\n");
+        printf(
+            "(bound n/a dL=X: Theorem 2 needs delta*L < 2 and this run's delta*L is X, so "
+            "it has no bound; lower --lr-sgd)\n");
     print_slopes(j);
-    printf("\ndensity = ||g||_1^2 / (d ||g||_2^2): near 1 the gradient is dense and the d^2\n"
-           "l1 bound matches SGD's d l2 bound (the paper's Section 5); near 1/d it is sparse.\n");
+    printf(
+        "\ndensity = ||g||_1^2 / (d ||g||_2^2): near 1 the gradient is dense and the d^2\n"
+        "l1 bound matches SGD's d l2 bound (the paper's Section 5); near 1/d it is sparse.\n");
 }
 
 /* What the command line asks for beyond the sweep's own settings. */
@@ -188,12 +193,13 @@ static int sweep_option(int c, const char *arg, sb_sweep *w, sweep_args *a, sb_e
     case 'p':
         if (strcmp(arg, "quad") && strcmp(arg, "quad-rotated") && strcmp(arg, "logreg") &&
             strcmp(arg, "tube"))
-            return sb_fail(err, SB_EUSAGE, "sweep: --problem '%s': expected quad, "
-                           "quad-rotated, logreg or tube", arg);
+            return sb_fail(err, SB_EUSAGE,
+                           "sweep: --problem '%s': expected quad, "
+                           "quad-rotated, logreg or tube",
+                           arg);
         w->problem = arg;
         break;
-    case 'd':
-        return sb_sweep_parse_dims(arg, w, err);
+    case 'd': return sb_sweep_parse_dims(arg, w, err);
     case 's':
         if (!(rc = sb_parse_long("--seeds", arg, 1, SB_SWEEP_MAXSEED, &l, err)))
             w->seeds = (int)l;
@@ -202,12 +208,9 @@ static int sweep_option(int c, const char *arg, sb_sweep *w, sweep_args *a, sb_e
         if (!(rc = sb_parse_size("--evals", arg, &z, err)))
             w->evals = z;
         break;
-    case 'S':
-        return sb_parse_double("--sigma", arg, 0, 1e6, &w->sigma, err);
-    case 'a':
-        return sb_parse_double("--lr-theory", arg, 1e-12, 1e6, &w->lr_theory, err);
-    case 'b':
-        return sb_parse_double("--lr-sgd", arg, 1e-12, 1e6, &w->lr_sgd, err);
+    case 'S': return sb_parse_double("--sigma", arg, 0, 1e6, &w->sigma, err);
+    case 'a': return sb_parse_double("--lr-theory", arg, 1e-12, 1e6, &w->lr_theory, err);
+    case 'b': return sb_parse_double("--lr-sgd", arg, 1e-12, 1e6, &w->lr_sgd, err);
     case 'l':
         return sb_parse_double_list("sweep", "--tune-lrs", arg, 1e-12, 1e6, w->tune,
                                     SB_SWEEP_MAXLR, &w->ntune, err);
@@ -224,28 +227,29 @@ static int sweep_option(int c, const char *arg, sb_sweep *w, sweep_args *a, sb_e
         }
         break;
     }
-    case 'o':
-        a->out = arg;
-        break;
-    case 'j':
-        a->json = 1;
-        break;
-    default:
-        return -1; /* not an option of sweep's */
+    case 'o': a->out = arg; break;
+    case 'j': a->json = 1; break;
+    default: return -1; /* not an option of sweep's */
     }
     return rc;
 }
 
 static int parse_args(int argc, char **argv, sb_sweep *w, sweep_args *a, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"problem", required_argument, 0, 'p'},   {"dims", required_argument, 0, 'd'},
-        {"seeds", required_argument, 0, 's'},     {"evals", required_argument, 0, 'n'},
-        {"sigma", required_argument, 0, 'S'},     {"lr-theory", required_argument, 0, 'a'},
-        {"lr-sgd", required_argument, 0, 'b'},    {"tune-lrs", required_argument, 0, 'l'},
-        {"target1", required_argument, 0, '1'},   {"target2", required_argument, 0, '2'},
-        {"out", required_argument, 0, 'o'},       {"json", no_argument, 0, 'j'},
-        SB_COMMON_LONGOPTS,                       {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"problem", required_argument, 0, 'p'},
+                                             {"dims", required_argument, 0, 'd'},
+                                             {"seeds", required_argument, 0, 's'},
+                                             {"evals", required_argument, 0, 'n'},
+                                             {"sigma", required_argument, 0, 'S'},
+                                             {"lr-theory", required_argument, 0, 'a'},
+                                             {"lr-sgd", required_argument, 0, 'b'},
+                                             {"tune-lrs", required_argument, 0, 'l'},
+                                             {"target1", required_argument, 0, '1'},
+                                             {"target2", required_argument, 0, '2'},
+                                             {"out", required_argument, 0, 'o'},
+                                             {"json", no_argument, 0, 'j'},
+                                             SB_COMMON_LONGOPTS,
+                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -292,8 +296,9 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
     if (!rc && !j)
         rc = sb_fail(err, SB_ERUNTIME, "sweep: out of memory");
     if (!rc) {
-        sb_study_out files = {"sweep", "sweep_norms.png/.svg", print_table,
-                              sb_sweep_write_csv, w, sb_sweep_plot_json};
+        sb_study_out files = {"sweep",     "sweep_norms.png/.svg",
+                              print_table, sb_sweep_write_csv,
+                              w,           sb_sweep_plot_json};
         rc = sb_study_output(j, a.json, a.out, &files, err);
     }
     cJSON_Delete(j);

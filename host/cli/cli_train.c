@@ -30,8 +30,8 @@ static const char help[] =
     "f or x becomes NaN/inf stops there and is reported as diverged (exit status 0).\n"
     "Beside the measured minimum gradient norm it prints Theorem 1 (signsgd with\n"
     "--schedule theory) or Theorem 2 (sgd with --schedule invsqrt, batch 1) when the\n"
-    "problem's f*, L and the noise are known (quad, quad-rotated, tube).\n\n"
-    SB_PROBLEM_HELP "\n"
+    "problem's f*, L and the noise are known (quad, quad-rotated, tube).\n\n" SB_PROBLEM_HELP
+    "\n"
     "Optimiser (defaults):\n"
     "  --optimizer O,...   sgd (gd), momentum, signsgd (signgd), signum, ef-signsgd,\n"
     "                      lion, adam, rmsprop, pgd, ngd (required; comma list)\n"
@@ -82,14 +82,37 @@ static const char help[] =
     "  --json              print the summaries as one JSON object on stdout\n"
     "  --no-split          do not time gradient/compress/aggregate/update separately:\n"
     "                      one clFinish per step instead of one per phase (less\n"
-    "                      overhead at small d; time_split is null but for metrics)\n\n"
-    SB_COMMON_HELP;
+    "                      overhead at small d; time_split is null but for metrics)\n\n" SB_COMMON_HELP;
 
 enum {
-    O_OPT = SB_OPT_FIRST_FREE, O_STEPS, O_EVALS, O_TG1, O_TLOSS, O_LR,
-    O_SCHED, O_GAMMA, O_STEP_EVERY, O_B1, O_B2, O_EPS, O_WD, O_WDMODE, O_PGDR, O_PGDG,
-    O_PGDT, O_COMPRESS, O_BATCH, O_SIGMA, O_SEED, O_LOG, O_OUT, O_JSON, O_NOSPLIT,
-    O_WORKERS, O_MPI, O_WDEV
+    O_OPT = SB_OPT_FIRST_FREE,
+    O_STEPS,
+    O_EVALS,
+    O_TG1,
+    O_TLOSS,
+    O_LR,
+    O_SCHED,
+    O_GAMMA,
+    O_STEP_EVERY,
+    O_B1,
+    O_B2,
+    O_EPS,
+    O_WD,
+    O_WDMODE,
+    O_PGDR,
+    O_PGDG,
+    O_PGDT,
+    O_COMPRESS,
+    O_BATCH,
+    O_SIGMA,
+    O_SEED,
+    O_LOG,
+    O_OUT,
+    O_JSON,
+    O_NOSPLIT,
+    O_WORKERS,
+    O_MPI,
+    O_WDEV
 };
 
 /* mkdir -p */
@@ -151,8 +174,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t *out, sb_err *err)
 
 static void print_table(sb_train_result *rs, int n, int has_acc)
 {
-    printf("%-11s %13s %13s %11s %9s %10s %8s", "optimizer", "f_final", "f_best", "grad1_min",
-           "steps", "evals", "time_s");
+    printf("%-11s %13s %13s %11s %9s %10s %8s", "optimizer", "f_final", "f_best",
+           "grad1_min", "steps", "evals", "time_s");
     if (has_acc)
         printf(" %8s", "test_acc");
     printf("  %s\n", "status");
@@ -170,8 +193,10 @@ static void print_table(sb_train_result *rs, int n, int has_acc)
         if (r->diverged)
             printf("  DIVERGED: %s\n", r->diverged_reason);
         else if (r->has_target)
-            printf(r->reached ? "  target at step %llu (%llu evals)\n" : "  target not reached\n",
-                   (unsigned long long)r->steps_to_target, (unsigned long long)r->evals_to_target);
+            printf(r->reached ? "  target at step %llu (%llu evals)\n"
+                              : "  target not reached\n",
+                   (unsigned long long)r->steps_to_target,
+                   (unsigned long long)r->evals_to_target);
         else
             printf("  ok\n");
     }
@@ -181,8 +206,9 @@ static void print_table(sb_train_result *rs, int n, int has_acc)
             continue;
         if (r->theorem[8] == '1')
             printf("%s: %s: E[min norm1(grad)] <= %.6g (loose form %.6g); measured min "
-                   "norm1 %.6g\n", r->optimizer, r->theorem, r->theory_bound,
-                   r->theory_bound_loose, r->theory_measured);
+                   "norm1 %.6g\n",
+                   r->optimizer, r->theorem, r->theory_bound, r->theory_bound_loose,
+                   r->theory_measured);
         else
             printf("%s: %s: E[min norm2(grad)^2] <= %.6g; measured min norm2^2 %.6g\n",
                    r->optimizer, r->theorem, r->theory_bound, r->theory_measured);
@@ -196,8 +222,8 @@ static void print_workers(const sb_train_result *r)
         return;
     printf("%s on %d worker devices: %.3f ms per step together; largest |x_w - x_0| %.3g\n",
            r->optimizer, r->nworker_devices, r->worker_step_s * 1e3, r->worker_x_diff);
-    printf("  %-3s %-6s %-32s %12s %12s %18s\n", "w", "device", "name", "compute s", "idle s",
-           "alone ms/step");
+    printf("  %-3s %-6s %-32s %12s %12s %18s\n", "w", "device", "name", "compute s",
+           "idle s", "alone ms/step");
     for (int w = 0; w < r->nworker_devices; w++) {
         const sb_worker_figures *f = &r->worker_dev[w];
         printf("  %-3d %-6s %-32.32s %12.4f %12.4f %18.3f\n", w, f->index, f->name,
@@ -264,9 +290,10 @@ static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *ou
             fprintf(stderr, "signbench: train: %s diverged: %s (recorded in the summary)\n",
                     r->optimizer, r->diverged_reason);
         if (r->tube_strict && r->left_domain)
-            fprintf(stderr, "signbench: train: %s left the tube set at step %llu and stopped "
-                    "(--tube-domain strict; recorded in the summary)\n", r->optimizer,
-                    (unsigned long long)r->left_domain_step);
+            fprintf(stderr,
+                    "signbench: train: %s left the tube set at step %llu and stopped "
+                    "(--tube-domain strict; recorded in the summary)\n",
+                    r->optimizer, (unsigned long long)r->left_domain_step);
         has_acc |= r->has_test_accuracy;
         char path[4200];
         snprintf(path, sizeof path, "%s/train-%s.csv", dir, r->optimizer);
@@ -311,32 +338,45 @@ typedef struct train_args {
 } train_args;
 
 /* The options into cfg and ta (ta->help set when --help was shown). */
-static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *ta, sb_err *err)
+static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *ta,
+                         sb_err *err)
 {
     static const struct option longopts[] = {
-        {"optimizer", required_argument, 0, O_OPT}, {"steps", required_argument, 0, O_STEPS},
+        {"optimizer", required_argument, 0, O_OPT},
+        {"steps", required_argument, 0, O_STEPS},
         {"evals", required_argument, 0, O_EVALS},
         {"target-grad1", required_argument, 0, O_TG1},
-        {"target-loss", required_argument, 0, O_TLOSS}, {"lr", required_argument, 0, O_LR},
-        {"schedule", required_argument, 0, O_SCHED}, {"gamma", required_argument, 0, O_GAMMA},
+        {"target-loss", required_argument, 0, O_TLOSS},
+        {"lr", required_argument, 0, O_LR},
+        {"schedule", required_argument, 0, O_SCHED},
+        {"gamma", required_argument, 0, O_GAMMA},
         {"step-every", required_argument, 0, O_STEP_EVERY},
-        {"b1", required_argument, 0, O_B1}, {"b2", required_argument, 0, O_B2},
-        {"eps", required_argument, 0, O_EPS}, {"wd", required_argument, 0, O_WD},
-        {"wd-mode", required_argument, 0, O_WDMODE}, {"pgd-r", required_argument, 0, O_PGDR},
-        {"pgd-g", required_argument, 0, O_PGDG}, {"pgd-t", required_argument, 0, O_PGDT},
+        {"b1", required_argument, 0, O_B1},
+        {"b2", required_argument, 0, O_B2},
+        {"eps", required_argument, 0, O_EPS},
+        {"wd", required_argument, 0, O_WD},
+        {"wd-mode", required_argument, 0, O_WDMODE},
+        {"pgd-r", required_argument, 0, O_PGDR},
+        {"pgd-g", required_argument, 0, O_PGDG},
+        {"pgd-t", required_argument, 0, O_PGDT},
         {"compress", required_argument, 0, O_COMPRESS},
-        {"batch", required_argument, 0, O_BATCH}, {"sigma", required_argument, 0, O_SIGMA},
-        {"seed", required_argument, 0, O_SEED}, {"log-every", required_argument, 0, O_LOG},
-        {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
+        {"batch", required_argument, 0, O_BATCH},
+        {"sigma", required_argument, 0, O_SIGMA},
+        {"seed", required_argument, 0, O_SEED},
+        {"log-every", required_argument, 0, O_LOG},
+        {"out", required_argument, 0, O_OUT},
+        {"json", no_argument, 0, O_JSON},
         {"no-split", no_argument, 0, O_NOSPLIT},
         {"workers", required_argument, 0, O_WORKERS},
         SB_BYZ_LONGOPTS,
         {"worker-devices", required_argument, 0, O_WDEV},
 #ifdef SB_HAVE_MPI
-        {"mpi", no_argument, 0, O_MPI}, SB_MPI_LONGOPTS,
+        {"mpi", no_argument, 0, O_MPI},
+        SB_MPI_LONGOPTS,
 #endif
         SB_PROBLEM_LONGOPTS,
-        SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        SB_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
     sb_problem_opts *po = &cfg->problem;
     sb_optim_params *hp = &cfg->hyper;
     int c, st = SB_OK;
@@ -365,7 +405,8 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
         case O_STEPS: st = parse_u64("--steps", a, &cfg->steps, err); break;
         case O_EVALS: st = parse_u64("--evals", a, &cfg->evals, err); break;
         case O_TG1:
-            st = sb_parse_double("--target-grad1", a, 1e-300, 1e300, &cfg->target_grad1, err);
+            st = sb_parse_double("--target-grad1", a, 1e-300, 1e300, &cfg->target_grad1,
+                                 err);
             break;
         case O_TLOSS:
             st = sb_parse_double("--target-loss", a, -1e300, 1e300, &cfg->target_loss, err);
@@ -387,11 +428,15 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
             if (!strcmp(a, "coupled") || !strcmp(a, "decoupled"))
                 hp->decoupled = !strcmp(a, "decoupled");
             else
-                st = sb_fail(err, SB_EUSAGE, "train: --wd-mode '%s': expected coupled or "
-                             "decoupled", a);
+                st = sb_fail(err, SB_EUSAGE,
+                             "train: --wd-mode '%s': expected coupled or "
+                             "decoupled",
+                             a);
             break;
         case O_PGDR: st = sb_parse_double("--pgd-r", a, 0, 1e300, &hp->pgd_r, err); break;
-        case O_PGDG: st = sb_parse_double("--pgd-g", a, 0, 1e300, &hp->pgd_gthres, err); break;
+        case O_PGDG:
+            st = sb_parse_double("--pgd-g", a, 0, 1e300, &hp->pgd_gthres, err);
+            break;
         case O_PGDT: st = parse_u64("--pgd-t", a, &hp->pgd_tthres, err); break;
         case O_COMPRESS: cfg->compress = a; break;
         case O_BATCH: st = sb_parse_size("--batch", a, &cfg->batch, err); break;
@@ -418,15 +463,18 @@ static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *t
     if (optind < argc)
         return sb_fail(err, SB_EUSAGE, "train: unexpected argument '%s'", argv[optind]);
     if (!po->name)
-        return sb_fail(err, SB_EUSAGE, "train: --problem is required (tube, tube-rotated, "
+        return sb_fail(err, SB_EUSAGE,
+                       "train: --problem is required (tube, tube-rotated, "
                        "logreg, quad, quad-rotated)");
     if (!ta->optlist || !*ta->optlist)
-        return sb_fail(err, SB_EUSAGE, "train: --optimizer is required (%s)", sb_optim_names());
+        return sb_fail(err, SB_EUSAGE, "train: --optimizer is required (%s)",
+                       sb_optim_names());
     static char lead[128];
     if (cfg->worker_devices) {
         /* The run's device is the first worker's; each entry is one worker. */
         if (cfg->dev.device || cfg->workers > 1 || cfg->mpi)
-            return sb_fail(err, SB_EUSAGE, "train: --worker-devices names the devices and "
+            return sb_fail(err, SB_EUSAGE,
+                           "train: --worker-devices names the devices and "
                            "workers itself (no --device, --workers or --mpi with it)");
         snprintf(lead, sizeof lead, "%.*s", (int)strcspn(cfg->worker_devices, ","),
                  cfg->worker_devices);
@@ -446,7 +494,8 @@ static int check_optimizers(const sb_train_cfg *cfg, const char *optlist, char *
     if (!names)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
     int n = 0;
-    for (char *save = NULL, *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *t = strtok_r(names, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         if (n == 32)
             return sb_fail(err, SB_EUSAGE, "train: at most 32 optimisers in one call");
         const sb_optim_info *o = sb_optim_find(t);
@@ -458,7 +507,8 @@ static int check_optimizers(const sb_train_cfg *cfg, const char *optlist, char *
             return sb_wrap(err, "train: %s", o->name);
         for (int i = 0; i < n; i++)
             if (sb_optim_find(list[i]) == o)
-                return sb_fail(err, SB_EUSAGE, "train: optimizer %s is listed twice", o->name);
+                return sb_fail(err, SB_EUSAGE, "train: optimizer %s is listed twice",
+                               o->name);
         list[n++] = t;
     }
     *np = n;
@@ -466,8 +516,10 @@ static int check_optimizers(const sb_train_cfg *cfg, const char *optlist, char *
         return sb_fail(err, SB_EUSAGE, "train: --optimizer is empty");
     if (cfg->compress && strcmp(cfg->compress, "none") && strcmp(cfg->compress, "sign") &&
         strcmp(cfg->compress, "pack") && strcmp(cfg->compress, "scaled-sign"))
-        return sb_fail(err, SB_EUSAGE, "train: --compress '%s': expected none, sign, "
-                       "pack or scaled-sign", cfg->compress);
+        return sb_fail(err, SB_EUSAGE,
+                       "train: --compress '%s': expected none, sign, "
+                       "pack or scaled-sign",
+                       cfg->compress);
     return SB_OK;
 }
 

@@ -60,13 +60,30 @@ static const char help[] =
     "Run times (PoCL, f32, 2 vCPUs shared with other jobs, so wall times are long): d =\n"
     "10, 100 trials x 5 optimisers x 3000 steps about 2 s of CPU with the kernel build\n"
     "(4-8 s wall); --study orbits with 1000 trials 84 s of CPU (10 minutes wall on\n"
-    "the busy machine).\n\n"
-    SB_COMMON_HELP;
+    "the busy machine).\n\n" SB_COMMON_HELP;
 
-
-enum { O_D = SB_OPT_FIRST_FREE, O_TRIALS, O_ROT, O_OPT, O_LR, O_SCHED, O_MOM, O_STEPS,
-       O_PREC, O_SEED, O_DOMAIN, O_OUT, O_JSON, O_STUDY, O_STUDY_D, O_BENCH, O_TRACES,
-       O_PGD_R, O_PGD_G, O_PGD_T };
+enum {
+    O_D = SB_OPT_FIRST_FREE,
+    O_TRIALS,
+    O_ROT,
+    O_OPT,
+    O_LR,
+    O_SCHED,
+    O_MOM,
+    O_STEPS,
+    O_PREC,
+    O_SEED,
+    O_DOMAIN,
+    O_OUT,
+    O_JSON,
+    O_STUDY,
+    O_STUDY_D,
+    O_BENCH,
+    O_TRACES,
+    O_PGD_R,
+    O_PGD_G,
+    O_PGD_T
+};
 
 typedef struct tube_args {
     sb_opts dev;
@@ -77,7 +94,8 @@ typedef struct tube_args {
 
 /* Split a comma list into at most max items; each is handed to fn. */
 static int each_item(const char *opt, const char *list, int max, int *n,
-                     int (*fn)(const char *opt, const char *item, int i, void *ctx, sb_err *err),
+                     int (*fn)(const char *opt, const char *item, int i, void *ctx,
+                               sb_err *err),
                      void *ctx, sb_err *err)
 {
     char buf[512];
@@ -102,8 +120,10 @@ static int item_opt(const char *opt, const char *it, int i, void *ctx, sb_err *e
 {
     int o = sb_tb_optim_parse(it);
     if (o < 0)
-        return sb_fail(err, SB_EUSAGE, "tube: unknown optimiser '%s' for %s (valid: gd, pgd, "
-                       "signgd, ngd, signum)", it, opt);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: unknown optimiser '%s' for %s (valid: gd, pgd, "
+                       "signgd, ngd, signum)",
+                       it, opt);
     ((int *)ctx)[i] = o;
     return SB_OK;
 }
@@ -125,8 +145,10 @@ static int item_sched(const char *opt, const char *it, int i, void *ctx, sb_err 
     else if (!strcmp(it, "invsqrt"))
         ((int *)ctx)[i] = SB_TB_INVSQRT;
     else
-        return sb_fail(err, SB_EUSAGE, "tube: unknown schedule '%s' for %s (valid: const, "
-                       "invsqrt)", it, opt);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: unknown schedule '%s' for %s (valid: const, "
+                       "invsqrt)",
+                       it, opt);
     return SB_OK;
 }
 
@@ -160,8 +182,7 @@ static int parse_list(int c, const char *arg, tube_args *a, sb_err *err)
     case O_SCHED:
         a->fixed_set = 1;
         return each_item("--schedule", arg, 2, &t->nsched, item_sched, t->sched, err);
-    case O_MOM:
-        return each_item("--momentum", arg, 8, &t->nmom, item_mom, t->mom, err);
+    case O_MOM: return each_item("--momentum", arg, 8, &t->nmom, item_mom, t->mom, err);
     case O_STUDY_D:
         return each_item("--study-d", arg, 16, &t->nstudy_d, item_d, t->study_d, err);
     case O_PREC:
@@ -169,7 +190,8 @@ static int parse_list(int c, const char *arg, tube_args *a, sb_err *err)
             t->f64 = arg[1] == '6';
             return SB_OK;
         }
-        return sb_fail(err, SB_EUSAGE, "tube: --precision must be f32 or f64, not '%s'", arg);
+        return sb_fail(err, SB_EUSAGE, "tube: --precision must be f32 or f64, not '%s'",
+                       arg);
     case O_DOMAIN:
         a->fixed_set = 1;
         if (!strcmp(arg, "strict"))
@@ -177,13 +199,16 @@ static int parse_list(int c, const char *arg, tube_args *a, sb_err *err)
         else if (!strcmp(arg, "continuation") || !strcmp(arg, "continue"))
             t->strict = 0; /* "continue" is train/eval's older spelling */
         else
-            return sb_fail(err, SB_EUSAGE, "tube: --tube-domain must be continuation or "
-                           "strict, not '%s'", arg);
+            return sb_fail(err, SB_EUSAGE,
+                           "tube: --tube-domain must be continuation or "
+                           "strict, not '%s'",
+                           arg);
         return SB_OK;
     case O_STUDY:
         a->study = 1;
         if (strcmp(arg, "orbits"))
-            return sb_fail(err, SB_EUSAGE, "tube: unknown --study '%s' (valid: orbits)", arg);
+            return sb_fail(err, SB_EUSAGE, "tube: unknown --study '%s' (valid: orbits)",
+                           arg);
         return SB_OK;
     }
     return 1;
@@ -196,13 +221,11 @@ static int parse_scalar(int c, const char *arg, tube_args *a, sb_err *err)
     long v;
     int st;
     switch (c) {
-    case O_D:
-        return sb_parse_long("--d", arg, 2, 4096, &t->d, err);
+    case O_D: return sb_parse_long("--d", arg, 2, 4096, &t->d, err);
     case O_TRIALS:
         t->trials_set = 1;
         return sb_parse_long("--trials", arg, 1, 10000000, &t->trials, err);
-    case O_STEPS:
-        return sb_parse_long("--steps", arg, 1, 100000000, &t->steps, err);
+    case O_STEPS: return sb_parse_long("--steps", arg, 1, 100000000, &t->steps, err);
     case O_SEED:
         st = sb_parse_long("--seed", arg, 0, 1L << 40, &v, err);
         t->seed = (uint64_t)v;
@@ -210,21 +233,12 @@ static int parse_scalar(int c, const char *arg, tube_args *a, sb_err *err)
     case O_TRACES:
         a->fixed_set = 1;
         return sb_parse_long("--traces", arg, 0, 100, &t->traces, err);
-    case O_PGD_R:
-        return sb_parse_double("--pgd-r", arg, 0, 1e6, &t->pgd_r, err);
-    case O_PGD_G:
-        return sb_parse_double("--pgd-gthres", arg, 0, 1e6, &t->pgd_g, err);
-    case O_PGD_T:
-        return sb_parse_long("--pgd-tthres", arg, 0, 100000000, &t->pgd_t, err);
-    case O_OUT:
-        t->out = arg;
-        return SB_OK;
-    case O_JSON:
-        a->json = 1;
-        return SB_OK;
-    case O_BENCH:
-        a->bench = 1;
-        return SB_OK;
+    case O_PGD_R: return sb_parse_double("--pgd-r", arg, 0, 1e6, &t->pgd_r, err);
+    case O_PGD_G: return sb_parse_double("--pgd-gthres", arg, 0, 1e6, &t->pgd_g, err);
+    case O_PGD_T: return sb_parse_long("--pgd-tthres", arg, 0, 100000000, &t->pgd_t, err);
+    case O_OUT: t->out = arg; return SB_OK;
+    case O_JSON: a->json = 1; return SB_OK;
+    case O_BENCH: a->bench = 1; return SB_OK;
     }
     return 1;
 }
@@ -233,20 +247,28 @@ static int parse_scalar(int c, const char *arg, tube_args *a, sb_err *err)
 static int parse_args(int argc, char **argv, tube_args *a, sb_err *err)
 {
     static const struct option longopts[] = {
-        {"d", required_argument, 0, O_D}, {"trials", required_argument, 0, O_TRIALS},
+        {"d", required_argument, 0, O_D},
+        {"trials", required_argument, 0, O_TRIALS},
         {"rotations", required_argument, 0, O_ROT},
-        {"optimizers", required_argument, 0, O_OPT}, {"lr", required_argument, 0, O_LR},
+        {"optimizers", required_argument, 0, O_OPT},
+        {"lr", required_argument, 0, O_LR},
         {"schedule", required_argument, 0, O_SCHED},
-        {"momentum", required_argument, 0, O_MOM}, {"steps", required_argument, 0, O_STEPS},
-        {"precision", required_argument, 0, O_PREC}, {"seed", required_argument, 0, O_SEED},
+        {"momentum", required_argument, 0, O_MOM},
+        {"steps", required_argument, 0, O_STEPS},
+        {"precision", required_argument, 0, O_PREC},
+        {"seed", required_argument, 0, O_SEED},
         {"tube-domain", required_argument, 0, O_DOMAIN},
-        {"out", required_argument, 0, O_OUT}, {"json", no_argument, 0, O_JSON},
+        {"out", required_argument, 0, O_OUT},
+        {"json", no_argument, 0, O_JSON},
         {"study", required_argument, 0, O_STUDY},
-        {"study-d", required_argument, 0, O_STUDY_D}, {"bench", no_argument, 0, O_BENCH},
+        {"study-d", required_argument, 0, O_STUDY_D},
+        {"bench", no_argument, 0, O_BENCH},
         {"traces", required_argument, 0, O_TRACES},
         {"pgd-r", required_argument, 0, O_PGD_R},
         {"pgd-gthres", required_argument, 0, O_PGD_G},
-        {"pgd-tthres", required_argument, 0, O_PGD_T}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"pgd-tthres", required_argument, 0, O_PGD_T},
+        SB_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     sb_tube_cfg_defaults(&a->c);
     int c;
@@ -274,7 +296,8 @@ static int parse_args(int argc, char **argv, tube_args *a, sb_err *err)
     if (a->study && a->c.nmom > 1)
         return sb_fail(err, SB_EUSAGE, "tube: --study orbits takes one --momentum value");
     if (a->study && a->fixed_set)
-        return sb_fail(err, SB_EUSAGE, "tube: --study orbits fixes the rotations (random), "
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: --study orbits fixes the rotations (random), "
                        "optimisers, schedules, domain and traces; drop those options");
     return SB_OK;
 }
@@ -313,19 +336,20 @@ static void print_main(const tube_args *a, const sb_ctx *ctx, const sb_tube_repo
             snprintf(orb, sizeof orb, "%.3f", frac(row, "saddle_orbit"));
         if (cJSON_IsObject(cJSON_GetObjectItem(row, "orbit_not_at_saddle")))
             snprintf(oth, sizeof oth, "%.3f", frac(row, "orbit_not_at_saddle"));
-        const cJSON *med = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "steps_to_minimum"),
-                                               "median");
+        const cJSON *med =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(row, "steps_to_minimum"), "median");
         if (med)
             snprintf(ms, sizeof ms, "%.0f", med->valuedouble);
-        printf("%-34s %8.3f %8s %8s %8.3f %8.3f %12s\n", l, frac(row, "reached_minimum"), orb,
-               oth, frac(row, "left_domain"), frac(row, "outside_tube_set"), ms);
+        printf("%-34s %8.3f %8s %8s %8.3f %8.3f %12s\n", l, frac(row, "reached_minimum"),
+               orb, oth, frac(row, "left_domain"), frac(row, "outside_tube_set"), ms);
     }
     printf("(minimum: reached the basin of the minimum; orbit: exact periodic orbit around "
            "a saddle, every point within %g of it (tau, unrotated coordinates); no-saddle: "
            "exact orbit elsewhere, e.g. a step too large for the tube; left: stopped "
            "outside the tube set (strict); outside: ever outside it)\nwritten: "
            "%s/{trajectories.csv,summary.json%s%s}\n",
-           SB_TB_SADDLE_RADIUS * num(set, "tau"), r->dir, r->ntrace > 0 ? ",traces.csv" : "",
+           SB_TB_SADDLE_RADIUS * num(set, "tau"), r->dir,
+           r->ntrace > 0 ? ",traces.csv" : "",
            r->ntrace > 0 && sb_plot_available() ? ",traces.png,traces.svg,traces.dat" : "");
 }
 
@@ -341,11 +365,12 @@ static void print_orbits(const sb_tube_report *r)
                     *nm = cJSON_GetObjectItem(row, "never_reached_minimum");
         char ob[40] = "n/a (no lattice)";
         if (cJSON_IsObject(so))
-            snprintf(ob, sizeof ob, "%.3f [%.3f,%.3f]", num(so, "fraction"), num(so, "ci95_lo"),
-                     num(so, "ci95_hi"));
-        printf("%5ld %-16s %6g %22s %9.3f [%.3f,%.3f] %9.3f [%.3f,%.3f]\n", (long)num(row, "d"),
-               cJSON_GetStringValue(cJSON_GetObjectItem(row, "variant")), num(row, "lr"), ob,
-               num(tr, "fraction"), num(tr, "ci95_lo"), num(tr, "ci95_hi"),
+            snprintf(ob, sizeof ob, "%.3f [%.3f,%.3f]", num(so, "fraction"),
+                     num(so, "ci95_lo"), num(so, "ci95_hi"));
+        printf("%5ld %-16s %6g %22s %9.3f [%.3f,%.3f] %9.3f [%.3f,%.3f]\n",
+               (long)num(row, "d"),
+               cJSON_GetStringValue(cJSON_GetObjectItem(row, "variant")), num(row, "lr"),
+               ob, num(tr, "fraction"), num(tr, "ci95_lo"), num(tr, "ci95_hi"),
                num(nm, "fraction"), num(nm, "ci95_lo"), num(nm, "ci95_hi"));
     }
     printf("written: %s/{orbits.csv,orbits.json,orbits.png,orbits.svg}\n", r->dir);
@@ -364,7 +389,8 @@ static void print_bench(const sb_tube_report *r)
            num(j, "single_many_steps_per_launch_steps_per_s"),
            num(j, "speedup_vs_single_many_steps"));
     printf("  one trajectory, one launch per step:   %12.4g trajectory-steps/s (x%.1f)\n",
-           num(j, "single_launch_per_step_steps_per_s"), num(j, "speedup_vs_launch_per_step"));
+           num(j, "single_launch_per_step_steps_per_s"),
+           num(j, "speedup_vs_launch_per_step"));
     printf("(x: batched over that; timings on a shared machine are noisy)\n");
 }
 
@@ -381,8 +407,10 @@ int sb_cmd_tube(int argc, char **argv, sb_err *err)
         return err->code;
     sb_tube_report r = {0};
     if (a.c.f64 && !ctx.fp64)
-        st = sb_fail(err, SB_EUSAGE, "tube: --precision f64 needs fp64; %s has none (use "
-                     "--precision f32)", ctx.dev.name);
+        st = sb_fail(err, SB_EUSAGE,
+                     "tube: --precision f64 needs fp64; %s has none (use "
+                     "--precision f32)",
+                     ctx.dev.name);
     else if (a.bench)
         st = sb_tube_bench(&a.c, &ctx, &r, err);
     else if (a.study)

@@ -28,19 +28,28 @@ static int cmd_help(int argc, char **argv, sb_err *err);
 
 /* Keep in the order a new user meets them; `signbench help` prints this table. */
 const sb_cmd sb_commands[] = {
-    {"suite", sb_cmd_suite, "run every study into one folder with report.md and report.html"},
+    {"suite", sb_cmd_suite,
+     "run every study into one folder with report.md and report.html"},
     {"devices", sb_cmd_devices, "list OpenCL devices, their limits and host locality"},
     {"micro", sb_cmd_micro, "kernel throughput vs memory bandwidth, CLBlast and C"},
     {"train", sb_cmd_train, "run optimisers on a problem: traces, summaries, theorems"},
-    {"eval", sb_cmd_eval, "a problem's value and gradient at given points; gradient timing"},
-    {"tube", sb_cmd_tube, "saddle study on the tube function: batched trajectories, orbits"},
-    {"figure1", sb_cmd_figure1, "the paper's Figure 1 on the tube function, claims checked"},
-    {"byzantine", sb_cmd_byzantine, "majority vote against K of P adversarial workers, K/P < 1/2"},
+    {"eval", sb_cmd_eval,
+     "a problem's value and gradient at given points; gradient timing"},
+    {"tube", sb_cmd_tube,
+     "saddle study on the tube function: batched trajectories, orbits"},
+    {"figure1", sb_cmd_figure1,
+     "the paper's Figure 1 on the tube function, claims checked"},
+    {"byzantine", sb_cmd_byzantine,
+     "majority vote against K of P adversarial workers, K/P < 1/2"},
     {"comm", sb_cmd_comm, "when one bit pays: MPI aggregates vs link bandwidth and ranks"},
-    {"sweep", sb_cmd_sweep, "convergence scaling with the dimension d, slopes vs the theorems"},
-    {"grid", sb_cmd_grid, "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
-    {"compare", sb_cmd_compare, "compare two result files; exit 1 on a regression (CI gate)"},
-    {"history", sb_cmd_history, "results history in SQLite: add, show, plot, change points"},
+    {"sweep", sb_cmd_sweep,
+     "convergence scaling with the dimension d, slopes vs the theorems"},
+    {"grid", sb_cmd_grid,
+     "learning rate x weight decay x momentum grid on logistic regression (Figure 2)"},
+    {"compare", sb_cmd_compare,
+     "compare two result files; exit 1 on a regression (CI gate)"},
+    {"history", sb_cmd_history,
+     "results history in SQLite: add, show, plot, change points"},
     {"plot", sb_cmd_plot, "redraw figures from saved .dat, JSON or CSV results"},
     {"compile", sb_cmd_compile, "build the kernels for a device and save the binary"},
     {"help", cmd_help, "show help for signbench or one command"},
@@ -49,10 +58,11 @@ const sb_cmd sb_commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: signbench [--device D] <command> [options]\n\n"
-               "Benchmarks sign-based compressed optimisation (signSGD and its family) on\n"
-               "OpenCL devices: kernel throughput against memory bandwidth, and convergence\n"
-               "on the tube function and logistic regression.\n\nCommands:\n");
+    fprintf(f,
+            "usage: signbench [--device D] <command> [options]\n\n"
+            "Benchmarks sign-based compressed optimisation (signSGD and its family) on\n"
+            "OpenCL devices: kernel throughput against memory bandwidth, and convergence\n"
+            "on the tube function and logistic regression.\n\nCommands:\n");
     for (const sb_cmd *c = sb_commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'signbench <command> --help' for a command's options.\n"
@@ -74,8 +84,10 @@ static int cmd_help(int argc, char **argv, sb_err *err)
         return SB_OK;
     }
     if (argv[1][0] == '-')
-        return sb_fail(err, SB_EUSAGE, "help: unknown option '%s' (usage: signbench help "
-                       "[COMMAND])", argv[1]);
+        return sb_fail(err, SB_EUSAGE,
+                       "help: unknown option '%s' (usage: signbench help "
+                       "[COMMAND])",
+                       argv[1]);
     const sb_cmd *c = find(argv[1]);
     if (!c)
         return sb_fail(err, SB_EUSAGE, "help: unknown command '%s'", argv[1]);
@@ -130,18 +142,23 @@ int main(int argc, char **argv)
             return SB_OK;
         }
         if (is_global_with_value(a) && first + 1 >= argc) {
-            fprintf(stderr, "signbench: option '%s' needs a value (try 'signbench help')\n", a);
+            fprintf(stderr, "signbench: option '%s' needs a value (try 'signbench help')\n",
+                    a);
             return SB_EUSAGE;
         }
         if (is_global_with_value(a))
             first += 2;
-        else if (!strcmp(a, "--bind") || !strcmp(a, "--verbose") || !strncmp(a, "--device=", 9) ||
-                 !strncmp(a, "--kernel-dir=", 13) || !strncmp(a, "--kernel-binary=", 16))
+        else if (!strcmp(a, "--bind") || !strcmp(a, "--verbose") ||
+                 !strncmp(a, "--device=", 9) || !strncmp(a, "--kernel-dir=", 13) ||
+                 !strncmp(a, "--kernel-binary=", 16))
             first += 1;
         else {
-            fprintf(stderr, "signbench: unknown global option '%s' (valid before a command: "
-                            "--device, --kernel-dir, --kernel-binary, --bind, --verbose, --version, "
-                            "--help)\n", a);
+            fprintf(
+                stderr,
+                "signbench: unknown global option '%s' (valid before a command: "
+                "--device, --kernel-dir, --kernel-binary, --bind, --verbose, --version, "
+                "--help)\n",
+                a);
             return SB_EUSAGE;
         }
     }

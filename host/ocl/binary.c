@@ -25,8 +25,10 @@ int sb_binary_parse(const char *path, const void *data, size_t len, sb_binary_in
     sb_binhdr h;
     memset(out, 0, sizeof *out);
     if (len >= 8 && memcmp(data, SB_BIN_MAGIC_OLD, 8) == 0)
-        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s was made by an older signbench "
-                       "(no payload checksum); rebuild it with `signbench compile`", path);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s was made by an older signbench "
+                       "(no payload checksum); rebuild it with `signbench compile`",
+                       path);
     if (len < sizeof h || memcmp(data, SB_BIN_MAGIC, 8) != 0)
         return sb_fail(err, SB_EUSAGE,
                        "--kernel-binary %s: not a signbench binary (make one with "
@@ -35,14 +37,17 @@ int sb_binary_parse(const char *path, const void *data, size_t len, sb_binary_in
                        path);
     memcpy(&h, data, sizeof h);
     if (h.size != len - sizeof h)
-        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s: truncated file (header says %llu "
-                       "bytes of binary, the file holds %zu)", path,
-                       (unsigned long long)h.size, len - sizeof h);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s: truncated file (header says %llu "
+                       "bytes of binary, the file holds %zu)",
+                       path, (unsigned long long)h.size, len - sizeof h);
     const unsigned char *payload = (const unsigned char *)data + sizeof h;
     if (sb_fnv1a(SB_FNV_INIT, payload, (size_t)h.size) != h.payload_hash)
-        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s: damaged file (the checksum of "
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s: damaged file (the checksum of "
                        "its binary does not match its header); rebuild it with `signbench "
-                       "compile`", path);
+                       "compile`",
+                       path);
     memcpy(out->device, h.device, sizeof h.device - 1);
     memcpy(out->driver, h.driver, sizeof h.driver - 1);
     out->source_hash = h.source_hash;
@@ -50,7 +55,6 @@ int sb_binary_parse(const char *path, const void *data, size_t len, sb_binary_in
     out->size = (size_t)h.size;
     return SB_OK;
 }
-
 
 _Static_assert(sizeof(sb_binhdr) == SB_BINARY_HEADER_SIZE, "header size");
 

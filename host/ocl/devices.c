@@ -102,9 +102,7 @@ int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_er
         if (found < 0)
             found = 0;
         return found;
-    case SB_SEL_TYPE:
-        found = first_of_type(list, n, spec->type);
-        break;
+    case SB_SEL_TYPE: found = first_of_type(list, n, spec->type); break;
     case SB_SEL_INDEX:
         for (int i = 0; i < n; i++)
             if (list[i].platform == spec->platform && list[i].device == spec->device)
@@ -121,9 +119,9 @@ int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_er
     char avail[768] = "";
     size_t len = 0;
     for (int i = 0; i < n && len + 80 < sizeof avail; i++)
-        len += (size_t)snprintf(avail + len, sizeof avail - len, "%s%d:%d %s",
-                                i ? ", " : "", list[i].platform, list[i].device,
-                                list[i].name);
+        len +=
+            (size_t)snprintf(avail + len, sizeof avail - len, "%s%d:%d %s", i ? ", " : "",
+                             list[i].platform, list[i].device, list[i].name);
     const char *what = spec->kind == SB_SEL_TYPE    ? "no device of that type"
                        : spec->kind == SB_SEL_INDEX ? "no device at that index"
                                                     : "no device name contains it";
@@ -137,8 +135,8 @@ int sb_devspec_match(const sb_devspec *spec, const sb_devref *list, int n, sb_er
                                                     : "accel");
     else
         snprintf(shown, sizeof shown, "%.60s", spec->name);
-    sb_fail(err, SB_EUSAGE, "%s%s: %s; available: %s", spec->from ? spec->from : "--device ",
-            shown, what, avail);
+    sb_fail(err, SB_EUSAGE, "%s%s: %s; available: %s",
+            spec->from ? spec->from : "--device ", shown, what, avail);
     return -1;
 }
 
@@ -192,7 +190,6 @@ static int enumerate(sb_devref **out, int *n, sb_err *err)
     *n = count;
     return SB_OK;
 }
-
 
 /* ---- one enumeration per process ------------------------------------------------ */
 
@@ -263,8 +260,8 @@ int sb_devset_match(const char *sel, const char *from, const sb_devref *list, in
         if (q)
             *q++ = '\0';
         if (!*p && (q || items))
-            return sb_fail(err, SB_EUSAGE, "%s%s: empty entry in the device list", out->from,
-                           sel);
+            return sb_fail(err, SB_EUSAGE, "%s%s: empty entry in the device list",
+                           out->from, sel);
         if (!strcasecmp(p, "all"))
             return sb_fail(err, SB_EUSAGE, "%s%s: 'all' stands alone, not in a list",
                            out->from, sel);
@@ -360,8 +357,10 @@ int sb_kernel_binary_for(const char *spec, const sb_devref *d, const sb_devref *
             return err->code;
         for (int k = 0; k < nseen; k++)
             if (seen[k] == idx)
-                return sb_fail(err, SB_EUSAGE, "--kernel-binary: device %d:%d (%s) has two "
-                               "files", list[idx].platform, list[idx].device, list[idx].name);
+                return sb_fail(err, SB_EUSAGE,
+                               "--kernel-binary: device %d:%d (%s) has two "
+                               "files",
+                               list[idx].platform, list[idx].device, list[idx].name);
         if (nseen < SB_MAX_DEVICES)
             seen[nseen++] = idx;
         if (list[idx].platform == d->platform && list[idx].device == d->device) {
@@ -370,8 +369,9 @@ int sb_kernel_binary_for(const char *spec, const sb_devref *d, const sb_devref *
         }
     }
     if (!found)
-        return sb_fail(err, SB_EUSAGE, "--kernel-binary names no file for device %d:%d (%s); "
-                       "give D=FILE for every device of the run", d->platform, d->device,
-                       d->name);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary names no file for device %d:%d (%s); "
+                       "give D=FILE for every device of the run",
+                       d->platform, d->device, d->name);
     return SB_OK;
 }

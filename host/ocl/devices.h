@@ -10,7 +10,7 @@ typedef enum { SB_SEL_DEFAULT, SB_SEL_TYPE, SB_SEL_INDEX, SB_SEL_NAME } sb_sel_k
 
 typedef struct sb_devspec {
     sb_sel_kind kind;
-    cl_device_type type; /* SB_SEL_TYPE */
+    cl_device_type type;  /* SB_SEL_TYPE */
     int platform, device; /* SB_SEL_INDEX */
     char name[128];       /* SB_SEL_NAME: case-insensitive substring */
     const char *from;     /* where it came from, for messages: "--device " (also when

@@ -155,7 +155,8 @@ const char *sb_ctx_build_options(const sb_ctx *c)
     static char opts[1024];
     int chunked = c->params->chunked >= 0 ? c->params->chunked
                                           : (c->dev.type & CL_DEVICE_TYPE_CPU) != 0;
-    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_CHUNKED=%d%s %s",
+    snprintf(opts, sizeof opts,
+             "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_CHUNKED=%d%s %s",
              SB_RANDOM123_INCLUDE, c->params->local_size, chunked,
              c->fp64 ? " -DSB_HAVE_FP64=1" : "", c->params->build_opts);
     return opts;
@@ -234,7 +235,8 @@ static int save_log(const char *out, const char *log, char *path, size_t n)
 
 /* A log line "error: sign.cl:12:3: text" as "DIR/sign.cl:12:3: error: text" (the usual
  * compiler layout, with the --kernel-dir folder), or unchanged when it names no file. */
-static void located(const char *dir, const char *line, const char *file, char *out, size_t n)
+static void located(const char *dir, const char *line, const char *file, char *out,
+                    size_t n)
 {
     const char *at = file[0] ? strstr(line, file) : NULL;
     if (!at) {
@@ -247,8 +249,8 @@ static void located(const char *dir, const char *line, const char *file, char *o
     int kind = (int)(at - line);
     while (kind > 0 && (line[kind - 1] == ' ' || line[kind - 1] == ':'))
         kind--;
-    snprintf(out, n, "%s%s%.*s%s%.*s%s%s", dir ? dir : "", dir ? "/" : "", (int)(end - at), at,
-             kind ? " " : "", kind, line, kind ? ":" : "", end);
+    snprintf(out, n, "%s%s%.*s%s%.*s%s%s", dir ? dir : "", dir ? "/" : "", (int)(end - at),
+             at, kind ? " " : "", kind, line, kind ? ":" : "", end);
 }
 
 /* A failed build: the first errors (with file and line) on stderr, the whole log into a
@@ -290,10 +292,12 @@ static int build_failed(sb_ctx *c, const char *out, const char *log, cl_int rc, 
                 c->dev.name, log);
     char where[4352] = "";
     if (file[0])
-        snprintf(where, sizeof where, " in %s%s%s", c->opts.kernel_dir ? c->opts.kernel_dir : "",
+        snprintf(where, sizeof where, " in %s%s%s",
+                 c->opts.kernel_dir ? c->opts.kernel_dir : "",
                  c->opts.kernel_dir ? "/" : "", file);
     else if (c->opts.kernel_dir)
-        snprintf(where, sizeof where, " (sources from --kernel-dir %s)", c->opts.kernel_dir);
+        snprintf(where, sizeof where, " (sources from --kernel-dir %s)",
+                 c->opts.kernel_dir);
     return sb_fail(err, SB_ERUNTIME, "kernel build failed on %s%s (%s)%s%s%s", c->dev.name,
                    where, sb_cl_strerror(rc), first[0] ? ": " : "", first, saved);
 }
@@ -324,9 +328,10 @@ static int build_program(sb_ctx *c, cl_program p, const char *opts, sb_err *err)
     int st = SB_OK;
     if (rc != CL_SUCCESS)
         st = build_failed(c, out, log, rc, err);
-    else if (c->opts.verbose && ((out && *out) || (log && strspn(log, " \n") < strlen(log))))
-        fprintf(stderr, "---- kernel build output (%s) ----\n%s%s---- end ----\n", c->dev.name,
-                out ? out : "", log ? log : "");
+    else if (c->opts.verbose &&
+             ((out && *out) || (log && strspn(log, " \n") < strlen(log))))
+        fprintf(stderr, "---- kernel build output (%s) ----\n%s%s---- end ----\n",
+                c->dev.name, out ? out : "", log ? log : "");
     free(out);
     free(log);
     return st;
@@ -349,7 +354,8 @@ int sb_ctx_build(sb_ctx *c, const char *extra_opts, cl_program *out, sb_err *err
     if (SB_CLFAIL(rc, err, "clCreateProgramWithSource"))
         return err->code;
     char opts[2048];
-    snprintf(opts, sizeof opts, "%s %s", sb_ctx_build_options(c), extra_opts ? extra_opts : "");
+    snprintf(opts, sizeof opts, "%s %s", sb_ctx_build_options(c),
+             extra_opts ? extra_opts : "");
     if (build_program(c, p, opts, err) != SB_OK) {
         clReleaseProgram(p);
         return err->code;
@@ -407,8 +413,10 @@ static int load_binary(sb_ctx *c, const char *path, cl_program *out, sb_err *err
     size_t len;
     struct stat sbuf;
     if (stat(path, &sbuf) == 0 && S_ISDIR(sbuf.st_mode))
-        return sb_fail(err, SB_EUSAGE, "--kernel-binary %s is a folder, not a file made by "
-                       "`signbench compile -o FILE`", path);
+        return sb_fail(err, SB_EUSAGE,
+                       "--kernel-binary %s is a folder, not a file made by "
+                       "`signbench compile -o FILE`",
+                       path);
     if (sb_read_file(path, &data, &len, err) != SB_OK)
         return sb_wrap(err, "--kernel-binary");
     int vendor = 0;
@@ -480,8 +488,10 @@ load:;
         return err->code;
     }
     if (vendor)
-        fprintf(stderr, "signbench: --kernel-binary %s: vendor binary without a signbench "
-                "header; device and source checks were left to the driver\n", path);
+        fprintf(stderr,
+                "signbench: --kernel-binary %s: vendor binary without a signbench "
+                "header; device and source checks were left to the driver\n",
+                path);
     *out = p;
     return SB_OK;
 }
@@ -489,8 +499,9 @@ load:;
 int sb_ctx_program(sb_ctx *c, cl_program *out, sb_err *err)
 {
     if (!c->prog) {
-        int st = c->opts.kernel_binary ? load_binary(c, c->opts.kernel_binary, &c->prog, err)
-                                       : sb_ctx_build(c, NULL, &c->prog, err);
+        int st = c->opts.kernel_binary
+                     ? load_binary(c, c->opts.kernel_binary, &c->prog, err)
+                     : sb_ctx_build(c, NULL, &c->prog, err);
         if (st != SB_OK)
             return st;
     }
@@ -544,8 +555,8 @@ int sb_ctx_selftest(sb_ctx *c, sb_err *err)
     for (int i = 0; st == SB_OK && i < N; i++)
         if (memcmp(&y[i], &want[i], sizeof y[i]) != 0)
             st = sb_fail(err, SB_ERUNTIME,
-                         "self-test on %s: y[%d] = %.9g, the host computes %.9g", c->dev.name,
-                         i, (double)y[i], (double)want[i]);
+                         "self-test on %s: y[%d] = %.9g, the host computes %.9g",
+                         c->dev.name, i, (double)y[i], (double)want[i]);
     if (by)
         clReleaseMemObject(by);
     if (bx)
@@ -582,29 +593,36 @@ size_t sb_round_up(size_t n, size_t local)
     return local ? (n + local - 1) / local * local : n;
 }
 
+/* One case per code; clang-format cannot lay out a list of macro calls, so it is kept
+ * off for the table. */
 const char *sb_cl_strerror(cl_int e)
 {
     switch (e) {
-#define E(x)                                                                               \
-    case x:                                                                                \
-        return #x;
-        E(CL_SUCCESS) E(CL_DEVICE_NOT_FOUND) E(CL_DEVICE_NOT_AVAILABLE)
-        E(CL_COMPILER_NOT_AVAILABLE) E(CL_MEM_OBJECT_ALLOCATION_FAILURE)
-        E(CL_OUT_OF_RESOURCES) E(CL_OUT_OF_HOST_MEMORY) E(CL_PROFILING_INFO_NOT_AVAILABLE)
-        E(CL_BUILD_PROGRAM_FAILURE) E(CL_INVALID_VALUE) E(CL_INVALID_DEVICE_TYPE)
-        E(CL_INVALID_PLATFORM) E(CL_INVALID_DEVICE) E(CL_INVALID_CONTEXT)
-        E(CL_INVALID_QUEUE_PROPERTIES) E(CL_INVALID_COMMAND_QUEUE) E(CL_INVALID_HOST_PTR)
-        E(CL_INVALID_MEM_OBJECT) E(CL_INVALID_BINARY) E(CL_INVALID_BUILD_OPTIONS)
-        E(CL_INVALID_PROGRAM) E(CL_INVALID_PROGRAM_EXECUTABLE) E(CL_INVALID_KERNEL_NAME)
-        E(CL_INVALID_KERNEL_DEFINITION) E(CL_INVALID_KERNEL) E(CL_INVALID_ARG_INDEX)
-        E(CL_INVALID_ARG_VALUE) E(CL_INVALID_ARG_SIZE) E(CL_INVALID_KERNEL_ARGS)
-        E(CL_INVALID_WORK_DIMENSION) E(CL_INVALID_WORK_GROUP_SIZE)
-        E(CL_INVALID_WORK_ITEM_SIZE) E(CL_INVALID_GLOBAL_OFFSET) E(CL_INVALID_EVENT_WAIT_LIST)
-        E(CL_INVALID_EVENT) E(CL_INVALID_OPERATION) E(CL_INVALID_BUFFER_SIZE)
-        E(CL_INVALID_GLOBAL_WORK_SIZE) E(CL_MISALIGNED_SUB_BUFFER_OFFSET)
-        E(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST) E(CL_PLATFORM_NOT_FOUND_KHR)
+        // clang-format off
+#define E(x) case x: return #x;
+    E(CL_SUCCESS) E(CL_DEVICE_NOT_FOUND)
+    E(CL_DEVICE_NOT_AVAILABLE) E(CL_COMPILER_NOT_AVAILABLE)
+    E(CL_MEM_OBJECT_ALLOCATION_FAILURE) E(CL_OUT_OF_RESOURCES)
+    E(CL_OUT_OF_HOST_MEMORY) E(CL_PROFILING_INFO_NOT_AVAILABLE)
+    E(CL_BUILD_PROGRAM_FAILURE) E(CL_INVALID_VALUE)
+    E(CL_INVALID_DEVICE_TYPE) E(CL_INVALID_PLATFORM)
+    E(CL_INVALID_DEVICE) E(CL_INVALID_CONTEXT)
+    E(CL_INVALID_QUEUE_PROPERTIES) E(CL_INVALID_COMMAND_QUEUE)
+    E(CL_INVALID_HOST_PTR) E(CL_INVALID_MEM_OBJECT)
+    E(CL_INVALID_BINARY) E(CL_INVALID_BUILD_OPTIONS)
+    E(CL_INVALID_PROGRAM) E(CL_INVALID_PROGRAM_EXECUTABLE)
+    E(CL_INVALID_KERNEL_NAME) E(CL_INVALID_KERNEL_DEFINITION)
+    E(CL_INVALID_KERNEL) E(CL_INVALID_ARG_INDEX)
+    E(CL_INVALID_ARG_VALUE) E(CL_INVALID_ARG_SIZE)
+    E(CL_INVALID_KERNEL_ARGS) E(CL_INVALID_WORK_DIMENSION)
+    E(CL_INVALID_WORK_GROUP_SIZE) E(CL_INVALID_WORK_ITEM_SIZE)
+    E(CL_INVALID_GLOBAL_OFFSET) E(CL_INVALID_EVENT_WAIT_LIST)
+    E(CL_INVALID_EVENT) E(CL_INVALID_OPERATION)
+    E(CL_INVALID_BUFFER_SIZE) E(CL_INVALID_GLOBAL_WORK_SIZE)
+    E(CL_MISALIGNED_SUB_BUFFER_OFFSET) E(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST)
+    E(CL_PLATFORM_NOT_FOUND_KHR)
 #undef E
-    default:
-        return "unknown OpenCL error";
+            // clang-format on
+            default : return "unknown OpenCL error";
     }
 }

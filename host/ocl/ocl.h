@@ -52,7 +52,7 @@ typedef struct sb_ctx {
     size_t max_wg;
     cl_ulong global_mem, local_mem, max_alloc;
     int fp64;
-    char bound_cpus[256]; /* with opts.bind: the PUs the host thread is pinned to */
+    char bound_cpus[256];     /* with opts.bind: the PUs the host thread is pinned to */
     char kernel_binary[1024]; /* this device's file of a D=FILE list */
 } sb_ctx;
 
@@ -90,10 +90,9 @@ const char *sb_cl_strerror(cl_int e);
 
 /* Turn a failed OpenCL call into an sb_err: `if (SB_CLFAIL(rc, err, "clFoo")) return ..`. */
 #define SB_CLFAIL(rc, err, what)                                                           \
-    ((rc) != CL_SUCCESS ? (sb_fail((err), SB_ERUNTIME, "%s failed: %s", (what),           \
-                                   sb_cl_strerror(rc)),                                    \
-                           1)                                                              \
-                        : 0)
+    ((rc) != CL_SUCCESS                                                                    \
+         ? (sb_fail((err), SB_ERUNTIME, "%s failed: %s", (what), sb_cl_strerror(rc)), 1)   \
+         : 0)
 
 int sb_buffer(sb_ctx *c, cl_mem_flags flags, size_t bytes, void *host, cl_mem *out,
               sb_err *err);

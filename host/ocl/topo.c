@@ -81,7 +81,7 @@ void sb_topo_host(sb_topo *tp, sb_host_info *h)
         c->level = (int)o->attr->cache.depth;
         c->kind = o->attr->cache.type == HWLOC_OBJ_CACHE_DATA          ? "data"
                   : o->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION ? "instruction"
-                                                                        : "unified";
+                                                                       : "unified";
         c->size = o->attr->cache.size;
         c->count = n;
     }
@@ -122,7 +122,8 @@ void sb_topo_locate(sb_topo *tp, const sb_devref *dev, sb_locality *loc)
         return;
     }
     unsigned dom = 0, bus = 0, pdev = 0, func = 0;
-    int have_pci = hwloc_opencl_get_device_pci_busid(dev->did, &dom, &bus, &pdev, &func) == 0;
+    int have_pci =
+        hwloc_opencl_get_device_pci_busid(dev->did, &dom, &bus, &pdev, &func) == 0;
     hwloc_obj_t os = hwloc_opencl_get_device_osdev_by_index(t, (unsigned)dev->platform,
                                                             (unsigned)dev->device);
     if (os && os->name)

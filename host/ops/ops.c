@@ -37,17 +37,28 @@ const sb_update_info *sb_update_find(const char *name)
 
 /* Indices into sb_ops.k. */
 enum {
-    K_SIGN, K_PACK, K_UNPACK, K_VOTE, K_VOTE_UPDATE, K_SCALED_SIGN,
-    K_NORM1, K_NORM2, K_NORMINF, K_DOT,
-    K_COPY, K_READ, K_RMW, K_EF_ACC,
+    K_SIGN,
+    K_PACK,
+    K_UNPACK,
+    K_VOTE,
+    K_VOTE_UPDATE,
+    K_SCALED_SIGN,
+    K_NORM1,
+    K_NORM2,
+    K_NORMINF,
+    K_DOT,
+    K_COPY,
+    K_READ,
+    K_RMW,
+    K_EF_ACC,
     K_UPDATE0, /* then one per sb_updates row */
     K_COUNT = K_UPDATE0 + 8
 };
 
 static const char *kernel_names[K_UPDATE0] = {
-    "vec_sign", "vec_pack", "vec_unpack", "vec_vote", "vec_vote_update", "vec_scaled_sign",
-    "reduce_norm1", "reduce_norm2", "reduce_norminf", "reduce_dot",
-    "vec_copy", "vec_read", "vec_rmw", "ef_accumulate",
+    "vec_sign",        "vec_pack",     "vec_unpack",   "vec_vote",       "vec_vote_update",
+    "vec_scaled_sign", "reduce_norm1", "reduce_norm2", "reduce_norminf", "reduce_dot",
+    "vec_copy",        "vec_read",     "vec_rmw",      "ef_accumulate",
 };
 
 /* Work-groups per compute unit at most: enough for load balance; each work-item then
@@ -132,8 +143,9 @@ void sb_ops_free(sb_ops *o)
 static int check_n(size_t n, const char *what, sb_err *err)
 {
     if (n > UINT_MAX)
-        return sb_fail(err, SB_EUSAGE, "%s: %zu elements is more than the kernels' limit %u",
-                       what, n, UINT_MAX);
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: %zu elements is more than the kernels' limit %u", what, n,
+                       UINT_MAX);
     return SB_OK;
 }
 
@@ -320,15 +332,13 @@ int sb_op_reduce(sb_ops *o, sb_reduce_kind kind, cl_mem a, cl_mem b, size_t n, d
         return err->code;
     int st;
     switch (kind) {
-    case SB_NORM1:
-        return reduce_raw(o, K_NORM1, a, a, n, 0, out, dev_s, err);
+    case SB_NORM1: return reduce_raw(o, K_NORM1, a, a, n, 0, out, dev_s, err);
     case SB_NORM2:
         st = reduce_raw(o, K_NORM2, a, a, n, 0, out, dev_s, err);
         if (st == SB_OK)
             *out = sqrt(*out);
         return st;
-    case SB_NORMINF:
-        return reduce_raw(o, K_NORMINF, a, a, n, 1, out, dev_s, err);
+    case SB_NORMINF: return reduce_raw(o, K_NORMINF, a, a, n, 1, out, dev_s, err);
     case SB_DOT:
         if (!b)
             return sb_fail(err, SB_EUSAGE, "dot needs a second vector");
@@ -337,8 +347,7 @@ int sb_op_reduce(sb_ops *o, sb_reduce_kind kind, cl_mem a, cl_mem b, size_t n, d
     return sb_fail(err, SB_EUSAGE, "unknown reduction %d", (int)kind);
 }
 
-int sb_op_scaled_sign(sb_ops *o, cl_mem g, cl_mem out, size_t n, double *dev_s,
-                      sb_err *err)
+int sb_op_scaled_sign(sb_ops *o, cl_mem g, cl_mem out, size_t n, double *dev_s, sb_err *err)
 {
     if (check_n(n, "scaled_sign", err))
         return err->code;
@@ -426,8 +435,7 @@ int sb_op_read(sb_ops *o, cl_mem a, size_t n, double *sum, double *dev_s, sb_err
     return reduce_raw(o, K_READ, a, a, n, 0, sum, dev_s, err);
 }
 
-int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
-              sb_err *err)
+int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s, sb_err *err)
 {
     if (check_n(n, "rmw", err))
         return err->code;
@@ -445,8 +453,8 @@ int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
 /* ---- ceiling variants ------------------------------------------------------------ */
 
 const sb_pattern_info sb_patterns[SB_PAT_N] = {
-    {"read", 1, 0, 0, 1, 4.0},  {"write", 0, 0, 1, 0, 4.0},  {"copy", 1, 0, 1, 0, 8.0},
-    {"scale", 0, 1, 0, 0, 8.0}, {"rmw", 1, 1, 0, 0, 12.0},   {"rmw2", 1, 2, 0, 0, 20.0},
+    {"read", 1, 0, 0, 1, 4.0},  {"write", 0, 0, 1, 0, 4.0},     {"copy", 1, 0, 1, 0, 8.0},
+    {"scale", 0, 1, 0, 0, 8.0}, {"rmw", 1, 1, 0, 0, 12.0},      {"rmw2", 1, 2, 0, 0, 20.0},
     {"rmw3", 1, 3, 0, 0, 28.0}, {"inplace2", 0, 2, 0, 0, 16.0},
 };
 
@@ -466,9 +474,9 @@ size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n)
     return groups * local;
 }
 
-int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local,
-                 cl_mem in, const cl_mem y[3], cl_mem out, size_t n, float c,
-                 double *dev_s, sb_err *err)
+int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local, cl_mem in,
+                 const cl_mem y[3], cl_mem out, size_t n, float c, double *dev_s,
+                 sb_err *err)
 {
     int w = width_index(width);
     if (p < 0 || p >= SB_PAT_N || w < 0 || local == 0)

@@ -10,13 +10,13 @@
 /* Hyperparameters of one update step, passed by value to every update kernel. The
  * layout must match `sb_hyper` in kernels/common.cl: twelve 4-byte fields. */
 typedef struct sb_hyper {
-    float lr;        /* step size of this step (schedule already applied) */
-    float b1, b2;    /* momentum / Adam / Lion betas; rmsprop's alpha in b2 */
-    float eps;       /* Adam / rmsprop */
-    float wd;        /* weight decay */
-    int decoupled;   /* 0: coupled (g += wd x), 1: decoupled (x *= 1 - lr wd) */
-    float bc1, bc2;  /* Adam bias corrections: 1 - b1^t, 1 - b2^t */
-    float scale;     /* ef-signsgd: norm1(p)/d, computed by the first pass */
+    float lr;       /* step size of this step (schedule already applied) */
+    float b1, b2;   /* momentum / Adam / Lion betas; rmsprop's alpha in b2 */
+    float eps;      /* Adam / rmsprop */
+    float wd;       /* weight decay */
+    int decoupled;  /* 0: coupled (g += wd x), 1: decoupled (x *= 1 - lr wd) */
+    float bc1, bc2; /* Adam bias corrections: 1 - b1^t, 1 - b2^t */
+    float scale;    /* ef-signsgd: norm1(p)/d, computed by the first pass */
     int pad[3];
 } sb_hyper;
 /* The kernels read sb_hyper by value: a field moved here must move in common.cl too. */
@@ -47,12 +47,12 @@ typedef enum { SB_NORM1, SB_NORM2, SB_NORMINF, SB_DOT } sb_reduce_kind;
 /* Kernels created once per context. */
 typedef struct sb_ops {
     sb_ctx *ctx;
-    size_t local;     /* work-group size for streaming kernels */
-    cl_mem flag;      /* NaN flag written by sign/pack */
-    cl_mem partial;   /* per-work-group partial sums of reductions */
+    size_t local;   /* work-group size for streaming kernels */
+    cl_mem flag;    /* NaN flag written by sign/pack */
+    cl_mem partial; /* per-work-group partial sums of reductions */
     size_t partial_n;
     float *partial_host;
-    cl_kernel k[32];  /* indexed privately by ops.c */
+    cl_kernel k[32];           /* indexed privately by ops.c */
     cl_kernel stream_k[8 * 8]; /* ceiling variants, created on first use */
 } sb_ops;
 
@@ -96,18 +96,25 @@ int sb_op_reduce(sb_ops *o, sb_reduce_kind kind, cl_mem a, cl_mem b, size_t n, d
  * place: read 8, write 4 bytes/element). */
 int sb_op_copy(sb_ops *o, cl_mem a, cl_mem b, size_t n, double *dev_s, sb_err *err);
 int sb_op_read(sb_ops *o, cl_mem a, size_t n, double *sum, double *dev_s, sb_err *err);
-int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s,
-              sb_err *err);
+int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s, sb_err *err);
 
 /* Traffic patterns of the ceiling variants (kernels/roofline.cl): nin read-only inputs,
  * nio vectors read and written in place, nout write-only outputs, red 1 for a sum. */
 typedef enum {
-    SB_PAT_READ, SB_PAT_WRITE, SB_PAT_COPY, SB_PAT_SCALE, SB_PAT_RMW, SB_PAT_RMW2,
-    SB_PAT_RMW3, SB_PAT_INPLACE2, SB_PAT_N
+    SB_PAT_READ,
+    SB_PAT_WRITE,
+    SB_PAT_COPY,
+    SB_PAT_SCALE,
+    SB_PAT_RMW,
+    SB_PAT_RMW2,
+    SB_PAT_RMW3,
+    SB_PAT_INPLACE2,
+    SB_PAT_N
 } sb_pattern;
 
 typedef struct sb_pattern_info {
-    const char *name; /* "read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2" */
+    const char
+        *name; /* "read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2" */
     int nin, nio, nout, red;
     double bytes_per_elem; /* 4 (nin + 2 nio + nout) */
 } sb_pattern_info;
@@ -119,9 +126,9 @@ extern const sb_pattern_info sb_patterns[SB_PAT_N];
  * (0: the default cap). in, y[0..2] and out are n floats each where the pattern uses
  * them (any buffer otherwise); for a sum, out receives one partial per work-item and
  * must hold sb_op_stream_items(...) floats. Same dev_s contract as the ops above. */
-int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local,
-                 cl_mem in, const cl_mem y[3], cl_mem out, size_t n, float c,
-                 double *dev_s, sb_err *err);
+int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local, cl_mem in,
+                 const cl_mem y[3], cl_mem out, size_t n, float c, double *dev_s,
+                 sb_err *err);
 /* Work-items sb_op_stream launches for these arguments. */
 size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n);
 

@@ -202,7 +202,8 @@ static inline void step_signum(float *x, float g, float *s1, float *s2, const sb
     *s1 = h->b1 * *s1 + (1.0f - h->b1) * g;
     *x = *x - h->lr * sign_of(*s1);
 }
-static inline void step_ef_signsgd(float *x, float g, float *s1, float *s2, const sb_hyper *h)
+static inline void step_ef_signsgd(float *x, float g, float *s1, float *s2,
+                                   const sb_hyper *h)
 {
     float d = h->scale * sign_of(*s1);
     *s1 = *s1 - d;
@@ -233,13 +234,16 @@ static inline void step_rmsprop(float *x, float g, float *s1, float *s2, const s
  * also micro's C baseline. NS state vectors are read and written; USE_G is 0 for
  * ef-signsgd's second pass, which ignores g. */
 #define REF_LOOP(NAME, NS, USE_G)                                                          \
-    static void loop_##NAME(float *restrict x, const float *restrict g,                   \
-                            float *restrict s1, float *restrict s2, size_t n, sb_hyper h, \
+    static void loop_##NAME(float *restrict x, const float *restrict g,                    \
+                            float *restrict s1, float *restrict s2, size_t n, sb_hyper h,  \
                             int coupled, int decoupled, int par)                           \
     {                                                                                      \
         float keep = 1.0f - h.lr * h.wd;                                                   \
-        _Pragma("omp parallel for if (par) schedule(static) firstprivate(h)")             \
-        for (size_t i = 0; i < n; i++) {                                                   \
+        _Pragma(                                                                           \
+            "omp parallel for if (par) schedule(static) firstprivate(h)") for (size_t i =  \
+                                                                                   0;      \
+                                                                               i < n; i++) \
+        {                                                                                  \
             float xv = x[i], gv = USE_G ? g[i] : 0.0f;                                     \
             float a = NS > 0 ? s1[i] : 0.0f, b = NS > 1 ? s2[i] : 0.0f;                    \
             gv = coupled ? gv + h.wd * xv : gv;                                            \
@@ -263,17 +267,21 @@ REF_LOOP(adam, 2, 1)
 REF_LOOP(rmsprop, 1, 1)
 
 typedef void (*loop_fn)(float *restrict x, const float *restrict g, float *restrict s1,
-                        float *restrict s2, size_t n, sb_hyper h, int coupled, int decoupled,
-                        int par);
+                        float *restrict s2, size_t n, sb_hyper h, int coupled,
+                        int decoupled, int par);
 
 static const struct {
     const char *kernel;
     loop_fn fn;
 } loops[] = {
-    {"update_sgd", loop_sgd},         {"update_momentum", loop_momentum},
-    {"update_signsgd", loop_signsgd}, {"update_signum", loop_signum},
-    {"update_ef_signsgd", loop_ef_signsgd}, {"update_lion", loop_lion},
-    {"update_adam", loop_adam},       {"update_rmsprop", loop_rmsprop},
+    {"update_sgd", loop_sgd},
+    {"update_momentum", loop_momentum},
+    {"update_signsgd", loop_signsgd},
+    {"update_signum", loop_signum},
+    {"update_ef_signsgd", loop_ef_signsgd},
+    {"update_lion", loop_lion},
+    {"update_adam", loop_adam},
+    {"update_rmsprop", loop_rmsprop},
 };
 
 static loop_fn loop_for(const sb_update_info *u)
@@ -307,8 +315,8 @@ void sb_ref_update(const sb_update_info *u, float *x, const float *g, float *s1,
         h.scale = (float)(sum / (double)n);
         coupled = 0;
     }
-    fn(x, ef ? NULL : g, u->nstate > 0 ? s1 : NULL, u->nstate > 1 ? s2 : NULL, n, h, coupled,
-       decoupled, par);
+    fn(x, ef ? NULL : g, u->nstate > 0 ? s1 : NULL, u->nstate > 1 ? s2 : NULL, n, h,
+       coupled, decoupled, par);
 }
 
 /* ---- reductions and roofline ---------------------------------------------------- */
@@ -321,7 +329,7 @@ void sb_ref_update(const sb_update_info *u, float *x, const float *g, float *s1,
 #define SUM_BLOCK 4096
 
 #define BLOCK_SUM(NAME, TERM)                                                              \
-    static double NAME(const float *restrict a, const float *restrict b, size_t n)       \
+    static double NAME(const float *restrict a, const float *restrict b, size_t n)         \
     {                                                                                      \
         double acc[SUM_LANES] = {0};                                                       \
         size_t i = 0;                                                                      \
@@ -376,14 +384,10 @@ static float max_abs(const float *a, size_t n, int par)
 double sb_ref_reduce(sb_reduce_kind kind, const float *a, const float *b, size_t n, int par)
 {
     switch (kind) {
-    case SB_NORM1:
-        return sum_blocks(block_abs, a, NULL, n, par);
-    case SB_NORM2:
-        return sqrt(sum_blocks(block_sq, a, NULL, n, par));
-    case SB_NORMINF:
-        return max_abs(a, n, par);
-    case SB_DOT:
-        return sum_blocks(block_dot, a, b, n, par);
+    case SB_NORM1: return sum_blocks(block_abs, a, NULL, n, par);
+    case SB_NORM2: return sqrt(sum_blocks(block_sq, a, NULL, n, par));
+    case SB_NORMINF: return max_abs(a, n, par);
+    case SB_DOT: return sum_blocks(block_dot, a, b, n, par);
     }
     return 0.0;
 }

@@ -32,7 +32,8 @@ void sb_ref_update(const sb_update_info *u, float *x, const float *g, float *s1,
 
 /* norm1, norm2, norminf of a, or dot(a, b) (b is ignored by the norms). norminf ignores
  * NaN (fmax), as the kernel does. */
-double sb_ref_reduce(sb_reduce_kind kind, const float *a, const float *b, size_t n, int par);
+double sb_ref_reduce(sb_reduce_kind kind, const float *a, const float *b, size_t n,
+                     int par);
 
 /* Roofline references: b = a; sum of a; x += a*g. */
 void sb_ref_copy(const float *a, float *b, size_t n, int par);

@@ -18,8 +18,8 @@ int sb_attack_parse(const char *s, sb_attack *out, sb_err *err)
             *out = (sb_attack)i;
             return SB_OK;
         }
-    return sb_fail(err, SB_EUSAGE, "unknown attack '%s' (valid: flip, random, blind, collude)",
-                   s ? s : "");
+    return sb_fail(err, SB_EUSAGE,
+                   "unknown attack '%s' (valid: flip, random, blind, collude)", s ? s : "");
 }
 
 const char *sb_attack_name(sb_attack a)
@@ -32,11 +32,14 @@ int sb_pipeline_set_byzantine(sb_pipeline *pl, int k, sb_attack a, sb_err *err)
     if (k == 0)
         return SB_OK;
     if (pl->compress != SB_COMP_PACK)
-        return sb_fail(err, SB_EUSAGE, "byzantine workers attack the majority vote: they "
+        return sb_fail(err, SB_EUSAGE,
+                       "byzantine workers attack the majority vote: they "
                        "need --compress pack");
     if (k < 0 || k >= pl->total_workers)
-        return sb_fail(err, SB_EUSAGE, "byzantine %d: expected 0 to %d (fewer than the %d "
-                       "workers)", k, pl->total_workers - 1, pl->total_workers);
+        return sb_fail(err, SB_EUSAGE,
+                       "byzantine %d: expected 0 to %d (fewer than the %d "
+                       "workers)",
+                       k, pl->total_workers - 1, pl->total_workers);
     if (pl->step)
         return sb_fail(err, SB_EUSAGE, "byzantine workers are set before the first step");
     if ((unsigned)a > SB_ATTACK_COLLUDE)
@@ -64,8 +67,8 @@ static void random_words(const sb_pipeline *pl, int w, uint32_t *h, size_t words
 {
     philox4x32_key_t key = {{(uint32_t)pl->seed, (uint32_t)(pl->seed >> 32)}};
     for (size_t i = 0; i < words; i += 4) {
-        philox4x32_ctr_t c = {{(uint32_t)(i / 4), (uint32_t)w, (uint32_t)pl->step,
-                               0xB12A7u}};
+        philox4x32_ctr_t c = {
+            {(uint32_t)(i / 4), (uint32_t)w, (uint32_t)pl->step, 0xB12A7u}};
         philox4x32_ctr_t r = philox4x32(c, key);
         for (size_t j = 0; j < 4 && i + j < words; j++)
             h[i + j] = r.v[j];

@@ -8,10 +8,10 @@
 #include "sb.h"
 
 typedef enum {
-    SB_ATTACK_FLIP,    /* the negated signs of the true (full, noise-free) gradient */
-    SB_ATTACK_RANDOM,  /* random bits, fresh every step */
-    SB_ATTACK_BLIND,   /* the negation of the worker's own stochastic signs */
-    SB_ATTACK_COLLUDE  /* all adversaries send the same vector: the negated signs of one
+    SB_ATTACK_FLIP,   /* the negated signs of the true (full, noise-free) gradient */
+    SB_ATTACK_RANDOM, /* random bits, fresh every step */
+    SB_ATTACK_BLIND,  /* the negation of the worker's own stochastic signs */
+    SB_ATTACK_COLLUDE /* all adversaries send the same vector: the negated signs of one
                           stochastic gradient drawn from a stream they share */
 } sb_attack;
 

@@ -23,8 +23,10 @@ int sb_agg_parse(const char *s, sb_agg_alg *out, sb_err *err)
             *out = (sb_agg_alg)i;
             return SB_OK;
         }
-    return sb_fail(err, SB_EUSAGE, "unknown aggregate '%s' (valid: allreduce, allreduce-fp16, "
-                   "allgather-vote, scatter-vote)", s ? s : "");
+    return sb_fail(err, SB_EUSAGE,
+                   "unknown aggregate '%s' (valid: allreduce, allreduce-fp16, "
+                   "allgather-vote, scatter-vote)",
+                   s ? s : "");
 }
 
 const char *sb_agg_name(sb_agg_alg a)
@@ -36,14 +38,10 @@ double sb_dist_theory_bytes(sb_agg_alg a, sb_compress c, size_t d, int ranks)
 {
     double p = ranks, n = (double)d;
     switch (a) {
-    case SB_AGG_ALLREDUCE:
-        return 2.0 * (p - 1) / p * 4.0 * n;
-    case SB_AGG_ALLREDUCE_FP16:
-        return 2.0 * (p - 1) / p * 2.0 * n;
-    case SB_AGG_SCATTER_VOTE:
-        return 2.0 * (p - 1) / p * n / 8.0;
-    case SB_AGG_ALLGATHER_VOTE:
-        return (p - 1) * (c == SB_COMP_PACK ? n / 8.0 : 4.0 * n);
+    case SB_AGG_ALLREDUCE: return 2.0 * (p - 1) / p * 4.0 * n;
+    case SB_AGG_ALLREDUCE_FP16: return 2.0 * (p - 1) / p * 2.0 * n;
+    case SB_AGG_SCATTER_VOTE: return 2.0 * (p - 1) / p * n / 8.0;
+    case SB_AGG_ALLGATHER_VOTE: return (p - 1) * (c == SB_COMP_PACK ? n / 8.0 : 4.0 * n);
     }
     return NAN;
 }
@@ -72,7 +70,7 @@ void sb_dist_summary_free(sb_dist_summary *s)
 typedef struct dist_state {
     sb_dist_opts o;
     int rank, size;
-    size_t words, slice;      /* W = ceil(d/32); scatter-vote slice S = ceil(W/P) */
+    size_t words, slice; /* W = ceil(d/32); scatter-vote slice S = ceil(W/P) */
     uint32_t *hb, *hrecv, *hmine, *hvoted;
     float *hf, *hfall;
     uint16_t *hh, *hhsum;
@@ -85,7 +83,7 @@ typedef struct dist_state {
                                   step's aggregate to the next one's (a whole step) */
     size_t cap;
     double last_entry;
-    double wire[4];           /* tx, rx at the start mark; tx, rx at the end mark */
+    double wire[4]; /* tx, rx at the start mark; tx, rx at the end mark */
     int wired;
 } dist_state;
 
@@ -106,9 +104,11 @@ static void guard_start(dist_state *s, const char *what, uint64_t step)
 {
     if (s->o.timeout_s <= 0)
         return;
-    int n = snprintf(alarm_msg, sizeof alarm_msg, "signbench: rank %d: %s at step %llu did "
+    int n = snprintf(alarm_msg, sizeof alarm_msg,
+                     "signbench: rank %d: %s at step %llu did "
                      "not finish within %g s: another rank died or stopped answering; "
-                     "stopping\n", s->rank, what, (unsigned long long)step, s->o.timeout_s);
+                     "stopping\n",
+                     s->rank, what, (unsigned long long)step, s->o.timeout_s);
     alarm_len = n > 0 && (size_t)n < sizeof alarm_msg ? (size_t)n : sizeof alarm_msg - 1;
     unsigned t = (unsigned)ceil(s->o.timeout_s);
     alarm(t ? t : 1);
@@ -187,8 +187,9 @@ static int stage(dist_state *s, cl_command_queue q, int to_host, cl_mem b, size_
     cl_int rc = to_host ? clEnqueueReadBuffer(q, b, CL_TRUE, 0, bytes, h, 0, NULL, NULL)
                         : clEnqueueWriteBuffer(q, b, CL_TRUE, 0, bytes, h, 0, NULL, NULL);
     s->t_comm += sb_now() - t0;
-    if (SB_CLFAIL(rc, err, to_host ? "clEnqueueReadBuffer(staging)"
-                                   : "clEnqueueWriteBuffer(staging)"))
+    if (SB_CLFAIL(rc, err,
+                  to_host ? "clEnqueueReadBuffer(staging)"
+                          : "clEnqueueWriteBuffer(staging)"))
         return err->code;
     return SB_OK;
 }
@@ -300,9 +301,9 @@ static int allreduce(sb_pipeline *pl, dist_state *s, int half, sb_err *err)
     if (!half) {
         for (size_t i = 0; i < d; i++)
             s->hf[i] *= inv;
-        MPI_CALL(s, pl, "MPI_Allreduce (fp32 mean)",
-                 MPI_Allreduce(MPI_IN_PLACE, s->hf, (int)d, MPI_FLOAT, MPI_SUM,
-                               MPI_COMM_WORLD));
+        MPI_CALL(
+            s, pl, "MPI_Allreduce (fp32 mean)",
+            MPI_Allreduce(MPI_IN_PLACE, s->hf, (int)d, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
         count(s, ring * 4.0 * (double)d, ring * 4.0 * (double)d);
     } else {
         _Float16 *h = (_Float16 *)s->hh, *hs = (_Float16 *)s->hhsum;
@@ -354,7 +355,8 @@ static void inject_fault(sb_pipeline *pl, dist_state *s)
     if (s->o.fault_rank != s->rank || pl->step != s->o.fault_step)
         return;
     fprintf(stderr, "signbench: rank %d: injected fault at step %llu: %s\n", s->rank,
-            (unsigned long long)pl->step, s->o.fault_hang ? "no longer answering" : "exiting");
+            (unsigned long long)pl->step,
+            s->o.fault_hang ? "no longer answering" : "exiting");
     fflush(stderr);
     if (!s->o.fault_hang)
         _exit(1);
@@ -492,17 +494,24 @@ int sb_dist_attach(sb_pipeline *pl, const sb_dist_opts *o, sb_err *err)
     if (!init)
         return sb_fail(err, SB_EUSAGE, "MPI is not initialised");
     if (pl->workers != 1 || pl->step || pl->aggregate_user)
-        return sb_fail(err, SB_EUSAGE, "MPI: one worker per rank, set before the first step");
+        return sb_fail(err, SB_EUSAGE,
+                       "MPI: one worker per rank, set before the first step");
     if (o->alg == SB_AGG_SCATTER_VOTE && pl->compress != SB_COMP_PACK)
-        return sb_fail(err, SB_EUSAGE, "aggregate scatter-vote votes on packed signs: it "
+        return sb_fail(err, SB_EUSAGE,
+                       "aggregate scatter-vote votes on packed signs: it "
                        "needs --compress pack");
-    if (o->error_feedback && (pl->compress != SB_COMP_SCALED || o->alg == SB_AGG_SCATTER_VOTE))
-        return sb_fail(err, SB_EUSAGE, "error feedback compresses g + e to scaled signs and "
-                       "averages them: it needs --compress scaled-sign and a mean (allreduce, "
-                       "allreduce-fp16 or allgather-vote)");
+    if (o->error_feedback &&
+        (pl->compress != SB_COMP_SCALED || o->alg == SB_AGG_SCATTER_VOTE))
+        return sb_fail(
+            err, SB_EUSAGE,
+            "error feedback compresses g + e to scaled signs and "
+            "averages them: it needs --compress scaled-sign and a mean (allreduce, "
+            "allreduce-fp16 or allgather-vote)");
     if (pl->d > (size_t)0x7fffffff)
-        return sb_fail(err, SB_EUSAGE, "MPI: d = %zu is above the 2^31 elements of one "
-                       "message", pl->d);
+        return sb_fail(err, SB_EUSAGE,
+                       "MPI: d = %zu is above the 2^31 elements of one "
+                       "message",
+                       pl->d);
     dist_state *s = calloc(1, sizeof *s);
     if (!s)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
@@ -544,8 +553,10 @@ static int read_counter(const char *iface, const char *which, double *out, sb_er
     if (f)
         fclose(f);
     if (!ok)
-        return sb_fail(err, SB_EUSAGE, "cannot read %s (--wire-counter names a network "
-                       "interface of this namespace)", path);
+        return sb_fail(err, SB_EUSAGE,
+                       "cannot read %s (--wire-counter names a network "
+                       "interface of this namespace)",
+                       path);
     *out = (double)v;
     return SB_OK;
 }
@@ -575,9 +586,10 @@ int sb_dist_finish(sb_pipeline *pl, double wall, sb_dist_summary *out, sb_err *e
     dist_state *s = pl->aggregate_user;
     /* without the split only communication, metrics and the wall time are timed */
     double u = pl->split ? 1.0 : NAN;
-    sb_dist_rank me = {u * pl->t_grad, u * pl->t_compress, s->t_comm,
-                       u * (pl->t_aggregate - s->t_comm), u * pl->t_update, pl->t_metrics,
-                       wall, s->sent, s->recv};
+    sb_dist_rank me = {
+        u * pl->t_grad,   u * pl->t_compress, s->t_comm, u * (pl->t_aggregate - s->t_comm),
+        u * pl->t_update, pl->t_metrics,      wall,      s->sent,
+        s->recv};
     out->active = 1;
     out->alg = s->o.alg;
     out->ranks = s->size;
@@ -603,11 +615,13 @@ int sb_dist_finish(sb_pipeline *pl, double wall, sb_dist_summary *out, sb_err *e
     if (s->rank == 0) {
         out->per_rank = calloc((size_t)s->size, sizeof *out->per_rank);
         if (!out->per_rank)
-            return sb_fail(err, SB_ERUNTIME, "out of memory for %d ranks' reports", s->size);
+            return sb_fail(err, SB_ERUNTIME, "out of memory for %d ranks' reports",
+                           s->size);
     }
     const int n = (int)(sizeof me / sizeof(double));
-    MPI_CALL(s, pl, "MPI_Gather (time split)",
-             MPI_Gather(&me, n, MPI_DOUBLE, out->per_rank, n, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+    MPI_CALL(
+        s, pl, "MPI_Gather (time split)",
+        MPI_Gather(&me, n, MPI_DOUBLE, out->per_rank, n, MPI_DOUBLE, 0, MPI_COMM_WORLD));
     return SB_OK;
 }
 
@@ -622,7 +636,8 @@ int sb_dist_agree(const char *settings, sb_err *err)
     char *all = calloc((size_t)size, LEN);
     if (!all)
         return sb_fail(err, SB_ERUNTIME, "out of memory for %d ranks' settings", size);
-    if (MPI_Allgather(mine, LEN, MPI_CHAR, all, LEN, MPI_CHAR, MPI_COMM_WORLD) != MPI_SUCCESS) {
+    if (MPI_Allgather(mine, LEN, MPI_CHAR, all, LEN, MPI_CHAR, MPI_COMM_WORLD) !=
+        MPI_SUCCESS) {
         free(all);
         return sb_fail(err, SB_ERUNTIME, "MPI_Allgather (settings) failed");
     }
@@ -638,8 +653,10 @@ int sb_dist_agree(const char *settings, sb_err *err)
         while (a0 > all && a0[-1] != ' ')
             a0--, b0--;
         int na = (int)strcspn(a0, " "), nb = (int)strcspn(b0, " ");
-        st = sb_fail(err, SB_EUSAGE, "MPI ranks were started with different settings: rank %d "
-                     "has '%.*s', rank 0 '%.*s'", r, nb, b0, na, a0);
+        st = sb_fail(err, SB_EUSAGE,
+                     "MPI ranks were started with different settings: rank %d "
+                     "has '%.*s', rank 0 '%.*s'",
+                     r, nb, b0, na, a0);
     }
     free(all);
     return st;
@@ -648,7 +665,8 @@ int sb_dist_agree(const char *settings, sb_err *err)
 int sb_dist_attach(sb_pipeline *pl, const sb_dist_opts *o, sb_err *err)
 {
     (void)pl, (void)o;
-    return sb_fail(err, SB_EUSAGE, "this signbench was built without MPI (meson setup "
+    return sb_fail(err, SB_EUSAGE,
+                   "this signbench was built without MPI (meson setup "
                    "-Dmpi=enabled with libopenmpi-dev installed)");
 }
 

@@ -8,7 +8,7 @@
 typedef enum {
     SB_AGG_ALLGATHER_VOTE, /* MPI_Allgather of every rank's packed signs (pack: vote on
                               each rank) or of the vectors (other forms: rank-order mean) */
-    SB_AGG_ALLREDUCE,      /* MPI_Allreduce (sum) of the pre-scaled fp32 vectors: the mean */
+    SB_AGG_ALLREDUCE, /* MPI_Allreduce (sum) of the pre-scaled fp32 vectors: the mean */
     SB_AGG_ALLREDUCE_FP16, /* the same in fp16 (rounded to half on every addition) */
     SB_AGG_SCATTER_VOTE    /* pack only: MPI_Alltoall of packed slices, a vote on the owned
                               slice, MPI_Allgather of the voted bits */
@@ -32,10 +32,10 @@ typedef struct sb_dist_rank {
 } sb_dist_rank;
 
 typedef struct sb_dist_summary {
-    int active;              /* 1: an MPI run; the rest is set */
+    int active; /* 1: an MPI run; the rest is set */
     sb_agg_alg alg;
-    int ranks, messages;     /* ranks, collective calls per step */
-    uint64_t steps;          /* steps that communicated */
+    int ranks, messages;             /* ranks, collective calls per step */
+    uint64_t steps;                  /* steps that communicated */
     double sent_step, recv_step;     /* bytes one step handed to MPI (rank 0's last) */
     double sent_total, recv_total;   /* rank 0, whole run */
     double theory_step;              /* sb_dist_theory_bytes */
@@ -51,13 +51,13 @@ typedef struct sb_dist_summary {
 /* Run settings of the MPI attachment. */
 typedef struct sb_dist_opts {
     sb_agg_alg alg;
-    double timeout_s;    /* a collective that does not finish within this stops the rank
+    double timeout_s; /* a collective that does not finish within this stops the rank
                             with a clear error (never a hang); 0: no limit */
-    int fault_rank;      /* fault injection (tests): rank fault_rank exits (fault_hang 0)
+    int fault_rank;   /* fault injection (tests): rank fault_rank exits (fault_hang 0)
                             or stops answering (1) before step fault_step; -1: none */
     uint64_t fault_step;
     int fault_hang;
-    int error_feedback;  /* --compress scaled-sign with a mean (allreduce, allgather):
+    int error_feedback;     /* --compress scaled-sign with a mean (allreduce, allgather):
                             each rank sends c = scaled_sign(g + e) and keeps e += g - c */
     const char *wire_iface; /* rank 0 reads this interface's byte counters
                                (/sys/class/net/IF/statistics) around the steps; NULL: no */

@@ -71,8 +71,10 @@ int sb_sched_parse(const char *s, sb_sched *out, sb_err *err)
             *out = (sb_sched)i;
             return SB_OK;
         }
-    return sb_fail(err, SB_EUSAGE, "unknown schedule '%s' (valid: const, invsqrt, theory, "
-                   "step)", s ? s : "");
+    return sb_fail(err, SB_EUSAGE,
+                   "unknown schedule '%s' (valid: const, invsqrt, theory, "
+                   "step)",
+                   s ? s : "");
 }
 
 const char *sb_sched_name(sb_sched s)
@@ -98,8 +100,8 @@ static double def(double v, double d)
     return isnan(v) ? d : v;
 }
 
-int sb_optim_resolve(const sb_optim_info *o, const sb_optim_params *in, sb_optim_params *out,
-                     sb_err *err)
+int sb_optim_resolve(const sb_optim_info *o, const sb_optim_params *in,
+                     sb_optim_params *out, sb_err *err)
 {
     sb_optim_params p = *in;
     p.lr = def(p.lr, 1e-3);
@@ -117,18 +119,25 @@ int sb_optim_resolve(const sb_optim_info *o, const sb_optim_params *in, sb_optim
     /* The kernels compute in float: a value that rounds to 0, 1 or inf there would run
      * a different optimiser than the one asked for. */
     if (!(p.lr > 0) || !isfinite(p.lr))
-        return sb_fail(err, SB_EUSAGE, "learning rate %g: must be positive and finite", p.lr);
-    const struct { const char *what; double v; } as_float[] = {
-        {"learning rate", p.lr}, {"eps", p.eps}, {"weight decay", p.wd}};
+        return sb_fail(err, SB_EUSAGE, "learning rate %g: must be positive and finite",
+                       p.lr);
+    const struct {
+        const char *what;
+        double v;
+    } as_float[] = {{"learning rate", p.lr}, {"eps", p.eps}, {"weight decay", p.wd}};
     for (int i = 0; i < 3; i++)
         if (!float_ok(as_float[i].v))
-            return sb_fail(err, SB_EUSAGE, "%s %g: becomes %s in float, the kernels' "
+            return sb_fail(err, SB_EUSAGE,
+                           "%s %g: becomes %s in float, the kernels' "
                            "precision (nonzero values need a magnitude in [%g, %g])",
-                           as_float[i].what, as_float[i].v, fabs(as_float[i].v) < 1 ? "0" : "inf",
-                           (double)FLT_MIN, (double)FLT_MAX);
+                           as_float[i].what, as_float[i].v,
+                           fabs(as_float[i].v) < 1 ? "0" : "inf", (double)FLT_MIN,
+                           (double)FLT_MAX);
     if ((float)p.b1 >= 1.0f || (float)p.b2 >= 1.0f)
-        return sb_fail(err, SB_EUSAGE, "betas %.10g, %.10g: one becomes 1 in float, the "
-                       "kernels' precision (a beta must stay below 1 - 6e-8)", p.b1, p.b2);
+        return sb_fail(err, SB_EUSAGE,
+                       "betas %.10g, %.10g: one becomes 1 in float, the "
+                       "kernels' precision (a beta must stay below 1 - 6e-8)",
+                       p.b1, p.b2);
     if (!(p.gamma > 0 && p.gamma <= 1))
         return sb_fail(err, SB_EUSAGE, "gamma %g: must be in (0, 1]", p.gamma);
     if (!(p.b1 >= 0 && p.b1 < 1) || !(p.b2 >= 0 && p.b2 < 1))
@@ -147,13 +156,11 @@ double sb_sched_lr(const sb_optim_params *p, uint64_t k)
 {
     switch (p->sched) {
     case SB_SCHED_INVSQRT:
-    case SB_SCHED_THEORY:
-        return p->lr / sqrt((double)k + 1);
+    case SB_SCHED_THEORY: return p->lr / sqrt((double)k + 1);
     case SB_SCHED_STEP:
         return p->lr * pow(p->gamma, (double)(k / (p->step_every ? p->step_every : 1)));
     case SB_SCHED_CONST:
-    default:
-        return p->lr;
+    default: return p->lr;
     }
 }
 
@@ -243,8 +250,8 @@ int sb_optim_step(sb_ops *ops, const sb_optim_info *o, const sb_optim_params *p,
     if (!xi)
         return sb_fail(err, SB_ERUNTIME, "pgd: out of memory for %zu floats", d);
     sb_pgd_xi(seed, k, p->pgd_r, d, xi);
-    cl_int rc = clEnqueueWriteBuffer(ops->ctx->queue, tmp, CL_TRUE, 0, sizeof(float) * d, xi,
-                                     0, NULL, NULL);
+    cl_int rc = clEnqueueWriteBuffer(ops->ctx->queue, tmp, CL_TRUE, 0, sizeof(float) * d,
+                                     xi, 0, NULL, NULL);
     free(xi);
     if (SB_CLFAIL(rc, err, "pgd: clEnqueueWriteBuffer"))
         return err->code;

@@ -21,7 +21,7 @@ typedef struct sb_optim_info {
     const char *alias;  /* a second accepted name (gd, signgd) or NULL */
     const char *update; /* name of its fused kernel in sb_updates */
     sb_optim_kind kind;
-    double b1, b2;      /* defaults of the betas (rmsprop's alpha is b2) */
+    double b1, b2; /* defaults of the betas (rmsprop's alpha is b2) */
     const char *summary;
 } sb_optim_info;
 
@@ -40,25 +40,25 @@ const char *sb_sched_name(sb_sched s);
 
 /* Hyperparameters. NaN means "the optimiser's default" (sb_optim_resolve fills them). */
 typedef struct sb_optim_params {
-    double lr;            /* base step size; default 1e-3 */
-    sb_sched sched;       /* default const */
-    double gamma;         /* step schedule: lr *= gamma every step_every steps; 0.1 */
-    uint64_t step_every;  /* 0: default 100 */
-    double b1;            /* momentum, signum, lion, adam: 0.9 */
-    double b2;            /* lion 0.99, adam 0.999, rmsprop's alpha 0.99 */
-    double eps;           /* adam, rmsprop: 1e-8 */
-    double wd;            /* weight decay: 0 */
-    int decoupled;        /* 0: coupled (g += wd x), 1: decoupled (x *= 1 - lr wd) */
-    double pgd_r;         /* pgd ball radius: 0.1 */
-    double pgd_gthres;    /* pgd: perturb when norm2(g) <= this: 0.1 */
-    uint64_t pgd_tthres;  /* pgd: at least this many steps apart; 0: default 40 */
+    double lr;           /* base step size; default 1e-3 */
+    sb_sched sched;      /* default const */
+    double gamma;        /* step schedule: lr *= gamma every step_every steps; 0.1 */
+    uint64_t step_every; /* 0: default 100 */
+    double b1;           /* momentum, signum, lion, adam: 0.9 */
+    double b2;           /* lion 0.99, adam 0.999, rmsprop's alpha 0.99 */
+    double eps;          /* adam, rmsprop: 1e-8 */
+    double wd;           /* weight decay: 0 */
+    int decoupled;       /* 0: coupled (g += wd x), 1: decoupled (x *= 1 - lr wd) */
+    double pgd_r;        /* pgd ball radius: 0.1 */
+    double pgd_gthres;   /* pgd: perturb when norm2(g) <= this: 0.1 */
+    uint64_t pgd_tthres; /* pgd: at least this many steps apart; 0: default 40 */
 } sb_optim_params;
 
 /* All fields at "default" (NaN / 0). */
 void sb_optim_params_init(sb_optim_params *p);
 /* Replace defaults by the optimiser's values; SB_EUSAGE for out-of-range values. */
-int sb_optim_resolve(const sb_optim_info *o, const sb_optim_params *in, sb_optim_params *out,
-                     sb_err *err);
+int sb_optim_resolve(const sb_optim_info *o, const sb_optim_params *in,
+                     sb_optim_params *out, sb_err *err);
 
 /* Step size of step k (0-based) under the schedule. */
 double sb_sched_lr(const sb_optim_params *p, uint64_t k);

@@ -17,8 +17,10 @@ int sb_compress_parse(const char *s, sb_compress *out, sb_err *err)
             *out = (sb_compress)i;
             return SB_OK;
         }
-    return sb_fail(err, SB_EUSAGE, "unknown compression '%s' (valid: none, sign, pack, "
-                   "scaled-sign)", s ? s : "");
+    return sb_fail(err, SB_EUSAGE,
+                   "unknown compression '%s' (valid: none, sign, pack, "
+                   "scaled-sign)",
+                   s ? s : "");
 }
 
 const char *sb_compress_name(sb_compress c)
@@ -82,8 +84,8 @@ int sb_pipeline_init(sb_pipeline *pl, sb_ops *ops, sb_problem *prob,
     float *zero = calloc(d ? d : 1, sizeof(float));
     if (!zero)
         return sb_fail(err, SB_ERUNTIME, "out of memory for %zu floats", d);
-    int st = sb_buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, fb, (void *)x0, &pl->x,
-                       err);
+    int st = sb_buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, fb, (void *)x0,
+                       &pl->x, err);
     if (st == SB_OK)
         st = sb_buffer(ctx, CL_MEM_READ_WRITE, fb, NULL, &pl->g, err);
     if (st == SB_OK)
@@ -131,8 +133,8 @@ int sb_pipeline_set_workers(sb_pipeline *pl, int m, sb_err *err)
         st = sb_buffer(pl->ops->ctx, CL_MEM_READ_WRITE, words * 4 * (size_t)m, NULL,
                        &pl->bits_all, err);
     else if (m > 1)
-        st = sb_buffer(pl->ops->ctx, CL_MEM_READ_WRITE, sizeof(float) * pl->d, NULL, &pl->agg,
-                       err);
+        st = sb_buffer(pl->ops->ctx, CL_MEM_READ_WRITE, sizeof(float) * pl->d, NULL,
+                       &pl->agg, err);
     if (st == SB_OK)
         pl->workers = pl->total_workers = m;
     return st;
@@ -151,28 +153,27 @@ static int worker(sb_pipeline *pl, int w, int *nan, sb_err *err)
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_grad, err);
     if (st != SB_OK)
-        return sb_wrap(err, "step %llu: gradient (worker %d)", (unsigned long long)pl->step, w);
+        return sb_wrap(err, "step %llu: gradient (worker %d)", (unsigned long long)pl->step,
+                       w);
 
     t0 = sb_now();
     switch (pl->compress) {
-    case SB_COMP_SIGN:
-        st = sb_op_sign(pl->ops, pl->g, pl->c, pl->d, nan, NULL, err);
-        break;
+    case SB_COMP_SIGN: st = sb_op_sign(pl->ops, pl->g, pl->c, pl->d, nan, NULL, err); break;
     case SB_COMP_PACK:
         st = sb_op_pack(pl->ops, pl->g, pl->bits, pl->d, nan, NULL, err);
         break;
     case SB_COMP_SCALED:
         st = sb_op_scaled_sign(pl->ops, pl->g, pl->c, pl->d, NULL, err);
         break;
-    case SB_COMP_NONE:
-        break;
+    case SB_COMP_NONE: break;
     }
     if (st == SB_OK && !*nan)
         st = sb_byz_apply(pl, pl->worker_base + w, err); /* an adversary's signs instead */
     if (st == SB_OK)
         st = finish(pl, t0, &pl->t_compress, err);
     if (st != SB_OK)
-        return sb_wrap(err, "step %llu: compress (worker %d)", (unsigned long long)pl->step, w);
+        return sb_wrap(err, "step %llu: compress (worker %d)", (unsigned long long)pl->step,
+                       w);
     if (pl->workers == 1 || *nan)
         return SB_OK;
 
@@ -194,10 +195,11 @@ static int worker(sb_pipeline *pl, int w, int *nan, sb_err *err)
             if (SB_CLFAIL(rc, err, "clEnqueueFillBuffer(mean)"))
                 return err->code;
         }
-        st = sb_op_rmw(pl->ops, pl->agg, pl->compress == SB_COMP_NONE ? pl->g : pl->c, pl->d,
-                       1.0f / (float)pl->workers, NULL, err);
+        st = sb_op_rmw(pl->ops, pl->agg, pl->compress == SB_COMP_NONE ? pl->g : pl->c,
+                       pl->d, 1.0f / (float)pl->workers, NULL, err);
         if (st != SB_OK)
-            return sb_wrap(err, "step %llu: mean (worker %d)", (unsigned long long)pl->step, w);
+            return sb_wrap(err, "step %llu: mean (worker %d)", (unsigned long long)pl->step,
+                           w);
     }
     return finish(pl, t0, &pl->t_aggregate, err);
 }
@@ -271,8 +273,10 @@ int sb_pipeline_metrics(sb_pipeline *pl, sb_metrics *m, sb_err *err)
             pl->t_metrics += sb_now() - t0;
             return SB_OK;
         }
-        return sb_fail(err, SB_ERUNTIME, "metrics: device norm1(x) = %g but x is finite on the "
-                       "host (reduction kernel fault)", xn);
+        return sb_fail(err, SB_ERUNTIME,
+                       "metrics: device norm1(x) = %g but x is finite on the "
+                       "host (reduction kernel fault)",
+                       xn);
     }
     st = p->vt->full(p, pl->x, pl->gfull, &m->f, err);
     if (st != SB_OK)
@@ -310,7 +314,7 @@ void sb_pipeline_free(sb_pipeline *pl)
         pl->aggregate_free = NULL;
         pl->aggregate_user = NULL;
     }
-    cl_mem *all[] = {&pl->x,  &pl->g,   &pl->c,     &pl->bits, &pl->s1,
+    cl_mem *all[] = {&pl->x,  &pl->g,   &pl->c,     &pl->bits,     &pl->s1,
                      &pl->s2, &pl->tmp, &pl->gfull, &pl->bits_all, &pl->agg};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i]) {

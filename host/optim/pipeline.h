@@ -8,10 +8,10 @@
 #include "problem.h"
 
 typedef enum {
-    SB_COMP_NONE,   /* the update sees the stochastic gradient itself */
-    SB_COMP_SIGN,   /* sign(g) in float (0 stays 0) */
-    SB_COMP_PACK,   /* 1 bit per coordinate (0 -> +1), unpacked after aggregation */
-    SB_COMP_SCALED  /* (norm1(g)/d) sign(g) */
+    SB_COMP_NONE,  /* the update sees the stochastic gradient itself */
+    SB_COMP_SIGN,  /* sign(g) in float (0 stays 0) */
+    SB_COMP_PACK,  /* 1 bit per coordinate (0 -> +1), unpacked after aggregation */
+    SB_COMP_SCALED /* (norm1(g)/d) sign(g) */
 } sb_compress;
 
 int sb_compress_parse(const char *s, sb_compress *out, sb_err *err);
@@ -36,22 +36,22 @@ struct sb_pipeline {
     size_t d;
     uint64_t seed;
     cl_mem x, g, c, bits, s1, s2, tmp, gfull;
-    cl_mem u;               /* what the update reads (g, or c after compression) */
-    int workers;            /* simulated workers, each with its own oracle stream */
-    int worker_base;        /* seed index of this process's first worker (MPI rank) */
-    int total_workers;      /* workers in all processes (simulated, or MPI size) */
-    int collective;         /* the aggregate runs every step, even after a NaN (MPI) */
-    int updated;            /* set by an aggregate that applied the update itself (a fused
+    cl_mem u;              /* what the update reads (g, or c after compression) */
+    int workers;           /* simulated workers, each with its own oracle stream */
+    int worker_base;       /* seed index of this process's first worker (MPI rank) */
+    int total_workers;     /* workers in all processes (simulated, or MPI size) */
+    int collective;        /* the aggregate runs every step, even after a NaN (MPI) */
+    int updated;           /* set by an aggregate that applied the update itself (a fused
                                vote-update kernel): this step's update is skipped */
-    int byz_k, byz_attack;  /* the last byz_k workers send attack byz_attack's signs
+    int byz_k, byz_attack; /* the last byz_k workers send attack byz_attack's signs
                                (byzantine.h); 0: all honest */
-    cl_mem bits_all, agg;   /* workers > 1: M packed vectors back to back; float mean */
-    uint64_t step, calls;   /* steps done, stochastic gradient calls spent */
+    cl_mem bits_all, agg;  /* workers > 1: M packed vectors back to back; float mean */
+    uint64_t step, calls;  /* steps done, stochastic gradient calls spent */
     sb_pgd_state pgd;
-    int grad_nan;           /* sign/pack found a NaN in the gradient: diverged */
+    int grad_nan; /* sign/pack found a NaN in the gradient: diverged */
     /* Wall seconds per phase (each phase ends with clFinish). */
     double t_grad, t_compress, t_aggregate, t_update, t_metrics;
-    int split;              /* 1 (default): finish each phase to time it; 0: only the
+    int split; /* 1 (default): finish each phase to time it; 0: only the
                                step is synchronised (lower overhead, no split) */
     sb_aggregate_fn aggregate;
     void *aggregate_user;
@@ -59,9 +59,9 @@ struct sb_pipeline {
 };
 
 typedef struct sb_metrics {
-    double f, grad1, grad2;  /* full, noise-free objective and gradient norms */
-    double test_accuracy;    /* NaN when the problem has none */
-    int x_finite;            /* 0: x holds a NaN or inf */
+    double f, grad1, grad2; /* full, noise-free objective and gradient norms */
+    double test_accuracy;   /* NaN when the problem has none */
+    int x_finite;           /* 0: x holds a NaN or inf */
 } sb_metrics;
 
 /* x0 has d = prob->d entries. params must be resolved. */

@@ -51,7 +51,8 @@ double sb_theory_sign_loose(const sb_theory_in *in, uint64_t K)
     if (!valid(in) || K == 0)
         return NAN;
     double k = (double)K;
-    return (in->gap / in->delta + 2 * in->d * (1 + log(k)) * (in->sigma + in->delta * in->L)) /
+    return (in->gap / in->delta +
+            2 * in->d * (1 + log(k)) * (in->sigma + in->delta * in->L)) /
            sqrt(k);
 }
 

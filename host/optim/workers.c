@@ -45,7 +45,7 @@ typedef struct worker {
     struct sb_workers *ws;
     int w;
     sb_devref dev;
-    sb_ctx ctx;      /* workers 1..n-1: their own context */
+    sb_ctx ctx; /* workers 1..n-1: their own context */
     sb_ops ops;
     sb_problem *prob;
     sb_pipeline own; /* workers 1..n-1 */
@@ -97,9 +97,11 @@ static int lead_aggregate(sb_workers *ws, worker *k, sb_err *err)
                                   ws->hbits, 0, NULL, NULL);
         if (SB_CLFAIL(rc, err, "clEnqueueWriteBuffer(all bits)"))
             return err->code;
-        if ((st = sb_op_vote(pl->ops, pl->bits_all, ws->n, d, pl->bits, NULL, err)) != SB_OK)
+        if ((st = sb_op_vote(pl->ops, pl->bits_all, ws->n, d, pl->bits, NULL, err)) !=
+            SB_OK)
             return st;
-        rc = clEnqueueReadBuffer(q, pl->bits, CL_TRUE, 0, words * 4, ws->ubits, 0, NULL, NULL);
+        rc = clEnqueueReadBuffer(q, pl->bits, CL_TRUE, 0, words * 4, ws->ubits, 0, NULL,
+                                 NULL);
         return SB_CLFAIL(rc, err, "clEnqueueReadBuffer(vote)") ? err->code : SB_OK;
     }
     /* The mean in worker order with the kernel --workers uses: the same numbers. */
@@ -116,7 +118,8 @@ static int lead_aggregate(sb_workers *ws, worker *k, sb_err *err)
         if ((st = sb_op_rmw(pl->ops, pl->agg, k->gtmp, d, 1.0f / (float)ws->n, NULL, err)))
             return st;
     }
-    rc = clEnqueueReadBuffer(q, pl->agg, CL_TRUE, 0, sizeof(float) * d, ws->uf, 0, NULL, NULL);
+    rc = clEnqueueReadBuffer(q, pl->agg, CL_TRUE, 0, sizeof(float) * d, ws->uf, 0, NULL,
+                             NULL);
     return SB_CLFAIL(rc, err, "clEnqueueReadBuffer(mean)") ? err->code : SB_OK;
 }
 
@@ -137,7 +140,8 @@ static int gather(sb_workers *ws, worker *k, sb_err *err)
         rc = clEnqueueReadBuffer(q, ws->comp == SB_COMP_NONE ? pl->g : pl->c, CL_TRUE, 0,
                                  sizeof(float) * ws->d, ws->hf + (size_t)k->w * ws->d, 0,
                                  NULL, NULL);
-    return SB_CLFAIL(rc, err, "clEnqueueReadBuffer(compressed gradient)") ? err->code : SB_OK;
+    return SB_CLFAIL(rc, err, "clEnqueueReadBuffer(compressed gradient)") ? err->code
+                                                                          : SB_OK;
 }
 
 static int waited(worker *k, sb_err *err)
@@ -198,7 +202,8 @@ static int parse_list(const char *list, sb_devref *out, int *n, sb_err *err)
         return err->code;
     char buf[2048];
     if (!list || !*list || strlen(list) >= sizeof buf)
-        return sb_fail(err, SB_EUSAGE, "--worker-devices: expected a comma list of devices");
+        return sb_fail(err, SB_EUSAGE,
+                       "--worker-devices: expected a comma list of devices");
     snprintf(buf, sizeof buf, "%s", list);
     *n = 0;
     for (char *p = buf, *q; p; p = q) {
@@ -268,9 +273,11 @@ int sb_workers_open(sb_workers **out, const char *list, sb_pipeline *lead,
     if (parse_list(list, devs, &n, err) != SB_OK)
         return err->code;
     if (devs[0].did != lead->ops->ctx->dev.did)
-        return sb_fail(err, SB_EUSAGE, "--worker-devices: the first device must be the run's");
+        return sb_fail(err, SB_EUSAGE,
+                       "--worker-devices: the first device must be the run's");
     if (lead->workers != 1 || lead->aggregate_user || lead->step)
-        return sb_fail(err, SB_EUSAGE, "--worker-devices: one worker per device entry (no "
+        return sb_fail(err, SB_EUSAGE,
+                       "--worker-devices: one worker per device entry (no "
                        "--workers or --mpi with it)");
     sb_workers *ws = calloc(1, sizeof *ws);
     if (!ws)
@@ -408,8 +415,8 @@ int sb_workers_finish(sb_workers *ws, int alone_steps, sb_err *err)
         st = sb_pipeline_read_x(ws->w[w].pl, xw, err);
         for (size_t i = 0; st == SB_OK && i < ws->d; i++) {
             double dd = fabs((double)xw[i] - (double)x0[i]);
-            ws->x_diff = fmax(ws->x_diff, isnan(dd) ? (memcmp(&xw[i], &x0[i], 4) ? INFINITY : 0)
-                                                    : dd);
+            ws->x_diff = fmax(ws->x_diff,
+                              isnan(dd) ? (memcmp(&xw[i], &x0[i], 4) ? INFINITY : 0) : dd);
         }
     }
     free(x0);

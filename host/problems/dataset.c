@@ -107,9 +107,10 @@ static int map_labels(const char *path, const double *raw, size_t n, float *y, s
     for (size_t i = 0; i < n; i++) {
         if (raw[i] != lo && raw[i] != hi) {
             if (lo != hi)
-                return sb_fail(err, SB_EUSAGE, "%s: more than two distinct labels (%g, %g, "
-                               "%g): logistic regression needs two classes", path, lo, hi,
-                               raw[i]);
+                return sb_fail(err, SB_EUSAGE,
+                               "%s: more than two distinct labels (%g, %g, "
+                               "%g): logistic regression needs two classes",
+                               path, lo, hi, raw[i]);
             if (raw[i] < lo)
                 lo = raw[i];
             else
@@ -153,8 +154,8 @@ int sb_csv_parse_numbers(const char *name, char *text, const sb_csv_opts *o, dou
         if (!*p || *p == '#')
             continue;
         if (o->max_rows && nrows >= o->max_rows) {
-            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: more than %s = %zu rows", pre, name, line,
-                         dim, o->max_rows);
+            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: more than %s = %zu rows", pre, name,
+                         line, dim, o->max_rows);
             break;
         }
         size_t c = 0;
@@ -209,8 +210,8 @@ int sb_csv_parse_numbers(const char *name, char *text, const sb_csv_opts *o, dou
             st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: %zu columns, %s %s = %zu", pre, name,
                          line, c, o->expect ? o->expect : "expected", dim, o->cols);
         else if (!o->cols && nrows > 0 && c != ncols)
-            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: %zu columns, the first row has %zu", pre,
-                         name, line, c, ncols);
+            st = sb_fail(err, SB_EUSAGE, "%s%s:%zu: %zu columns, the first row has %zu",
+                         pre, name, line, c, ncols);
         ncols = c;
         nrows++;
     }
@@ -252,17 +253,21 @@ static int check_dense(const char *path, size_t n, size_t d, size_t nnz,
     double host = 0.5 * sb_host_memory();
     double max = lim && lim->bytes && (double)lim->bytes < host ? (double)lim->bytes : host;
     const char *what = lim && lim->bytes && (double)lim->bytes < host && lim->what
-                           ? lim->what : "half of this machine's memory";
+                           ? lim->what
+                           : "half of this machine's memory";
     char a[32], b[32];
     if (need > max || (double)n * (double)d >= (double)SIZE_MAX / 8)
-        return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need "
-                       "%s, more than %s (%s)", path, n, d, sb_human_bytes(need, a, sizeof a),
-                       what, sb_human_bytes(max, b, sizeof b));
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: %zu rows x %zu features as a dense matrix need "
+                       "%s, more than %s (%s)",
+                       path, n, d, sb_human_bytes(need, a, sizeof a), what,
+                       sb_human_bytes(max, b, sizeof b));
     if (need > SB_DENSE_SPARSE_MAX && 100.0 * (double)nnz < (double)n * (double)d)
-        return sb_fail(err, SB_EUSAGE, "%s: %zu rows x %zu features as a dense matrix need "
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: %zu rows x %zu features as a dense matrix need "
                        "%s for %zu nonzero values (density %.2g %%); signbench stores data "
-                       "dense: renumber the features without the unused indices", path, n, d,
-                       sb_human_bytes(need, a, sizeof a), nnz,
+                       "dense: renumber the features without the unused indices",
+                       path, n, d, sb_human_bytes(need, a, sizeof a), nnz,
                        100.0 * (double)nnz / ((double)n * (double)d));
     return SB_OK;
 }
@@ -272,8 +277,8 @@ int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err)
     return sb_dataset_read_libsvm_max(path, NULL, ds, err);
 }
 
-int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb_dataset *ds,
-                               sb_err *err)
+int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim,
+                               sb_dataset *ds, sb_err *err)
 {
     memset(ds, 0, sizeof *ds);
     char *text;
@@ -301,9 +306,12 @@ int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit
         if (!*p || *p == '#')
             continue;
         double y;
-        if (!parse_num(p, &end, &y) || (*end && *end != ' ' && *end != '\t' && *end != '\r')) {
-            st = sb_fail(err, SB_EUSAGE, "%s:%zu: the label is not a number (LIBSVM lines "
-                         "are 'label index:value ...')", path, line);
+        if (!parse_num(p, &end, &y) ||
+            (*end && *end != ' ' && *end != '\t' && *end != '\r')) {
+            st = sb_fail(err, SB_EUSAGE,
+                         "%s:%zu: the label is not a number (LIBSVM lines "
+                         "are 'label index:value ...')",
+                         path, line);
             break;
         }
         size_t last = 0;
@@ -321,14 +329,17 @@ int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit
                 break;
             }
             if (idx < 1 || idx > SB_LIBSVM_MAX_INDEX || errno) {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: feature index %.*s is out of range: "
-                             "indices run from 1 to %d", path, line, (int)(end - p), p,
-                             SB_LIBSVM_MAX_INDEX);
+                st = sb_fail(err, SB_EUSAGE,
+                             "%s:%zu: feature index %.*s is out of range: "
+                             "indices run from 1 to %d",
+                             path, line, (int)(end - p), p, SB_LIBSVM_MAX_INDEX);
                 break;
             }
             if ((size_t)idx <= last) {
-                st = sb_fail(err, SB_EUSAGE, "%s:%zu: feature indices must increase (%lld "
-                             "after %zu)", path, line, idx, last);
+                st = sb_fail(err, SB_EUSAGE,
+                             "%s:%zu: feature indices must increase (%lld "
+                             "after %zu)",
+                             path, line, idx, last);
                 break;
             }
             p = end + 1;
@@ -364,7 +375,8 @@ int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit
         ds->X = calloc(ds->n * d, sizeof *ds->X);
         ds->y = malloc(ds->n * sizeof *ds->y);
         if (!ds->X || !ds->y)
-            st = sb_fail(err, SB_ERUNTIME, "%s: out of memory for %zu x %zu", path, ds->n, d);
+            st = sb_fail(err, SB_ERUNTIME, "%s: out of memory for %zu x %zu", path, ds->n,
+                         d);
     }
     if (st == SB_OK) {
         const entry *e = ent.p;
@@ -398,8 +410,10 @@ int sb_dataset_read_csv(const char *path, int label_col, sb_dataset *ds, sb_err 
         st = sb_fail(err, SB_EUSAGE, "%s: needs a label column and at least one feature",
                      path);
     if (st == SB_OK && (size_t)label_col >= cols)
-        st = sb_fail(err, SB_EUSAGE, "%s: --label-col %d but rows have %zu columns "
-                     "(0-based)", path, label_col, cols);
+        st = sb_fail(err, SB_EUSAGE,
+                     "%s: --label-col %d but rows have %zu columns "
+                     "(0-based)",
+                     path, label_col, cols);
     double *raw = NULL;
     if (st == SB_OK) {
         ds->n = rows;
@@ -438,7 +452,8 @@ int sb_dataset_read_max(const char *path, const char *format, int label_col,
                         const sb_dataset_limit *lim, sb_dataset *ds, sb_err *err)
 {
     size_t n = strlen(path);
-    int csv = format ? !strcmp(format, "csv") : (n >= 4 && !strcasecmp(path + n - 4, ".csv"));
+    int csv =
+        format ? !strcmp(format, "csv") : (n >= 4 && !strcasecmp(path + n - 4, ".csv"));
     return csv ? sb_dataset_read_csv(path, label_col, ds, err)
                : sb_dataset_read_libsvm_max(path, lim, ds, err);
 }
@@ -450,7 +465,8 @@ int sb_dataset_synthetic(size_t n, size_t d, uint64_t seed, double noise, sb_dat
     if (n == 0 || d == 0)
         return sb_fail(err, SB_EUSAGE, "synthetic data: n and d must be at least 1");
     if (n > ((size_t)1 << 40) / d)
-        return sb_fail(err, SB_EUSAGE, "synthetic data: n x d = %zu x %zu is too large", n, d);
+        return sb_fail(err, SB_EUSAGE, "synthetic data: n x d = %zu x %zu is too large", n,
+                       d);
     if (check_dense("synthetic data", n, d, n * d, NULL, err) != SB_OK)
         return err->code;
     ds->X = malloc(n * d * sizeof *ds->X);
@@ -462,7 +478,8 @@ int sb_dataset_synthetic(size_t n, size_t d, uint64_t seed, double noise, sb_dat
         free(row);
         free(flip);
         sb_dataset_free(ds);
-        return sb_fail(err, SB_ERUNTIME, "synthetic data: out of memory for %zu x %zu", n, d);
+        return sb_fail(err, SB_ERUNTIME, "synthetic data: out of memory for %zu x %zu", n,
+                       d);
     }
     ds->n = n;
     ds->d = d;

@@ -40,11 +40,11 @@ int sb_dataset_read_libsvm(const char *path, sb_dataset *ds, sb_err *err);
 /* A cap on the dense matrix a reader may allocate (rows x features floats, plus labels),
  * checked before allocating it; the readers always cap at half the host memory. */
 typedef struct sb_dataset_limit {
-    size_t bytes;      /* 0: no cap beyond the host's */
-    const char *what;  /* the cap in messages: "the device's largest allocation" */
+    size_t bytes;     /* 0: no cap beyond the host's */
+    const char *what; /* the cap in messages: "the device's largest allocation" */
 } sb_dataset_limit;
-int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim, sb_dataset *ds,
-                               sb_err *err);
+int sb_dataset_read_libsvm_max(const char *path, const sb_dataset_limit *lim,
+                               sb_dataset *ds, sb_err *err);
 /* The LIBSVM parser itself: text (NUL-terminated, cut in place) named path in messages. */
 int sb_dataset_parse_libsvm(const char *path, char *text, const sb_dataset_limit *lim,
                             sb_dataset *ds, sb_err *err);

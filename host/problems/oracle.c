@@ -89,7 +89,8 @@ double sb_oracle_noise_sd(const sb_oracle *o, uint64_t step)
     return o->sigma / sqrt((double)(n ? n : 1));
 }
 
-void sb_oracle_noise_host(const sb_oracle *o, uint64_t step, size_t d, double sd, double *out)
+void sb_oracle_noise_host(const sb_oracle *o, uint64_t step, size_t d, double sd,
+                          double *out)
 {
     for (size_t j = 0; j < d; j += 2) {
         double z[2];

@@ -20,9 +20,9 @@
  *     index = (r * n) >> 32 in 64-bit integer math (exact everywhere). */
 /* The stochastic gradient oracle (DESIGN.md 5.4): minibatch, added noise, seed. */
 typedef struct sb_oracle {
-    size_t batch;      /* minibatch size; 0: full batch */
-    int theory_batch;  /* 1: n_k = k + 1 (Theorem 1's schedule) */
-    double sigma;      /* additive Gaussian noise per coordinate, per single call */
+    size_t batch;     /* minibatch size; 0: full batch */
+    int theory_batch; /* 1: n_k = k + 1 (Theorem 1's schedule) */
+    double sigma;     /* additive Gaussian noise per coordinate, per single call */
     uint64_t seed;
 } sb_oracle;
 
@@ -36,7 +36,8 @@ enum {
 };
 
 /* The four 32-bit outputs of Philox4x32-10 at (seed; block, step, stream). */
-void sb_philox(uint64_t seed, uint32_t block, uint64_t step, uint32_t stream, uint32_t r[4]);
+void sb_philox(uint64_t seed, uint32_t block, uint64_t step, uint32_t stream,
+               uint32_t r[4]);
 double sb_u01(uint32_t r);
 /* Two standard normals from block `block` of a stream. */
 void sb_normal2(uint64_t seed, uint32_t block, uint64_t step, uint32_t stream, double z[2]);

@@ -9,26 +9,26 @@
 /* Everything a user can set about a problem (CLI flags of train/eval/sweep). Zero
  * values mean "the documented default". */
 typedef struct sb_problem_opts {
-    const char *name;      /* tube | tube-rotated | logreg | quad | quad-rotated */
-    size_t d;              /* dimension (logreg: taken from the data unless synthetic) */
-    uint64_t seed;         /* rotations, synthetic data, starting point */
+    const char *name; /* tube | tube-rotated | logreg | quad | quad-rotated */
+    size_t d;         /* dimension (logreg: taken from the data unless synthetic) */
+    uint64_t seed;    /* rotations, synthetic data, starting point */
     /* tube (DESIGN.md 5.1) */
     double tube_L, tube_gamma, tube_tau; /* 0: e, 1, e */
     int tube_strict;                     /* --tube-domain strict */
     const char *rotation_file;           /* d x d matrix, CSV rows; NULL: Haar-random */
     /* logreg (DESIGN.md 5.2) */
-    const char *data;                    /* LIBSVM or CSV file; NULL: synthetic */
-    const char *format;                  /* "libsvm" | "csv" | NULL (by extension) */
-    int label_col;                       /* CSV label column, 0-based */
+    const char *data;   /* LIBSVM or CSV file; NULL: synthetic */
+    const char *format; /* "libsvm" | "csv" | NULL (by extension) */
+    int label_col;      /* CSV label column, 0-based */
     int bias, standardize;
-    double lambda;                       /* < 0: default 1e-4 */
-    double test_split;                   /* fraction held out, 0: none */
-    size_t n_synth;                      /* synthetic rows */
-    double label_noise;                  /* synthetic: fraction of flipped labels */
-    const char *gemv;                    /* "native" | "clblast" */
+    double lambda;      /* < 0: default 1e-4 */
+    double test_split;  /* fraction held out, 0: none */
+    size_t n_synth;     /* synthetic rows */
+    double label_noise; /* synthetic: fraction of flipped labels */
+    const char *gemv;   /* "native" | "clblast" */
     /* quad (DESIGN.md 5.3) */
-    const char *spectrum;                /* equal | linear | log */
-    double cond;                         /* condition number for linear/log */
+    const char *spectrum; /* equal | linear | log */
+    double cond;          /* condition number for linear/log */
 } sb_problem_opts;
 
 typedef struct sb_problem sb_problem;
@@ -50,11 +50,11 @@ typedef struct sb_problem_vt {
 struct sb_problem {
     char name[32];
     size_t d;
-    sb_ctx *ctx;        /* NULL for a host-only problem (tests, eval --host) */
+    sb_ctx *ctx; /* NULL for a host-only problem (tests, eval --host) */
     int has_fstar, has_L;
-    double fstar, L;    /* known optimum value and smoothness constant */
-    double *x0;         /* default start (DESIGN.md 5.1 for the tube), length d */
-    size_t n_train;     /* data rows used for the gradient (logreg), else 0 */
+    double fstar, L; /* known optimum value and smoothness constant */
+    double *x0;      /* default start (DESIGN.md 5.1 for the tube), length d */
+    size_t n_train;  /* data rows used for the gradient (logreg), else 0 */
     const sb_problem_vt *vt;
     void *impl;
 };
@@ -73,10 +73,28 @@ void sb_problem_opts_init(sb_problem_opts *o);
 
 /* Problem options any command can accept (train, eval, sweep). --seed is not among
  * them: the command owns it and copies it into o->seed. Codes are 0x200 and up. */
-enum { SB_OPT_PROBLEM = 0x200, SB_OPT_D, SB_OPT_TUBE_L, SB_OPT_TUBE_GAMMA, SB_OPT_TUBE_TAU,
-       SB_OPT_TUBE_DOMAIN, SB_OPT_ROTATION, SB_OPT_DATA, SB_OPT_FORMAT, SB_OPT_LABEL_COL,
-       SB_OPT_BIAS, SB_OPT_STANDARDIZE, SB_OPT_LAMBDA, SB_OPT_TEST_SPLIT, SB_OPT_NSYNTH,
-       SB_OPT_LABEL_NOISE, SB_OPT_GEMV, SB_OPT_SPECTRUM, SB_OPT_COND, SB_OPT_PROBLEM_END };
+enum {
+    SB_OPT_PROBLEM = 0x200,
+    SB_OPT_D,
+    SB_OPT_TUBE_L,
+    SB_OPT_TUBE_GAMMA,
+    SB_OPT_TUBE_TAU,
+    SB_OPT_TUBE_DOMAIN,
+    SB_OPT_ROTATION,
+    SB_OPT_DATA,
+    SB_OPT_FORMAT,
+    SB_OPT_LABEL_COL,
+    SB_OPT_BIAS,
+    SB_OPT_STANDARDIZE,
+    SB_OPT_LAMBDA,
+    SB_OPT_TEST_SPLIT,
+    SB_OPT_NSYNTH,
+    SB_OPT_LABEL_NOISE,
+    SB_OPT_GEMV,
+    SB_OPT_SPECTRUM,
+    SB_OPT_COND,
+    SB_OPT_PROBLEM_END
+};
 
 #define SB_PROBLEM_LONGOPTS                                                                \
     {"problem", required_argument, 0, SB_OPT_PROBLEM},                                     \
@@ -97,32 +115,34 @@ enum { SB_OPT_PROBLEM = 0x200, SB_OPT_D, SB_OPT_TUBE_L, SB_OPT_TUBE_GAMMA, SB_OP
         {"label-noise", required_argument, 0, SB_OPT_LABEL_NOISE},                         \
         {"gemv", required_argument, 0, SB_OPT_GEMV},                                       \
         {"spectrum", required_argument, 0, SB_OPT_SPECTRUM},                               \
-        {"cond", required_argument, 0, SB_OPT_COND }
+    {                                                                                      \
+        "cond", required_argument, 0, SB_OPT_COND                                          \
+    }
 
-#define SB_PROBLEM_HELP                                                                    \
-    "Problem options:\n"                                                                   \
-    "  --problem P         tube | tube-rotated | logreg | quad | quad-rotated (required)\n" \
+#define SB_PROBLEM_HELP                                                                      \
+    "Problem options:\n"                                                                     \
+    "  --problem P         tube | tube-rotated | logreg | quad | quad-rotated (required)\n"  \
     "  --d N               dimension (default 10; logreg: from the data, 20 if synthetic)\n" \
-    "  --tube-L X, --tube-gamma X, --tube-tau X   tube parameters (default e, 1, e)\n"      \
-    "  --tube-domain R     continuation (default; alias continue: evaluate the formulas\n" \
-    "                      outside the tube set too, train counts the steps spent there)\n" \
-    "                      | strict (train stops when the trajectory leaves the set)\n"   \
+    "  --tube-L X, --tube-gamma X, --tube-tau X   tube parameters (default e, 1, e)\n"       \
+    "  --tube-domain R     continuation (default; alias continue: evaluate the formulas\n"   \
+    "                      outside the tube set too, train counts the steps spent there)\n"  \
+    "                      | strict (train stops when the trajectory leaves the set)\n"      \
     "  --rotation FILE     d x d orthogonal matrix (CSV rows) for the *-rotated problems;\n" \
-    "                      default: Haar-random from the seed\n"                           \
-    "  --data FILE         logreg data: LIBSVM, or CSV if it ends in .csv (default:\n"     \
-    "                      synthetic, Gaussian rows, planted w*)\n"                        \
-    "  --format F          libsvm | csv (overrides the extension)\n"                        \
-    "  --label-col N       CSV label column, 0-based (default 0)\n"                         \
-    "  --bias              append a constant 1 feature\n"                                   \
-    "  --standardize       scale features to mean 0, variance 1 (training rows' stats)\n"  \
-    "  --lambda X          L2 weight (default 1e-4)\n"                                      \
-    "  --test-split F      hold out this fraction of rows (seeded shuffle; default 0)\n"  \
-    "  --n N               synthetic rows (default 1000)\n"                                 \
-    "  --label-noise F     synthetic: fraction of flipped labels (default 0)\n"            \
-    "  --gemv G            logreg gradient: native (fused kernel, default) | clblast\n"    \
-    "                      (CLBlast GEMV twice; minibatches always use native)\n"          \
-    "  --spectrum S        quad eigenvalues: equal (all 1, default) | linear | log, from\n" \
-    "                      1/cond to 1\n"                                                   \
+    "                      default: Haar-random from the seed\n"                             \
+    "  --data FILE         logreg data: LIBSVM, or CSV if it ends in .csv (default:\n"       \
+    "                      synthetic, Gaussian rows, planted w*)\n"                          \
+    "  --format F          libsvm | csv (overrides the extension)\n"                         \
+    "  --label-col N       CSV label column, 0-based (default 0)\n"                          \
+    "  --bias              append a constant 1 feature\n"                                    \
+    "  --standardize       scale features to mean 0, variance 1 (training rows' stats)\n"    \
+    "  --lambda X          L2 weight (default 1e-4)\n"                                       \
+    "  --test-split F      hold out this fraction of rows (seeded shuffle; default 0)\n"     \
+    "  --n N               synthetic rows (default 1000)\n"                                  \
+    "  --label-noise F     synthetic: fraction of flipped labels (default 0)\n"              \
+    "  --gemv G            logreg gradient: native (fused kernel, default) | clblast\n"      \
+    "                      (CLBlast GEMV twice; minibatches always use native)\n"            \
+    "  --spectrum S        quad eigenvalues: equal (all 1, default) | linear | log, from\n"  \
+    "                      1/cond to 1\n"                                                    \
     "  --cond C            condition number for linear/log (default 100)\n"
 
 /* Handle a problem option inside a getopt_long loop: 1 if c was one and its value is

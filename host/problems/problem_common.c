@@ -43,15 +43,18 @@ int sb_problem_check_size(const char *name, double host_bytes, double dev_larges
     char a[32], b[32];
     double host = sb_host_memory();
     if (host_bytes > 0.5 * host)
-        return sb_fail(err, SB_EUSAGE, "%s: needs %s of host memory, more than half of this "
-                       "machine's %s", name, sb_human_bytes(host_bytes, a, sizeof a),
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: needs %s of host memory, more than half of this "
+                       "machine's %s",
+                       name, sb_human_bytes(host_bytes, a, sizeof a),
                        sb_human_bytes(host, b, sizeof b));
     if (!ctx)
         return SB_OK;
     if (ctx->max_alloc && dev_largest > (double)ctx->max_alloc)
-        return sb_fail(err, SB_EUSAGE, "%s: needs a device buffer of %s, %s allocates at most "
-                       "%s (CL_DEVICE_MAX_MEM_ALLOC_SIZE)", name,
-                       sb_human_bytes(dev_largest, a, sizeof a), ctx->dev.name,
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: needs a device buffer of %s, %s allocates at most "
+                       "%s (CL_DEVICE_MAX_MEM_ALLOC_SIZE)",
+                       name, sb_human_bytes(dev_largest, a, sizeof a), ctx->dev.name,
                        sb_human_bytes((double)ctx->max_alloc, b, sizeof b));
     if (ctx->global_mem && dev_total > (double)ctx->global_mem)
         return sb_fail(err, SB_EUSAGE, "%s: needs %s of device memory, %s has %s", name,
@@ -85,7 +88,8 @@ int sb_problem_alloc(const char *name, size_t d, size_t impl_size, sb_problem **
 int sb_problem_run(sb_ctx *ctx, cl_kernel k, size_t n, sb_err *err)
 {
     size_t local = ctx->params->local_size, global = sb_round_up(n ? n : 1, local);
-    cl_int rc = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    cl_int rc =
+        clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
     if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel"))
         return err->code;
     return SB_OK;
@@ -98,15 +102,15 @@ int sb_problem_gemv(sb_ctx *ctx, int trans, size_t rows, size_t cols, float alph
     if (beta == 0.0f) {
         /* CLBlast computes beta * y even for beta = 0: a NaN left in y would survive. */
         cl_float zero = 0.0f;
-        cl_int rc = clEnqueueFillBuffer(ctx->queue, y, &zero, sizeof zero, 0,
-                                        (trans ? cols : rows) * sizeof(float), 0, NULL, NULL);
+        cl_int rc =
+            clEnqueueFillBuffer(ctx->queue, y, &zero, sizeof zero, 0,
+                                (trans ? cols : rows) * sizeof(float), 0, NULL, NULL);
         if (SB_CLFAIL(rc, err, "clEnqueueFillBuffer"))
             return err->code;
     }
-    CLBlastStatusCode s = CLBlastSgemv(CLBlastLayoutRowMajor,
-                                       trans ? CLBlastTransposeYes : CLBlastTransposeNo, rows,
-                                       cols, alpha, A, 0, cols, x, 0, 1, beta, y, 0, 1,
-                                       &ctx->queue, &ev);
+    CLBlastStatusCode s = CLBlastSgemv(
+        CLBlastLayoutRowMajor, trans ? CLBlastTransposeYes : CLBlastTransposeNo, rows, cols,
+        alpha, A, 0, cols, x, 0, 1, beta, y, 0, 1, &ctx->queue, &ev);
     if (ev)
         clReleaseEvent(ev);
     if (s != CLBlastSuccess)
@@ -120,7 +124,8 @@ int sb_problem_sum(sb_ctx *ctx, cl_mem buf, size_t n, double *sum, sb_err *err)
     float *h = malloc((n ? n : 1) * sizeof *h);
     if (!h)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
-    cl_int rc = clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * sizeof *h, h, 0, NULL, NULL);
+    cl_int rc =
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * sizeof *h, h, 0, NULL, NULL);
     if (SB_CLFAIL(rc, err, "clEnqueueReadBuffer")) {
         free(h);
         return err->code;
@@ -140,8 +145,8 @@ int sb_problem_put(sb_ctx *ctx, cl_mem buf, const double *v, size_t n, sb_err *e
         return sb_fail(err, SB_ERUNTIME, "out of memory");
     for (size_t i = 0; i < n; i++)
         h[i] = (float)v[i];
-    cl_int rc = clEnqueueWriteBuffer(ctx->queue, buf, CL_TRUE, 0, n * sizeof *h, h, 0, NULL,
-                                     NULL);
+    cl_int rc =
+        clEnqueueWriteBuffer(ctx->queue, buf, CL_TRUE, 0, n * sizeof *h, h, 0, NULL, NULL);
     free(h);
     if (SB_CLFAIL(rc, err, "clEnqueueWriteBuffer"))
         return err->code;
@@ -153,7 +158,8 @@ int sb_problem_get(sb_ctx *ctx, cl_mem buf, double *v, size_t n, sb_err *err)
     float *h = malloc((n ? n : 1) * sizeof *h);
     if (!h)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
-    cl_int rc = clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * sizeof *h, h, 0, NULL, NULL);
+    cl_int rc =
+        clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, n * sizeof *h, h, 0, NULL, NULL);
     if (!SB_CLFAIL(rc, err, "clEnqueueReadBuffer"))
         for (size_t i = 0; i < n; i++)
             v[i] = h[i];
@@ -164,7 +170,8 @@ int sb_problem_get(sb_ctx *ctx, cl_mem buf, double *v, size_t n, sb_err *err)
 int sb_problem_buffer(sb_ctx *ctx, size_t n, const double *init, cl_mem *out, sb_err *err)
 {
     *out = NULL;
-    if (sb_buffer(ctx, CL_MEM_READ_WRITE, (n ? n : 1) * sizeof(float), NULL, out, err) != SB_OK)
+    if (sb_buffer(ctx, CL_MEM_READ_WRITE, (n ? n : 1) * sizeof(float), NULL, out, err) !=
+        SB_OK)
         return err->code;
     if (init && sb_problem_put(ctx, *out, init, n, err) != SB_OK) {
         clReleaseMemObject(*out);

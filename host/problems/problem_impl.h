@@ -7,9 +7,9 @@
 
 /* Every impl struct starts with this, so the accessors and the oracle work on any. */
 typedef struct sb_problem_common {
-    double tube[3];      /* L, gamma, tau for the tube problems (else 0) */
-    double *Q;           /* rotation, row-major d x d, or NULL */
-    cl_kernel noise;     /* oracle_noise, or NULL without a device */
+    double tube[3];  /* L, gamma, tau for the tube problems (else 0) */
+    double *Q;       /* rotation, row-major d x d, or NULL */
+    cl_kernel noise; /* oracle_noise, or NULL without a device */
 } sb_problem_common;
 
 int sb_problem_tube_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,

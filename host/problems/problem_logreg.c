@@ -103,16 +103,19 @@ static int fused(sb_problem *p, cl_mem w, cl_mem g, int use_idx, size_t m, doubl
     logreg_impl *L = p->impl;
     sb_ctx *ctx = p->ctx;
     if (!L->fused_ok && !L->cpu)
-        return sb_fail(err, SB_EUSAGE, "logreg: minibatches need the fused kernel, but d = %zu "
-                       "does not fit in %s's local memory", p->d, ctx->dev.name);
+        return sb_fail(err, SB_EUSAGE,
+                       "logreg: minibatches need the fused kernel, but d = %zu "
+                       "does not fit in %s's local memory",
+                       p->d, ctx->dev.name);
     size_t rows = (m + L->groups - 1) / L->groups, groups = (m + rows - 1) / rows;
     cl_uint ui = (cl_uint)use_idx, um = (cl_uint)m, ud = (cl_uint)p->d, ur = (cl_uint)rows,
             ug = (cl_uint)groups;
     {
-        const size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem),
-                             4, 4, 4, 4, sizeof(cl_mem), sizeof(cl_mem), p->d * sizeof(float)};
-        const void *v[] = {&L->X, &L->y, &w, &L->idx, &ui, &um, &ud, &ur, &L->part, &L->lpart,
-                           NULL};
+        const size_t sz[] = {
+            sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem),      sizeof(cl_mem), 4, 4, 4, 4,
+            sizeof(cl_mem), sizeof(cl_mem), p->d * sizeof(float)};
+        const void *v[] = {&L->X, &L->y, &w,       &L->idx,   &ui, &um,
+                           &ud,   &ur,   &L->part, &L->lpart, NULL};
         cl_kernel k = L->cpu ? L->kcpu : L->kpart;
         if (setargs(k, L->cpu ? "logreg_part_cpu" : "logreg_part", L->cpu ? 10 : 11, sz, v,
                     err) != SB_OK)
@@ -137,8 +140,8 @@ static int with_clblast(sb_problem *p, cl_mem w, cl_mem g, double *f, sb_err *er
     cl_uint un = (cl_uint)n;
     cl_float scale = (cl_float)(1.0 / (double)n);
     {
-        const size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), 4, 4, sizeof(cl_mem),
-                             sizeof(cl_mem)};
+        const size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), 4, 4,
+                             sizeof(cl_mem), sizeof(cl_mem)};
         const void *v[] = {&L->z, &L->y, &un, &scale, &L->cvec, &L->lpart};
         if (setargs(L->kcoef, "logreg_coef", 6, sz, v, err) != SB_OK)
             return err->code;
@@ -176,18 +179,20 @@ static int logreg_grad(sb_problem *p, cl_mem w, cl_mem g, const sb_oracle *o, ui
             size_t cap = m > 2 * L->idx_cap ? m : 2 * L->idx_cap;
             uint32_t *h = realloc(L->hidx, cap * sizeof *h);
             if (!h)
-                return sb_fail(err, SB_ERUNTIME, "logreg: out of memory for a batch of %zu", m);
+                return sb_fail(err, SB_ERUNTIME, "logreg: out of memory for a batch of %zu",
+                               m);
             L->hidx = h;
             cl_mem b;
-            if (sb_buffer(p->ctx, CL_MEM_READ_ONLY, cap * sizeof *h, NULL, &b, err) != SB_OK)
+            if (sb_buffer(p->ctx, CL_MEM_READ_ONLY, cap * sizeof *h, NULL, &b, err) !=
+                SB_OK)
                 return err->code;
             clReleaseMemObject(L->idx);
             L->idx = b;
             L->idx_cap = cap;
         }
         sb_oracle_indices_host(o, step, m, L->tr.n, L->hidx);
-        cl_int rc = clEnqueueWriteBuffer(p->ctx->queue, L->idx, CL_TRUE, 0, m * sizeof(uint32_t),
-                                         L->hidx, 0, NULL, NULL);
+        cl_int rc = clEnqueueWriteBuffer(p->ctx->queue, L->idx, CL_TRUE, 0,
+                                         m * sizeof(uint32_t), L->hidx, 0, NULL, NULL);
         if (SB_CLFAIL(rc, err, "clEnqueueWriteBuffer(minibatch indices)"))
             return err->code;
         if (fused(p, w, g, 1, m, f, err) != SB_OK)
@@ -228,8 +233,8 @@ static void logreg_destroy(sb_problem *p)
     for (size_t i = 0; i < 4; i++)
         if (*k[i])
             clReleaseKernel(*k[i]);
-    cl_mem *m[] = {&L->X, &L->y, &L->idx, &L->part, &L->lpart, &L->wpart, &L->z, &L->cvec,
-                   &L->tmp};
+    cl_mem *m[] = {&L->X,     &L->y, &L->idx,  &L->part, &L->lpart,
+                   &L->wpart, &L->z, &L->cvec, &L->tmp};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (*m[i])
             clReleaseMemObject(*m[i]);
@@ -292,9 +297,12 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
     if (o->rotation_file || o->spectrum || o->tube_L > 0 || o->tube_gamma > 0 ||
         o->tube_tau > 0)
         return sb_fail(err, SB_EUSAGE, "logreg: --%s belongs to another problem",
-                       o->rotation_file ? "rotation" : o->spectrum ? "spectrum" : "tube-*");
+                       o->rotation_file ? "rotation"
+                       : o->spectrum    ? "spectrum"
+                                        : "tube-*");
     if (o->data && (o->n_synth || o->label_noise > 0))
-        return sb_fail(err, SB_EUSAGE, "logreg: --n and --label-noise are for synthetic data, "
+        return sb_fail(err, SB_EUSAGE,
+                       "logreg: --n and --label-noise are for synthetic data, "
                        "not --data");
     if (o->data && o->d)
         return sb_fail(err, SB_EUSAGE, "logreg: --d comes from the data file; drop it");
@@ -308,9 +316,10 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
                                   ctx, err) != SB_OK)
             return err->code;
     }
-    int st = o->data ? sb_dataset_read_max(o->data, o->format, o->label_col, &lim, &tr, err)
-                     : sb_dataset_synthetic(o->n_synth ? o->n_synth : 1000, o->d ? o->d : 20,
-                                            o->seed, o->label_noise, &tr, err);
+    int st = o->data
+                 ? sb_dataset_read_max(o->data, o->format, o->label_col, &lim, &tr, err)
+                 : sb_dataset_synthetic(o->n_synth ? o->n_synth : 1000, o->d ? o->d : 20,
+                                        o->seed, o->label_noise, &tr, err);
     if (st != SB_OK)
         return st;
     if (o->test_split > 0 && (st = sb_dataset_split(&tr, o->test_split, o->seed, &te, err)))
@@ -324,9 +333,9 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
         st = sb_fail(err, SB_EUSAGE, "logreg: %zu x %zu data is too large", tr.n, tr.d);
         goto fail_data;
     }
-    if (ctx && (st = sb_problem_check_size("logreg", 0, (double)tr.n * (double)tr.d * 4,
-                                           (double)tr.n * (double)tr.d * 4 +
-                                               8.0 * 4 * (double)tr.d, ctx, err)))
+    if (ctx && (st = sb_problem_check_size(
+                    "logreg", 0, (double)tr.n * (double)tr.d * 4,
+                    (double)tr.n * (double)tr.d * 4 + 8.0 * 4 * (double)tr.d, ctx, err)))
         goto fail_data;
     sb_problem *p;
     if ((st = sb_problem_alloc("logreg", tr.d, sizeof(logreg_impl), &p, err)) != SB_OK)
@@ -355,9 +364,10 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
         size_t need = (d + 32 * L->ls + 64) * sizeof(float); /* acc, red, coef, lsum */
         L->fused_ok = need <= ctx->local_mem;
         if (!L->fused_ok && !L->clblast && !L->cpu) {
-            st = sb_fail(err, SB_EUSAGE, "logreg: d = %zu needs %zu bytes of local memory for "
-                         "the fused kernel, %s has %llu: use --gemv clblast (full batch)", d,
-                         need, ctx->dev.name, (unsigned long long)ctx->local_mem);
+            st = sb_fail(err, SB_EUSAGE,
+                         "logreg: d = %zu needs %zu bytes of local memory for "
+                         "the fused kernel, %s has %llu: use --gemv clblast (full batch)",
+                         d, need, ctx->dev.name, (unsigned long long)ctx->local_mem);
             goto fail;
         }
         size_t g = (size_t)(ctx->compute_units ? ctx->compute_units : 1) * (L->cpu ? 4 : 8);
@@ -377,8 +387,8 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
             (st = sb_ctx_kernel(ctx, "logreg_coef", &L->kcoef, err)) ||
             (st = sb_ctx_kernel(ctx, "logreg_part_cpu", &L->kcpu, err)) ||
             (st = sb_ctx_kernel(ctx, "oracle_noise", &L->c.noise, err)) ||
-            (st = sb_buffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * d * sizeof(float),
-                            tr.X, &L->X, err)) ||
+            (st = sb_buffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                            n * d * sizeof(float), tr.X, &L->X, err)) ||
             (st = sb_buffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * sizeof(float),
                             tr.y, &L->y, err)) ||
             (st = sb_buffer(ctx, CL_MEM_READ_ONLY, sizeof(uint32_t), NULL, &L->idx, err)) ||

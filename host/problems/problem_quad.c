@@ -130,8 +130,10 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
     if (o->cond > 0 && !strcmp(spec, "equal"))
         return sb_fail(err, SB_EUSAGE, "%s: --cond needs --spectrum linear or log", name);
     if (rotated && d > 46340)
-        return sb_fail(err, SB_EUSAGE, "quad-rotated: d = %zu is too large for a dense "
-                       "rotation (at most 46340)", d);
+        return sb_fail(err, SB_EUSAGE,
+                       "quad-rotated: d = %zu is too large for a dense "
+                       "rotation (at most 46340)",
+                       d);
     /* Host: x0, lam, hy, hg in double and the training copies (about 6 d doubles), Q;
      * device: about 12 float vectors of d (problem and optimiser), Q. */
     double dd = (double)d, mat = rotated ? dd * dd : 0;
@@ -189,14 +191,16 @@ int sb_problem_quad_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
         p->ctx = ctx;
         /* Enough groups for every float8 of x, at most 64 per compute unit (as ops.c):
          * the kernels loop over their share (SB_FOR_UNITS). */
-        size_t local = ctx->params->local_size, cu = ctx->compute_units ? ctx->compute_units : 1;
+        size_t local = ctx->params->local_size,
+               cu = ctx->compute_units ? ctx->compute_units : 1;
         q->groups = sb_round_up(d / 8 + 1, local) / local;
         if (q->groups > 64 * cu)
             q->groups = 64 * cu;
         if ((st = sb_ctx_kernel(ctx, "quad_grad", &q->k, err)) != SB_OK ||
             (st = sb_ctx_kernel(ctx, "quad_grad_f", &q->kf, err)) != SB_OK ||
             (st = sb_ctx_kernel(ctx, "oracle_noise", &q->c.noise, err)) != SB_OK ||
-            (st = sb_problem_buffer(ctx, q->use_lam ? d : 1, q->lam, &q->lamd, err)) != SB_OK ||
+            (st = sb_problem_buffer(ctx, q->use_lam ? d : 1, q->lam, &q->lamd, err)) !=
+                SB_OK ||
             (st = sb_problem_buffer(ctx, d, NULL, &q->y, err)) != SB_OK ||
             (st = sb_problem_buffer(ctx, d, NULL, &q->gy, err)) != SB_OK ||
             (st = sb_problem_buffer(ctx, q->groups, NULL, &q->fpart, err)) != SB_OK)

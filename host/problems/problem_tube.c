@@ -19,7 +19,8 @@ sb_tube_params sb_tube_defaults(void)
 
 double sb_tube_nu(const sb_tube_params *p)
 {
-    return (13.0 / 6.0) * p->gamma * p->tau * p->tau + (37.0 / 6.0) * p->L * p->tau * p->tau;
+    return (13.0 / 6.0) * p->gamma * p->tau * p->tau +
+           (37.0 / 6.0) * p->L * p->tau * p->tau;
 }
 
 /* The spline pieces and their derivatives (u is an |x| value). */
@@ -37,7 +38,8 @@ static double g1(const sb_tube_params *p, double u, double *d1, double *d2)
 static double g2(const sb_tube_params *p, double u, double *d1, double *d2)
 {
     double t = p->tau, s = p->L + p->gamma, C = 10.0 * s / (t * t * t),
-           D = 15.0 * s / (t * t * t * t), E = 6.0 * s / (t * t * t * t * t), v = u - 2.0 * t;
+           D = 15.0 * s / (t * t * t * t), E = 6.0 * s / (t * t * t * t * t),
+           v = u - 2.0 * t;
     double v2 = v * v, v3 = v2 * v;
     if (d1)
         *d1 = -3.0 * C * v2 - 4.0 * D * v3 - 5.0 * E * v2 * v2;
@@ -54,8 +56,8 @@ static double sgn(double v)
 int sb_tube_eval(size_t d, const double *x, const sb_tube_params *p, double *f, double *g,
                  int *region, int *in_tube)
 {
-    if (d == 0 || !(p->L > 0.0) || !(p->gamma > 0.0) || !(p->tau > 0.0) || !isfinite(p->L) ||
-        !isfinite(p->gamma) || !isfinite(p->tau))
+    if (d == 0 || !(p->L > 0.0) || !(p->gamma > 0.0) || !(p->tau > 0.0) ||
+        !isfinite(p->L) || !isfinite(p->gamma) || !isfinite(p->tau))
         return SB_EUSAGE;
     const double L = p->L, gam = p->gamma, tau = p->tau, nu = sb_tube_nu(p);
     size_t i = 0; /* 0-based index of the first a_i <= 2 tau; d in the basin */
@@ -240,8 +242,10 @@ int sb_problem_tube_create(const sb_problem_opts *o, sb_ctx *ctx, int rotated,
     if (o->rotation_file && !rotated)
         return sb_fail(err, SB_EUSAGE, "tube: --rotation needs --problem tube-rotated");
     if (rotated && d > 46340)
-        return sb_fail(err, SB_EUSAGE, "tube-rotated: d = %zu is too large for a dense "
-                       "rotation (at most 46340)", d);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube-rotated: d = %zu is too large for a dense "
+                       "rotation (at most 46340)",
+                       d);
     /* As quad (problem_quad.c): about 6 d doubles on the host, 12 float vectors of d on
      * the device, and the rotation. */
     double dd = (double)d, mat = rotated ? dd * dd : 0;

@@ -15,8 +15,10 @@ int sb_rotation_haar(size_t d, uint64_t seed, double *Q, sb_err *err)
     if (d == 0)
         return sb_fail(err, SB_EUSAGE, "rotation: dimension must be at least 1");
     if (d > 46340)
-        return sb_fail(err, SB_EUSAGE, "rotation: d = %zu is too large for a dense d x d "
-                       "rotation (at most 46340)", d);
+        return sb_fail(err, SB_EUSAGE,
+                       "rotation: d = %zu is too large for a dense d x d "
+                       "rotation (at most 46340)",
+                       d);
     double *tau = malloc(d * sizeof *tau), *diag = malloc(d * sizeof *diag);
     if (!tau || !diag) {
         free(tau);
@@ -34,7 +36,8 @@ int sb_rotation_haar(size_t d, uint64_t seed, double *Q, sb_err *err)
     if (info != 0) {
         free(tau);
         free(diag);
-        return sb_fail(err, SB_ERUNTIME, "rotation: LAPACKE QR failed (info %d)", (int)info);
+        return sb_fail(err, SB_ERUNTIME, "rotation: LAPACKE QR failed (info %d)",
+                       (int)info);
     }
     /* Haar measure needs R with a positive diagonal: flip the matching columns of Q. */
     for (size_t j = 0; j < d; j++)
@@ -82,8 +85,13 @@ void sb_matvec_t(size_t d, const double *Q, const double *x, double *y)
 
 int sb_rotation_read(const char *path, size_t d, double *Q, sb_err *err)
 {
-    const sb_csv_opts opts = {.blank_sep = 1, .cols = d, .max_rows = d, .dim = "d",
-                              .expect = "expected", .prefix = "rotation ", .what = "rotation"};
+    const sb_csv_opts opts = {.blank_sep = 1,
+                              .cols = d,
+                              .max_rows = d,
+                              .dim = "d",
+                              .expect = "expected",
+                              .prefix = "rotation ",
+                              .what = "rotation"};
     double *m = NULL;
     size_t rows = 0, cols = 0;
     int st = sb_csv_read_numbers(path, &opts, &m, &rows, &cols, err);
@@ -91,14 +99,16 @@ int sb_rotation_read(const char *path, size_t d, double *Q, sb_err *err)
         return st;
     if (rows != d) {
         free(m);
-        return sb_fail(err, SB_EUSAGE, "rotation %s: %zu rows, expected d = %zu", path, rows,
-                       d);
+        return sb_fail(err, SB_EUSAGE, "rotation %s: %zu rows, expected d = %zu", path,
+                       rows, d);
     }
     memcpy(Q, m, d * d * sizeof *Q);
     free(m);
     double e = sb_rotation_orth_error(d, Q);
     if (!(e <= 1e-5))
-        return sb_fail(err, SB_EUSAGE, "rotation %s: not orthogonal (max |Q^T Q - I| = %.3g "
-                       "> 1e-5); give an orthogonal d x d matrix", path, e);
+        return sb_fail(err, SB_EUSAGE,
+                       "rotation %s: not orthogonal (max |Q^T Q - I| = %.3g "
+                       "> 1e-5); give an orthogonal d x d matrix",
+                       path, e);
     return SB_OK;
 }

@@ -27,7 +27,6 @@ typedef struct doc {
     int oom;
 } doc;
 
-
 /* A claim's measured numbers as readable text: "median signgd steps 898, gd reached 0"
  * (keys with underscores as spaces, integers without decimals, -1 as "never"). */
 static void numbers_text(const cJSON *o, char *buf, size_t n)
@@ -166,8 +165,8 @@ static void table(doc *d, const char *const *rows, int n)
             const char *e = strchr(p, '\t');
             size_t len = e ? (size_t)(e - p) : strlen(p);
             char cell[512];
-            snprintf(cell, sizeof cell, "%.*s", (int)(len < sizeof cell ? len : sizeof cell - 1),
-                     p);
+            snprintf(cell, sizeof cell, "%.*s",
+                     (int)(len < sizeof cell ? len : sizeof cell - 1), p);
             ht(d, r == 0 ? "<th>" : "<td>");
             ht_text(d, cell);
             ht(d, r == 0 ? "</th>" : "</td>");
@@ -182,7 +181,8 @@ static void table(doc *d, const char *const *rows, int n)
 
 static void b64(doc *d, const unsigned char *s, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char out[5] = {0};
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned)s[i] << 16;
@@ -256,7 +256,8 @@ static const cJSON *micro_median(const cJSON *list, const char *kernel, const ch
     {
         if (!strcmp(str(b, "aggregate_name"), "median") && num(b, "n") == n &&
             !strcmp(str(b, "impl"), impl) &&
-            (variant ? !strcmp(str(b, "variant"), variant) : !strcmp(str(b, "kernel"), kernel)))
+            (variant ? !strcmp(str(b, "variant"), variant)
+                     : !strcmp(str(b, "kernel"), kernel)))
             return b;
     }
     return NULL;
@@ -307,14 +308,17 @@ static void micro_row_text(char *out, size_t cap, const cJSON *list, const cJSON
     if (isfinite(cr))
         snprintf(ceil, sizeof ceil, "%.2f %s", cr / 1e9, str(b, "roofline_ref_variant"));
     int over = cJSON_IsTrue(get(b, "ceiling_exceeded"));
-    snprintf(flags, sizeof flags, "%s%s%s", over ? "CEILING EXCEEDED: reference variant set "
-             "incomplete " : "", cJSON_IsTrue(get(b, "noisy")) ? "noisy " : "",
+    snprintf(flags, sizeof flags, "%s%s%s",
+             over ? "CEILING EXCEEDED: reference variant set "
+                    "incomplete "
+                  : "",
+             cJSON_IsTrue(get(b, "noisy")) ? "noisy " : "",
              cJSON_IsTrue(get(b, "launch_bound")) ? "launch-bound" : "");
     char frac[32] = "-";
     if (isfinite(rf))
         snprintf(frac, sizeof frac, "%s%.3f%s", over ? "!! " : "", rf, over ? " !!" : "");
-    snprintf(out, cap, "%s%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s", over ? "!! " : "", k, n, ocl,
-             omp, c1, blas, frac, ceil, *flags ? flags : "-");
+    snprintf(out, cap, "%s%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s", over ? "!! " : "", k, n,
+             ocl, omp, c1, blas, frac, ceil, *flags ? flags : "-");
 }
 
 /* Throughput: one row per kernel and size (medians of the repetitions). */
@@ -323,16 +327,18 @@ static void section_micro(doc *d, const cJSON *micro)
     heading(d, 2, "Throughput (signbench micro)");
     const cJSON *ctx = get(micro, "context");
     char line[1200];
-    snprintf(line, sizeof line, "Device %s (%s), driver %s. GB/s (10^9 bytes of minimal "
-             "traffic per second) and roofline_fraction are medians of the repetitions. The "
-             "ceiling is the best variant of the kernel's traffic pattern (stream kernels at "
-             "several widths, splits and work-group sizes, OpenCL copy/fill, CLBlast, the "
-             "OpenMP loop) timed in the same rounds, named as pattern:impl/variant; "
-             "roofline_fraction = GB/s / ceiling. A fraction above 1.05 is a finding "
-             "(marked !!: ceiling exceeded, the reference variant set is incomplete), never "
-             "a pass. noisy: CV above the run's limit; launch-bound: host time near the "
-             "empty kernel's.",
-             str(ctx, "device"), str(ctx, "platform"), str(ctx, "driver"));
+    snprintf(
+        line, sizeof line,
+        "Device %s (%s), driver %s. GB/s (10^9 bytes of minimal "
+        "traffic per second) and roofline_fraction are medians of the repetitions. The "
+        "ceiling is the best variant of the kernel's traffic pattern (stream kernels at "
+        "several widths, splits and work-group sizes, OpenCL copy/fill, CLBlast, the "
+        "OpenMP loop) timed in the same rounds, named as pattern:impl/variant; "
+        "roofline_fraction = GB/s / ceiling. A fraction above 1.05 is a finding "
+        "(marked !!: ceiling exceeded, the reference variant set is incomplete), never "
+        "a pass. noisy: CV above the run's limit; launch-bound: host time near the "
+        "empty kernel's.",
+        str(ctx, "device"), str(ctx, "platform"), str(ctx, "driver"));
     para(d, line);
     const cJSON *warn = get(ctx, "warnings"), *w;
     cJSON_ArrayForEach(w, warn)
@@ -382,12 +388,15 @@ static void section_micro(doc *d, const cJSON *micro)
     /* Transfers and the zero-copy map, as before: rates, or a latency. */
     cJSON_ArrayForEach(b, list)
     {
-        if (strcmp(str(b, "aggregate_name"), "median") || strncmp(str(b, "kernel"), "map_", 4))
+        if (strcmp(str(b, "aggregate_name"), "median") ||
+            strncmp(str(b, "kernel"), "map_", 4))
             continue;
         if (cJSON_IsTrue(get(b, "zero_copy")))
-            snprintf(line, sizeof line, "%s at n = %.0f: no copy (the device shares host "
-                     "memory): latency %.3g %s.", str(b, "kernel"), num(b, "n"),
-                     num(b, "real_time"), str(b, "time_unit"));
+            snprintf(line, sizeof line,
+                     "%s at n = %.0f: no copy (the device shares host "
+                     "memory): latency %.3g %s.",
+                     str(b, "kernel"), num(b, "n"), num(b, "real_time"),
+                     str(b, "time_unit"));
         else
             snprintf(line, sizeof line, "%s at n = %.0f: %.2f GB/s.", str(b, "kernel"),
                      num(b, "n"), num(b, "bytes_per_second") / 1e9);
@@ -444,7 +453,8 @@ static void cross_consistency(doc *d, const cJSON *xj)
     char rows[64][512];
     const char *rp[64];
     int n = 0;
-    snprintf(rows[n], sizeof rows[n], "file\tdevice\tcells\tdiffering\texact\tmax abs\t"
+    snprintf(rows[n], sizeof rows[n],
+             "file\tdevice\tcells\tdiffering\texact\tmax abs\t"
              "max rel\tmax ulp (float32)");
     rp[n] = rows[n];
     n++;
@@ -456,7 +466,9 @@ static void cross_consistency(doc *d, const cJSON *xj)
         snprintf(rows[n], sizeof rows[n], "%s\t%s\t%.0f\t%.0f%s\t%s\t%.3g\t%.3g\t%.0f",
                  str(c, "file"), str(c, "device"), num(c, "cells"), num(c, "differing"),
                  num(c, "text_differing") > 0 ? " (some not numbers)" : "",
-                 exact ? "yes" : cJSON_IsTrue(get(c, "shape_differs")) ? "no (other shape)" : "no",
+                 exact                                   ? "yes"
+                 : cJSON_IsTrue(get(c, "shape_differs")) ? "no (other shape)"
+                                                         : "no",
                  num(c, "max_abs"), num(c, "max_rel"), num(c, "max_ulp"));
         rp[n] = rows[n];
         n++;
@@ -544,8 +556,16 @@ static void section_cross_devices(doc *d, const char *dir)
         table(d, rp, nk + 1);
         char base[1200];
         snprintf(base, sizeof base, "%s/cross_device_gbs", dir);
-        sb_bars bars = {"Device kernels at the largest size, every device", "kernel", "GB/s",
-                        nk, nd, groups, labels, v, 1100, 560};
+        sb_bars bars = {"Device kernels at the largest size, every device",
+                        "kernel",
+                        "GB/s",
+                        nk,
+                        nd,
+                        groups,
+                        labels,
+                        v,
+                        1100,
+                        560};
         sb_err pe;
         if (v && sb_plot_available() && sb_plot_bars(base, &bars, &pe) == SB_OK)
             figure(d, dir, "cross_device_gbs.png", "GB/s per kernel and device");
@@ -568,7 +588,7 @@ static void table_of(doc *d, const cJSON *arr, const char *header,
                      void (*row)(char *out, size_t n, const cJSON *item))
 {
     int n = cJSON_GetArraySize(arr), k = 1;
-    char (*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
+    char(*rows)[512] = calloc((size_t)n + 1, sizeof *rows);
     const char **rp = calloc((size_t)n + 1, sizeof *rp);
     if (rows && rp) {
         snprintf(rows[0], sizeof rows[0], "%s", header);
@@ -589,8 +609,8 @@ static void table_of(doc *d, const cJSON *arr, const char *header,
 /* A suite step of summary.json: name, status, seconds, command. */
 static void step_row(char *out, size_t n, const cJSON *s)
 {
-    snprintf(out, n, "%s\t%s\t%.1f\t%s", str(s, "name"), str(s, "status"), num(s, "seconds"),
-             str(s, "command"));
+    snprintf(out, n, "%s\t%s\t%.1f\t%s", str(s, "name"), str(s, "status"),
+             num(s, "seconds"), str(s, "command"));
 }
 
 /* One metric cell: the number, or "-" when the run does not have that metric (never
@@ -645,7 +665,8 @@ static void sweep_row(char *out, size_t n, const cJSON *c)
     char med[32] = "-", rng[64] = "-";
     if (k) {
         qsort(x, (size_t)k, sizeof *x, cmp_dbl);
-        snprintf(med, sizeof med, "%.4g", k % 2 ? x[k / 2] : 0.5 * (x[k / 2 - 1] + x[k / 2]));
+        snprintf(med, sizeof med, "%.4g",
+                 k % 2 ? x[k / 2] : 0.5 * (x[k / 2 - 1] + x[k / 2]));
         snprintf(rng, sizeof rng, "%.4g..%.4g", x[0], x[k - 1]);
     }
     snprintf(out, n, "%s\t%s\t%s\t%d", str(c, "name"), med, rng, k);
@@ -699,19 +720,24 @@ static void byz_verdict(const cJSON *byz, char *out, size_t cap)
             const cJSON *h = cJSON_GetArrayItem(pts, 0);
             const cJSON *w = cJSON_GetArrayItem(pts, cJSON_GetArraySize(pts) - 1);
             double f0 = num(p, "f0"), fw = num(w, "f_final");
-            cJSON_ArrayForEach(q, pts)
-                held &= num(q, "f_final") < f0; /* NaN (diverged) fails too */
+            cJSON_ArrayForEach(q, pts) held &=
+                num(q, "f_final") < f0; /* NaN (diverged) fails too */
             size_t k = strlen(ev);
-            snprintf(ev + k, sizeof ev - k, "%s%s: f %.4g at K/P = %.2f (honest %.4g, start "
-                     "%.4g)", k ? "; " : "", str(p, "problem"), fw, num(w, "fraction"),
+            snprintf(ev + k, sizeof ev - k,
+                     "%s%s: f %.4g at K/P = %.2f (honest %.4g, start "
+                     "%.4g)",
+                     k ? "; " : "", str(p, "problem"), fw, num(w, "fraction"),
                      num(h, "f_final"), f0);
             seen = 1;
         }
     }
-    verdict_row(out, cap, "Majority vote: blind adversaries are tolerated while K/P < 1/2 "
-                "(Bernstein et al. 2019, Theorem 2)", ev,
-                !seen ? "not measured" : held ? "holds (progress at every K/P below 1/2)"
-                                              : "does not hold");
+    verdict_row(out, cap,
+                "Majority vote: blind adversaries are tolerated while K/P < 1/2 "
+                "(Bernstein et al. 2019, Theorem 2)",
+                ev,
+                !seen  ? "not measured"
+                : held ? "holds (progress at every K/P below 1/2)"
+                       : "does not hold");
 }
 
 /* The page head, the title and the paragraph naming the run. */
@@ -719,21 +745,24 @@ static void section_head(doc *d, const char *dir, const cJSON *summary)
 {
     char line[2048];
     ht(d, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>signbench report"
-           "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto;"
-           "padding:1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid "
-           "#bbb;padding:3px 8px;text-align:left}th{background:#eee}img{max-width:100%%}"
-           "figure{margin:1em 0}</style></head><body>\n");
+          "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto;"
+          "padding:1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid "
+          "#bbb;padding:3px 8px;text-align:left}th{background:#eee}img{max-width:100%%}"
+          "figure{margin:1em 0}</style></head><body>\n");
     heading(d, 1, "signbench report");
     if (summary)
-        snprintf(line, sizeof line, "Run folder %s, created %s by signbench %s (%s mode). "
+        snprintf(line, sizeof line,
+                 "Run folder %s, created %s by signbench %s (%s mode). "
                  "Every number below comes from the JSON/CSV files in this folder; timings "
-                 "on a shared machine are noisy, ratios in one run are not.", dir,
-                 str(summary, "created"), str(summary, "signbench_version"),
+                 "on a shared machine are noisy, ratios in one run are not.",
+                 dir, str(summary, "created"), str(summary, "signbench_version"),
                  str(summary, "mode"));
     else
-        snprintf(line, sizeof line, "Run folder %s (no summary.json: a report of the files "
-                 "found). Timings on a shared machine are noisy, ratios in one run are not.",
-                 dir);
+        snprintf(
+            line, sizeof line,
+            "Run folder %s (no summary.json: a report of the files "
+            "found). Timings on a shared machine are noisy, ratios in one run are not.",
+            dir);
     para(d, line);
 }
 
@@ -752,13 +781,16 @@ static void section_device(doc *d, const cJSON *summary, const cJSON *devices)
     }
     if (dv) {
         const cJSON *host = get(devices, "host");
-        snprintf(line, sizeof line, "%s (%s, %s; %s), driver %s: %.0f compute "
+        snprintf(line, sizeof line,
+                 "%s (%s, %s; %s), driver %s: %.0f compute "
                  "units at %.0f MHz, %.1f GB global memory, fp64 %s. Host: %s, %.0f cores, "
-                 "%.1f GB.", str(dv, "name"), str(dv, "type"), str(dv, "platform"),
+                 "%.1f GB.",
+                 str(dv, "name"), str(dv, "type"), str(dv, "platform"),
                  str(dv, "opencl_c_version"), str(dv, "driver_version"),
                  num(dv, "compute_units"), num(dv, "clock_mhz"),
-                 num(dv, "global_mem_bytes") / 1e9, cJSON_IsTrue(get(dv, "fp64")) ? "yes" : "no",
-                 str(host, "cpu_model"), num(host, "cores"), num(host, "memory_bytes") / 1e9);
+                 num(dv, "global_mem_bytes") / 1e9,
+                 cJSON_IsTrue(get(dv, "fp64")) ? "yes" : "no", str(host, "cpu_model"),
+                 num(host, "cores"), num(host, "memory_bytes") / 1e9);
         para(d, line);
     } else {
         snprintf(line, sizeof line, "%s", str(summary, "device"));
@@ -783,8 +815,8 @@ static void section_convergence(doc *d, const cJSON *summary)
     if (cJSON_IsArray(conv) && cJSON_GetArraySize(conv) > 0) {
         heading(d, 2, "Convergence");
         para(d, "Seeded runs: the values the regression gate compares, one table per kind "
-                 "of run with the metrics it has (\"-\": the run has no such value, e.g. no "
-                 "target was set).");
+                "of run with the metrics it has (\"-\": the run has no such value, e.g. no "
+                "target was set).");
         conv_table(d, conv, "train/", "Training runs (signbench train)",
                    "run\tf_final\tgrad1_min\ttest_accuracy\tsteps_to_target", train_row);
         conv_table(d, conv, "grid/", "Grid bests (signbench grid)",
@@ -802,7 +834,8 @@ static void section_sweeps(doc *d, const char *dir)
     char srows[24][512];
     const char *sp[24];
     int nsr = 0;
-    snprintf(srows[nsr], sizeof srows[0], "problem\tvariant\td swept\tmin-norm slope [95%%]"
+    snprintf(srows[nsr], sizeof srows[0],
+             "problem\tvariant\td swept\tmin-norm slope [95%%]"
              "\tbound\tN-to-target slope [95%%]\tbound");
     sp[nsr] = srows[nsr];
     nsr++;
@@ -830,13 +863,14 @@ static void section_sweeps(doc *d, const char *dir)
     }
     if (nsr > 1) {
         heading(d, 2, "Dimension sweeps (signbench sweep)");
-        para(d, "Log-log slopes against d of the minimum squared norm at a fixed budget of "
-                 "gradient calls and of the calls needed to reach a target, with the slopes "
-                 "the bounds give (Theorem 1: d^2/sqrt(N) for signSGD's squared l1 norm; "
-                 "Theorem 2: d/sqrt(N) for SGD's squared l2 norm), and the d range and "
-                 "runs each fit used (N-to-target: only the d values where every seed "
-                 "reached the target). A bound is an upper bound: a flatter measured slope "
-                 "is consistent with it, a steeper one only while the values stay under it.");
+        para(d,
+             "Log-log slopes against d of the minimum squared norm at a fixed budget of "
+             "gradient calls and of the calls needed to reach a target, with the slopes "
+             "the bounds give (Theorem 1: d^2/sqrt(N) for signSGD's squared l1 norm; "
+             "Theorem 2: d/sqrt(N) for SGD's squared l2 norm), and the d range and "
+             "runs each fit used (N-to-target: only the d values where every seed "
+             "reached the target). A bound is an upper bound: a flatter measured slope "
+             "is consistent with it, a steeper one only while the values stay under it.");
         table(d, sp, nsr);
     }
 }
@@ -884,9 +918,12 @@ static void verdict_theorems(verdicts *vs, const cJSON *sweep)
             if (m > b)
                 above++, worst_d = num(p, "d");
         }
-        snprintf(claim, sizeof claim, "Theorem %d (%s): min %s stays below the bound, which "
-                 "grows like d^%.0f at a fixed budget", thm, name, str(v, "quantity"), pred);
-        snprintf(ev, sizeof ev, "%s sweep: below the bound at %d of %d d values; measured "
+        snprintf(claim, sizeof claim,
+                 "Theorem %d (%s): min %s stays below the bound, which "
+                 "grows like d^%.0f at a fixed budget",
+                 thm, name, str(v, "quantity"), pred);
+        snprintf(ev, sizeof ev,
+                 "%s sweep: below the bound at %d of %d d values; measured "
                  "slope %.2f, 95%% interval [%.2f, %.2f] (bound: %.0f)",
                  str(sweep, "problem"), pts - above, pts, sl, lo, hi, pred);
         char vd[512];
@@ -899,7 +936,8 @@ static void verdict_theorems(verdicts *vs, const cJSON *sweep)
         else if (cJSON_IsString(get(get(f, "vs_bound"), "text")))
             snprintf(vd, sizeof vd, "holds: %s", str(get(f, "vs_bound"), "text"));
         else
-            snprintf(vd, sizeof vd, "holds; slope %s", !isfinite(sl) ? "not fitted"
+            snprintf(vd, sizeof vd, "holds; slope %s",
+                     !isfinite(sl)               ? "not fitted"
                      : isfinite(lo) && lo > pred ? "steeper than the bound's"
                      : isfinite(hi) && hi < pred ? "flatter than the bound's"
                                                  : "as steep as the bound's");
@@ -917,12 +955,17 @@ static void verdict_density(verdicts *vs, const cJSON *sweep)
         const cJSON *last = cJSON_GetArrayItem(pts, cJSON_GetArraySize(pts) - 1);
         double rho = num(last, "density_end");
         char ev[256];
-        snprintf(ev, sizeof ev, "||g||_1^2/(d ||g||_2^2) = %.3f at d = %.0f (end of "
-                 "signsgd-theory runs)", rho, num(last, "d"));
-        verdict_row(verdict_next(vs), sizeof vs->rows[0], "Section 5: gradients are dense, so "
-                    "signSGD's d^2 l1 bound is comparable to SGD's d l2 bound", ev,
-                    !isfinite(rho) ? "not measured" : rho > 0.3 ? "supported (dense)"
-                                                                : "not supported (sparse)");
+        snprintf(ev, sizeof ev,
+                 "||g||_1^2/(d ||g||_2^2) = %.3f at d = %.0f (end of "
+                 "signsgd-theory runs)",
+                 rho, num(last, "d"));
+        verdict_row(verdict_next(vs), sizeof vs->rows[0],
+                    "Section 5: gradients are dense, so "
+                    "signSGD's d^2 l1 bound is comparable to SGD's d l2 bound",
+                    ev,
+                    !isfinite(rho) ? "not measured"
+                    : rho > 0.3    ? "supported (dense)"
+                                   : "not supported (sparse)");
     }
 }
 
@@ -943,12 +986,15 @@ static void verdict_grid(verdicts *vs, const cJSON *grid)
                 adam_rob = num(o, "robustness");
         }
         char ev[256];
-        snprintf(ev, sizeof ev, "best test error: signum %.4f, best of all %.4f; share of the "
-                 "grid within 1 point of the best: signum %.0f%%, adam %.0f%%", sig, best_all,
-                 100 * sig_rob, 100 * adam_rob);
-        verdict_row(verdict_next(vs), sizeof vs->rows[0], "Figure 2: Signum matches Adam and "
-                    "SGD on logistic regression when tuned", ev,
-                    !isfinite(sig) ? "not measured"
+        snprintf(ev, sizeof ev,
+                 "best test error: signum %.4f, best of all %.4f; share of the "
+                 "grid within 1 point of the best: signum %.0f%%, adam %.0f%%",
+                 sig, best_all, 100 * sig_rob, 100 * adam_rob);
+        verdict_row(verdict_next(vs), sizeof vs->rows[0],
+                    "Figure 2: Signum matches Adam and "
+                    "SGD on logistic regression when tuned",
+                    ev,
+                    !isfinite(sig)           ? "not measured"
                     : sig <= best_all + 0.01 ? "supported (within 1 point of the best)"
                                              : "not supported");
     }
@@ -1006,8 +1052,9 @@ static void section_figures(doc *d, const char *dir, const cJSON *summary)
                            "against gradient calls"},
         {"figure1/figure1_left.png", "Figure 1 (left): the axis-aligned tube"},
         {"figure1/figure1_middle.png", "Figure 1 (middle): a random rotation"},
-        {"figure1/figure1_right.png", "Figure 1 (right): a rotation where constant-step "
-                                      "signGD is caught in a periodic orbit; signum beside"},
+        {"figure1/figure1_right.png",
+         "Figure 1 (right): a rotation where constant-step "
+         "signGD is caught in a periodic orbit; signum beside"},
         {"tube/traces.png", "Tube function (tube step): f against iteration, first trials"},
         {"sweep_norms.png", "Dimension sweep: minimum gradient norm vs d, with the theorem "
                             "bounds (dashed)"},
@@ -1041,8 +1088,10 @@ static void section_figures(doc *d, const char *dir, const cJSON *summary)
 int sb_report_write(const char *dir, sb_err *err)
 {
     if (sb_run_incomplete(dir))
-        return sb_fail(err, SB_EUSAGE, "%s did not finish (%s/%s is there): no report of "
-                       "partial results", dir, dir, SB_RUN_MARKER);
+        return sb_fail(err, SB_EUSAGE,
+                       "%s did not finish (%s/%s is there): no report of "
+                       "partial results",
+                       dir, dir, SB_RUN_MARKER);
     doc d = {0};
     cJSON *summary = load_opt(dir, "summary.json"), *micro = load_opt(dir, "micro.json"),
           *sweep = load_opt(dir, "sweep.json"), *grid = load_opt(dir, "grid.json"),
@@ -1099,7 +1148,8 @@ static int read_trace(const char *path, double **x, double **y, size_t *n)
             continue;
         if (*n == cap) {
             cap = cap ? 2 * cap : 256;
-            double *a = realloc(*x, cap * sizeof *a), *b = a ? realloc(*y, cap * sizeof *b) : NULL;
+            double *a = realloc(*x, cap * sizeof *a),
+                   *b = a ? realloc(*y, cap * sizeof *b) : NULL;
             if (a)
                 *x = a;
             if (!a || !b) {
@@ -1135,7 +1185,8 @@ int sb_report_train_plot(const char *dir, const char *const *optimizers, sb_err 
         snprintf(path, sizeof path, "%s/train/train-%s.csv", dir, optimizers[i]);
         if (read_trace(path, &xs[ns], &ys[ns], &n))
             continue;
-        s[ns] = (sb_plot_series){optimizers[i], n, xs[ns], ys[ns], NULL, NULL, SB_PLOT_LINES};
+        s[ns] =
+            (sb_plot_series){optimizers[i], n, xs[ns], ys[ns], NULL, NULL, SB_PLOT_LINES};
         ns++;
     }
     int rc;
@@ -1144,8 +1195,13 @@ int sb_report_train_plot(const char *dir, const char *const *optimizers, sb_err 
     } else {
         char base[1200];
         snprintf(base, sizeof base, "%s/train_loss", dir);
-        sb_plot p = {"logistic regression (train step): full objective f", "gradient calls",
-                     "f (log scale)", 0, 1, 0, 0};
+        sb_plot p = {"logistic regression (train step): full objective f",
+                     "gradient calls",
+                     "f (log scale)",
+                     0,
+                     1,
+                     0,
+                     0};
         rc = sb_plot_lines(base, &p, s, ns, err);
     }
     for (int i = 0; i < ns; i++) {

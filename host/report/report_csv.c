@@ -8,12 +8,32 @@
 #include "report_json.h"
 #include "json.h"
 
-static const char *const columns[] = {
-    "name", "run_name", "run_type", "aggregate_name", "repetition_index", "kernel",
-    "impl", "device", "n", "local_size", "bytes", "iterations", "real_time", "cpu_time",
-    "time_unit", "bytes_per_second", "roofline_fraction", "roofline_ref",
-    "roofline_ref_bytes_per_second", "roofline_ref_variant", "ceiling_exceeded", "flag",
-    "noisy", "launch_bound", "pattern", "variant"};
+static const char *const columns[] = {"name",
+                                      "run_name",
+                                      "run_type",
+                                      "aggregate_name",
+                                      "repetition_index",
+                                      "kernel",
+                                      "impl",
+                                      "device",
+                                      "n",
+                                      "local_size",
+                                      "bytes",
+                                      "iterations",
+                                      "real_time",
+                                      "cpu_time",
+                                      "time_unit",
+                                      "bytes_per_second",
+                                      "roofline_fraction",
+                                      "roofline_ref",
+                                      "roofline_ref_bytes_per_second",
+                                      "roofline_ref_variant",
+                                      "ceiling_exceeded",
+                                      "flag",
+                                      "noisy",
+                                      "launch_bound",
+                                      "pattern",
+                                      "variant"};
 #define NCOL (sizeof columns / sizeof columns[0])
 
 /* Append text to a growing buffer. */

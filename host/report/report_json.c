@@ -74,9 +74,10 @@ static unsigned long long host_caches(cJSON *list)
         if (count <= 0)
             continue;
         hwloc_obj_t o = hwloc_get_obj_by_type(topo, types[i], 0);
-        const char *type = o->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION ? "Instruction"
-                           : o->attr->cache.type == HWLOC_OBJ_CACHE_DATA      ? "Data"
-                                                                             : "Unified";
+        const char *type = o->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION
+                               ? "Instruction"
+                           : o->attr->cache.type == HWLOC_OBJ_CACHE_DATA ? "Data"
+                                                                         : "Unified";
         int level = (int)o->attr->cache.depth;
         if (list) {
             cJSON *c = cJSON_CreateObject();
@@ -246,12 +247,18 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
     sb_stats_compute(rate, (size_t)b->reps, &rs, NULL);
     sb_stats_compute(frac, (size_t)b->reps, &fs, NULL);
     const char *unit = b->time_unit;
-    double scale = !unit ? 0 : !strcmp(unit, "ns") ? 1e9 : !strcmp(unit, "us") ? 1e6
-                             : !strcmp(unit, "ms") ? 1e3 : !strcmp(unit, "s") ? 1 : 0;
+    double scale = !unit                 ? 0
+                   : !strcmp(unit, "ns") ? 1e9
+                   : !strcmp(unit, "us") ? 1e6
+                   : !strcmp(unit, "ms") ? 1e3
+                   : !strcmp(unit, "s")  ? 1
+                                         : 0;
     if (scale == 0) {
         free(rate), free(frac);
-        return sb_fail(err, SB_ERUNTIME, "report of %s/%s: time unit '%s' is not ns, us, ms "
-                       "or s", b->kernel, b->impl, unit ? unit : "(none)");
+        return sb_fail(err, SB_ERUNTIME,
+                       "report of %s/%s: time unit '%s' is not ns, us, ms "
+                       "or s",
+                       b->kernel, b->impl, unit ? unit : "(none)");
     }
     char name[256], agg[300];
     sb_gb_name(b, name, sizeof name);
@@ -289,8 +296,10 @@ int sb_gb_add(cJSON *doc, const sb_gb_bench *b, sb_err *err)
         cJSON_AddStringToObject(r, "aggregate_name", aggs[k].name);
         cJSON_AddStringToObject(r, "aggregate_unit", aggs[k].pct ? "percentage" : "time");
         cJSON_AddNumberToObject(r, "iterations", b->reps);
-        cJSON_AddNumberToObject(r, "real_time", aggs[k].pct ? aggs[k].real : aggs[k].real * scale);
-        cJSON_AddNumberToObject(r, "cpu_time", aggs[k].pct ? aggs[k].cpu : aggs[k].cpu * scale);
+        cJSON_AddNumberToObject(r, "real_time",
+                                aggs[k].pct ? aggs[k].real : aggs[k].real * scale);
+        cJSON_AddNumberToObject(r, "cpu_time",
+                                aggs[k].pct ? aggs[k].cpu : aggs[k].cpu * scale);
         cJSON_AddStringToObject(r, "time_unit", unit);
         if (b->bytes > 0) {
             /* p90 of the time is the 10th percentile of the rate. */

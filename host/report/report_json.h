@@ -9,21 +9,21 @@
 
 /* One benchmark: a kernel run by one implementation at one size, timed reps times. */
 typedef struct sb_gb_bench {
-    const char *kernel;  /* "signsgd", "saxpy", "empty", ... (part of the name) */
-    const char *impl;    /* "ocl", "clblast", "c1", "omp" */
-    const char *device;  /* device name, or "host" for the C loops */
-    size_t n;            /* elements */
-    size_t local;        /* work-group size put in the name; 0: not part of the name */
-    const char *variant; /* put in the name as /variant:V when non-NULL */
-    double bytes;        /* bytes moved by one call (minimal traffic); 0: no rate */
-    int manual_time;     /* real_s is device time (name gets "/manual_time") */
+    const char *kernel;       /* "signsgd", "saxpy", "empty", ... (part of the name) */
+    const char *impl;         /* "ocl", "clblast", "c1", "omp" */
+    const char *device;       /* device name, or "host" for the C loops */
+    size_t n;                 /* elements */
+    size_t local;             /* work-group size put in the name; 0: not part of the name */
+    const char *variant;      /* put in the name as /variant:V when non-NULL */
+    double bytes;             /* bytes moved by one call (minimal traffic); 0: no rate */
+    int manual_time;          /* real_s is device time (name gets "/manual_time") */
     double roofline_fraction; /* NAN when there is no matching reference */
     const char *roofline_ref; /* the reference kernel the fraction is against */
-    const double *real_s; /* per repetition: device time (or wall time for host rows) */
-    const double *cpu_s;  /* per repetition: host wall time around enqueue + finish */
+    const double *real_s;     /* per repetition: device time (or wall time for host rows) */
+    const double *cpu_s;      /* per repetition: host wall time around enqueue + finish */
     int reps;
-    int threads;          /* host threads of the implementation; 0 counts as 1 */
-    int aggregates_only;  /* only the aggregate rows, as --benchmark_report_aggregates_only */
+    int threads;         /* host threads of the implementation; 0 counts as 1 */
+    int aggregates_only; /* only the aggregate rows, as --benchmark_report_aggregates_only */
     const char *time_unit; /* "ns", "us", "ms" or "s": fixed per kind of benchmark, never
                             * chosen from the measured time, so that a benchmark keeps its
                             * unit across runs (compare.py matches name + unit) */

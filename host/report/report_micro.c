@@ -29,14 +29,16 @@ static void annotate(cJSON *doc, int first, const sb_micro_result *r)
         }
         if (cJSON_GetObjectItem(row, "roofline_fraction")) {
             cJSON_AddStringToObject(row, "roofline_ref_variant", r->ceil_by);
-            cJSON_AddNumberToObject(row, "roofline_ref_bytes_per_second", r->ceil_gbps * 1e9);
+            cJSON_AddNumberToObject(row, "roofline_ref_bytes_per_second",
+                                    r->ceil_gbps * 1e9);
             cJSON_AddBoolToObject(row, "ceiling_exceeded", r->exceeded);
         }
         cJSON_AddBoolToObject(row, "noisy", r->noisy);
         cJSON_AddBoolToObject(row, "launch_bound", r->launch_bound);
         if (r->exceeded)
-            cJSON_AddStringToObject(row, "flag", "ceiling exceeded: reference variant set "
-                                                 "incomplete");
+            cJSON_AddStringToObject(row, "flag",
+                                    "ceiling exceeded: reference variant set "
+                                    "incomplete");
         if (r->no_copy) { /* no bytes_per_second (sb_gb_add got bytes 0), and why */
             cJSON_AddBoolToObject(row, "zero_copy", 1);
             cJSON_AddNumberToObject(row, "mapped_bytes", r->bytes);
@@ -78,14 +80,22 @@ static void add_context(cJSON *ctxj, const sb_micro_run *s)
 static sb_gb_bench bench_of(const sb_micro_run *s, const sb_micro_result *r, int aggs_only)
 {
     int host = !strcmp(r->impl, "c1") || !strcmp(r->impl, "omp");
-    return (sb_gb_bench){
-        .kernel = r->kernel, .impl = r->impl, .device = host ? "host" : s->ctx.dev.name,
-        .n = r->n, .local = r->local, .bytes = r->no_copy ? 0 : r->bytes,
-        .manual_time = r->manual, .roofline_fraction = r->roof,
-        .roofline_ref = r->ceil_ref, .variant = r->variant[0] ? r->variant : NULL,
-        .real_s = r->real, .cpu_s = r->cpu, .reps = r->reps, .time_unit = r->unit,
-        .threads = !strcmp(r->impl, "omp") ? omp_get_max_threads() : 1,
-        .aggregates_only = aggs_only};
+    return (sb_gb_bench){.kernel = r->kernel,
+                         .impl = r->impl,
+                         .device = host ? "host" : s->ctx.dev.name,
+                         .n = r->n,
+                         .local = r->local,
+                         .bytes = r->no_copy ? 0 : r->bytes,
+                         .manual_time = r->manual,
+                         .roofline_fraction = r->roof,
+                         .roofline_ref = r->ceil_ref,
+                         .variant = r->variant[0] ? r->variant : NULL,
+                         .real_s = r->real,
+                         .cpu_s = r->cpu,
+                         .reps = r->reps,
+                         .time_unit = r->unit,
+                         .threads = !strcmp(r->impl, "omp") ? omp_get_max_threads() : 1,
+                         .aggregates_only = aggs_only};
 }
 
 /* Standard deviation of bytes / real over the repetitions, in GB/s. */
@@ -133,9 +143,10 @@ static int write_gab(const sb_micro_run *s, const char *path, sb_err *err)
         sb_gb_name(&b, name, sizeof name);
         double sd = rate_stddev(r);
         if (!isnan(r->roof)) {
-            snprintf(extra, sizeof extra, "ceiling %s %.3f GB/s set by %s%s%s%s", r->ceil_ref,
-                     r->ceil_gbps, r->ceil_by,
-                     r->exceeded ? "; ceiling exceeded: reference variant set incomplete" : "",
+            snprintf(extra, sizeof extra, "ceiling %s %.3f GB/s set by %s%s%s%s",
+                     r->ceil_ref, r->ceil_gbps, r->ceil_by,
+                     r->exceeded ? "; ceiling exceeded: reference variant set incomplete"
+                                 : "",
                      r->noisy ? "; noisy" : "", r->launch_bound ? "; launch-bound" : "");
             gab_entry(list, name, "roofline_fraction", "fraction of ceiling", r->roof,
                       r->ceil_gbps > 0 ? sd / r->ceil_gbps : 0, extra);

@@ -12,9 +12,10 @@
 #include "stats.h"
 
 const char *const sb_ab_kernel_names[] = {
-    "copy", "read", "rmw", "sign", "pack", "unpack", "vote", "vote_update", "scaled_sign",
-    "sgd", "momentum", "signsgd", "signum", "ef-signsgd", "lion", "adam", "rmsprop",
-    "norm1", "norm2", "norminf", "dot", NULL};
+    "copy",   "read",        "rmw",         "sign", "pack",     "unpack",
+    "vote",   "vote_update", "scaled_sign", "sgd",  "momentum", "signsgd",
+    "signum", "ef-signsgd",  "lion",        "adam", "rmsprop",  "norm1",
+    "norm2",  "norminf",     "dot",         NULL};
 
 int sb_ab_kernel_known(const char *name)
 {
@@ -125,29 +126,40 @@ static int call(sb_ops *o, const char *name, abbufs *b, double *dev_s, sb_err *e
     const sb_update_info *u = sb_update_find(name);
     if (u)
         return sb_op_update(o, u, b->x, b->a, b->s1, b->s2, n, hyper(), dev_s, err);
-    if (!strcmp(name, "copy")) return sb_op_copy(o, b->a, b->out, n, dev_s, err);
-    if (!strcmp(name, "read")) return sb_op_read(o, b->a, n, &r, dev_s, err);
-    if (!strcmp(name, "rmw")) return sb_op_rmw(o, b->x, b->a, n, 1e-4f, dev_s, err);
-    if (!strcmp(name, "sign")) return sb_op_sign(o, b->a, b->out, n, &nan, dev_s, err);
-    if (!strcmp(name, "pack")) return sb_op_pack(o, b->a, b->vout, n, &nan, dev_s, err);
-    if (!strcmp(name, "unpack")) return sb_op_unpack(o, b->bits, b->out, n, dev_s, err);
-    if (!strcmp(name, "vote")) return sb_op_vote(o, b->bits, VOTE_M, n, b->vout, dev_s, err);
+    if (!strcmp(name, "copy"))
+        return sb_op_copy(o, b->a, b->out, n, dev_s, err);
+    if (!strcmp(name, "read"))
+        return sb_op_read(o, b->a, n, &r, dev_s, err);
+    if (!strcmp(name, "rmw"))
+        return sb_op_rmw(o, b->x, b->a, n, 1e-4f, dev_s, err);
+    if (!strcmp(name, "sign"))
+        return sb_op_sign(o, b->a, b->out, n, &nan, dev_s, err);
+    if (!strcmp(name, "pack"))
+        return sb_op_pack(o, b->a, b->vout, n, &nan, dev_s, err);
+    if (!strcmp(name, "unpack"))
+        return sb_op_unpack(o, b->bits, b->out, n, dev_s, err);
+    if (!strcmp(name, "vote"))
+        return sb_op_vote(o, b->bits, VOTE_M, n, b->vout, dev_s, err);
     if (!strcmp(name, "vote_update"))
         return sb_op_vote_update(o, b->x, b->bits, VOTE_M, n, 1e-4f, dev_s, err);
-    if (!strcmp(name, "scaled_sign")) return sb_op_scaled_sign(o, b->a, b->out, n, dev_s, err);
-    if (!strcmp(name, "norm1")) return sb_op_reduce(o, SB_NORM1, b->a, NULL, n, &r, dev_s, err);
-    if (!strcmp(name, "norm2")) return sb_op_reduce(o, SB_NORM2, b->a, NULL, n, &r, dev_s, err);
+    if (!strcmp(name, "scaled_sign"))
+        return sb_op_scaled_sign(o, b->a, b->out, n, dev_s, err);
+    if (!strcmp(name, "norm1"))
+        return sb_op_reduce(o, SB_NORM1, b->a, NULL, n, &r, dev_s, err);
+    if (!strcmp(name, "norm2"))
+        return sb_op_reduce(o, SB_NORM2, b->a, NULL, n, &r, dev_s, err);
     if (!strcmp(name, "norminf"))
         return sb_op_reduce(o, SB_NORMINF, b->a, NULL, n, &r, dev_s, err);
-    if (!strcmp(name, "dot")) return sb_op_reduce(o, SB_DOT, b->a, b->b, n, &r, dev_s, err);
+    if (!strcmp(name, "dot"))
+        return sb_op_reduce(o, SB_DOT, b->a, b->b, n, &r, dev_s, err);
     return sb_fail(err, SB_EUSAGE, "A/B: unknown kernel '%s'", name);
 }
 
 /* ---- the run ------------------------------------------------------------------- */
 
 typedef struct abrun {
-    sb_ctx base;       /* c's context and queue, with the base's kernel folder */
-    sb_ops ops[2];     /* [0] A = base, [1] B = candidate */
+    sb_ctx base;   /* c's context and queue, with the base's kernel folder */
+    sb_ops ops[2]; /* [0] A = base, [1] B = candidate */
     int have[2];
 } abrun;
 
@@ -195,8 +207,10 @@ static int take_pairs(abrun *r, const char *k, abbufs *b, int from, int to, doub
             if (st != SB_OK)
                 return sb_wrap(err, "A/B %s (%s)", k, side ? "candidate" : "baseline");
             if (!(t > 0))
-                return sb_fail(err, SB_ERUNTIME, "A/B %s: the device reported %g s for a "
-                               "call (profiling broken?)", k, t);
+                return sb_fail(err, SB_ERUNTIME,
+                               "A/B %s: the device reported %g s for a "
+                               "call (profiling broken?)",
+                               k, t);
             (side ? tb : ta)[j] = t;
         }
     }
@@ -278,8 +292,8 @@ int sb_ab_run(sb_ctx *c, const sb_ab_opts *o, sb_ab_row **rows, int *nrows, int 
         return sb_fail(err, SB_EUSAGE, "A/B: %d pairs per kernel; from %d to %d", o->pairs,
                        SB_SHIFT_MIN_PAIRS, SB_SHIFT_MAX_PAIRS);
     if (o->rounds < 1 || o->rounds > o->pairs)
-        return sb_fail(err, SB_EUSAGE, "A/B: %d rounds; from 1 to the pairs (%d)", o->rounds,
-                       o->pairs);
+        return sb_fail(err, SB_EUSAGE, "A/B: %d rounds; from 1 to the pairs (%d)",
+                       o->rounds, o->pairs);
     for (int k = 0; k < o->nkernels; k++)
         if (!sb_ab_kernel_known(o->kernels[k]))
             return sb_fail(err, SB_EUSAGE, "A/B: unknown kernel '%s'", o->kernels[k]);
@@ -316,7 +330,8 @@ void sb_ab_print(const sb_ab_row *rows, int nrows, double threshold)
                r->a_median_s * 1e6, r->b_median_s * 1e6, r->ratio, ci, r->verdict);
     }
     printf("B/A: candidate's throughput over the baseline's (Hodges-Lehmann on paired log "
-           "times, 95%% interval); REGRESSED: interval wholly below %.3f\n", 1 - threshold);
+           "times, 95%% interval); REGRESSED: interval wholly below %.3f\n",
+           1 - threshold);
 }
 
 cJSON *sb_ab_json(const sb_ctx *c, const sb_ab_opts *o, const sb_ab_row *rows, int nrows)
@@ -330,7 +345,8 @@ cJSON *sb_ab_json(const sb_ctx *c, const sb_ab_opts *o, const sb_ab_row *rows, i
     cJSON_AddStringToObject(ctx, "candidate_kernels",
                             c->opts.kernel_dir ? c->opts.kernel_dir : "embedded");
     cJSON_AddNumberToObject(ctx, "threshold", o->threshold);
-    cJSON_AddStringToObject(ctx, "method", "ABBA launches; Hodges-Lehmann shift of "
+    cJSON_AddStringToObject(ctx, "method",
+                            "ABBA launches; Hodges-Lehmann shift of "
                             "log(t_B/t_A), 95% signed-rank interval");
     cJSON *list = cJSON_AddArrayToObject(doc, "ab");
     for (int i = 0; i < nrows; i++) {

@@ -11,7 +11,7 @@
 #define SB_AB_MAX_SIZES 8
 
 typedef struct sb_ab_opts {
-    const char *baseline_dir;  /* A: kernel sources of the base (same file names) */
+    const char *baseline_dir; /* A: kernel sources of the base (same file names) */
     const char *kernels[SB_AB_MAX_KERNELS]; /* names, as sb_ab_kernel_names lists */
     int nkernels;
     size_t sizes[SB_AB_MAX_SIZES];
@@ -28,7 +28,7 @@ typedef struct sb_ab_row {
     int pairs;
     double a_median_s, b_median_s; /* device time per call */
     double ratio, lo, hi;          /* throughput B / A (t_A / t_B) and its 95% interval */
-    const char *verdict; /* "REGRESSED", "slower", "same", "faster", "IMPROVED" */
+    const char *verdict;           /* "REGRESSED", "slower", "same", "faster", "IMPROVED" */
 } sb_ab_row;
 
 /* The kernels A/B mode can time, NULL-terminated. */

@@ -77,21 +77,23 @@ static int plot_one(const sb_byzstudy_cfg *c, const char *name, const char *titl
                     const char *ylabel, int kmax, double (*v)[KMAX], double ref,
                     const char *ref_label, int logy, sb_err *err)
 {
-    double x[KMAX], lx[2] = {0.5, 0.5}, ly[2] = {ref, ref}, rx[2] = {0, 0.55}, ry[2] = {ref, ref};
+    double x[KMAX], lx[2] = {0.5, 0.5}, ly[2] = {ref, ref}, rx[2] = {0, 0.55},
+                    ry[2] = {ref, ref};
     sb_plot_series s[NATT + 2];
     for (int k = 0; k <= kmax; k++)
         x[k] = (double)k / c->workers;
     for (int a = 0; a < NATT; a++) {
-        s[a] = (sb_plot_series){sb_attack_name((sb_attack)a), (size_t)kmax + 1, x, v[a],
-                                NULL, NULL, SB_PLOT_LINESPOINTS};
+        s[a] = (sb_plot_series){
+            sb_attack_name((sb_attack)a), (size_t)kmax + 1, x, v[a], NULL, NULL,
+            SB_PLOT_LINESPOINTS};
         for (int k = 0; k <= kmax; k++)
             if (isfinite(v[a][k])) {
                 ly[0] = fmin(ly[0], v[a][k]);
                 ly[1] = fmax(ly[1], v[a][k]);
             }
     }
-    s[NATT] = (sb_plot_series){"theory: tolerated while K/P < 1/2", 2, lx, ly, NULL, NULL,
-                               SB_PLOT_DASHED};
+    s[NATT] = (sb_plot_series){
+        "theory: tolerated while K/P < 1/2", 2, lx, ly, NULL, NULL, SB_PLOT_DASHED};
     s[NATT + 1] = (sb_plot_series){ref_label, 2, rx, ry, NULL, NULL, SB_PLOT_DASHED};
     char base[4200];
     snprintf(base, sizeof base, "%s/%s", c->out, name);
@@ -107,10 +109,12 @@ static cJSON *to_json(const sb_byzstudy_cfg *c, const sweep sw[2], int kmax)
     cJSON_AddNumberToObject(j, "steps", c->steps);
     cJSON *th = cJSON_AddObjectToObject(j, "theory");
     cJSON_AddNumberToObject(th, "tolerance", 0.5);
-    cJSON_AddStringToObject(th, "statement", "signSGD with majority vote converges while the "
-                            "adversarial fraction K/P < 1/2, for blind multiplicative "
-                            "adversaries under unimodal, symmetric gradient noise, its noise "
-                            "term growing as 1/(1 - 2K/P) (Bernstein et al. 2019, Theorem 2)");
+    cJSON_AddStringToObject(
+        th, "statement",
+        "signSGD with majority vote converges while the "
+        "adversarial fraction K/P < 1/2, for blind multiplicative "
+        "adversaries under unimodal, symmetric gradient noise, its noise "
+        "term growing as 1/(1 - 2K/P) (Bernstein et al. 2019, Theorem 2)");
     cJSON *ps = cJSON_AddArrayToObject(j, "problems");
     for (int p = 0; p < 2; p++) {
         cJSON *e = cJSON_CreateObject();
@@ -153,8 +157,9 @@ static int sweep_all(const sb_byzstudy_cfg *c, sb_ctx *ctx, sb_ops *ops, sweep s
                 st = run_one(c, ctx, ops, p, k, (sb_attack)a, &sw[p].f[a][k],
                              &sw[p].acc[a][k], &f0, err);
                 if (c->progress && st == SB_OK)
-                    fprintf(stderr, "byzantine: %s %s K=%d/%d: f %.6g\n", p ? "logreg" : "quad",
-                            sb_attack_name((sb_attack)a), k, c->workers, sw[p].f[a][k]);
+                    fprintf(stderr, "byzantine: %s %s K=%d/%d: f %.6g\n",
+                            p ? "logreg" : "quad", sb_attack_name((sb_attack)a), k,
+                            c->workers, sw[p].f[a][k]);
             }
     }
     return st;
@@ -193,12 +198,16 @@ int sb_byzstudy_run(const sb_byzstudy_cfg *c, cJSON **out, sb_err *err)
     }
     if (st == SB_OK && sb_plot_available()) {
         char t[160];
-        snprintf(t, sizeof t, "quad (d = 1000, sigma 1): signSGD with majority vote of %d "
-                 "workers", c->workers);
+        snprintf(t, sizeof t,
+                 "quad (d = 1000, sigma 1): signSGD with majority vote of %d "
+                 "workers",
+                 c->workers);
         st = plot_one(c, "byzantine_f_quad", t, "f after the run", kmax, sw[0].f, sw[0].f0,
                       "f0 (the start)", 1, err);
-        snprintf(t, sizeof t, "logreg (breast cancer): signSGD with majority vote of %d "
-                 "workers", c->workers);
+        snprintf(t, sizeof t,
+                 "logreg (breast cancer): signSGD with majority vote of %d "
+                 "workers",
+                 c->workers);
         if (st == SB_OK)
             st = plot_one(c, "byzantine_f_logreg", t, "f after the run", kmax, sw[1].f,
                           sw[1].f0, "f0 (the start)", 1, err);

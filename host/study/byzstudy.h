@@ -8,9 +8,9 @@
 #include "ocl.h"
 
 typedef struct sb_byzstudy_cfg {
-    int workers;        /* P simulated workers (--workers path: the MPI ranks' trace) */
-    int steps;          /* signsgd steps per run */
-    const char *out;    /* byzantine.json and the figures go here */
+    int workers;     /* P simulated workers (--workers path: the MPI ranks' trace) */
+    int steps;       /* signsgd steps per run */
+    const char *out; /* byzantine.json and the figures go here */
     sb_opts dev;
     int progress;
 } sb_byzstudy_cfg;

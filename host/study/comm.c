@@ -73,19 +73,58 @@ static int timed_run(const sb_comm_cfg *c, sb_netns *ns, sb_comm_point *pt, sb_e
     snprintf(log, sizeof log, "%s.log", dir);
     snprintf(snmp, sizeof snmp, "%s.snmp", dir);
     int vote = is_vote(pt->alg);
-    char *const av[] = {"mpirun", "-np", np, "--allow-run-as-root", "--oversubscribe",
-                        "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "lo",
-                        "--mca", "oob_tcp_if_include", "lo",
-                        "--mca", "coll_tuned_use_dynamic_rules", "1",
-                        "--mca", "coll_tuned_allreduce_algorithm", "4",
-                        "--mca", "coll_tuned_allgather_algorithm", "4",
-                        "--mca", "coll_tuned_alltoall_algorithm", "2",
-                        (char *)c->self, "train", "--problem", "quad", "--d", d,
-                        "--sigma", sig, "--optimizer", vote ? "signsgd" : "sgd",
-                        "--compress", vote ? "pack" : "none", "--mpi",
-                        "--aggregate", (char *)sb_agg_name(pt->alg), "--steps", steps,
-                        "--log-every", steps, "--wire-counter", "lo", "--comm-timeout",
-                        "300", "--out", dir, NULL};
+    char *const av[] = {"mpirun",
+                        "-np",
+                        np,
+                        "--allow-run-as-root",
+                        "--oversubscribe",
+                        "--mca",
+                        "btl",
+                        "tcp,self",
+                        "--mca",
+                        "btl_tcp_if_include",
+                        "lo",
+                        "--mca",
+                        "oob_tcp_if_include",
+                        "lo",
+                        "--mca",
+                        "coll_tuned_use_dynamic_rules",
+                        "1",
+                        "--mca",
+                        "coll_tuned_allreduce_algorithm",
+                        "4",
+                        "--mca",
+                        "coll_tuned_allgather_algorithm",
+                        "4",
+                        "--mca",
+                        "coll_tuned_alltoall_algorithm",
+                        "2",
+                        (char *)c->self,
+                        "train",
+                        "--problem",
+                        "quad",
+                        "--d",
+                        d,
+                        "--sigma",
+                        sig,
+                        "--optimizer",
+                        vote ? "signsgd" : "sgd",
+                        "--compress",
+                        vote ? "pack" : "none",
+                        "--mpi",
+                        "--aggregate",
+                        (char *)sb_agg_name(pt->alg),
+                        "--steps",
+                        steps,
+                        "--log-every",
+                        steps,
+                        "--wire-counter",
+                        "lo",
+                        "--comm-timeout",
+                        "300",
+                        "--out",
+                        dir,
+                        NULL};
     double r0 = 0, r1 = 0;
     int status = 0;
     int st = sb_netns_retrans(ns, snmp, &r0, err);
@@ -110,7 +149,10 @@ static int timed_run(const sb_comm_cfg *c, sb_netns *ns, sb_comm_point *pt, sb_e
     cJSON *bps = cJSON_GetObjectItem(cm, "bytes_per_step");
     cJSON *wire = cJSON_GetObjectItem(cm, "wire");
     cJSON *tot = cJSON_GetObjectItem(cm, "bytes_total");
-#define NUM(o, k) (cJSON_IsNumber(cJSON_GetObjectItem((o), (k))) ? cJSON_GetObjectItem((o), (k))->valuedouble : NAN)
+#define NUM(o, k)                                                                          \
+    (cJSON_IsNumber(cJSON_GetObjectItem((o), (k)))                                         \
+         ? cJSON_GetObjectItem((o), (k))->valuedouble                                      \
+         : NAN)
     (void)ps;
     pt->comm_s = NUM(cm, "median_communicate_s");
     pt->step_s = NUM(cm, "median_step_s");
@@ -365,7 +407,8 @@ int sb_comm_run(const sb_comm_cfg *c, sb_comm_result *r, sb_err *err)
                 st = timed_run(c, &ns, q, err);
                 if (c->progress && st == SB_OK) {
                     char bw[32];
-                    snprintf(bw, sizeof bw, q->bw > 0 ? "%.0f Mbit/s" : "unshaped", q->bw / 1e6);
+                    snprintf(bw, sizeof bw, q->bw > 0 ? "%.0f Mbit/s" : "unshaped",
+                             q->bw / 1e6);
                     if (q->ok)
                         fprintf(stderr, "comm: %-14s P=%d %-12s %.4g s/step\n",
                                 sb_agg_name(q->alg), q->ranks, bw, q->step_s);
@@ -412,8 +455,10 @@ cJSON *sb_comm_json(const sb_comm_cfg *c, const sb_comm_result *r)
     cJSON_AddNumberToObject(cf, "target_steps", c->target_steps);
     num(cf, "lr_sgd", c->lr_sgd);
     num(cf, "lr_signsgd", c->lr_sign);
-    cJSON_AddStringToObject(cf, "link", "Open MPI over TCP (btl tcp,self) on the loopback of "
-                            "a network namespace, tc tbf latency 100ms; all ranks share it");
+    cJSON_AddStringToObject(
+        cf, "link",
+        "Open MPI over TCP (btl tcp,self) on the loopback of "
+        "a network namespace, tc tbf latency 100ms; all ranks share it");
     num(j, "wall_s", r->wall_s);
     cJSON *pts = cJSON_AddArrayToObject(j, "points");
     for (int i = 0; i < r->n; i++) {
@@ -493,8 +538,8 @@ static int plot_ranks(const sb_comm_cfg *c, const sb_comm_result *r, int ip, sb_
         for (int g = 0; g < G; g++)
             gy[ia][g] = steps >= 0 ? steps * steady(m, gx[g] * 1e6) : NAN;
         snprintf(labels[ns], sizeof labels[ns], "%s (measured)", sb_agg_name(c->algs[ia]));
-        s[ns] = (sb_plot_series){labels[ns], (size_t)n, xs[ia], ys[ia], NULL, NULL,
-                                 SB_PLOT_LINESPOINTS};
+        s[ns] = (sb_plot_series){labels[ns], (size_t)n,          xs[ia], ys[ia], NULL,
+                                 NULL,       SB_PLOT_LINESPOINTS};
         ns++;
         snprintf(labels[ns], sizeof labels[ns], "%s (model)", sb_agg_name(c->algs[ia]));
         s[ns] = (sb_plot_series){labels[ns], G, gx, gy[ia], NULL, NULL, SB_PLOT_DASHED};
@@ -504,8 +549,13 @@ static int plot_ranks(const sb_comm_cfg *c, const sb_comm_result *r, int ip, sb_
     snprintf(title, sizeof title, "time to f <= %g f0 vs link bandwidth, %d ranks, d = %zu",
              c->target_frac, c->ranks[ip], c->d);
     snprintf(base, sizeof base, "%s/comm-ttt-P%d", c->out, c->ranks[ip]);
-    sb_plot p = {title, "link bandwidth (Mbit/s, shared by all ranks)", "time to target (s)",
-                 1, 1, 0, 0};
+    sb_plot p = {title,
+                 "link bandwidth (Mbit/s, shared by all ranks)",
+                 "time to target (s)",
+                 1,
+                 1,
+                 0,
+                 0};
     /* each series its own colour; a model curve is dashed (plot.h) */
     return sb_plot_lines(base, &p, s, ns, err);
 }

@@ -119,8 +119,9 @@ void sb_cmp_set_free(sb_cmp_set *s)
 /* Fields of a Google Benchmark entry that are bookkeeping, not measurements. */
 static int is_bookkeeping(const char *k)
 {
-    static const char *skip[] = {"iterations", "repetitions", "repetition_index", "threads",
-                                 "family_index", "per_family_instance_index", NULL};
+    static const char *skip[] = {"iterations", "repetitions",  "repetition_index",
+                                 "threads",    "family_index", "per_family_instance_index",
+                                 NULL};
     for (int i = 0; skip[i]; i++)
         if (!strcmp(k, skip[i]))
             return 1;
@@ -140,11 +141,13 @@ static int bad_value(const char *path, const char *bench, const char *k, const c
                      sb_err *err)
 {
     if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
-        return sb_fail(err, SB_EUSAGE, "compare: %s: %s: '%s' is not a finite number",
-                       path, bench, k);
+        return sb_fail(err, SB_EUSAGE, "compare: %s: %s: '%s' is not a finite number", path,
+                       bench, k);
     if (cJSON_IsString(v) && sb_cmp_direction(k))
-        return sb_fail(err, SB_EUSAGE, "compare: %s: %s: '%s' is a string (\"%.40s\"), "
-                       "not a number", path, bench, k, v->valuestring);
+        return sb_fail(err, SB_EUSAGE,
+                       "compare: %s: %s: '%s' is a string (\"%.40s\"), "
+                       "not a number",
+                       path, bench, k, v->valuestring);
     return SB_OK;
 }
 
@@ -243,8 +246,10 @@ static int load_summary(const cJSON *list, sb_cmp_set *s, sb_err *err)
         const char *name = str_field(e, "name");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "metrics");
         if (!name || !cJSON_IsObject(m))
-            return sb_fail(err, SB_EUSAGE, "compare: %s: every entry of 'benchmarks' needs "
-                           "'name' and a 'metrics' object", s->path);
+            return sb_fail(err, SB_EUSAGE,
+                           "compare: %s: every entry of 'benchmarks' needs "
+                           "'name' and a 'metrics' object",
+                           s->path);
         sb_cmp_bench *b = bench_get(s, name);
         if (!b)
             return sb_fail(err, SB_ERUNTIME, "compare: out of memory");
@@ -277,15 +282,15 @@ static int load_train(const cJSON *root, sb_cmp_set *s, sb_err *err)
     if (add_fields(b, cJSON_IsObject(res) ? res : root, 0, s->path, err))
         return err->code;
     /* No target set: *_to_target are null and mean nothing (not "never reached"). */
-    const cJSON *has_t = cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root,
-                                                          "has_target");
+    const cJSON *has_t =
+        cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root, "has_target");
     if (cJSON_IsFalse(has_t))
         for (int i = 0; i < b->nm; i++)
             if (null_is_inf(b->m[i].name))
                 b->m[i].n = 0;
     /* A target that was never reached: steps/evals to target are infinite. */
-    const cJSON *reached = cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root,
-                                                            "reached");
+    const cJSON *reached =
+        cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(res) ? res : root, "reached");
     if (cJSON_IsFalse(reached))
         for (int i = 0; i < b->nm; i++)
             if (null_is_inf(b->m[i].name))
@@ -321,18 +326,23 @@ int sb_cmp_from_json(const cJSON *root, const char *path, sb_cmp_set *out, sb_er
         rc = SB_OK;
         cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(root, "runs"))
         {
-            if (!cJSON_IsObject(run) || !cJSON_GetObjectItemCaseSensitive(run, "optimizer")) {
-                rc = sb_fail(err, SB_EUSAGE, "compare: %s: an entry of 'runs' is not a train "
-                             "summary (no 'optimizer')", path);
+            if (!cJSON_IsObject(run) ||
+                !cJSON_GetObjectItemCaseSensitive(run, "optimizer")) {
+                rc = sb_fail(err, SB_EUSAGE,
+                             "compare: %s: an entry of 'runs' is not a train "
+                             "summary (no 'optimizer')",
+                             path);
                 break;
             }
             if ((rc = load_train(run, out, err)) != SB_OK)
                 break;
         }
     } else {
-        return sb_fail(err, SB_EUSAGE, "compare: %s: not a result file (expected micro's "
+        return sb_fail(err, SB_EUSAGE,
+                       "compare: %s: not a result file (expected micro's "
                        "Google Benchmark JSON, a signbench summary, a train summary or "
-                       "train --json output)", path);
+                       "train --json output)",
+                       path);
     }
     if (rc != SB_OK) {
         sb_cmp_set_free(out);
@@ -361,8 +371,8 @@ int sb_cmp_load(const char *path, sb_cmp_set *out, sb_err *err)
         const char *at = cJSON_GetErrorPtr();
         long off = at && at >= text && at <= text + n ? (long)(at - text) : -1;
         free(text);
-        return sb_fail(err, SB_EUSAGE, "compare: %s is not valid JSON (near byte %ld)", path,
-                       off);
+        return sb_fail(err, SB_EUSAGE, "compare: %s is not valid JSON (near byte %ld)",
+                       path, off);
     }
     free(text);
     int rc = sb_cmp_from_json(root, path, out, err);
@@ -378,14 +388,29 @@ int sb_cmp_direction(const char *m)
         const char *name;
         int dir;
     } known[] = {
-        {"roofline_fraction", +1}, {"bytes_per_second", +1}, {"items_per_second", +1},
-        {"gbps", +1},              {"test_accuracy", +1},    {"accuracy", +1},
-        {"real_time", -1},         {"cpu_time", -1},         {"steps_to_target", -1},
-        {"evals_to_target", -1},   {"time_to_target", -1},   {"f_final", -1},
-        {"final_loss", -1},        {"f_best", -1},           {"grad1_min", -1},
-        {"grad2_min", -1},         {"grad1_final", -1},      {"grad2_final", -1},
-        {"test_error", -1},        {"time_s", -1},           {"cv", -1},
-        {"min_norm", -1},          {"robustness", +1},
+        {"roofline_fraction", +1},
+        {"bytes_per_second", +1},
+        {"items_per_second", +1},
+        {"gbps", +1},
+        {"test_accuracy", +1},
+        {"accuracy", +1},
+        {"real_time", -1},
+        {"cpu_time", -1},
+        {"steps_to_target", -1},
+        {"evals_to_target", -1},
+        {"time_to_target", -1},
+        {"f_final", -1},
+        {"final_loss", -1},
+        {"f_best", -1},
+        {"grad1_min", -1},
+        {"grad2_min", -1},
+        {"grad1_final", -1},
+        {"grad2_final", -1},
+        {"test_error", -1},
+        {"time_s", -1},
+        {"cv", -1},
+        {"min_norm", -1},
+        {"robustness", +1},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(m, known[i].name))
@@ -395,9 +420,9 @@ int sb_cmp_direction(const char *m)
 
 int sb_cmp_is_timing(const char *m)
 {
-    static const char *timing[] = {"roofline_fraction", "bytes_per_second",
-                                   "items_per_second", "gbps", "real_time", "cpu_time",
-                                   "time_to_target", "time_s", "cv", NULL};
+    static const char *timing[] = {
+        "roofline_fraction", "bytes_per_second", "items_per_second", "gbps", "real_time",
+        "cpu_time",          "time_to_target",   "time_s",           "cv",   NULL};
     for (int i = 0; timing[i]; i++)
         if (!strcmp(m, timing[i]))
             return 1;
@@ -406,9 +431,9 @@ int sb_cmp_is_timing(const char *m)
 
 /* Tracked by default: throughput as a ratio, convergence of seeded runs, and the suite
  * summaries' grid test error and sweep minimum gradient norm. */
-static const char *default_metrics[] = {"roofline_fraction", "steps_to_target",
-                                        "evals_to_target", "f_final", "final_loss",
-                                        "test_error", "min_norm", NULL};
+static const char *default_metrics[] = {
+    "roofline_fraction", "steps_to_target", "evals_to_target", "f_final",
+    "final_loss",        "test_error",      "min_norm",        NULL};
 
 const char *sb_cmp_verdict_name(sb_cmp_verdict v)
 {
@@ -429,8 +454,10 @@ int sb_cmp_parse_threshold(const char *s, double *out, sb_err *err)
     double v = strtod(s, &end);
     int pct = end != s && *end == '%' && end[1] == '\0';
     if (end == s || (!pct && *end) || !isfinite(v) || v < 0 || (pct ? v > 1000 : v > 10))
-        return sb_fail(err, SB_EUSAGE, "--threshold '%s': expected a percentage such as 5%% "
-                       "or a fraction such as 0.05", s);
+        return sb_fail(err, SB_EUSAGE,
+                       "--threshold '%s': expected a percentage such as 5%% "
+                       "or a fraction such as 0.05",
+                       s);
     *out = pct ? v / 100 : v;
     return SB_OK;
 }
@@ -462,8 +489,8 @@ static double median(const double *v, size_t n)
  * that cannot reach alpha (3 vs 3 repetitions) would call every change noise. */
 static double min_p(size_t na, size_t nb)
 {
-    double lc = lgamma((double)(na + nb) + 1) - lgamma((double)na + 1) -
-                lgamma((double)nb + 1);
+    double lc =
+        lgamma((double)(na + nb) + 1) - lgamma((double)na + 1) - lgamma((double)nb + 1);
     return 2 * exp(-lc);
 }
 
@@ -593,11 +620,15 @@ static int metric_list(const sb_cmp_opts *o, char names[][48], int *dirs, int *n
             else if (colon && !strcmp(colon + 1, "lower"))
                 dir = -1;
             else if (colon)
-                return sb_fail(err, SB_EUSAGE, "compare: --metric '%s': write NAME:higher "
-                               "or NAME:lower", spec);
+                return sb_fail(err, SB_EUSAGE,
+                               "compare: --metric '%s': write NAME:higher "
+                               "or NAME:lower",
+                               spec);
             if (!dir)
-                return sb_fail(err, SB_EUSAGE, "compare: --metric '%s': direction unknown; "
-                               "write %s:higher or %s:lower", spec, names[*nm], names[*nm]);
+                return sb_fail(err, SB_EUSAGE,
+                               "compare: --metric '%s': direction unknown; "
+                               "write %s:higher or %s:lower",
+                               spec, names[*nm], names[*nm]);
             dirs[(*nm)++] = dir;
         }
     } else {
@@ -614,9 +645,10 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
 {
     memset(res, 0, sizeof *res);
     if (strcmp(base->kind, new_->kind))
-        return sb_fail(err, SB_EUSAGE, "compare: %s is a %s file but %s is a %s file; "
-                       "compare like with like", base->path, base->kind, new_->path,
-                       new_->kind);
+        return sb_fail(err, SB_EUSAGE,
+                       "compare: %s is a %s file but %s is a %s file; "
+                       "compare like with like",
+                       base->path, base->kind, new_->path, new_->kind);
     enum { MAXM = 32 };
     char names[MAXM][48];
     int dirs[MAXM], nm = 0;
@@ -645,7 +677,8 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
         }
         res->matched++;
         for (int k = 0; k < nm; k++) {
-            const sb_cmp_metric *ma = find_metric(a, names[k]), *mb = find_metric(b, names[k]);
+            const sb_cmp_metric *ma = find_metric(a, names[k]),
+                                *mb = find_metric(b, names[k]);
             if (!ma && !mb)
                 continue;
             seen[k] = 1;
@@ -692,21 +725,25 @@ int sb_cmp_run(const sb_cmp_set *base, const sb_cmp_set *new_, const sb_cmp_opts
         }
     if (res->matched == 0) {
         sb_cmp_result_free(res);
-        return sb_fail(err, SB_EUSAGE, "compare: no benchmark name appears in both %s and "
-                       "%s", base->path, new_->path);
+        return sb_fail(err, SB_EUSAGE,
+                       "compare: no benchmark name appears in both %s and "
+                       "%s",
+                       base->path, new_->path);
     }
     for (int k = 0; k < nm; k++)
         if (!seen[k] && o->nmetrics > 0) {
             sb_cmp_result_free(res);
-            return sb_fail(err, SB_EUSAGE, "compare: metric '%s' is in no matched benchmark",
-                           names[k]);
+            return sb_fail(err, SB_EUSAGE,
+                           "compare: metric '%s' is in no matched benchmark", names[k]);
         }
     if (!res->judged) {
         sb_cmp_result_free(res);
-        return sb_fail(err, SB_EUSAGE, "compare: the matched benchmarks have none of the "
-                       "tracked metrics on both sides (roofline_fraction, steps_to_target, "
-                       "evals_to_target, f_final, final_loss, test_error, min_norm); choose "
-                       "one with --metric");
+        return sb_fail(
+            err, SB_EUSAGE,
+            "compare: the matched benchmarks have none of the "
+            "tracked metrics on both sides (roofline_fraction, steps_to_target, "
+            "evals_to_target, f_final, final_loss, test_error, min_norm); choose "
+            "one with --metric");
     }
     return SB_OK;
 oom:
@@ -815,8 +852,10 @@ int sb_cmp_paired(const sb_cmp_set *a, const sb_cmp_set *b, int n, const sb_cmp_
 {
     *rows = NULL, *nrows = 0, *skipped = 0;
     if (n < SB_SHIFT_MIN_PAIRS || n > SB_SHIFT_MAX_PAIRS)
-        return sb_fail(err, SB_EUSAGE, "compare --paired: %d pairs of files; a 95%% interval "
-                       "needs %d to %d", n, SB_SHIFT_MIN_PAIRS, SB_SHIFT_MAX_PAIRS);
+        return sb_fail(err, SB_EUSAGE,
+                       "compare --paired: %d pairs of files; a 95%% interval "
+                       "needs %d to %d",
+                       n, SB_SHIFT_MIN_PAIRS, SB_SHIFT_MAX_PAIRS);
     char names[32][48];
     int dirs[32], nm = 0;
     if (metric_list(o, names, dirs, &nm, err) != SB_OK)
@@ -847,7 +886,8 @@ int sb_cmp_paired(const sb_cmp_set *a, const sb_cmp_set *b, int n, const sb_cmp_
     }
     if (!*nrows) {
         free(out);
-        return sb_fail(err, SB_EUSAGE, "compare --paired: no tracked metric is in every file");
+        return sb_fail(err, SB_EUSAGE,
+                       "compare --paired: no tracked metric is in every file");
     }
     *rows = out;
     return SB_OK;

@@ -26,8 +26,8 @@ typedef struct sb_cmp_bench {
 /* A loaded result file. */
 typedef struct sb_cmp_set {
     char path[512];
-    char kind[32];     /* "micro" (Google Benchmark), "summary" (signbench), "train" */
-    char device[256];  /* from the file's context, "" if none */
+    char kind[32];    /* "micro" (Google Benchmark), "summary" (signbench), "train" */
+    char device[256]; /* from the file's context, "" if none */
     sb_cmp_bench *b;
     size_t n, cap;
 } sb_cmp_set;
@@ -46,48 +46,48 @@ int sb_cmp_direction(const char *metric);
 int sb_cmp_is_timing(const char *metric);
 
 typedef struct sb_cmp_opts {
-    double threshold;       /* relative change beyond which a metric counts, e.g. 0.05 */
-    double alpha;           /* significance level of the rank test; default 0.05 */
-    const char **metrics;   /* metric names to compare ("name" or "name:higher|lower");
+    double threshold;     /* relative change beyond which a metric counts, e.g. 0.05 */
+    double alpha;         /* significance level of the rank test; default 0.05 */
+    const char **metrics; /* metric names to compare ("name" or "name:higher|lower");
                                NULL: the tracked defaults */
     int nmetrics;
-    const char *filter;     /* compare only benchmarks whose name contains this; NULL: all */
-    int per_row;            /* 1: a timing row past the threshold fails on its own */
+    const char *filter; /* compare only benchmarks whose name contains this; NULL: all */
+    int per_row;        /* 1: a timing row past the threshold fails on its own */
 } sb_cmp_opts;
 
 typedef enum {
-    SB_CMP_SAME,       /* |change| within the threshold */
-    SB_CMP_BETTER,     /* improved past the threshold */
-    SB_CMP_WORSE,      /* regressed past the threshold (and significant if tested) */
-    SB_CMP_NOISE,      /* past the threshold but the rank test says not significant */
-    SB_CMP_ONLY_BASE,  /* benchmark or metric missing in NEW */
-    SB_CMP_ONLY_NEW    /* benchmark missing in BASE */
+    SB_CMP_SAME,      /* |change| within the threshold */
+    SB_CMP_BETTER,    /* improved past the threshold */
+    SB_CMP_WORSE,     /* regressed past the threshold (and significant if tested) */
+    SB_CMP_NOISE,     /* past the threshold but the rank test says not significant */
+    SB_CMP_ONLY_BASE, /* benchmark or metric missing in NEW */
+    SB_CMP_ONLY_NEW   /* benchmark missing in BASE */
 } sb_cmp_verdict;
 
 typedef struct sb_cmp_row {
     char bench[256], metric[48];
-    int direction;           /* +1 / -1 */
-    double base, new_;       /* medians of the samples */
+    int direction;     /* +1 / -1 */
+    double base, new_; /* medians of the samples */
     size_t n_base, n_new;
-    double change;           /* (new - base) / |base|; NaN when base is 0 */
-    int tested;              /* 1 when the Mann-Whitney U test ran */
-    double p;                /* its two-sided p-value (NaN when not tested) */
+    double change; /* (new - base) / |base|; NaN when base is 0 */
+    int tested;    /* 1 when the Mann-Whitney U test ran */
+    double p;      /* its two-sided p-value (NaN when not tested) */
     sb_cmp_verdict verdict;
 } sb_cmp_row;
 
 typedef struct sb_cmp_result {
     sb_cmp_row *rows;
     size_t n;
-    int regressions;  /* rows with SB_CMP_WORSE */
-    int matched;      /* benchmarks found on both sides */
+    int regressions; /* rows with SB_CMP_WORSE */
+    int matched;     /* benchmarks found on both sides */
     int only_base, only_new;
-    int judged;       /* rows with a tracked metric on both sides */
-    int missing;      /* tracked rows (or benchmarks with one) missing in NEW */
+    int judged;  /* rows with a tracked metric on both sides */
+    int missing; /* tracked rows (or benchmarks with one) missing in NEW */
     /* Timing metrics (throughput, times): the level of NEW against BASE, the median over
      * the judged timing rows of the ratio new/base oriented so that < 1 is worse. Runs
      * taken at different times on a shared machine move single rows by 30-80% (see
      * README, compare), but not all rows alike: the level is the gate for them. */
-    double level;     /* NaN without timing rows */
+    double level; /* NaN without timing rows */
     int level_rows;
     int level_regressed; /* level < 1 - threshold */
     /* What fails the comparison (exit 1): convergence rows that got worse (seeded runs

@@ -18,7 +18,8 @@ static double ulp_distance(float a, float b)
     int32_t ia, ib;
     memcpy(&ia, &a, 4);
     memcpy(&ib, &b, 4);
-    int64_t oa = ia < 0 ? (int64_t)INT32_MIN - ia : ia, ob = ib < 0 ? (int64_t)INT32_MIN - ib : ib;
+    int64_t oa = ia < 0 ? (int64_t)INT32_MIN - ia : ia,
+            ob = ib < 0 ? (int64_t)INT32_MIN - ib : ib;
     return (double)llabs(oa - ob);
 }
 
@@ -74,8 +75,8 @@ static int skipped(const char *name, const char *const *skip)
     return 0;
 }
 
-int sb_csv_diff_files(const char *a, const char *b, const char *const *skip, sb_csv_diff *out,
-                      sb_err *err)
+int sb_csv_diff_files(const char *a, const char *b, const char *const *skip,
+                      sb_csv_diff *out, sb_err *err)
 {
     memset(out, 0, sizeof *out);
     FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
@@ -163,9 +164,13 @@ static int add_pair(cJSON *list, const char *dir, const char *sub, const char *r
 
 int sb_crossdev_write(const char *dir, const sb_crossdev_dev *devs, int n, sb_err *err)
 {
-    static const char *const files[] = {
-        "train/train-sgd.csv", "train/train-signsgd.csv", "train/train-signum.csv",
-        "train/train-adam.csv", "tube/trajectories.csv", "tube/traces.csv", NULL};
+    static const char *const files[] = {"train/train-sgd.csv",
+                                        "train/train-signsgd.csv",
+                                        "train/train-signum.csv",
+                                        "train/train-adam.csv",
+                                        "tube/trajectories.csv",
+                                        "tube/traces.csv",
+                                        NULL};
     static const char *const skip[] = {"elapsed", NULL};
     cJSON *root = cJSON_CreateObject();
     if (!root)

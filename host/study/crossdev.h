@@ -8,20 +8,20 @@
 #include "sb.h"
 
 typedef struct sb_csv_diff {
-    long rows, cells;     /* compared (the header excluded) */
-    long differing;       /* cells whose text differs */
-    long text_differing;  /* of those, cells that are not both numbers */
-    double max_abs;       /* largest |a - b| over numeric cells */
-    double max_rel;       /* largest |a - b| / max(|a|, |b|) */
-    double max_ulp;       /* largest distance in float32 units in the last place */
-    int shape_differs;    /* other header or row count: the runs did not match at all */
+    long rows, cells;    /* compared (the header excluded) */
+    long differing;      /* cells whose text differs */
+    long text_differing; /* of those, cells that are not both numbers */
+    double max_abs;      /* largest |a - b| over numeric cells */
+    double max_rel;      /* largest |a - b| / max(|a|, |b|) */
+    double max_ulp;      /* largest distance in float32 units in the last place */
+    int shape_differs;   /* other header or row count: the runs did not match at all */
 } sb_csv_diff;
 
 /* Compare two CSV files with a header row, cell by cell, skipping the columns named in
  * skip (NULL-terminated; e.g. "elapsed", a timing). Numbers are compared as parsed;
  * ulp distance as float32 (the files print floats with 9 significant digits). */
-int sb_csv_diff_files(const char *a, const char *b, const char *const *skip, sb_csv_diff *out,
-                      sb_err *err);
+int sb_csv_diff_files(const char *a, const char *b, const char *const *skip,
+                      sb_csv_diff *out, sb_err *err);
 
 /* One JSON row of a comparison: file, device, cells, differing, exact, max_abs,
  * max_rel, max_ulp. */

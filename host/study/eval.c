@@ -13,7 +13,10 @@
 
 int sb_eval_read_points(const char *path, size_t d, double **out, size_t *np, sb_err *err)
 {
-    const sb_csv_opts opts = {.header = 1, .cols = d, .dim = "d", .expect = "the problem has",
+    const sb_csv_opts opts = {.header = 1,
+                              .cols = d,
+                              .dim = "d",
+                              .expect = "the problem has",
                               .what = "--points"};
     size_t cols;
     int st = sb_csv_read_numbers(path, &opts, out, np, &cols, err);
@@ -82,7 +85,8 @@ static int put_header(text *t, size_t d, sb_err *err)
 }
 
 /* One row f,g1,...,gd. */
-static int put_row(text *t, const char *fmt, double f, const double *g, size_t d, sb_err *err)
+static int put_row(text *t, const char *fmt, double f, const double *g, size_t d,
+                   sb_err *err)
 {
     int st = put(t, fmt, f, 1) < 0 ? sb_fail(err, SB_ERUNTIME, "out of memory") : SB_OK;
     for (size_t j = 0; j < d && st == SB_OK; j++)
@@ -114,8 +118,8 @@ int sb_eval_points(sb_problem *p, int host, const sb_oracle *orc, uint64_t step,
         if (host)
             st = p->vt->host(p, x, &f, g) == SB_OK
                      ? SB_OK
-                     : sb_fail(err, SB_EUSAGE, "%s: point %zu is outside the domain", p->name,
-                               k + 1);
+                     : sb_fail(err, SB_EUSAGE, "%s: point %zu is outside the domain",
+                               p->name, k + 1);
         else if ((st = sb_problem_put(p->ctx, xb, x, d, err)) == SB_OK &&
                  (st = orc ? p->vt->grad(p, xb, gb, orc, step, &f, NULL, err)
                            : p->vt->full(p, xb, gb, &f, err)) == SB_OK)
@@ -252,8 +256,10 @@ static void bench_setup(const sb_problem *p, const sb_problem_opts *po, const sb
         snprintf(b->device, sizeof b->device, "%s", ctx->dev.name);
         snprintf(b->platform, sizeof b->platform, "%s", ctx->dev.platform_name);
     }
-    *main_label = host ? "host" : logreg && po->gemv && !strcmp(po->gemv, "clblast") ? "clblast"
-                                  : logreg ? "native" : "device";
+    *main_label = host                                                 ? "host"
+                  : logreg && po->gemv && !strcmp(po->gemv, "clblast") ? "clblast"
+                  : logreg                                             ? "native"
+                                                                       : "device";
     /* Bytes per gradient and the roofline reference with the same traffic. */
     int equal = !po->spectrum || !strcmp(po->spectrum, "equal");
     b->bytes = logreg ? 4.0 * (double)p->n_train * (double)p->d

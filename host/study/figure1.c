@@ -67,8 +67,9 @@ static int run_panel(sb_tb_engine *eng, const sb_figure1_cfg *a, panel *p, int r
         return sb_fail(err, SB_ERUNTIME, "figure1: out of memory");
     }
     for (int i = 0; i < p->nopt; i++) {
-        tr[i] = (sb_tb_traj){p->opts[i], SB_TB_CONST, nrot ? 0 : -1, i, a->lr,
-                             p->opts[i] == SB_TB_SIGNUM ? a->beta : 0};
+        tr[i] =
+            (sb_tb_traj){p->opts[i], SB_TB_CONST, nrot ? 0 : -1,
+                         i,          a->lr,       p->opts[i] == SB_TB_SIGNUM ? a->beta : 0};
         memcpy(x0 + (size_t)i * d, x0s, sizeof(double) * d);
     }
     sb_tb_setup_defaults(&p->s);
@@ -96,8 +97,8 @@ static int run_panel(sb_tb_engine *eng, const sb_figure1_cfg *a, panel *p, int r
 /* `trials` starts x {gd, signgd} (x signum when with_signum) on one rotation mode; the
  * results are ordered optimiser-major. */
 static int run_many(sb_tb_engine *eng, const sb_figure1_cfg *a, int rot_mode, uint64_t seed,
-                    size_t trials, const int *opts, int nopt, int stop_orbit, sb_tb_out *out,
-                    sb_err *err)
+                    size_t trials, const int *opts, int nopt, int stop_orbit,
+                    sb_tb_out *out, sb_err *err)
 {
     size_t d = (size_t)a->d, B = trials * (size_t)nopt;
     double *Q = NULL, *x0s = NULL;
@@ -114,8 +115,9 @@ static int run_many(sb_tb_engine *eng, const sb_figure1_cfg *a, int rot_mode, ui
     for (int o = 0; o < nopt; o++)
         for (size_t i = 0; i < trials; i++) {
             size_t t = (size_t)o * trials + i;
-            tr[t] = (sb_tb_traj){opts[o], SB_TB_CONST, nrot ? (int)i : -1, -1, a->lr,
-                                 opts[o] == SB_TB_SIGNUM ? a->beta : 0};
+            tr[t] =
+                (sb_tb_traj){opts[o], SB_TB_CONST, nrot ? (int)i : -1,
+                             -1,      a->lr,       opts[o] == SB_TB_SIGNUM ? a->beta : 0};
             memcpy(x0 + t * d, x0s + i * d, sizeof(double) * d);
         }
     sb_tb_setup s;
@@ -149,7 +151,8 @@ static double median_of(double *v, size_t n)
 
 /* Steps to the basin of trajectories [first, first + n): median over those that got
  * there (the count is returned in *reached); never-reached ones count as K + 1. */
-static double median_steps(const sb_tb_out *o, size_t first, size_t n, long K, long *reached)
+static double median_steps(const sb_tb_out *o, size_t first, size_t n, long K,
+                           long *reached)
 {
     double *v = malloc(sizeof(double) * (n ? n : 1));
     if (!v)
@@ -183,7 +186,8 @@ static int plot_panel(const char *dir, const char *base, const char *title, cons
                       sb_err *err)
 {
     size_t K = p->s.trace_len;
-    double *x = malloc(sizeof(double) * K), *y = malloc(sizeof(double) * K * (size_t)p->nopt);
+    double *x = malloc(sizeof(double) * K),
+           *y = malloc(sizeof(double) * K * (size_t)p->nopt);
     sb_plot_series ser[SB_TB_NOPT + 1];
     int pens[SB_TB_NOPT + 1];
     if (!x || !y) {
@@ -196,8 +200,13 @@ static int plot_panel(const char *dir, const char *base, const char *title, cons
     for (int i = 0; i < p->nopt; i++) {
         for (size_t k = 0; k < K; k++)
             y[(size_t)i * K + k] = p->out.trace[(size_t)i * K + k];
-        ser[i] = (sb_plot_series){sb_tb_optim_name(p->opts[i]), K, x, y + (size_t)i * K, NULL,
-                                  NULL, SB_PLOT_LINES};
+        ser[i] = (sb_plot_series){sb_tb_optim_name(p->opts[i]),
+                                  K,
+                                  x,
+                                  y + (size_t)i * K,
+                                  NULL,
+                                  NULL,
+                                  SB_PLOT_LINES};
         pens[i] = p->opts[i] + 1;
     }
     double fstar = -(double)p->s.d * sb_tube_nu(&p->s.tube);
@@ -218,7 +227,8 @@ static int plot_panel(const char *dir, const char *base, const char *title, cons
 /* The orbit search: constant-step signgd (stops at a detected orbit) and signum, on
  * rotations seed + 1000 + i, batch by batch until one orbits around a saddle. figure1
  * runs the default tube; an orbit counts as at a saddle only near it. */
-static int orbit_search(sb_tb_engine *eng, const sb_figure1_cfg *a, fig_runs *fr, sb_err *err)
+static int orbit_search(sb_tb_engine *eng, const sb_figure1_cfg *a, fig_runs *fr,
+                        sb_err *err)
 {
     static const int ss[2] = {SB_TB_SIGNGD, SB_TB_SIGNUM};
     const sb_tube_params tube = sb_tube_defaults();
@@ -226,12 +236,13 @@ static int orbit_search(sb_tb_engine *eng, const sb_figure1_cfg *a, fig_runs *fr
     uint64_t base = a->seed + 1000;
     while (fr->found_i < 0 && fr->searched < SEARCH_MAX) {
         sb_tb_out_free(&fr->search);
-        int st = run_many(eng, a, SB_TB_ROT_RANDOM, base + (uint64_t)fr->searched, SEARCH_BATCH,
-                          ss, 2, 1, &fr->search, err);
+        int st = run_many(eng, a, SB_TB_ROT_RANDOM, base + (uint64_t)fr->searched,
+                          SEARCH_BATCH, ss, 2, 1, &fr->search, err);
         if (st)
             return st;
         for (long i = 0; i < SEARCH_BATCH; i++) {
-            const sb_tb_result *sg = &fr->search.res[i], *sm = &fr->search.res[SEARCH_BATCH + i];
+            const sb_tb_result *sg = &fr->search.res[i],
+                               *sm = &fr->search.res[SEARCH_BATCH + i];
             if (sb_tb_saddle_orbit(sg, d, &tube)) {
                 fr->orbits++;
                 /* Momentum breaks the orbit when signum gets past the region where
@@ -321,10 +332,11 @@ static void claim_axis(cJSON *claims, const fig_runs *fr, size_t d, const median
         faster += s >= 0 && (g < 0 || s < g);
     }
     int held1 = sg_l >= 0 && (gd_l < 0 || sg_l < gd_l) && faster == TRIALS;
-    cJSON *n = claim(claims, "axis_aligned_signgd_unhindered",
-                     "on the axis-aligned tube, signGD is not slowed by the saddles: it passes "
-                     "all d saddles in fewer iterations than GD with the same step",
-                     held1);
+    cJSON *n =
+        claim(claims, "axis_aligned_signgd_unhindered",
+              "on the axis-aligned tube, signGD is not slowed by the saddles: it passes "
+              "all d saddles in fewer iterations than GD with the same step",
+              held1);
     cJSON_AddNumberToObject(n, "panel_signgd_steps_to_minimum", sg_l);
     cJSON_AddNumberToObject(n, "panel_gd_steps_to_minimum", gd_l);
     cJSON_AddNumberToObject(n, "starts", TRIALS);
@@ -344,11 +356,12 @@ static void claims_rotation(cJSON *claims, const fig_runs *fr, size_t d, const m
     double change = m->ma_sg > 0 ? m->mr_sg / m->ma_sg : NAN;
     int held2 = (isfinite(change) && fabs(change - 1) > 0.2) ||
                 labs(m->rr_sg - m->ra_sg) * 10 >= TRIALS;
-    cJSON *n = claim(claims, "rotation_changes_signgd",
-                     "after a random rotation signGD behaves differently: its median number of "
-                     "iterations to pass all saddles changes by more than 20 %, or it reaches "
-                     "the minimum from a share of the starts 10 points or more apart",
-                     held2);
+    cJSON *n =
+        claim(claims, "rotation_changes_signgd",
+              "after a random rotation signGD behaves differently: its median number of "
+              "iterations to pass all saddles changes by more than 20 %, or it reaches "
+              "the minimum from a share of the starts 10 points or more apart",
+              held2);
     cJSON_AddNumberToObject(n, "median_signgd_steps_axis", m->ma_sg);
     cJSON_AddNumberToObject(n, "median_signgd_steps_rotated", m->mr_sg);
     cJSON_AddNumberToObject(n, "ratio_rotated_over_axis", change);
@@ -375,10 +388,11 @@ static int claims_orbits(cJSON *claims, const fig_runs *fr, size_t d)
     const sb_tube_params tube = sb_tube_defaults();
     const sb_tb_result *ro = &fr->right.out.res[2];
     int held3 = fr->found_i >= 0 && sb_tb_saddle_orbit(ro, d, &tube);
-    cJSON *n = claim(claims, "orbits_exist",
-                     "for some rotations, signGD with a constant step is caught in a perfectly "
-                     "periodic orbit around a saddle point",
-                     held3);
+    cJSON *n =
+        claim(claims, "orbits_exist",
+              "for some rotations, signGD with a constant step is caught in a perfectly "
+              "periodic orbit around a saddle point",
+              held3);
     cJSON_AddNumberToObject(n, "rotations_searched", (double)fr->searched);
     cJSON_AddNumberToObject(n, "rotations_with_saddle_orbit", (double)fr->orbits);
     if (held3) {
@@ -392,7 +406,8 @@ static int claims_orbits(cJSON *claims, const fig_runs *fr, size_t d)
         cJSON_AddNumberToObject(n, "max_distance_from_saddle", ro->orb_dist);
     }
     cJSON_AddNumberToObject(n, "saddle_radius", SB_TB_SADDLE_RADIUS * tube.tau);
-    cJSON_AddNumberToObject(n, "rotations_with_orbit_not_at_saddle", (double)fr->other_orbits);
+    cJSON_AddNumberToObject(n, "rotations_with_orbit_not_at_saddle",
+                            (double)fr->other_orbits);
 
     const sb_tb_result *rm = &fr->right.out.res[4];
     int held4 = held3 && rm->maxreg > ro->orb_region && fr->orbits > 0 &&
@@ -501,14 +516,16 @@ int sb_figure1_run(const sb_figure1_cfg *a, sb_ctx *ctx, sb_figure1_report *r, s
         snprintf(r->dir, sizeof r->dir, "results/runs/%s-%s", stamp, slug);
     }
     sb_tb_engine eng = {0};
-    fig_runs fr = {.left = {"left", 4, {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD}, {0}, {0}},
-                   .mid = {"middle", 4, {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD}, {0},
-                           {0}},
-                   .right = {"right", 5,
-                             {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD, SB_TB_SIGNUM},
-                             {0}, {0}},
-                   .found_i = -1,
-                   .orbit_seed = a->seed + 1000};
+    fig_runs fr = {
+        .left = {"left", 4, {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD}, {0}, {0}},
+        .mid = {"middle", 4, {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD}, {0}, {0}},
+        .right = {"right",
+                  5,
+                  {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD, SB_TB_SIGNUM},
+                  {0},
+                  {0}},
+        .found_i = -1,
+        .orbit_seed = a->seed + 1000};
     cJSON *root = NULL;
     int held3 = 0;
     int st = sb_mkdir_p(r->dir, err);

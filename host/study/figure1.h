@@ -12,7 +12,7 @@
 typedef struct sb_figure1_cfg {
     long d, steps;
     double lr, beta; /* the one step size; signum's momentum */
-    uint64_t seed;   /* starts and the middle panel's rotation; the orbit search from +1000 */
+    uint64_t seed; /* starts and the middle panel's rotation; the orbit search from +1000 */
     int f64;
     const char *out; /* run folder; NULL: results/runs/<UTC>-<device slug> */
 } sb_figure1_cfg;

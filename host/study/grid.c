@@ -33,7 +33,8 @@ void sb_grid_defaults(sb_grid *g)
     g->batch = 32;
     g->test_split = 0.3;
     g->seed = 1;
-    sb_grid_parse_list("--lrs", "1e-5,1e-4,1e-3,1e-2,1e-1,1", 1e-12, 1e6, g->lr, &g->nlr, NULL);
+    sb_grid_parse_list("--lrs", "1e-5,1e-4,1e-3,1e-2,1e-1,1", 1e-12, 1e6, g->lr, &g->nlr,
+                       NULL);
     sb_grid_parse_list("--wds", "0,1e-4,1e-3,1e-2,1e-1", 0, 1e6, g->wd, &g->nwd, NULL);
     sb_grid_parse_list("--momenta", "0,0.5,0.9", 0, 0.9999, g->mom, &g->nmom, NULL);
     sb_grid_set_optimizers(g, "sgd,signum,adam", NULL);
@@ -52,8 +53,10 @@ int sb_grid_set_optimizers(sb_grid *g, const char *list, sb_err *err)
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
             ok |= !strcmp(t, known[i]);
         if (!ok)
-            return sb_fail(err, SB_EUSAGE, "grid: --optimizers: '%s' is not one of sgd, "
-                           "signum, adam, lion, signsgd, momentum, rmsprop, ef-signsgd", t);
+            return sb_fail(err, SB_EUSAGE,
+                           "grid: --optimizers: '%s' is not one of sgd, "
+                           "signum, adam, lion, signsgd, momentum, rmsprop, ef-signsgd",
+                           t);
         if (g->nopt >= MAXO)
             return sb_fail(err, SB_EUSAGE, "grid: --optimizers: at most %d", MAXO);
         g->opt[g->nopt++] = t;
@@ -110,9 +113,10 @@ static int run_one(sb_grid *g, int o, int m, int w, int l, sb_study_dev *sd, sb_
     memset(&r, 0, sizeof r);
     int rc = sb_train_run(&cfg, &r, err);
     if (rc == SB_OK)
-        g->err[o][m][w][l] = (!r.diverged && r.has_test_accuracy && isfinite(r.test_accuracy))
-                                 ? 1 - r.test_accuracy
-                                 : NAN;
+        g->err[o][m][w][l] =
+            (!r.diverged && r.has_test_accuracy && isfinite(r.test_accuracy))
+                ? 1 - r.test_accuracy
+                : NAN;
     else
         sb_wrap(err, "grid: %s lr %g wd %g momentum %g", g->opt[o], g->lr[l], g->wd[w], b1);
     sb_train_result_free(&r);
@@ -151,14 +155,15 @@ int sb_grid_run(sb_grid *g, const sb_opts *dev, sb_err *err)
 static void edge_of(const double *vals, int n, int i, const char *name, char *out,
                     size_t cap)
 {
-    const char *where = n < 2 || i < 0 ? NULL : i == n - 1 ? "largest"
-                        : i == 0 && vals[0] > 0 ? "smallest" : NULL;
+    const char *where = n < 2 || i < 0          ? NULL
+                        : i == n - 1            ? "largest"
+                        : i == 0 && vals[0] > 0 ? "smallest"
+                                                : NULL;
     if (where) {
         size_t len = strlen(out);
         snprintf(out + len, cap - len, "%s%s %s", len ? ", " : "", where, name);
     }
 }
-
 
 static cJSON *nums(const double *v, int n)
 {
@@ -185,7 +190,8 @@ static cJSON *optimizer_json(const sb_grid *g, int o)
             cJSON_AddItemToArray(a, b);
             for (int l = 0; l < g->nlr; l++) {
                 double e = g->err[o][m][w][l];
-                cJSON_AddItemToArray(b, isfinite(e) ? cJSON_CreateNumber(e) : cJSON_CreateNull());
+                cJSON_AddItemToArray(b, isfinite(e) ? cJSON_CreateNumber(e)
+                                                    : cJSON_CreateNull());
                 total++;
                 if (isfinite(e) && e < best) {
                     best = e;
@@ -259,8 +265,9 @@ int sb_grid_write_csv(const char *path, const void *data, sb_err *err)
         for (int m = 0; m < g->nmom; m++)
             for (int w = 0; w < g->nwd; w++)
                 for (int l = 0; l < g->nlr; l++)
-                    n += (size_t)snprintf(s + n, cap - n, "%s,%g,%g,%g,%.6g\n", g->opt[o],
-                                          g->mom[m], g->wd[w], g->lr[l], g->err[o][m][w][l]);
+                    n +=
+                        (size_t)snprintf(s + n, cap - n, "%s,%g,%g,%g,%.6g\n", g->opt[o],
+                                         g->mom[m], g->wd[w], g->lr[l], g->err[o][m][w][l]);
     int rc = sb_write_file(path, s, n, err);
     free(s);
     return rc;
@@ -327,7 +334,8 @@ static int grid_axes_of(const cJSON *j, grid_axes *ax, sb_err *err)
                 *opts = cJSON_GetObjectItem(j, "optimizers");
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "signbench-grid") ||
         !cJSON_IsArray(lrs) || !cJSON_IsArray(wds) || !cJSON_IsArray(opts))
-        return sb_fail(err, SB_EUSAGE, "plot: not a grid result (schema signbench-grid with "
+        return sb_fail(err, SB_EUSAGE,
+                       "plot: not a grid result (schema signbench-grid with "
                        "lrs, wds, optimizers)");
     ax->nl = cJSON_GetArraySize(lrs), ax->nw = cJSON_GetArraySize(wds);
     if (ax->nl < 1 || ax->nw < 1 || ax->nl > MAXV || ax->nw > MAXV)
@@ -379,15 +387,31 @@ static int optimizer_heatmap(const cJSON *o, const grid_axes *ax, const char *ba
         return SB_OK;
     const char *name = cJSON_GetObjectItem(o, "name")->valuestring;
     char title[160], path[1024], edge[96] = "", note[200] = "";
-    snprintf(title, sizeof title, "%s: test error (best over momentum; n/a = diverged)", name);
+    snprintf(title, sizeof title, "%s: test error (best over momentum; n/a = diverged)",
+             name);
     edge_of(ax->lr, nl, bx, "lr", edge, sizeof edge);
     edge_of(ax->wd, nw, by, "wd", edge, sizeof edge);
     if (edge[0])
-        snprintf(note, sizeof note, "best (outlined) at the grid's edge: %s; a better "
-                 "setting may lie outside", edge);
-    sb_heatmap h = {title, "initial learning rate", "weight decay",
-                    "test error (one scale for every optimiser)", nl, nw, ax->xtp, ax->ytp,
-                    z, bx, by, 0, 0, ax->zmin, ax->zmax, note[0] ? note : NULL};
+        snprintf(note, sizeof note,
+                 "best (outlined) at the grid's edge: %s; a better "
+                 "setting may lie outside",
+                 edge);
+    sb_heatmap h = {title,
+                    "initial learning rate",
+                    "weight decay",
+                    "test error (one scale for every optimiser)",
+                    nl,
+                    nw,
+                    ax->xtp,
+                    ax->ytp,
+                    z,
+                    bx,
+                    by,
+                    0,
+                    0,
+                    ax->zmin,
+                    ax->zmax,
+                    note[0] ? note : NULL};
     snprintf(path, sizeof path, "%s_%s", base, name);
     return sb_plot_heatmap(path, &h, err);
 }
@@ -411,7 +435,8 @@ int sb_grid_plot_result(const cJSON *j, const char *base, sb_err *err)
     const cJSON *o;
     cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "optimizers"))
     {
-        if (cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
+        if (cJSON_IsNumber(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(o, "best"), "test_error")))
             return sb_grid_plot_json(j, base, err);
     }
     return SB_OK; /* every run diverged: the table says so, there is nothing to draw */

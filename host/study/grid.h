@@ -16,7 +16,7 @@ enum { SB_GRID_MAXV = 16, SB_GRID_MAXO = 8 };
 /* The grid: its settings (sb_grid_defaults, then the options) and, after sb_grid_run,
  * the test error of every cell, the device's name and the wall time. */
 typedef struct sb_grid {
-    const char *data;   /* a built-in name or a file (sb_grid_find_data resolves it) */
+    const char *data; /* a built-in name or a file (sb_grid_find_data resolves it) */
     char datapath[1024];
     char optstore[256]; /* the optimiser list; opt[] points into it */
     const char *opt[SB_GRID_MAXO];

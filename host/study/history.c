@@ -40,11 +40,15 @@ static int db_fail(sb_hist *h, int rc, const char *what, sb_err *err)
 {
     int prim = rc & 0xff;
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-        return sb_fail(err, SB_ERUNTIME, "history: %s is locked by another process (%s); "
-                       "try again when it has finished", h->path, what);
+        return sb_fail(err, SB_ERUNTIME,
+                       "history: %s is locked by another process (%s); "
+                       "try again when it has finished",
+                       h->path, what);
     if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT)
-        return sb_fail(err, SB_EUSAGE, "history: %s is not a SQLite database or is corrupt "
-                       "(%s: %s)", h->path, what, sqlite3_errstr(rc));
+        return sb_fail(err, SB_EUSAGE,
+                       "history: %s is not a SQLite database or is corrupt "
+                       "(%s: %s)",
+                       h->path, what, sqlite3_errstr(rc));
     return sb_fail(err, SB_ERUNTIME, "history: %s: %s: %s", h->path, what,
                    h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
 }
@@ -58,7 +62,9 @@ static int pragma_int(sb_hist *h, const char *sql, long *out, sb_err *err)
     rc = sqlite3_step(st);
     *out = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SB_OK : db_fail(h, rc, "reading the schema", err);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? SB_OK
+               : db_fail(h, rc, "reading the schema", err);
 }
 
 static int exec(sb_hist *h, const char *sql, const char *what, sb_err *err)
@@ -78,19 +84,25 @@ static int check_schema(sb_hist *h, sb_err *err)
         return st;
     if (tables == 0 && version == 0 && app == 0) {
         char sql[1024];
-        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE;%sPRAGMA user_version = %d;"
-                 "PRAGMA application_id = %d;COMMIT;", schema_sql, SB_HIST_SCHEMA, APP_ID);
+        snprintf(sql, sizeof sql,
+                 "BEGIN IMMEDIATE;%sPRAGMA user_version = %d;"
+                 "PRAGMA application_id = %d;COMMIT;",
+                 schema_sql, SB_HIST_SCHEMA, APP_ID);
         st = exec(h, sql, "creating the schema", err);
         if (st != SB_OK)
             sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
         return st;
     }
     if (app != APP_ID)
-        return sb_fail(err, SB_EUSAGE, "history: %s is a SQLite database but not a signbench "
-                       "history (application_id %ld)", h->path, app);
+        return sb_fail(err, SB_EUSAGE,
+                       "history: %s is a SQLite database but not a signbench "
+                       "history (application_id %ld)",
+                       h->path, app);
     if (version != SB_HIST_SCHEMA)
-        return sb_fail(err, SB_EUSAGE, "history: %s has schema version %ld; this signbench "
-                       "reads version %d only", h->path, version, SB_HIST_SCHEMA);
+        return sb_fail(err, SB_EUSAGE,
+                       "history: %s has schema version %ld; this signbench "
+                       "reads version %d only",
+                       h->path, version, SB_HIST_SCHEMA);
     char *msg = NULL;
     sqlite3_stmt *q;
     int rc = sqlite3_prepare_v2(h->db, "PRAGMA quick_check", -1, &q, NULL);
@@ -104,8 +116,8 @@ static int check_schema(sb_hist *h, sb_err *err)
     if (rc != SQLITE_OK)
         return db_fail(h, rc, "checking the file", err);
     if (msg) {
-        st = sb_fail(err, SB_EUSAGE, "history: %s is corrupt (quick_check: %.200s)", h->path,
-                     msg);
+        st = sb_fail(err, SB_EUSAGE, "history: %s is corrupt (quick_check: %.200s)",
+                     h->path, msg);
         free(msg);
         return st;
     }
@@ -123,8 +135,8 @@ int sb_hist_open(const char *path, int create, sb_hist **out, sb_err *err)
     if (!h)
         return sb_fail(err, SB_ERUNTIME, "history: out of memory");
     snprintf(h->path, sizeof h->path, "%s", path);
-    int rc = sqlite3_open_v2(path, &h->db,
-                             SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
+    int rc = sqlite3_open_v2(
+        path, &h->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
     int st = rc == SQLITE_OK ? SB_OK : db_fail(h, rc, "opening", err);
     if (st == SB_OK) {
         sqlite3_busy_timeout(h->db, 3000);
@@ -252,9 +264,14 @@ static int add_one(addctx *a, const char *path, int *added, sb_err *err)
     const char *commit = a->m && a->m->commit ? a->m->commit : field(root, "git_commit");
     const char *host = a->m && a->m->host ? a->m->host : field(root, "host_name");
     const char *date = field(root, "date");
-    const char *text_binds[] = {path, set.kind, commit ? commit : SB_GIT_COMMIT,
-                                set.device[0] ? set.device : "unknown", date ? date : a->now,
-                                host ? host : a->host, a->now, hash};
+    const char *text_binds[] = {path,
+                                set.kind,
+                                commit ? commit : SB_GIT_COMMIT,
+                                set.device[0] ? set.device : "unknown",
+                                date ? date : a->now,
+                                host ? host : a->host,
+                                a->now,
+                                hash};
     sqlite3_reset(a->run);
     for (int i = 0; i < 8; i++)
         sqlite3_bind_text(a->run, i + 1, text_binds[i], -1, SQLITE_TRANSIENT);
@@ -325,11 +342,13 @@ int sb_hist_query(sb_hist *h, const char *name, const char *metric, sb_hist_poin
 {
     *pts = NULL, *n = 0;
     sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(h->db,
+    int rc = sqlite3_prepare_v2(
+        h->db,
         "SELECT r.id, x.name, x.metric, r.device, r.commit_id, r.date, r.host, x.value, x.n"
         " FROM results x JOIN runs r ON r.id = x.run_id"
         " WHERE instr(x.name, ?1) > 0 AND (?2 IS NULL OR x.metric = ?2)"
-        " ORDER BY x.name, x.metric, r.device, r.id", -1, &q, NULL);
+        " ORDER BY x.name, x.metric, r.device, r.id",
+        -1, &q, NULL);
     if (rc != SQLITE_OK)
         return db_fail(h, rc, "querying", err);
     sqlite3_bind_text(q, 1, name ? name : "", -1, SQLITE_TRANSIENT);
@@ -401,7 +420,8 @@ int sb_hist_changepoint(const double *x, int n, sb_changepoint *out, sb_err *err
     for (int i = 0; i < n; i++) {
         if (!isfinite(x[i])) {
             free(y);
-            return sb_fail(err, SB_EUSAGE, "history: change point: value %d is not finite", i);
+            return sb_fail(err, SB_EUSAGE, "history: change point: value %d is not finite",
+                           i);
         }
         y[i] = pos ? log(x[i]) : x[i];
         mean += y[i] / n;

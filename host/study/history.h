@@ -28,10 +28,10 @@ int sb_hist_add(sb_hist *h, const char *const *files, int n, const sb_hist_meta 
                 int *added, int *skipped, sb_err *err);
 
 typedef struct sb_hist_point {
-    long run;             /* run id: insertion order */
+    long run; /* run id: insertion order */
     char name[256], metric[48], device[256], commit[64], date[40], host[128];
-    double value;         /* the median of the file's repetitions */
-    int n;                /* repetitions */
+    double value; /* the median of the file's repetitions */
+    int n;        /* repetitions */
 } sb_hist_point;
 
 /* Points whose benchmark name contains `name` (NULL or "": all) and whose metric is
@@ -40,9 +40,9 @@ int sb_hist_query(sb_hist *h, const char *name, const char *metric, sb_hist_poin
                   int *n, sb_err *err);
 
 typedef struct sb_changepoint {
-    int found;         /* 1 when confidence >= 0.95 */
-    int index;         /* first point after the change (0-based) */
-    double confidence; /* 1 - permutation p-value of max |CUSUM| */
+    int found;            /* 1 when confidence >= 0.95 */
+    int index;            /* first point after the change (0-based) */
+    double confidence;    /* 1 - permutation p-value of max |CUSUM| */
     double before, after; /* means of log(value) before / from index on, as ratios: exp */
 } sb_changepoint;
 

@@ -45,9 +45,11 @@ static int sb_put(strbuf *b, const char *fmt, ...)
 static int put_esc(strbuf *b, const char *s)
 {
     for (; *s; s++) {
-        int r = *s == '<' ? sb_put(b, "&lt;") : *s == '>' ? sb_put(b, "&gt;")
-              : *s == '&' ? sb_put(b, "&amp;") : *s == '"' ? sb_put(b, "&quot;")
-              : sb_put(b, "%c", *s);
+        int r = *s == '<'   ? sb_put(b, "&lt;")
+                : *s == '>' ? sb_put(b, "&gt;")
+                : *s == '&' ? sb_put(b, "&amp;")
+                : *s == '"' ? sb_put(b, "&quot;")
+                            : sb_put(b, "%c", *s);
         if (r)
             return -1;
     }
@@ -61,16 +63,16 @@ static void file_name(char *out, size_t cap, const sb_hist_point *p, int serial)
     size_t j = 0;
     for (size_t i = 0; raw[i] && j + 12 < cap; i++) {
         char c = raw[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.';
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
         out[j++] = ok ? c : '_';
     }
     snprintf(out + j, cap - j, "-%d", serial);
 }
 
 /* One series p[0..n-1]: its figure and its part of the page. */
-static int one_series(const char *dir, const sb_hist_point *p, int n, int serial, strbuf *html,
-                      sb_err *err)
+static int one_series(const char *dir, const sb_hist_point *p, int n, int serial,
+                      strbuf *html, sb_err *err)
 {
     double *x = malloc(4 * (size_t)n * sizeof *x), *y = x + n, *sx = y + n, *sy = sx + n;
     int *idx = malloc((size_t)n * sizeof *idx);
@@ -94,14 +96,17 @@ static int one_series(const char *dir, const sb_hist_point *p, int n, int serial
     file_name(name, sizeof name, p, serial);
     snprintf(base, sizeof base, "%s/%s", dir, name);
     snprintf(title, sizeof title, "%s  %s  (%s)", p->name, p->metric, p->device);
-    sb_plot_series s[2] = {{.label = p->metric, .n = (size_t)m, .x = x, .y = y,
-                            .style = SB_PLOT_LINESPOINTS}};
+    sb_plot_series s[2] = {
+        {.label = p->metric, .n = (size_t)m, .x = x, .y = y, .style = SB_PLOT_LINESPOINTS}};
     int ns = 1;
     if (cp.found) { /* the two means of the CUSUM split, as a step */
         for (int i = 0; i < m; i++)
             sx[i] = x[i], sy[i] = i < cp.index ? cp.before : cp.after;
-        s[1] = (sb_plot_series){.label = "CUSUM segments (means)", .n = (size_t)m, .x = sx,
-                                .y = sy, .style = SB_PLOT_DASHED};
+        s[1] = (sb_plot_series){.label = "CUSUM segments (means)",
+                                .n = (size_t)m,
+                                .x = sx,
+                                .y = sy,
+                                .style = SB_PLOT_DASHED};
         ns = 2;
     }
     sb_plot pl = {.title = title, .xlabel = "result (oldest first)", .ylabel = p->metric};
@@ -114,20 +119,26 @@ static int one_series(const char *dir, const sb_hist_point *p, int n, int serial
         st = sb_read_file(svgp, &svg, &len, err);
         const char *svgbody = svg ? strstr(svg, "<svg") : NULL;
         int r = sb_put(html, "<section><h2>") || put_esc(html, p->name) ||
-                sb_put(html, " <small>") || put_esc(html, p->metric) || sb_put(html, " on ") ||
-                put_esc(html, p->device) || sb_put(html, "</small></h2>\n<p>");
+                sb_put(html, " <small>") || put_esc(html, p->metric) ||
+                sb_put(html, " on ") || put_esc(html, p->device) ||
+                sb_put(html, "</small></h2>\n<p>");
         const sb_hist_point *at = &p[idx[cp.found ? cp.index : 0]];
         if (!r && cp.found)
-            r = sb_put(html, "CUSUM change point (confidence %.3f): the shift began at result "
-                       "%d, commit <code>", cp.confidence, cp.index + 1) ||
-                put_esc(html, at->commit) || sb_put(html, "</code> (%s); mean %.4g before, "
-                       "%.4g from there (x%.3f).", at->date, cp.before, cp.after,
-                       cp.after / cp.before);
+            r = sb_put(html,
+                       "CUSUM change point (confidence %.3f): the shift began at result "
+                       "%d, commit <code>",
+                       cp.confidence, cp.index + 1) ||
+                put_esc(html, at->commit) ||
+                sb_put(html,
+                       "</code> (%s); mean %.4g before, "
+                       "%.4g from there (x%.3f).",
+                       at->date, cp.before, cp.after, cp.after / cp.before);
         else if (!r)
             r = sb_put(html, "No change point (CUSUM confidence %.3f &lt; 0.95).",
                        cp.confidence);
-        r = r || sb_put(html, " %d results, from commit ", m) || put_esc(html, p[idx[0]].commit) ||
-            sb_put(html, " to ") || put_esc(html, p[idx[m - 1]].commit) ||
+        r = r || sb_put(html, " %d results, from commit ", m) ||
+            put_esc(html, p[idx[0]].commit) || sb_put(html, " to ") ||
+            put_esc(html, p[idx[m - 1]].commit) ||
             sb_put(html, ". Files: %s.png, %s.svg</p>\n%s\n</section>\n", name, name,
                    svgbody ? svgbody : "");
         free(svg);
@@ -143,7 +154,8 @@ int sb_hist_plot(sb_hist *h, const char *dir, const char *name, const char *metr
 {
     *nfig = 0;
     if (!sb_plot_available())
-        return sb_fail(err, SB_ERUNTIME, "history plot: gnuplot not found (install "
+        return sb_fail(err, SB_ERUNTIME,
+                       "history plot: gnuplot not found (install "
                        "gnuplot-nox, or set SIGNBENCH_GNUPLOT)");
     mkdir(dir, 0777); /* may exist already; checked below */
     struct stat sbuf;
@@ -154,7 +166,8 @@ int sb_hist_plot(sb_hist *h, const char *dir, const char *name, const char *metr
     if (st != SB_OK)
         return st;
     strbuf html = {0};
-    if (sb_put(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    if (sb_put(&html,
+               "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                "<title>signbench history</title><style>body{font-family:sans-serif;"
                "max-width:960px;margin:auto}section{border-top:1px solid #ccc}"
                "svg{max-width:100%%;height:auto}</style></head><body>\n"
@@ -165,8 +178,8 @@ int sb_hist_plot(sb_hist *h, const char *dir, const char *name, const char *metr
         st = sb_fail(err, SB_ERUNTIME, "history plot: out of memory");
     for (int i = 0; i < n && st == SB_OK;) {
         int j = i;
-        while (j < n && !strcmp(p[j].name, p[i].name) && !strcmp(p[j].metric, p[i].metric) &&
-               !strcmp(p[j].device, p[i].device))
+        while (j < n && !strcmp(p[j].name, p[i].name) &&
+               !strcmp(p[j].metric, p[i].metric) && !strcmp(p[j].device, p[i].device))
             j++;
         size_t before = html.n;
         /* without --metric: metrics of known direction only (not n, bytes, ...) */

@@ -16,8 +16,8 @@
 
 /* ---- the kernels ------------------------------------------------------------ */
 
-static const char *const blas_names[] = {"", "saxpy", "sasum", "snrm2", "sdot", "isamax",
-                                         "scopy"};
+static const char *const blas_names[] = {"",     "saxpy",  "sasum", "snrm2",
+                                         "sdot", "isamax", "scopy"};
 /* Minimal bytes per element of each CLBlast routine (reads + writes). */
 static const double blas_bytes[] = {0, 12, 4, 4, 8, 4, 8};
 
@@ -33,7 +33,8 @@ static void add_kernel(const char *name, sb_micro_kind k, const sb_update_info *
 
 /* A kernel of two passes: pattern p1 over b1 bytes per element, then p2 over b2. */
 static void add_two_pass(const char *name, sb_micro_kind k, const sb_update_info *u,
-                         sb_pattern p1, double b1, sb_pattern p2, double b2, sb_micro_blas b)
+                         sb_pattern p1, double b1, sb_pattern p2, double b2,
+                         sb_micro_blas b)
 {
     if (n_all < SB_MICRO_MAX_KERNELS)
         all_kernels[n_all++] = (sb_micro_kernel){name, k, u, 2, {p1, p2}, {b1, b2}, b};
@@ -124,7 +125,9 @@ double sb_micro_kernel_bytes(const sb_micro_kernel *k, size_t n, int m)
     case SB_MK_VOTE_UPDATE: return (double)m * words + 8 * dn;
     case SB_MK_SCALED_SIGN: return 12 * dn; /* norm1 reads g; then g read, out written */
     case SB_MK_UPDATE: return k->upd->bytes_per_elem * dn;
-    case SB_MK_NORM1: case SB_MK_NORM2: case SB_MK_NORMINF: return 4 * dn;
+    case SB_MK_NORM1:
+    case SB_MK_NORM2:
+    case SB_MK_NORMINF: return 4 * dn;
     case SB_MK_DOT: return 8 * dn;
     }
     return 0;
@@ -168,8 +171,8 @@ static void fill_bits(uint32_t *w, size_t words, int m, size_t n, uint32_t strea
 
 void sb_micro_bufs_free(sb_micro_bufs *b)
 {
-    cl_mem *mems[] = {&b->da, &b->db, &b->dx, &b->ds1, &b->ds2, &b->dout, &b->dbits,
-                      &b->dvout, &b->dscalar};
+    cl_mem *mems[] = {&b->da,   &b->db,    &b->dx,    &b->ds1,    &b->ds2,
+                      &b->dout, &b->dbits, &b->dvout, &b->dscalar};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (*mems[i]) {
             clReleaseMemObject(*mems[i]);
@@ -289,7 +292,8 @@ static double marker_end(cl_event ev)
 
 /* One CLBlast call. Reductions run two kernels and CLBlast returns the event of the
  * last one only, so the device time is the span between two markers around the call. */
-static int run_blas(sb_ctx *c, sb_micro_blas bl, sb_micro_bufs *b, double *dev_s, sb_err *err)
+static int run_blas(sb_ctx *c, sb_micro_blas bl, sb_micro_bufs *b, double *dev_s,
+                    sb_err *err)
 {
     cl_command_queue q = c->queue;
     cl_event before = NULL, after = NULL;
@@ -302,7 +306,9 @@ static int run_blas(sb_ctx *c, sb_micro_blas bl, sb_micro_bufs *b, double *dev_s
     case SB_BL_SAXPY: s = CLBlastSaxpy(n, 1e-4f, b->da, 0, 1, b->dx, 0, 1, &q, NULL); break;
     case SB_BL_SASUM: s = CLBlastSasum(n, b->dscalar, 0, b->da, 0, 1, &q, NULL); break;
     case SB_BL_SNRM2: s = CLBlastSnrm2(n, b->dscalar, 0, b->da, 0, 1, &q, NULL); break;
-    case SB_BL_SDOT: s = CLBlastSdot(n, b->dscalar, 0, b->da, 0, 1, b->db, 0, 1, &q, NULL); break;
+    case SB_BL_SDOT:
+        s = CLBlastSdot(n, b->dscalar, 0, b->da, 0, 1, b->db, 0, 1, &q, NULL);
+        break;
     case SB_BL_ISAMAX: s = CLBlastiSamax(n, b->dscalar, 0, b->da, 0, 1, &q, NULL); break;
     case SB_BL_SCOPY: s = CLBlastScopy(n, b->da, 0, 1, b->dout, 0, 1, &q, NULL); break;
     default: break;
@@ -384,7 +390,10 @@ static int variants_of(sb_pattern p, const sb_ctx *c, int clblast, variant *out,
                 if ((c->max_wg && wg_sizes[l] > c->max_wg) || n == cap)
                     continue;
                 variant *v = &out[n++];
-                *v = (variant){.pat = p, .kind = V_OCL, .width = widths[w], .chunked = ch,
+                *v = (variant){.pat = p,
+                               .kind = V_OCL,
+                               .width = widths[w],
+                               .chunked = ch,
                                .local = wg_sizes[l]};
                 snprintf(v->name, sizeof v->name, "w%d_%s_wg%zu", widths[w],
                          ch ? "chunked" : "grid", wg_sizes[l]);
@@ -394,9 +403,10 @@ static int variants_of(sb_pattern p, const sb_ctx *c, int clblast, variant *out,
         snprintf(out[n++].name, sizeof out[0].name, "%s",
                  p == SB_PAT_COPY ? "copybuffer" : "fillbuffer");
     }
-    sb_micro_blas bl = p == SB_PAT_COPY  ? SB_BL_SCOPY
-                       : p == SB_PAT_RMW ? SB_BL_SAXPY
-                       : p == SB_PAT_READ ? SB_BL_SASUM : SB_BL_NONE;
+    sb_micro_blas bl = p == SB_PAT_COPY   ? SB_BL_SCOPY
+                       : p == SB_PAT_RMW  ? SB_BL_SAXPY
+                       : p == SB_PAT_READ ? SB_BL_SASUM
+                                          : SB_BL_NONE;
     if (clblast && bl != SB_BL_NONE && n < cap) {
         out[n] = (variant){.pat = p, .kind = V_CLBLAST, .bl = bl};
         snprintf(out[n++].name, sizeof out[0].name, "%s", blas_names[bl]);
@@ -415,7 +425,7 @@ static const char *variant_impl(const variant *v)
 
 static const char *const ceiling_kernel[SB_PAT_N] = {
     "ceiling_read", "ceiling_write", "ceiling_copy", "ceiling_scale",
-    "ceiling_rmw", "ceiling_rmw2", "ceiling_rmw3", "ceiling_inplace2"};
+    "ceiling_rmw",  "ceiling_rmw2",  "ceiling_rmw3", "ceiling_inplace2"};
 
 static int run_builtin(sb_ctx *c, sb_pattern p, sb_micro_bufs *b, double *dev_s,
                        sb_err *err)
@@ -423,17 +433,18 @@ static int run_builtin(sb_ctx *c, sb_pattern p, sb_micro_bufs *b, double *dev_s,
     cl_event ev = NULL;
     size_t bytes = b->n * sizeof(float);
     static const float fill = 1.0f;
-    cl_int rc = p == SB_PAT_COPY
-                    ? clEnqueueCopyBuffer(c->queue, b->da, b->dout, 0, 0, bytes, 0, NULL, &ev)
-                    : clEnqueueFillBuffer(c->queue, b->dout, &fill, sizeof fill, 0, bytes, 0,
-                                          NULL, &ev);
+    cl_int rc = p == SB_PAT_COPY ? clEnqueueCopyBuffer(c->queue, b->da, b->dout, 0, 0,
+                                                       bytes, 0, NULL, &ev)
+                                 : clEnqueueFillBuffer(c->queue, b->dout, &fill,
+                                                       sizeof fill, 0, bytes, 0, NULL, &ev);
     if (rc == CL_SUCCESS)
         rc = clWaitForEvents(1, &ev);
     if (rc == CL_SUCCESS)
         *dev_s = sb_event_seconds(ev);
     if (ev)
         clReleaseEvent(ev);
-    return SB_CLFAIL(rc, err, p == SB_PAT_COPY ? "clEnqueueCopyBuffer" : "clEnqueueFillBuffer")
+    return SB_CLFAIL(rc, err,
+                     p == SB_PAT_COPY ? "clEnqueueCopyBuffer" : "clEnqueueFillBuffer")
                ? SB_ERUNTIME
                : SB_OK;
 }
@@ -526,9 +537,9 @@ static int time_call(const call *c, int warmup, int reps, double *real, double *
 
 /* ---- results -------------------------------------------------------------------- */
 
-static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel, const char *impl,
-                                   size_t n, size_t local, double bytes, int reps, int manual,
-                                   sb_err *err)
+static sb_micro_result *add_result(sb_micro_results *rs, const char *kernel,
+                                   const char *impl, size_t n, size_t local, double bytes,
+                                   int reps, int manual, sb_err *err)
 {
     if (rs->n == rs->cap) {
         int cap = rs->cap ? rs->cap * 2 : 64;
@@ -676,8 +687,8 @@ static int measure_transfers(sb_micro_run *s, sb_ctx *c, sb_micro_bufs *b, int w
                         NULL) != CL_SUCCESS)
         unified = CL_FALSE;
     for (int t = 0; t < 3; t++) {
-        sb_micro_result *r = add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1,
-                                        err);
+        sb_micro_result *r =
+            add_result(rs, names[t], "ocl", b->n, 0, (double)bytes, reps, 1, err);
         if (!r)
             return err->code;
         if (!matches(s, r) || s->mo->dry) {
@@ -697,8 +708,8 @@ static int measure_transfers(sb_micro_run *s, sb_ctx *c, sb_micro_bufs *b, int w
                 rc = clEnqueueReadBuffer(c->queue, b->da, CL_TRUE, 0, bytes, b->out, 0,
                                          NULL, &e1);
             else {
-                void *p = clEnqueueMapBuffer(c->queue, b->da, CL_TRUE, CL_MAP_READ, 0, bytes,
-                                             0, NULL, &e1, &rc);
+                void *p = clEnqueueMapBuffer(c->queue, b->da, CL_TRUE, CL_MAP_READ, 0,
+                                             bytes, 0, NULL, &e1, &rc);
                 if (rc == CL_SUCCESS)
                     rc = clEnqueueUnmapMemObject(c->queue, b->da, p, 0, NULL, &e2);
                 if (rc == CL_SUCCESS)
@@ -776,7 +787,8 @@ static int size_fits(sb_micro_run *s, const sb_ctx *c, size_t n, int m)
 {
     size_t words = (n + 31) / 32;
     double need = bufs_bytes(n, m);
-    if ((double)n * 4 > (double)c->max_alloc || (double)words * 4 * m > (double)c->max_alloc) {
+    if ((double)n * 4 > (double)c->max_alloc ||
+        (double)words * 4 * m > (double)c->max_alloc) {
         note(s, "n = %zu skipped: a buffer exceeds the device's max allocation (%s)", n,
              "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
         return 0;
@@ -825,7 +837,6 @@ static int plan_add(sb_micro_run *s, plan *pl, const call *c, const char *kernel
     return SB_OK;
 }
 
-
 /* Keep the unit just planned when the filter matches it or `needed`; hidden when only
  * needed. Returns 1 when kept. */
 static int keep_planned(sb_micro_run *s, plan *pl, int needed)
@@ -863,14 +874,15 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
     /* Every variant of the patterns the kept kernels need (hidden unless the filter
      * matches them too), and the variants the filter names by themselves. */
     for (int p = 0; p < SB_PAT_N && st == SB_OK; p++) {
-        pl->nvars[p] = variants_of((sb_pattern)p, c, !mo->no_clblast, pl->vars[p],
-                                   MAX_VARIANTS);
+        pl->nvars[p] =
+            variants_of((sb_pattern)p, c, !mo->no_clblast, pl->vars[p], MAX_VARIANTS);
         for (int v = 0; v < pl->nvars[p] && st == SB_OK; v++) {
             const variant *va = &pl->vars[p][v];
-            call cv = {.what = 3, .ops = ops, .ctx = c, .b = b, .v = va, .partial = partial};
+            call cv = {
+                .what = 3, .ops = ops, .ctx = c, .b = b, .v = va, .partial = partial};
             st = plan_add(s, pl, &cv, ceiling_kernel[p], variant_impl(va),
-                          mo->nlocals ? local : 0, sb_patterns[p].bytes_per_elem * (double)b->n,
-                          err);
+                          mo->nlocals ? local : 0,
+                          sb_patterns[p].bytes_per_elem * (double)b->n, err);
             if (st != SB_OK)
                 break;
             sb_micro_result *r = &s->rs.r[s->rs.n - 1];
@@ -968,9 +980,9 @@ static int run_host_loops(sb_micro_run *s, const plan *pl, sb_micro_bufs *b, sb_
             continue;
         const sb_micro_kernel *k = pl->calls[u].k;
         for (int omp = 0; omp < 2 && st == SB_OK; omp++) {
-            sb_micro_result *h = add_result(&s->rs, k->name, omp ? "omp" : "c1", b->n, 0,
-                                            sb_micro_kernel_bytes(k, b->n, b->m), reps, 0,
-                                            err);
+            sb_micro_result *h =
+                add_result(&s->rs, k->name, omp ? "omp" : "c1", b->n, 0,
+                           sb_micro_kernel_bytes(k, b->n, b->m), reps, 0, err);
             call hc = {.what = 2, .k = k, .b = b, .omp = omp};
             if (h && !matches(s, h)) {
                 drop_last(s);
@@ -1018,7 +1030,8 @@ static void machine_warnings(sb_micro_run *s)
     if (gov[0] && strcmp(gov, "performance"))
         snprintf(s->warnings[s->nwarnings++], sizeof s->warnings[0],
                  "CPU frequency scaling is enabled (governor %s): real time measurements "
-                 "may be noisy", gov);
+                 "may be noisy",
+                 gov);
 }
 
 /* Time everything selected at size n on one context (local size `local`; baselines
@@ -1036,9 +1049,10 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
     plan *pl = calloc(1, sizeof *pl);
     cl_mem partial = NULL;
     size_t items = sb_op_stream_items(ops, 1, wg_sizes[1], n);
-    int st = !pl ? sb_fail(err, SB_ERUNTIME, "out of memory")
-             : dry ? SB_OK
-                   : sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &partial, err);
+    int st =
+        !pl   ? sb_fail(err, SB_ERUNTIME, "out of memory")
+        : dry ? SB_OK
+              : sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &partial, err);
     if (st == SB_OK)
         st = plan_size(s, pl, c, ops, &b, partial, local, baselines, err);
     if (st == SB_OK && !dry)
@@ -1081,8 +1095,10 @@ static int sweep_pass(sb_micro_run *s, int p, sb_err *err)
      * reductions size their local arrays by SB_LOCAL_SIZE. */
     if (mo->nlocals) {
         if (mo->locals[p] > c.max_wg) {
-            st = sb_fail(err, SB_EUSAGE, "micro: --local-size %zu exceeds the device's "
-                         "maximum work-group size %zu", mo->locals[p], c.max_wg);
+            st = sb_fail(err, SB_EUSAGE,
+                         "micro: --local-size %zu exceeds the device's "
+                         "maximum work-group size %zu",
+                         mo->locals[p], c.max_wg);
             sb_ctx_close(&c);
             return st;
         }
@@ -1098,8 +1114,7 @@ static int sweep_pass(sb_micro_run *s, int p, sb_err *err)
     if (mo->nlocals)
         ops.local = mo->locals[p];
     if (p == 0)
-        st = measure_latency(s, &c, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100),
-                             err);
+        st = measure_latency(s, &c, (int)(mo->reps * 10 > 100 ? mo->reps * 10 : 100), err);
     if (p == 0 && st == SB_OK)
         s->latency_s = s->rs.r[s->rs.n - 1].cs.median;
     for (int i = 0; i < mo->nsizes && st == SB_OK; i++)

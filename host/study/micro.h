@@ -14,14 +14,31 @@
 
 /* What a benchmarked kernel does (which sb_op_* it calls). */
 typedef enum {
-    SB_MK_COPY, SB_MK_READ, SB_MK_RMW, SB_MK_SIGN, SB_MK_PACK, SB_MK_UNPACK, SB_MK_VOTE,
-    SB_MK_VOTE_UPDATE, SB_MK_SCALED_SIGN, SB_MK_UPDATE, SB_MK_NORM1, SB_MK_NORM2,
-    SB_MK_NORMINF, SB_MK_DOT
+    SB_MK_COPY,
+    SB_MK_READ,
+    SB_MK_RMW,
+    SB_MK_SIGN,
+    SB_MK_PACK,
+    SB_MK_UNPACK,
+    SB_MK_VOTE,
+    SB_MK_VOTE_UPDATE,
+    SB_MK_SCALED_SIGN,
+    SB_MK_UPDATE,
+    SB_MK_NORM1,
+    SB_MK_NORM2,
+    SB_MK_NORMINF,
+    SB_MK_DOT
 } sb_micro_kind;
 
 /* The CLBlast routine with a kernel's traffic pattern. */
 typedef enum {
-    SB_BL_NONE, SB_BL_SAXPY, SB_BL_SASUM, SB_BL_SNRM2, SB_BL_SDOT, SB_BL_ISAMAX, SB_BL_SCOPY,
+    SB_BL_NONE,
+    SB_BL_SAXPY,
+    SB_BL_SASUM,
+    SB_BL_SNRM2,
+    SB_BL_SDOT,
+    SB_BL_ISAMAX,
+    SB_BL_SCOPY,
     SB_BL_N
 } sb_micro_blas;
 
@@ -34,8 +51,8 @@ typedef struct sb_micro_kernel {
     const sb_update_info *upd; /* SB_MK_UPDATE */
     int npass;
     sb_pattern pass[2];
-    double pass_bpe[2];        /* one pass: 0, the kernel's own bytes count */
-    sb_micro_blas bl;          /* the CLBlast routine shown beside it */
+    double pass_bpe[2]; /* one pass: 0, the kernel's own bytes count */
+    sb_micro_blas bl;   /* the CLBlast routine shown beside it */
 } sb_micro_kernel;
 
 #define SB_MICRO_MAX_KERNELS 40
@@ -84,7 +101,7 @@ typedef struct sb_micro_opts {
     int no_clblast, no_host;
     double cv_limit; /* rows whose CV exceeds it are marked noisy (0: the default 0.10) */
     const regex_t *filter; /* report only benchmarks whose name matches; NULL: all */
-    int dry;         /* plan every benchmark (names, sizes) but time nothing: --list */
+    int dry; /* plan every benchmark (names, sizes) but time nothing: --list */
 } sb_micro_opts;
 
 /* A row whose median enqueue-to-finish host time is under this many times the empty
@@ -110,28 +127,28 @@ void sb_micro_default_sizes(sb_micro_opts *mo);
  * implementation at one size. */
 typedef struct sb_micro_result {
     const char *kernel;
-    const char *impl;            /* "ocl", "clblast", "c1", "omp" */
-    const sb_micro_kernel *k;    /* NULL for CLBlast, latency and transfer rows */
-    sb_micro_blas bl;            /* CLBlast rows */
+    const char *impl;         /* "ocl", "clblast", "c1", "omp" */
+    const sb_micro_kernel *k; /* NULL for CLBlast, latency and transfer rows */
+    sb_micro_blas bl;         /* CLBlast rows */
     size_t n, local;
     double bytes;
     double *real, *cpu;
     int reps;
     sb_stats rs, cs;
-    double gbps;      /* bytes / median real time / 1e9 */
-    int pat;          /* a ceiling variant's pattern (sb_pattern), -1 for other rows */
-    char variant[32]; /* a ceiling variant's name: w8_chunked_wg64, saxpy, loop... */
-    double roof;      /* roofline_fraction = gbps / ceil_gbps; NAN: none */
-    double ceil_gbps; /* the ceiling: best variant of each pass's pattern, same rounds */
-    char ceil_ref[24];  /* its patterns: "rmw", "read+copy" */
-    char ceil_by[96];   /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
-    int exceeded;     /* roof > SB_MICRO_EXCEEDED: the variant set is incomplete */
-    int noisy;        /* CV of the real time above the run's limit */
-    int launch_bound; /* median host time near the launch latency */
-    int manual;       /* real is device time */
-    int no_copy;      /* map_read on a device sharing host memory: a latency, no rate */
-    const char *unit; /* time unit of its report rows, fixed by the kind of benchmark */
-    int hidden;       /* timed because a reported row needs it (a ceiling, the launch
+    double gbps;       /* bytes / median real time / 1e9 */
+    int pat;           /* a ceiling variant's pattern (sb_pattern), -1 for other rows */
+    char variant[32];  /* a ceiling variant's name: w8_chunked_wg64, saxpy, loop... */
+    double roof;       /* roofline_fraction = gbps / ceil_gbps; NAN: none */
+    double ceil_gbps;  /* the ceiling: best variant of each pass's pattern, same rounds */
+    char ceil_ref[24]; /* its patterns: "rmw", "read+copy" */
+    char ceil_by[96];  /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
+    int exceeded;      /* roof > SB_MICRO_EXCEEDED: the variant set is incomplete */
+    int noisy;         /* CV of the real time above the run's limit */
+    int launch_bound;  /* median host time near the launch latency */
+    int manual;        /* real is device time */
+    int no_copy;       /* map_read on a device sharing host memory: a latency, no rate */
+    const char *unit;  /* time unit of its report rows, fixed by the kind of benchmark */
+    int hidden;        /* timed because a reported row needs it (a ceiling, the launch
                        * latency) but its own name does not match the filter */
 } sb_micro_result;
 
@@ -152,9 +169,9 @@ typedef struct sb_micro_run {
     int nnotes;
     sb_progress prog;
     long done;
-    sb_ctx ctx;  /* the first pass's context, open for the report's device fields */
+    sb_ctx ctx; /* the first pass's context, open for the report's device fields */
     int have_ctx;
-    double latency_s;     /* the empty kernel's median enqueue-to-finish host time */
+    double latency_s;      /* the empty kernel's median enqueue-to-finish host time */
     char warnings[4][160]; /* machine state that makes timings noisy, as Google
                              * Benchmark warns: load above the CPU count, CPU scaling */
     int nwarnings;

@@ -39,8 +39,8 @@ static int kernel_item(char *t, sb_micro_opts *mo, sb_err *err)
             strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
             strncat(names, all_kernels[i].name, sizeof names - strlen(names) - 1);
         }
-        return sb_fail(err, SB_EUSAGE, "micro: --kernels: unknown kernel '%s' (valid: %s)", t,
-                       names);
+        return sb_fail(err, SB_EUSAGE, "micro: --kernels: unknown kernel '%s' (valid: %s)",
+                       t, names);
     }
     mo->selected[k - all_kernels] = 1;
     return SB_OK;
@@ -65,7 +65,8 @@ static int add_size(sb_micro_opts *mo, size_t n, sb_err *err)
         if (mo->sizes[i] == n)
             return SB_OK;
     if (mo->nsizes == SB_MICRO_MAX_SIZES)
-        return sb_fail(err, SB_EUSAGE, "micro: --sizes: more than %d sizes", SB_MICRO_MAX_SIZES);
+        return sb_fail(err, SB_EUSAGE, "micro: --sizes: more than %d sizes",
+                       SB_MICRO_MAX_SIZES);
     mo->sizes[mo->nsizes++] = n;
     return SB_OK;
 }
@@ -122,9 +123,11 @@ static int local_item(char *t, sb_micro_opts *mo, sb_err *err)
         return st;
     /* The reductions halve their work-group in a tree: powers of two only. */
     if (v & (v - 1))
-        return sb_fail(err, SB_EUSAGE, "micro: --local-size %ld: must be a power of two", v);
+        return sb_fail(err, SB_EUSAGE, "micro: --local-size %ld: must be a power of two",
+                       v);
     if (mo->nlocals == SB_MICRO_MAX_LOCALS)
-        return sb_fail(err, SB_EUSAGE, "micro: --local-size: more than %d values", SB_MICRO_MAX_LOCALS);
+        return sb_fail(err, SB_EUSAGE, "micro: --local-size: more than %d values",
+                       SB_MICRO_MAX_LOCALS);
     mo->locals[mo->nlocals++] = (size_t)v;
     return SB_OK;
 }

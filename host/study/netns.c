@@ -77,9 +77,11 @@ int sb_netns_create(sb_netns *ns, sb_err *err)
 {
     memset(ns, 0, sizeof *ns);
     if (geteuid() != 0)
-        return sb_fail(err, SB_EUSAGE, "needs root to create a network namespace and shape "
+        return sb_fail(err, SB_EUSAGE,
+                       "needs root to create a network namespace and shape "
                        "its loopback (ip netns, tc): run it as root");
-    if (!find_program("ip", ns->ip, sizeof ns->ip) || !find_program("tc", ns->tc, sizeof ns->tc))
+    if (!find_program("ip", ns->ip, sizeof ns->ip) ||
+        !find_program("tc", ns->tc, sizeof ns->tc))
         return sb_fail(err, SB_EUSAGE, "needs the ip and tc programs (Debian: iproute2)");
     snprintf(ns->name, sizeof ns->name, "sbcomm-%ld", (long)getpid());
     char *const add[] = {"ip", "netns", "add", ns->name, NULL};
@@ -94,7 +96,8 @@ int sb_netns_create(sb_netns *ns, sb_err *err)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    char *const mtu[] = {"ip", "-n", ns->name, "link", "set", "lo", "mtu", "9000", "up", NULL};
+    char *const mtu[] = {"ip", "-n",  ns->name, "link", "set",
+                         "lo", "mtu", "9000",   "up",   NULL};
     st = run_plain(ns->ip, mtu, err);
     if (st != SB_OK) {
         sb_netns_destroy(ns);
@@ -117,8 +120,9 @@ int sb_netns_shape(sb_netns *ns, double rate, double *burst_bytes, sb_err *err)
     char r[64], b[64];
     snprintf(r, sizeof r, "%.0fbit", rate);
     snprintf(b, sizeof b, "%.0fb", burst);
-    char *const add[] = {"tc", "-n", ns->name, "qdisc", "add", "dev", "lo", "root", "tbf",
-                         "rate", r, "burst", b, "latency", "100ms", NULL};
+    char *const add[] = {"tc", "-n",      ns->name, "qdisc", "add", "dev",
+                         "lo", "root",    "tbf",    "rate",  r,     "burst",
+                         b,    "latency", "100ms",  NULL};
     int st = run_plain(ns->tc, add, err);
     if (st != SB_OK)
         return sb_wrap(err, "shaping the loopback of %s to %s", ns->name, r);
@@ -202,7 +206,8 @@ int sb_netns_retrans(sb_netns *ns, const char *scratch, double *out, sb_err *err
         fclose(f);
     }
     if (*out < 0)
-        return sb_fail(err, SB_ERUNTIME, "no RetransSegs in the namespace's /proc/net/snmp");
+        return sb_fail(err, SB_ERUNTIME,
+                       "no RetransSegs in the namespace's /proc/net/snmp");
     return SB_OK;
 }
 

@@ -19,8 +19,8 @@ enum { OP_UPDATE, OP_PACK, OP_VOTE };
 #define MAX_PARTS 256
 
 typedef struct part {
-    size_t a, b;      /* elements [a, b) */
-    cl_mem in, out;   /* sub-buffers (or whole buffers) of this part */
+    size_t a, b;    /* elements [a, b) */
+    cl_mem in, out; /* sub-buffers (or whole buffers) of this part */
     int owned_in, owned_out;
 } part;
 
@@ -29,9 +29,9 @@ typedef struct sdev {
     sb_ctx ctx;
     sb_ops ops;
     int has_ops;
-    cl_mem in, out;    /* the whole vector: g (update, pack) or voter-major bits (vote);
+    cl_mem in, out;   /* the whole vector: g (update, pack) or voter-major bits (vote);
                           x (update, in place) or bits (pack, vote) */
-    cl_mem in_layout;  /* vote: this device's input laid out for the schedule */
+    cl_mem in_layout; /* vote: this device's input laid out for the schedule */
     part parts[MAX_PARTS];
     int nparts;
     double busy;
@@ -45,11 +45,11 @@ typedef struct splitrun {
     size_t n, words, chunk;
     sdev *dev;
     const sb_update_info *upd;
-    float *g, *x;          /* host inputs */
-    uint32_t *bits;        /* vote input, voter-major */
-    int next;              /* dynamic: the next chunk to take */
+    float *g, *x;   /* host inputs */
+    uint32_t *bits; /* vote input, voter-major */
+    int next;       /* dynamic: the next chunk to take */
     pthread_mutex_t lock;
-    pthread_cond_t gate;   /* the common start: go (or stop) */
+    pthread_cond_t gate; /* the common start: go (or stop) */
     int go, stop;
     part chunks[MAX_PARTS]; /* dynamic: the chunk bounds */
     int nchunks;
@@ -75,7 +75,8 @@ static int subbuf(cl_mem parent, size_t off, size_t len, cl_mem *out, sb_err *er
 {
     cl_buffer_region r = {off, len ? len : 4};
     cl_int rc;
-    *out = clCreateSubBuffer(parent, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, &r, &rc);
+    *out =
+        clCreateSubBuffer(parent, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, &r, &rc);
     return SB_CLFAIL(rc, err, "clCreateSubBuffer") ? err->code : SB_OK;
 }
 
@@ -115,8 +116,8 @@ static int upload(const splitrun *s, sdev *d, sb_err *err)
     cl_command_queue q = d->ctx.queue;
     cl_int rc = CL_SUCCESS;
     if (s->op == OP_VOTE)
-        rc = clEnqueueWriteBuffer(q, d->in, CL_TRUE, 0, (size_t)s->m * s->words * 4, s->bits,
-                                  0, NULL, NULL);
+        rc = clEnqueueWriteBuffer(q, d->in, CL_TRUE, 0, (size_t)s->m * s->words * 4,
+                                  s->bits, 0, NULL, NULL);
     else
         rc = clEnqueueWriteBuffer(q, d->in, CL_TRUE, 0, s->n * 4, s->g, 0, NULL, NULL);
     if (rc == CL_SUCCESS && s->op == OP_UPDATE)
@@ -140,7 +141,8 @@ static int vote_layout(const splitrun *s, sdev *d, size_t a, size_t b, sb_err *e
         for (int c = 0; c < s->nchunks; c++) {
             size_t ca = s->chunks[c].a, cw = wordsof(s->chunks[c].b - ca);
             for (size_t v = 0; v < m; v++)
-                memcpy(h + m * (ca / 32) + v * cw, s->bits + v * s->words + ca / 32, cw * 4);
+                memcpy(h + m * (ca / 32) + v * cw, s->bits + v * s->words + ca / 32,
+                       cw * 4);
         }
     }
     int st = sb_buffer(&d->ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, total * 4, h,
@@ -200,9 +202,9 @@ static int build_parts(splitrun *s, sb_err *err)
             continue;
         }
         cum += 1.0 / d->busy / sum;
-        size_t hi = i == s->ndev - 1 ? s->n
-                                     : (size_t)llround(cum * (double)s->n / (double)s->chunk) *
-                                           s->chunk;
+        size_t hi = i == s->ndev - 1
+                        ? s->n
+                        : (size_t)llround(cum * (double)s->n / (double)s->chunk) * s->chunk;
         if (hi > s->n)
             hi = s->n;
         if (hi < lo)
@@ -365,8 +367,10 @@ static int open_devices(splitrun *s, const sb_split_cfg *cfg, sb_err *err)
         sb_devset_match(cfg->devices, "micro --split ", all, nall, &set, err) != SB_OK)
         return err->code;
     if (set.n < 2)
-        return sb_fail(err, SB_EUSAGE, "micro --split %s: names one device; a split needs "
-                       "two or more", cfg->devices ? cfg->devices : "");
+        return sb_fail(err, SB_EUSAGE,
+                       "micro --split %s: names one device; a split needs "
+                       "two or more",
+                       cfg->devices ? cfg->devices : "");
     s->dev = calloc((size_t)set.n, sizeof *s->dev);
     if (!s->dev)
         return sb_fail(err, SB_ERUNTIME, "out of memory");
@@ -381,7 +385,8 @@ static int open_devices(splitrun *s, const sb_split_cfg *cfg, sb_err *err)
             return err->code;
         d->has_ops = 1;
         cl_uint bits = 0;
-        clGetDeviceInfo(d->ref.did, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof bits, &bits, NULL);
+        clGetDeviceInfo(d->ref.did, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof bits, &bits,
+                        NULL);
         if (bits / 8 > align)
             align = bits / 8;
     }
@@ -478,8 +483,8 @@ static int measure(splitrun *s, const sb_split_cfg *cfg, sb_split_result *r, sb_
     if (st == SB_OK && (st = upload(s, d0, err)) == SB_OK) {
         part whole = {0, s->n, d0->in, d0->out, 0, 0};
         st = run_part(s, d0, &whole, err);
-        cl_int rc = st == SB_OK ? clEnqueueReadBuffer(d0->ctx.queue, d0->out, CL_TRUE, 0, ob,
-                                                      ref, 0, NULL, NULL)
+        cl_int rc = st == SB_OK ? clEnqueueReadBuffer(d0->ctx.queue, d0->out, CL_TRUE, 0,
+                                                      ob, ref, 0, NULL, NULL)
                                 : CL_SUCCESS;
         if (SB_CLFAIL(rc, err, "reading the one-device result"))
             st = err->code;
@@ -498,7 +503,8 @@ static int measure(splitrun *s, const sb_split_cfg *cfg, sb_split_result *r, sb_
      * rates taken under the same load. */
     for (int k = 0; k < reps && st == SB_OK; k++) {
         for (int i = 0; i < s->ndev && st == SB_OK; i++)
-            st = alone_once(s, &s->dev[i], &alone[(size_t)i * (size_t)reps + (size_t)k], err);
+            st = alone_once(s, &s->dev[i], &alone[(size_t)i * (size_t)reps + (size_t)k],
+                            err);
         if (st == SB_OK)
             st = split_once(s, owner, &tmp[k], err);
         for (int i = 0; i < s->ndev; i++) {
@@ -533,11 +539,14 @@ int sb_split_run(const sb_split_cfg *cfg, const char *op, sb_split_result *r, sb
         if (op && !strcmp(op, sb_split_ops[i]))
             s.op = i;
     if (s.op < 0)
-        return sb_fail(err, SB_EUSAGE, "micro --split: unknown kernel '%s' (update, pack, "
-                       "vote)", op ? op : "");
+        return sb_fail(err, SB_EUSAGE,
+                       "micro --split: unknown kernel '%s' (update, pack, "
+                       "vote)",
+                       op ? op : "");
     if (cfg->n < 1 || cfg->n > 0xffffffffu || cfg->reps < 3 || cfg->vote_m < 1 ||
         cfg->vote_m > 64 || cfg->chunks_per_device < 1 || cfg->chunks_per_device > 64)
-        return sb_fail(err, SB_EUSAGE, "micro --split: n, reps (>= 3), vote m (1 to 64) or "
+        return sb_fail(err, SB_EUSAGE,
+                       "micro --split: n, reps (>= 3), vote m (1 to 64) or "
                        "chunks per device (1 to 64) out of range");
     s.n = cfg->n;
     s.m = cfg->vote_m;
@@ -563,8 +572,8 @@ int sb_split_run(const sb_split_cfg *cfg, const char *op, sb_split_result *r, sb
                                      : 4.0 * (double)s.words * (double)(s.m + 1);
         r->gbs = r->bytes / r->split_s / 1e9;
         for (int i = 0; i < s.ndev; i++) {
-            snprintf(r->dev[i].index, sizeof r->dev[i].index, "%d:%d", s.dev[i].ref.platform,
-                     s.dev[i].ref.device);
+            snprintf(r->dev[i].index, sizeof r->dev[i].index, "%d:%d",
+                     s.dev[i].ref.platform, s.dev[i].ref.device);
             snprintf(r->dev[i].name, sizeof r->dev[i].name, "%s", s.dev[i].ref.name);
             r->sum_alone_gbs += r->bytes / r->dev[i].alone_s / 1e9;
         }

@@ -50,8 +50,10 @@ static int parse_range(const char *s, sb_sweep *w, sb_err *err)
     int k, used = 0;
     if (sscanf(s, "%lf:%lf:%d%n", &lo, &hi, &k, &used) != 3 || s[used] || !(lo >= 1) ||
         !(hi >= lo) || hi > 1e8 || k < 1 || k > MAXD)
-        return sb_fail(err, SB_EUSAGE, "sweep: --dims '%s': expected LO:HI:K with 1 <= "
-                       "LO <= HI <= 1e8 and 1 <= K <= %d", s, MAXD);
+        return sb_fail(err, SB_EUSAGE,
+                       "sweep: --dims '%s': expected LO:HI:K with 1 <= "
+                       "LO <= HI <= 1e8 and 1 <= K <= %d",
+                       s, MAXD);
     w->nd = 0;
     for (int i = 0; i < k; i++) {
         double v = k == 1 ? lo : lo * pow(hi / lo, (double)i / (k - 1));
@@ -103,9 +105,9 @@ static void keep_run(const variant *va, size_t d, double lr, const sb_train_resu
     o->diverged = r->diverged;
     o->minq = INFINITY;
     o->n_target = NAN;
-    o->bound = r->has_theory ? (va->norm == 1 ? r->theory_bound * r->theory_bound
-                                              : r->theory_bound)
-                             : NAN;
+    o->bound = r->has_theory
+                   ? (va->norm == 1 ? r->theory_bound * r->theory_bound : r->theory_bound)
+                   : NAN;
     /* Theorem 2 needs delta L < 2; past it there is no bound to print, and the table and
      * JSON say why instead of leaving a silent gap. */
     o->dl = va->norm == 2 && r->has_L ? lr * r->L : NAN;
@@ -116,10 +118,10 @@ static void keep_run(const variant *va, size_t d, double lr, const sb_train_resu
     }
     if (r->ntrace) {
         const sb_train_point *a = &r->trace[0], *b = &r->trace[r->ntrace - 1];
-        o->rho_start = a->grad2 > 0 ? a->grad1 * a->grad1 / ((double)d * a->grad2 * a->grad2)
-                                    : NAN;
-        o->rho_end = b->grad2 > 0 ? b->grad1 * b->grad1 / ((double)d * b->grad2 * b->grad2)
-                                  : NAN;
+        o->rho_start =
+            a->grad2 > 0 ? a->grad1 * a->grad1 / ((double)d * a->grad2 * a->grad2) : NAN;
+        o->rho_end =
+            b->grad2 > 0 ? b->grad1 * b->grad1 / ((double)d * b->grad2 * b->grad2) : NAN;
     }
     if (r->diverged || !isfinite(o->minq))
         o->minq = NAN;
@@ -161,7 +163,8 @@ static int one_run(const sb_sweep *w, int v, size_t d, int seed, double lr,
 }
 
 /* The first logged step at which the run's quantity reached target (none: censored). */
-static void find_target(const sb_train_result *r, int norm, double target, sb_sweep_run *out)
+static void find_target(const sb_train_result *r, int norm, double target,
+                        sb_sweep_run *out)
 {
     out->reached = 0;
     out->n_target = NAN;
@@ -230,8 +233,12 @@ static int tune_const(sb_sweep *w, int v, int i, sb_study_dev *sd, sb_progress *
         }
     }
     if (!isfinite(best))
-        w->r[v][i][0] = (sb_sweep_run){.minq = NAN, .n_target = NAN, .lr = w->tune[0],
-                                       .diverged = 1, .rho_end = NAN, .rho_start = NAN,
+        w->r[v][i][0] = (sb_sweep_run){.minq = NAN,
+                                       .n_target = NAN,
+                                       .lr = w->tune[0],
+                                       .diverged = 1,
+                                       .rho_end = NAN,
+                                       .rho_start = NAN,
                                        .bound = NAN};
     *lr = w->tune[bi];
     return SB_OK;
@@ -290,9 +297,9 @@ int sb_sweep_run_all(sb_sweep *w, const sb_opts *dev, sb_err *err)
 typedef struct fit_pts {
     double xs[MAXD * MAXSEED], ys[MAXD * MAXSEED], xn[MAXD * MAXSEED], yn[MAXD * MAXSEED];
     int np, nn;
-    int censored;             /* d values left out of the N-to-target fit */
+    int censored; /* d values left out of the N-to-target fit */
     double d[MAXD], med_min[MAXD], med_bound[MAXD];
-    int nd, not_applicable;   /* not_applicable: points past Theorem 2's condition */
+    int nd, not_applicable; /* not_applicable: points past Theorem 2's condition */
 } fit_pts;
 
 /* A fit as JSON: slope and interval, the d range and the runs it used, the prediction. */
@@ -375,26 +382,34 @@ static void min_norm_vs_bound(cJSON *jf, const fit_pts *fp, const sb_fit *f, int
     const char *verdict;
     if (!compared) {
         verdict = fp->not_applicable ? "not applicable" : "not checked";
-        snprintf(text, sizeof text, "%s; %s", sl, fp->not_applicable
-                 ? "no bound: Theorem 2 needs delta*L < 2"
-                 : "no bound values to compare with (this variant's step is not the theorem's)");
+        snprintf(
+            text, sizeof text, "%s; %s", sl,
+            fp->not_applicable
+                ? "no bound: Theorem 2 needs delta*L < 2"
+                : "no bound values to compare with (this variant's step is not the theorem's)");
     } else if (below < compared) {
         verdict = "not consistent";
-        snprintf(text, sizeof text, "above the bound at %d of %d d values (first at d = %g); "
-                 "%s", compared - below, compared, first_above, sl);
+        snprintf(text, sizeof text,
+                 "above the bound at %d of %d d values (first at d = %g); "
+                 "%s",
+                 compared - below, compared, first_above, sl);
     } else if (side == 1) {
         verdict = "consistent in the measured range only";
         sb_fit fb;
         sb_err e;
         double cross = NAN;
-        if (sb_fit_loglog(bd, bb, (size_t)compared, 0.95, &fb, &e) == SB_OK && f->slope > fb.slope)
+        if (sb_fit_loglog(bd, bb, (size_t)compared, 0.95, &fb, &e) == SB_OK &&
+            f->slope > fb.slope)
             cross = pow(10, (fb.intercept - f->intercept) / (f->slope - fb.slope));
-        int n = snprintf(text, sizeof text, "%s, but under the bound at all %d d values (d = "
-                         "%g..%g): consistent in this range only", sl, compared, bd[0],
-                         bd[compared - 1]);
+        int n = snprintf(text, sizeof text,
+                         "%s, but under the bound at all %d d values (d = "
+                         "%g..%g): consistent in this range only",
+                         sl, compared, bd[0], bd[compared - 1]);
         if (isfinite(cross) && n > 0 && (size_t)n < sizeof text)
-            snprintf(text + n, sizeof text - (size_t)n, "; the fitted lines cross near d = "
-                     "%.3g", cross);
+            snprintf(text + n, sizeof text - (size_t)n,
+                     "; the fitted lines cross near d = "
+                     "%.3g",
+                     cross);
     } else {
         verdict = "consistent";
         snprintf(text, sizeof text, "under the bound at all %d d values (d = %g..%g); %s",
@@ -409,24 +424,34 @@ static void min_norm_vs_bound(cJSON *jf, const fit_pts *fp, const sb_fit *f, int
 
 /* N-to-target against the bound's slope: there are no per-point bound values of it, so
  * a steeper slope is never called consistent. */
-static void evals_vs_bound(cJSON *jf, const fit_pts *fp, const sb_fit *f, int ok, double pred)
+static void evals_vs_bound(cJSON *jf, const fit_pts *fp, const sb_fit *f, int ok,
+                           double pred)
 {
     int side = slope_side(f, ok, pred);
     char text[300], cens[120] = "";
     if (fp->censored)
-        snprintf(cens, sizeof cens, "; %d d value(s) left out: not every seed reached the "
-                 "target", fp->censored);
+        snprintf(cens, sizeof cens,
+                 "; %d d value(s) left out: not every seed reached the "
+                 "target",
+                 fp->censored);
     if (side == 2)
-        snprintf(text, sizeof text, "slope not fitted (fewer than 2 d values where every "
-                 "seed reached the target)%s", cens);
+        snprintf(text, sizeof text,
+                 "slope not fitted (fewer than 2 d values where every "
+                 "seed reached the target)%s",
+                 cens);
     else if (side == 1)
-        snprintf(text, sizeof text, "slope steeper than the bound's (%g): not called "
-                 "consistent (no per-point bound on N-to-target to compare with)%s", pred, cens);
+        snprintf(text, sizeof text,
+                 "slope steeper than the bound's (%g): not called "
+                 "consistent (no per-point bound on N-to-target to compare with)%s",
+                 pred, cens);
     else
-        snprintf(text, sizeof text, "slope %s the bound's (%g)%s", side_name(side), pred, cens);
+        snprintf(text, sizeof text, "slope %s the bound's (%g)%s", side_name(side), pred,
+                 cens);
     cJSON *jv = cJSON_AddObjectToObject(jf, "vs_bound");
-    cJSON_AddStringToObject(jv, "verdict", side == 2 ? "not fitted" : side == 1 ? "not checked"
-                                                                               : "consistent");
+    cJSON_AddStringToObject(jv, "verdict",
+                            side == 2   ? "not fitted"
+                            : side == 1 ? "not checked"
+                                        : "consistent");
     cJSON_AddStringToObject(jv, "text", text);
 }
 
@@ -437,8 +462,10 @@ static void add_applicability(cJSON *p, double dl)
     if (isfinite(dl) && dl >= 2) {
         cJSON_AddBoolToObject(p, "bound_applicable", 0);
         char note[160];
-        snprintf(note, sizeof note, "Theorem 2 not applicable: delta*L = %.4g >= 2 (it "
-                 "needs delta*L < 2; lower --lr-sgd)", dl);
+        snprintf(note, sizeof note,
+                 "Theorem 2 not applicable: delta*L = %.4g >= 2 (it "
+                 "needs delta*L < 2; lower --lr-sgd)",
+                 dl);
         cJSON_AddStringToObject(p, "bound_note", note);
     } else {
         cJSON_AddBoolToObject(p, "bound_applicable", isfinite(dl));
@@ -494,7 +521,8 @@ static cJSON *point_json(const sb_sweep *w, int v, int i, fit_pts *fp)
     sb_json_num_or_null(p, "min_norm_lo", isfinite(lo) ? lo : NAN);
     sb_json_num_or_null(p, "min_norm_hi", isfinite(hi) ? hi : NAN);
     /* Median over seeds, censored runs as infinite: undefined if most missed. */
-    sb_json_num_or_null(p, "evals_to_target", 2 * reached > w->seeds ? med(nt, w->seeds) : NAN);
+    sb_json_num_or_null(p, "evals_to_target",
+                        2 * reached > w->seeds ? med(nt, w->seeds) : NAN);
     cJSON_AddNumberToObject(p, "reached", reached);
     sb_json_num_or_null(p, "density_start", med(rho0, w->seeds));
     sb_json_num_or_null(p, "density_end", med(rho, w->seeds));
@@ -526,11 +554,12 @@ static cJSON *variant_json(const sb_sweep *w, int v)
         cJSON_AddItemToArray(pts, point_json(w, v, i, fp));
     sb_fit f;
     int ok;
-    cJSON *jf = add_fit(jv, "fit_min_norm", fp->xs, fp->ys, fp->np, va->pred_norm_slope, &f, &ok);
+    cJSON *jf =
+        add_fit(jv, "fit_min_norm", fp->xs, fp->ys, fp->np, va->pred_norm_slope, &f, &ok);
     if (jf)
         min_norm_vs_bound(jf, fp, &f, ok, va->pred_norm_slope);
-    jf = add_fit(jv, "fit_evals_to_target", fp->xn, fp->yn, fp->nn, 2 * va->pred_norm_slope, &f,
-                 &ok);
+    jf = add_fit(jv, "fit_evals_to_target", fp->xn, fp->yn, fp->nn, 2 * va->pred_norm_slope,
+                 &f, &ok);
     if (jf) {
         cJSON_AddNumberToObject(jf, "censored_dims", fp->censored);
         evals_vs_bound(jf, fp, &f, ok, 2 * va->pred_norm_slope);
@@ -591,10 +620,11 @@ int sb_sweep_write_csv(const char *path, const void *data, sb_err *err)
                     }
                     s = t;
                 }
-                n += (size_t)snprintf(s + n, cap - n, "%s,%zu,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n",
+                n += (size_t)snprintf(s + n, cap - n,
+                                      "%s,%zu,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n",
                                       variants[v].name, w->dims[i], k + 1, o->lr, o->minq,
-                                      o->reached ? o->n_target : NAN, o->rho_start, o->rho_end,
-                                      o->bound, o->diverged);
+                                      o->reached ? o->n_target : NAN, o->rho_start,
+                                      o->rho_end, o->bound, o->diverged);
             }
     int rc = sb_write_file(path, s, n, err);
     free(s);
@@ -615,7 +645,8 @@ typedef struct sweep_series {
  * N-to-target series in ev. */
 static int variant_series(const cJSON *jv, sweep_series *nm, sweep_series *ev, sb_err *err)
 {
-    const cJSON *name = cJSON_GetObjectItem(jv, "name"), *q = cJSON_GetObjectItem(jv, "quantity");
+    const cJSON *name = cJSON_GetObjectItem(jv, "name"),
+                *q = cJSON_GetObjectItem(jv, "quantity");
     const cJSON *pts = cJSON_GetObjectItem(jv, "points");
     if (!cJSON_IsString(name) || !cJSON_IsString(q) || !cJSON_IsArray(pts))
         return sb_fail(err, SB_EUSAGE, "plot: sweep variant without name/quantity/points");
@@ -627,7 +658,8 @@ static int variant_series(const cJSON *jv, sweep_series *nm, sweep_series *ev, s
     {
         if (n >= MAXD)
             break;
-        const cJSON *d = cJSON_GetObjectItem(p, "d"), *mn = cJSON_GetObjectItem(p, "min_norm"),
+        const cJSON *d = cJSON_GetObjectItem(p, "d"),
+                    *mn = cJSON_GetObjectItem(p, "min_norm"),
                     *lo = cJSON_GetObjectItem(p, "min_norm_lo"),
                     *hi = cJSON_GetObjectItem(p, "min_norm_hi"),
                     *bd = cJSON_GetObjectItem(p, "bound"),
@@ -657,13 +689,13 @@ static int variant_series(const cJSON *jv, sweep_series *nm, sweep_series *ev, s
     if (nb) {
         snprintf(nm->labels[nm->n], sizeof nm->labels[0], "%s: theorem bound",
                  name->valuestring);
-        nm->s[nm->n] = (sb_plot_series){nm->labels[nm->n], nb, b[0], b[1], NULL, NULL,
-                                        SB_PLOT_DASHED};
+        nm->s[nm->n] =
+            (sb_plot_series){nm->labels[nm->n], nb, b[0], b[1], NULL, NULL, SB_PLOT_DASHED};
         nm->n++;
     }
     snprintf(ev->labels[ne], sizeof ev->labels[0], "%s", name->valuestring);
-    ev->s[ne] = (sb_plot_series){ev->labels[ne], nn, e[0], e[1], NULL, NULL,
-                                 SB_PLOT_LINESPOINTS};
+    ev->s[ne] =
+        (sb_plot_series){ev->labels[ne], nn, e[0], e[1], NULL, NULL, SB_PLOT_LINESPOINTS};
     ev->n++;
     return SB_OK;
 }
@@ -686,14 +718,16 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
     }
     if (!rc && !nm->n)
         rc = sb_fail(err, SB_EUSAGE, "plot: the sweep has no variants");
-    const cJSON *prob = cJSON_GetObjectItem(j, "problem"), *evals = cJSON_GetObjectItem(j, "evals");
+    const cJSON *prob = cJSON_GetObjectItem(j, "problem"),
+                *evals = cJSON_GetObjectItem(j, "evals");
     const char *pname = cJSON_IsString(prob) ? prob->valuestring : "?";
     char title[160], path[1024];
     if (!rc) {
         snprintf(title, sizeof title, "%s: minimum gradient norm after %.0f gradient calls",
                  pname, cJSON_IsNumber(evals) ? evals->valuedouble : 0);
-        sb_plot p = {title, "dimension d", "min ||g||_1^2 (signSGD), min ||g||_2^2 (SGD)", 1,
-                     1, 0, 0};
+        sb_plot p = {
+            title, "dimension d", "min ||g||_1^2 (signSGD), min ||g||_2^2 (SGD)", 1, 1, 0,
+            0};
         snprintf(path, sizeof path, "%s_norms", base);
         rc = sb_plot_lines(path, &p, nm->s, nm->n, err);
     }
@@ -702,7 +736,8 @@ int sb_sweep_plot_json(const cJSON *j, const char *base, sb_err *err)
         any |= ev->s[i].n > 0;
     if (!rc && any) { /* else no run reached its target: nothing to draw */
         snprintf(title, sizeof title, "%s: gradient calls to reach the target", pname);
-        sb_plot p2 = {title, "dimension d", "gradient calls N (median over seeds)", 1, 1, 0, 0};
+        sb_plot p2 = {title, "dimension d", "gradient calls N (median over seeds)", 1, 1, 0,
+                      0};
         snprintf(path, sizeof path, "%s_evals", base);
         rc = sb_plot_lines(path, &p2, ev->s, ev->n, err);
     }

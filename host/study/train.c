@@ -53,20 +53,24 @@ static int trace_add(sb_train_result *r, size_t *cap, const sb_train_point *pt, 
 
 /* Fill res's theorem fields when the run matches a theorem's assumptions and the
  * problem's constants are known (DESIGN.md section 7). */
-static void theory(const sb_train_cfg *cfg, const sb_optim_info *o, const sb_optim_params *p,
-                   const sb_problem *prob, sb_compress comp, sb_train_result *r)
+static void theory(const sb_train_cfg *cfg, const sb_optim_info *o,
+                   const sb_optim_params *p, const sb_problem *prob, sb_compress comp,
+                   sb_train_result *r)
 {
     /* sigma is the per-call noise only when no data rows are sampled. */
     int sigma_known = prob->n_train == 0;
     if (!r->has_fstar || !r->has_L || !sigma_known || r->diverged || r->steps == 0 ||
         !isfinite(r->f0) || r->workers > 1)
         return;
-    sb_theory_in in = {.gap = r->f0 - r->fstar, .L = r->L, .sigma = cfg->sigma,
-                       .d = (double)r->d, .delta = p->lr};
+    sb_theory_in in = {.gap = r->f0 - r->fstar,
+                       .L = r->L,
+                       .sigma = cfg->sigma,
+                       .d = (double)r->d,
+                       .delta = p->lr};
     if (in.gap < 0)
         in.gap = 0;
-    if (!strcmp(o->name, "signsgd") && p->sched == SB_SCHED_THEORY && comp == SB_COMP_NONE &&
-        p->wd == 0) {
+    if (!strcmp(o->name, "signsgd") && p->sched == SB_SCHED_THEORY &&
+        comp == SB_COMP_NONE && p->wd == 0) {
         r->theory_bound = sb_theory_sign_tight(&in, r->steps);
         r->theory_bound_loose = sb_theory_sign_loose(&in, r->steps);
         r->theory_measured = r->grad1_min;
@@ -94,8 +98,9 @@ static int record(const sb_train_cfg *cfg, sb_pipeline *pl, const sb_metrics *m,
         r->diverged = 1;
         r->diverged_step = pl->step;
         snprintf(r->diverged_reason, sizeof r->diverged_reason, "%s at step %llu",
-                 !m->x_finite ? "x holds NaN or inf" : !isfinite(m->f) ? "f is NaN or inf"
-                                                                       : "gradient is NaN or inf",
+                 !m->x_finite      ? "x holds NaN or inf"
+                 : !isfinite(m->f) ? "f is NaN or inf"
+                                   : "gradient is NaN or inf",
                  (unsigned long long)pl->step);
         return 1;
     }
@@ -116,8 +121,8 @@ static int record(const sb_train_cfg *cfg, sb_pipeline *pl, const sb_metrics *m,
               ((cfg->target_grad1 > 0 && m->grad1 <= cfg->target_grad1) ||
                (cfg->has_target_loss && m->f <= cfg->target_loss));
     if (cfg->keep_trace && (logged || hit)) {
-        sb_train_point pt = {pl->step, pl->calls, m->f, m->grad1, m->grad2, r->grad1_min,
-                             m->test_accuracy, el};
+        sb_train_point pt = {pl->step,     pl->calls,        m->f, m->grad1, m->grad2,
+                             r->grad1_min, m->test_accuracy, el};
         if ((*st = trace_add(r, cap, &pt, err)) != SB_OK)
             return 1;
     }
@@ -214,8 +219,9 @@ static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o
     if (st != SB_OK)
         return st;
     if (prob->n_train && cfg->batch > prob->n_train) {
-        sb_fail(err, SB_EUSAGE, "batch %zu is larger than the %zu training rows of the data",
-                cfg->batch, (size_t)prob->n_train);
+        sb_fail(err, SB_EUSAGE,
+                "batch %zu is larger than the %zu training rows of the data", cfg->batch,
+                (size_t)prob->n_train);
         sb_problem_free(prob);
         return err->code;
     }
@@ -226,8 +232,10 @@ static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o
     r->has_L = prob->has_L;
     r->L = prob->L;
 
-    sb_oracle orc = {.batch = cfg->batch, .theory_batch = p->sched == SB_SCHED_THEORY,
-                     .sigma = cfg->sigma, .seed = cfg->seed};
+    sb_oracle orc = {.batch = cfg->batch,
+                     .theory_batch = p->sched == SB_SCHED_THEORY,
+                     .sigma = cfg->sigma,
+                     .seed = cfg->seed};
     float *x0 = malloc(sizeof(float) * (prob->d ? prob->d : 1));
     if (!x0) {
         sb_problem_free(prob);
@@ -262,8 +270,8 @@ static int open_run(const sb_train_cfg *cfg, sb_ops *ops, const sb_optim_info *o
 /* Budget (train.h): steps default 1000, 100000 with a target; evals alone has none.
  * Auto logging: about 1000 points. With only an evals budget, estimate the steps from
  * the calls a step costs (theory schedule: K(K+1)/2 calls in K steps). */
-static void plan_budget(const sb_train_cfg *cfg, const sb_problem *prob, const sb_pipeline *pl,
-                        sb_train_result *r)
+static void plan_budget(const sb_train_cfg *cfg, const sb_problem *prob,
+                        const sb_pipeline *pl, sb_train_result *r)
 {
     r->has_target = cfg->target_grad1 > 0 || cfg->has_target_loss;
     uint64_t max_steps = cfg->steps;
@@ -337,7 +345,8 @@ static int steps_loop(const sb_train_cfg *cfg, sb_pipeline *pl, sb_workers *ws,
                      "gradient holds NaN at step %llu", (unsigned long long)pl->step);
             break;
         }
-        int last = (max_steps && pl->step >= max_steps) || (cfg->evals && pl->calls >= cfg->evals);
+        int last =
+            (max_steps && pl->step >= max_steps) || (cfg->evals && pl->calls >= cfg->evals);
         int logged = pl->step % log_every == 0 || last;
         int left = 0; /* strict: this iterate left the tube set, the run ends here */
         if (dc->tube && (left = domain_rule(pl, dc, r, &st, err)) && st == SB_OK)
@@ -438,12 +447,15 @@ int sb_train_run(const sb_train_cfg *cfg, sb_train_result *res, sb_err *err)
     if (cfg->compress && (st = sb_compress_parse(cfg->compress, &comp, err)) != SB_OK)
         return st;
     if (cfg->target_grad1 < 0 || isnan(cfg->target_grad1))
-        return sb_fail(err, SB_EUSAGE, "target norm1 %g: must be positive", cfg->target_grad1);
+        return sb_fail(err, SB_EUSAGE, "target norm1 %g: must be positive",
+                       cfg->target_grad1);
     if (cfg->has_target_loss && !isfinite(cfg->target_loss))
         return sb_fail(err, SB_EUSAGE, "target loss must be finite");
     if (p.sched == SB_SCHED_THEORY && cfg->batch)
-        return sb_fail(err, SB_EUSAGE, "schedule theory sets the minibatch n_k = k+1 itself: "
-                       "drop the batch size (%zu)", cfg->batch);
+        return sb_fail(err, SB_EUSAGE,
+                       "schedule theory sets the minibatch n_k = k+1 itself: "
+                       "drop the batch size (%zu)",
+                       cfg->batch);
     if (cfg->workers < 0 || cfg->workers > 4096)
         return sb_fail(err, SB_EUSAGE, "workers %d: expected 1 to 4096", cfg->workers);
     if (!(cfg->sigma >= 0) || !isfinite(cfg->sigma))
@@ -490,14 +502,15 @@ static void problem_config(cJSON *c, const sb_problem_opts *po, const sb_train_r
     const char *name = po->name ? po->name : "";
     int tube = !strncmp(name, "tube", 4), quad = !strncmp(name, "quad", 4);
     if (strstr(name, "-rotated"))
-        cJSON_AddStringToObject(c, "rotation", po->rotation_file ? po->rotation_file
-                                                                 : "haar-random (seed)");
+        cJSON_AddStringToObject(
+            c, "rotation", po->rotation_file ? po->rotation_file : "haar-random (seed)");
     if (tube) {
         sb_tube_params t = sb_tube_defaults();
         num(c, "tube_L", po->tube_L > 0 ? po->tube_L : t.L);
         num(c, "tube_gamma", po->tube_gamma > 0 ? po->tube_gamma : t.gamma);
         num(c, "tube_tau", po->tube_tau > 0 ? po->tube_tau : t.tau);
-        cJSON_AddStringToObject(c, "tube_domain", po->tube_strict ? "strict" : "continuation");
+        cJSON_AddStringToObject(c, "tube_domain",
+                                po->tube_strict ? "strict" : "continuation");
     } else if (quad) {
         const char *spec = po->spectrum ? po->spectrum : "equal";
         cJSON_AddStringToObject(c, "spectrum", spec);
@@ -537,7 +550,8 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     /* d as the problem resolved it (the default, or the data's columns for logreg) */
     cJSON_AddNumberToObject(c, "d", (double)(r->d ? r->d : po->d));
     problem_config(c, po, r);
-    cJSON_AddStringToObject(c, "optimizer", o ? o->name : (cfg->optimizer ? cfg->optimizer : ""));
+    cJSON_AddStringToObject(c, "optimizer",
+                            o ? o->name : (cfg->optimizer ? cfg->optimizer : ""));
     num(c, "lr", p.lr);
     cJSON_AddStringToObject(c, "schedule", sb_sched_name(p.sched));
     if (p.sched == SB_SCHED_STEP) {
@@ -555,8 +569,10 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
         cJSON_AddNumberToObject(c, "pgd_tthres", (double)p.pgd_tthres);
     }
     cJSON_AddStringToObject(c, "compress", cfg->compress ? cfg->compress : "none");
-    cJSON_AddNumberToObject(c, "workers", r->workers > 1 ? r->workers
-                                          : cfg->workers > 1 ? cfg->workers : 1);
+    cJSON_AddNumberToObject(c, "workers",
+                            r->workers > 1     ? r->workers
+                            : cfg->workers > 1 ? cfg->workers
+                                               : 1);
     cJSON_AddBoolToObject(c, "mpi", cfg->mpi);
     if (cfg->mpi) {
         cJSON_AddStringToObject(c, "aggregate", sb_agg_name(cfg->dist.alg));
@@ -595,8 +611,8 @@ static cJSON *config_json(const sb_train_cfg *cfg, const sb_train_result *r)
     }
     num(c, "sigma", cfg->sigma);
     cJSON_AddNumberToObject(c, "seed", (double)cfg->seed);
-    cJSON_AddNumberToObject(c, "log_every", (double)(r->log_every ? r->log_every
-                                                                  : cfg->log_every));
+    cJSON_AddNumberToObject(c, "log_every",
+                            (double)(r->log_every ? r->log_every : cfg->log_every));
     cJSON_AddBoolToObject(c, "no_split", cfg->no_split);
     return c;
 }
@@ -633,10 +649,10 @@ static cJSON *comm_json(const sb_dist_summary *c)
         cJSON_AddNumberToObject(e, "rank", i);
         num(e, "bytes_sent", q->sent);
         num(e, "bytes_received", q->recv);
-        const char *keys[] = {"gradient", "compress", "communicate", "vote", "update",
-                              "metrics", "wall"};
-        double v[] = {q->t_grad, q->t_compress, q->t_comm, q->t_vote, q->t_update,
-                      q->t_metrics, q->wall};
+        const char *keys[] = {"gradient", "compress", "communicate", "vote",
+                              "update",   "metrics",  "wall"};
+        double v[] = {q->t_grad,   q->t_compress, q->t_comm, q->t_vote,
+                      q->t_update, q->t_metrics,  q->wall};
         cJSON *t = cJSON_AddObjectToObject(e, "time_split");
         cJSON *ps = cJSON_AddObjectToObject(e, "time_per_step");
         for (int f = 0; f < 7; f++) {
@@ -715,7 +731,8 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
         cJSON_AddNullToObject(j, "diverged_step");
     }
     if (r->tube_checked) {
-        cJSON_AddStringToObject(j, "tube_domain", r->tube_strict ? "strict" : "continuation");
+        cJSON_AddStringToObject(j, "tube_domain",
+                                r->tube_strict ? "strict" : "continuation");
         cJSON_AddBoolToObject(j, "left_domain", r->left_domain);
         if (r->left_domain)
             cJSON_AddNumberToObject(j, "left_domain_step", (double)r->left_domain_step);
@@ -732,8 +749,8 @@ cJSON *sb_train_summary_json(const sb_train_cfg *cfg, const sb_train_result *r)
     if (r->has_theory) {
         cJSON *t = cJSON_AddObjectToObject(j, "theory");
         cJSON_AddStringToObject(t, "theorem", r->theorem);
-        cJSON_AddStringToObject(t, "quantity", r->theorem[8] == '1' ? "min norm1(grad)"
-                                                                     : "min norm2(grad)^2");
+        cJSON_AddStringToObject(
+            t, "quantity", r->theorem[8] == '1' ? "min norm1(grad)" : "min norm2(grad)^2");
         num(t, "bound", r->theory_bound);
         num(t, "bound_loose", r->theory_bound_loose);
         num(t, "measured", r->theory_measured);

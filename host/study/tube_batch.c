@@ -16,9 +16,23 @@
 #include "tube_batch.h"
 
 /* Layout of the kernel's per-trajectory integers (kernels/tube_batch.cl). */
-enum { ST_FLAGS = 0, ST_STEP, ST_REGION, ST_MAXREG, ST_OUTSIDE, ST_PGD_LAST, ST_NPERT,
-       ST_POWER, ST_LAM, ST_ORB_DET, ST_ORB_PERIOD, ST_ORB_REGION, ST_STOP, ST_ORB_ENTRY,
-       ST_N = 16 };
+enum {
+    ST_FLAGS = 0,
+    ST_STEP,
+    ST_REGION,
+    ST_MAXREG,
+    ST_OUTSIDE,
+    ST_PGD_LAST,
+    ST_NPERT,
+    ST_POWER,
+    ST_LAM,
+    ST_ORB_DET,
+    ST_ORB_PERIOD,
+    ST_ORB_REGION,
+    ST_STOP,
+    ST_ORB_ENTRY,
+    ST_N = 16
+};
 #define STREAM_PGD 16u
 
 static const char *const optim_names[SB_TB_NOPT] = {"gd", "pgd", "signgd", "ngd", "signum"};
@@ -68,7 +82,8 @@ int sb_tb_check(const sb_tb_setup *s, sb_err *err)
         if (c->opt < 0 || c->opt >= SB_TB_NOPT)
             return sb_fail(err, SB_EUSAGE, "tube: trajectory %zu: unknown optimiser", t);
         if (c->rot >= (int)s->nrot || (c->rot >= 0 && !s->Q))
-            return sb_fail(err, SB_EUSAGE, "tube: trajectory %zu: no rotation %d", t, c->rot);
+            return sb_fail(err, SB_EUSAGE, "tube: trajectory %zu: no rotation %d", t,
+                           c->rot);
         if (c->trace >= s->ntrace)
             return sb_fail(err, SB_EUSAGE, "tube: trajectory %zu: no trace row %d", t,
                            c->trace);
@@ -80,27 +95,34 @@ int sb_tb_check(const sb_tb_setup *s, sb_err *err)
     /* About 40 bytes per trajectory and coordinate on the host and as much on the
      * device: refuse what cannot fit rather than fail halfway. */
     if ((double)s->B * (double)(s->d + 1) * 40.0 > 8e9)
-        return sb_fail(err, SB_EUSAGE, "tube: %zu trajectories of dimension %zu need more "
-                       "than 8 GB; use fewer --trials or settings", s->B, s->d);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: %zu trajectories of dimension %zu need more "
+                       "than 8 GB; use fewer --trials or settings",
+                       s->B, s->d);
     /* z of constant-step signGD moves by at most 1 per step: K fits an int. */
     if (s->K > 2000000000L)
         return sb_fail(err, SB_EUSAGE, "tube: too many steps");
     return SB_OK;
 }
 
-int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, uint64_t seed,
-                      double **Q, size_t *nrot, double **x0, sb_err *err)
+int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file,
+                      uint64_t seed, double **Q, size_t *nrot, double **x0, sb_err *err)
 {
     *Q = NULL;
     *nrot = 0;
     *x0 = NULL;
-    size_t nq = rot_mode == SB_TB_ROT_RANDOM ? trials : (rot_mode == SB_TB_ROT_FILE ? 1 : 0);
+    size_t nq =
+        rot_mode == SB_TB_ROT_RANDOM ? trials : (rot_mode == SB_TB_ROT_FILE ? 1 : 0);
     if ((double)trials * (double)d * 8.0 > 2e9)
-        return sb_fail(err, SB_EUSAGE, "tube: %zu starts of dimension %zu need more than 2 GB; "
-                       "use fewer --trials", trials, d);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: %zu starts of dimension %zu need more than 2 GB; "
+                       "use fewer --trials",
+                       trials, d);
     if ((double)nq * (double)d * (double)d * 8.0 > 2e9)
-        return sb_fail(err, SB_EUSAGE, "tube: %zu rotations of %zu x %zu need more than 2 GB; "
-                       "use fewer --trials", nq, d, d);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: %zu rotations of %zu x %zu need more than 2 GB; "
+                       "use fewer --trials",
+                       nq, d, d);
     double *q = nq ? malloc(sizeof(double) * nq * d * d) : NULL;
     double *x = malloc(sizeof(double) * trials * d), *u = malloc(sizeof(double) * d);
     if ((nq && !q) || !x || !u) {
@@ -119,7 +141,8 @@ int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, u
             break;
         sb_uniforms(seed + t, SB_STREAM_START, 0, d, -1, 1, u);
         if (q)
-            sb_matvec_t(d, q + (rot_mode == SB_TB_ROT_RANDOM ? t * d * d : 0), u, x + t * d);
+            sb_matvec_t(d, q + (rot_mode == SB_TB_ROT_RANDOM ? t * d * d : 0), u,
+                        x + t * d);
         else
             memcpy(x + t * d, u, sizeof(double) * d);
     }
@@ -163,8 +186,10 @@ int sb_tb_engine_open(sb_tb_engine *e, sb_ctx *ctx, size_t d, int f64, sb_err *e
 {
     memset(e, 0, sizeof *e);
     if (f64 && !ctx->fp64)
-        return sb_fail(err, SB_EUSAGE, "tube: --precision f64 needs a device with fp64; %s "
-                       "has none (use --precision f32)", ctx->dev.name);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: --precision f64 needs a device with fp64; %s "
+                       "has none (use --precision f32)",
+                       ctx->dev.name);
     /* d as a compile-time constant: the loops over coordinates unroll and vectorise. */
     size_t maxd = d;
     char opts[128];
@@ -193,8 +218,9 @@ int sb_tb_engine_open(sb_tb_engine *e, sb_ctx *ctx, size_t d, int f64, sb_err *e
     if (!(ctx->dev.type & CL_DEVICE_TYPE_CPU)) {
         size_t m = 0;
         if (clGetKernelWorkGroupInfo(e->steps, ctx->dev.did,
-                                     CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof m, &m,
-                                     NULL) == CL_SUCCESS && m > 0 && m <= 256)
+                                     CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof m,
+                                     &m, NULL) == CL_SUCCESS &&
+            m > 0 && m <= 256)
             e->local = m;
     }
     return SB_OK;
@@ -301,7 +327,8 @@ static int host_make(const sb_tb_engine *e, const sb_tb_setup *s, run_host *h, s
         free(cr);
     }
     h->outr = malloc(h->es * B * 2);
-    if (!h->x0 || !h->q || !h->cfg || !h->sti || !h->pass || !h->trace || !h->cfgr || !h->outr)
+    if (!h->x0 || !h->q || !h->cfg || !h->sti || !h->pass || !h->trace || !h->cfgr ||
+        !h->outr)
         return sb_fail(err, SB_ERUNTIME, "tube: out of memory for %zu trajectories", B);
     for (size_t t = 0; t < B; t++) {
         const sb_tb_traj *c = &s->traj[t];
@@ -363,22 +390,39 @@ typedef struct run_env {
 static void env_make(const sb_tb_engine *e, const sb_tb_setup *s, run_env *v)
 {
     cl_uint stop = (s->stop_at_orbit ? 1u : 0u) | (s->stop_at_basin ? 2u : 0u);
-    v->f = (env_f32){(cl_uint)s->d, (cl_uint)s->K, (cl_uint)s->strict, stop, (float)s->tube.L,
-                     (float)s->tube.gamma, (float)s->tube.tau, (float)s->pgd_r,
-                     (float)s->pgd_gthres, s->pgd_tthres, (cl_uint)(s->seed & 0xffffffffu),
+    v->f = (env_f32){(cl_uint)s->d,
+                     (cl_uint)s->K,
+                     (cl_uint)s->strict,
+                     stop,
+                     (float)s->tube.L,
+                     (float)s->tube.gamma,
+                     (float)s->tube.tau,
+                     (float)s->pgd_r,
+                     (float)s->pgd_gthres,
+                     s->pgd_tthres,
+                     (cl_uint)(s->seed & 0xffffffffu),
                      (cl_uint)(s->seed >> 32)};
-    v->d = (env_f64){(cl_uint)s->d, (cl_uint)s->K, (cl_uint)s->strict, stop, s->tube.L,
-                     s->tube.gamma, s->tube.tau, s->pgd_r, s->pgd_gthres, s->pgd_tthres,
-                     (cl_uint)(s->seed & 0xffffffffu), (cl_uint)(s->seed >> 32)};
+    v->d = (env_f64){(cl_uint)s->d,
+                     (cl_uint)s->K,
+                     (cl_uint)s->strict,
+                     stop,
+                     s->tube.L,
+                     s->tube.gamma,
+                     s->tube.tau,
+                     s->pgd_r,
+                     s->pgd_gthres,
+                     s->pgd_tthres,
+                     (cl_uint)(s->seed & 0xffffffffu),
+                     (cl_uint)(s->seed >> 32)};
     v->p = e->f64 ? (const void *)&v->d : (const void *)&v->f;
     v->size = e->f64 ? sizeof v->d : sizeof v->f;
 }
 
 /* tube_batch_steps over all K + 1 steps, steps_per_launch at a time (0: about 2e8 flops a
  * launch), waiting after each launch for the progress bar or sync_each. */
-static int launch_steps(sb_tb_engine *e, const sb_tb_setup *s, cl_mem *buf, const run_env *v,
-                        long steps_per_launch, sb_progress *progress, sb_tb_out *out,
-                        sb_err *err)
+static int launch_steps(sb_tb_engine *e, const sb_tb_setup *s, cl_mem *buf,
+                        const run_env *v, long steps_per_launch, sb_progress *progress,
+                        sb_tb_out *out, sb_err *err)
 {
     size_t d = s->d, B = s->B;
     cl_uint trace_len = (cl_uint)s->trace_len, bu = (cl_uint)B;
@@ -406,8 +450,8 @@ static int launch_steps(sb_tb_engine *e, const sb_tb_setup *s, cl_mem *buf, cons
         cl_uint ke = (cl_uint)(kend > s->K + 1 ? s->K + 1 : kend);
         rc = clSetKernelArg(e->steps, 14, sizeof ke, &ke);
         if (rc == CL_SUCCESS)
-            rc = clEnqueueNDRangeKernel(e->ctx->queue, e->steps, 1, NULL, &global, &local, 0,
-                                        NULL, NULL);
+            rc = clEnqueueNDRangeKernel(e->ctx->queue, e->steps, 1, NULL, &global, &local,
+                                        0, NULL, NULL);
         if (SB_CLFAIL(rc, err, "clEnqueueNDRangeKernel(tube_batch_steps)"))
             return err->code;
         out->launches++;
@@ -421,7 +465,8 @@ static int launch_steps(sb_tb_engine *e, const sb_tb_setup *s, cl_mem *buf, cons
 }
 
 /* Entry steps of the orbits found (a no-op for the other trajectories), then finish. */
-static int launch_entry(sb_tb_engine *e, size_t B, cl_mem *buf, const run_env *v, sb_err *err)
+static int launch_entry(sb_tb_engine *e, size_t B, cl_mem *buf, const run_env *v,
+                        sb_err *err)
 {
     cl_uint bu = (cl_uint)B;
     size_t global = sb_round_up(B, e->local);
@@ -439,8 +484,8 @@ static int launch_entry(sb_tb_engine *e, size_t B, cl_mem *buf, const run_env *v
     if (rc == CL_SUCCESS)
         rc = clSetKernelArg(e->entry, 6, v->size, v->p);
     if (rc == CL_SUCCESS)
-        rc = clEnqueueNDRangeKernel(e->ctx->queue, e->entry, 1, NULL, &global, NULL, 0, NULL,
-                                    NULL);
+        rc = clEnqueueNDRangeKernel(e->ctx->queue, e->entry, 1, NULL, &global, NULL, 0,
+                                    NULL, NULL);
     if (rc == CL_SUCCESS)
         rc = clFinish(e->ctx->queue);
     if (SB_CLFAIL(rc, err, "tube_batch kernels"))
@@ -450,12 +495,13 @@ static int launch_entry(sb_tb_engine *e, size_t B, cl_mem *buf, const run_env *v
 
 /* The state integers, passes, final f and gradient norms, trace and, when some
  * trajectory found an orbit, the lattice vectors (for where the orbits lie). */
-static int read_back(sb_ctx *ctx, const sb_tb_setup *s, cl_mem *buf, run_host *h, sb_err *err)
+static int read_back(sb_ctx *ctx, const sb_tb_setup *s, cl_mem *buf, run_host *h,
+                     sb_err *err)
 {
     size_t d = s->d, B = s->B;
     cl_command_queue q = ctx->queue;
-    cl_int rc = clEnqueueReadBuffer(q, buf[B_ST], CL_TRUE, 0, sizeof(int) * B * ST_N, h->sti,
-                                    0, NULL, NULL);
+    cl_int rc = clEnqueueReadBuffer(q, buf[B_ST], CL_TRUE, 0, sizeof(int) * B * ST_N,
+                                    h->sti, 0, NULL, NULL);
     if (rc == CL_SUCCESS)
         rc = clEnqueueReadBuffer(q, buf[B_PASS], CL_TRUE, 0, sizeof(int) * B * (d + 1),
                                  h->pass, 0, NULL, NULL);
@@ -499,9 +545,9 @@ static void fill_results(const sb_tb_engine *e, const sb_tb_setup *s, run_host *
         r->orb_entry = orb ? si[ST_ORB_ENTRY] : -1;
         r->orb_region = orb ? si[ST_ORB_REGION] : 0;
         /* z at the end lies on the cycle (an orbit, once entered, is never left). */
-        r->orb_dist = orb ? sb_tb_orbit_dist(s, t, h->zall + t * d, r->orb_period,
-                                             r->orb_region - 1)
-                          : NAN;
+        r->orb_dist =
+            orb ? sb_tb_orbit_dist(s, t, h->zall + t * d, r->orb_period, r->orb_region - 1)
+                : NAN;
         r->f = real_at(h->outr, 2 * t, e->f64);
         r->gnorm = real_at(h->outr, 2 * t + 1, e->f64);
         r->pass = h->pass + t * (d + 1);
@@ -521,8 +567,9 @@ int sb_tb_run(sb_tb_engine *e, const sb_tb_setup *s, long steps_per_launch,
     if (sb_tb_check(s, err) != SB_OK)
         return err->code;
     if (s->d != e->maxd || s->f64 != e->f64)
-        return sb_fail(err, SB_EUSAGE, "tube: engine built for d = %zu, %s; run asks d = %zu",
-                       e->maxd, e->f64 ? "f64" : "f32", s->d);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: engine built for d = %zu, %s; run asks d = %zu", e->maxd,
+                       e->f64 ? "f64" : "f32", s->d);
     cl_mem buf[B_N] = {0};
     run_host h;
     run_env v;
@@ -639,8 +686,8 @@ double sb_tb_orbit_dist(const sb_tb_setup *s, size_t t, const int *zin, long per
 {
     size_t d = s->d;
     const sb_tb_traj *c = &s->traj[t];
-    href h = {s, c, s->x0 + t * d, c->rot >= 0 ? s->Q + (size_t)c->rot * d * d : NULL, NULL,
-              NULL, NULL, NULL};
+    href h = {s,    c,    s->x0 + t * d, c->rot >= 0 ? s->Q + (size_t)c->rot * d * d : NULL,
+              NULL, NULL, NULL,          NULL};
     double *mem = calloc(6 * d, sizeof(double));
     int *z = malloc(sizeof(int) * d);
     if (!mem || !z) {
@@ -674,10 +721,13 @@ double sb_tb_orbit_dist(const sb_tb_setup *s, size_t t, const int *zin, long per
 double sb_tb_smoothness_note(const sb_tube_params *p, char *out, size_t n)
 {
     double L = sb_tube_curvature(p);
-    snprintf(out, n, "L = %.2f (largest curvature of the spline pieces) holds inside the tube "
-             "set only: under the continuation rule the curvature grows like b^2 outside it, "
-             "so there is no global smoothness constant and Theorem 1/2 bounds using L "
-             "(train on tube) are not guaranteed once a run leaves the tube set", L);
+    snprintf(
+        out, n,
+        "L = %.2f (largest curvature of the spline pieces) holds inside the tube "
+        "set only: under the continuation rule the curvature grows like b^2 outside it, "
+        "so there is no global smoothness constant and Theorem 1/2 bounds using L "
+        "(train on tube) are not guaranteed once a run leaves the tube set",
+        L);
     return L;
 }
 
@@ -689,7 +739,8 @@ int sb_tb_saddle_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p)
 
 int sb_tb_other_orbit(const sb_tb_result *r, size_t d, const sb_tube_params *p)
 {
-    return (r->flags & SB_TB_ORBIT) && r->orb_region <= (int)d && !sb_tb_saddle_orbit(r, d, p);
+    return (r->flags & SB_TB_ORBIT) && r->orb_region <= (int)d &&
+           !sb_tb_saddle_orbit(r, d, p);
 }
 
 /* The host reference's state of one trajectory beyond href: the point, signum's momentum,
@@ -829,8 +880,8 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
         return sb_fail(err, SB_EUSAGE, "tube: no trajectory %zu", t);
     size_t d = s->d;
     const sb_tb_traj *c = &s->traj[t];
-    href h = {s, c, s->x0 + t * d, c->rot >= 0 ? s->Q + (size_t)c->rot * d * d : NULL, NULL,
-              NULL, NULL, NULL};
+    href h = {s,    c,    s->x0 + t * d, c->rot >= 0 ? s->Q + (size_t)c->rot * d * d : NULL,
+              NULL, NULL, NULL,          NULL};
     hstate w;
     if (hstate_init(s, &h, &w, err) != SB_OK)
         return err->code;
@@ -869,8 +920,8 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
     r->gnorm = gn;
     if (st == SB_OK && (r->flags & SB_TB_ORBIT)) {
         int *z0 = calloc(d, sizeof(int));
-        r->orb_entry = z0 ? sb_cycle_entry(d, z0, r->orb_period, lattice_step, &h, r->orb_det)
-                          : -1;
+        r->orb_entry =
+            z0 ? sb_cycle_entry(d, z0, r->orb_period, lattice_step, &h, r->orb_det) : -1;
         free(z0);
     }
     hstate_free(&w);

@@ -34,22 +34,22 @@ typedef struct sb_tb_traj {
 /* A batch: B trajectories of K steps in dimension d, each from its own x0. */
 typedef struct sb_tb_setup {
     size_t d, B;
-    long K;                  /* updates; f is evaluated at steps 0..K */
+    long K; /* updates; f is evaluated at steps 0..K */
     sb_tube_params tube;
-    int strict;              /* --tube-domain strict: stop when x leaves the tube set */
-    int f64;                 /* compute in double (device must have fp64) */
+    int strict; /* --tube-domain strict: stop when x leaves the tube set */
+    int f64;    /* compute in double (device must have fp64) */
     double pgd_r, pgd_gthres;
     int pgd_tthres;
-    uint64_t seed;           /* PGD's perturbations (Philox) */
-    const double *Q;         /* nrot row-major d x d rotations (may be NULL if nrot 0) */
+    uint64_t seed;   /* PGD's perturbations (Philox) */
+    const double *Q; /* nrot row-major d x d rotations (may be NULL if nrot 0) */
     size_t nrot;
-    const double *x0;        /* B x d starting points */
-    const sb_tb_traj *traj;  /* B settings */
-    size_t trace_len;        /* f recorded at steps < trace_len for traced trajectories */
-    int ntrace;              /* rows of the trace */
-    int stop_at_orbit;       /* a trajectory ends when its orbit is detected */
-    int stop_at_basin;       /* a trajectory ends on reaching the basin of the minimum */
-    int sync_each;           /* wait for each launch (the one-at-a-time baseline) */
+    const double *x0;       /* B x d starting points */
+    const sb_tb_traj *traj; /* B settings */
+    size_t trace_len;       /* f recorded at steps < trace_len for traced trajectories */
+    int ntrace;             /* rows of the trace */
+    int stop_at_orbit;      /* a trajectory ends when its orbit is detected */
+    int stop_at_basin;      /* a trajectory ends on reaching the basin of the minimum */
+    int sync_each;          /* wait for each launch (the one-at-a-time baseline) */
 } sb_tb_setup;
 
 /* Defaults of DESIGN.md 5.1 for the tube and PGD (r 0.1, g_thres 0.1, t_thres 40). */
@@ -61,17 +61,17 @@ void sb_tb_setup_defaults(sb_tb_setup *s);
  * every saddle, f < -(d - 1) nu: a diverging run also has every |x_j| > 2 tau). maxreg
  * follows the same rule; region is the plain region index. */
 typedef struct sb_tb_result {
-    int flags;             /* SB_TB_DIVERGED | SB_TB_LEFT | SB_TB_ORBIT */
-    int region, maxreg;    /* region at the last step and the largest reached */
-    long outside;          /* steps whose point lay outside the tube set */
-    long npert;            /* PGD perturbations */
-    long stop;             /* step where a diverged / left trajectory stopped, else -1 */
+    int flags;          /* SB_TB_DIVERGED | SB_TB_LEFT | SB_TB_ORBIT */
+    int region, maxreg; /* region at the last step and the largest reached */
+    long outside;       /* steps whose point lay outside the tube set */
+    long npert;         /* PGD perturbations */
+    long stop;          /* step where a diverged / left trajectory stopped, else -1 */
     long orb_det, orb_period, orb_entry; /* orbit: detected at, period, entered at */
-    int orb_region;        /* region of the orbit's points at detection */
-    double orb_dist;       /* largest distance (Euclidean, unrotated coordinates) of the
+    int orb_region;                      /* region of the orbit's points at detection */
+    double orb_dist; /* largest distance (Euclidean, unrotated coordinates) of the
                             * orbit's points from saddle orb_region - 1; NaN if no orbit */
-    double f, gnorm;       /* at the last evaluated step */
-    int *pass;             /* d + 1 entries (points into sb_tb_out.pass) */
+    double f, gnorm; /* at the last evaluated step */
+    int *pass;       /* d + 1 entries (points into sb_tb_out.pass) */
 } sb_tb_result;
 
 typedef struct sb_tb_out {
@@ -115,8 +115,8 @@ int sb_tb_host(const sb_tb_setup *s, size_t t, sb_tb_result *r, double *trace,
  * *nrot = trials) or the matrix in `file` for every trial (SB_TB_ROT_FILE; *nrot 1).
  * *Q and *x0 are malloc'ed. */
 enum { SB_TB_ROT_NONE = 0, SB_TB_ROT_RANDOM, SB_TB_ROT_FILE };
-int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file, uint64_t seed,
-                      double **Q, size_t *nrot, double **x0, sb_err *err);
+int sb_tb_make_trials(size_t d, size_t trials, int rot_mode, const char *file,
+                      uint64_t seed, double **Q, size_t *nrot, double **x0, sb_err *err);
 
 /* An orbit is *around saddle k* (k = orb_region - 1 < d) only when every point of the
  * cycle lies within SB_TB_SADDLE_RADIUS tau of that saddle (k leading coordinates at

@@ -87,10 +87,11 @@ static const char *sched_name(int s)
 static void setting_label(const setting *s, char *buf, size_t n)
 {
     if (s->opt == SB_TB_SIGNUM)
-        snprintf(buf, n, "%s %s lr %g beta %g", sb_tb_optim_name(s->opt), sched_name(s->sched),
-                 s->lr, s->beta);
+        snprintf(buf, n, "%s %s lr %g beta %g", sb_tb_optim_name(s->opt),
+                 sched_name(s->sched), s->lr, s->beta);
     else
-        snprintf(buf, n, "%s %s lr %g", sb_tb_optim_name(s->opt), sched_name(s->sched), s->lr);
+        snprintf(buf, n, "%s %s lr %g", sb_tb_optim_name(s->opt), sched_name(s->sched),
+                 s->lr);
 }
 
 /* Quantiles of a sample as {"n", "median", "q10", "q25", "q75", "q90"}; n alone when 0. */
@@ -247,7 +248,8 @@ static cJSON *aggregate(const setting *st, const sb_tb_out *o, size_t first, siz
     }
     cJSON_AddItemToObject(j, "left_domain", frac_ci(left, (long)trials));
     cJSON_AddItemToObject(j, "outside_tube_set", frac_ci(outside_any, (long)trials));
-    cJSON_AddNumberToObject(j, "mean_steps_outside", trials ? outside_sum / (double)trials : 0);
+    cJSON_AddNumberToObject(j, "mean_steps_outside",
+                            trials ? outside_sum / (double)trials : 0);
     cJSON_AddItemToObject(j, "diverged", frac_ci(div, (long)trials));
     double *v = malloc(sizeof(double) * (trials ? trials : 1));
     if (!v) {
@@ -278,16 +280,17 @@ static int write_csv(const char *path, const sb_tb_out *o, const setting *set, i
             if (a->rot_mode == SB_TB_ROT_RANDOM)
                 snprintf(rot, sizeof rot, "haar:%llu", (unsigned long long)(a->seed + i));
             else
-                snprintf(rot, sizeof rot, "%s", a->rot_mode == SB_TB_ROT_FILE ? "file" : "none");
+                snprintf(rot, sizeof rot, "%s",
+                         a->rot_mode == SB_TB_ROT_FILE ? "file" : "none");
             OUT("%zu,%s,%s,%g,%g,%s,%d,%d", i, sb_tb_optim_name(set[si].opt),
                 sched_name(set[si].sched), set[si].lr, set[si].beta, rot, r->pass[d] >= 0,
                 r->pass[d]);
             for (size_t s = 0; s < d; s++)
                 OUT(",%d", r->pass[s + 1]);
             const char *cls = !(r->flags & SB_TB_ORBIT) ? "none"
-                              : saddle_orbit(r, d)        ? "saddle"
-                              : r->orb_region > (int)d    ? "minimum"
-                                                          : "not_at_saddle";
+                              : saddle_orbit(r, d)      ? "saddle"
+                              : r->orb_region > (int)d  ? "minimum"
+                                                        : "not_at_saddle";
             OUT(",%.9g,%.9g,%.6g,%ld,%d,%d,%ld,%d,%ld,%ld,%d,%ld,%ld,%s,%.6g\n", r->f,
                 r->f - fstar, r->gnorm, r->outside, (r->flags & SB_TB_DIVERGED) != 0,
                 (r->flags & SB_TB_LEFT) != 0, r->stop, (r->flags & SB_TB_ORBIT) != 0,
@@ -337,11 +340,17 @@ static int write_traces(const char *dir, const sb_tb_out *o, const sb_tb_setup *
     int st = buf.oom ? sb_fail(err, SB_ERUNTIME, "tube: out of memory for the traces")
                      : sb_write_file(path, buf.p, buf.len, err);
     for (int r = 0; r < ntr; r++)
-        ser[r] = (sb_plot_series){labels[r], K, x, y + (size_t)r * K, NULL, NULL, SB_PLOT_LINES};
+        ser[r] =
+            (sb_plot_series){labels[r], K, x, y + (size_t)r * K, NULL, NULL, SB_PLOT_LINES};
     if (st == SB_OK && sb_plot_available()) {
         snprintf(path, sizeof path, "%s/traces", dir);
-        sb_plot p = {"tube function: f - f* + 1 against iteration", "iteration",
-                     "f - f* + 1", 0, 1, 0, 0};
+        sb_plot p = {"tube function: f - f* + 1 against iteration",
+                     "iteration",
+                     "f - f* + 1",
+                     0,
+                     1,
+                     0,
+                     0};
         st = sb_plot_lines_pens(path, &p, ser, NULL, ntr, err);
     }
     free(buf.p);
@@ -352,7 +361,8 @@ static int write_traces(const char *dir, const sb_tb_out *o, const sb_tb_setup *
 }
 
 /* The run folder: --out, else results/runs/<UTC>-<device slug>, as every command names it. */
-static int out_dir(const sb_tube_cfg *a, const sb_ctx *ctx, char *dir, size_t n, sb_err *err)
+static int out_dir(const sb_tube_cfg *a, const sb_ctx *ctx, char *dir, size_t n,
+                   sb_err *err)
 {
     if (a->out)
         snprintf(dir, n, "%s", a->out);
@@ -371,9 +381,10 @@ static cJSON *settings_json(const sb_tube_cfg *a, const sb_ctx *ctx, const sb_tb
     cJSON_AddNumberToObject(j, "d", (double)s->d);
     cJSON_AddNumberToObject(j, "steps", (double)s->K);
     cJSON_AddStringToObject(j, "precision", s->f64 ? "f64" : "f32");
-    cJSON_AddStringToObject(j, "rotations", a->rot_mode == SB_TB_ROT_NONE ? "none" :
-                                            a->rot_mode == SB_TB_ROT_RANDOM ? "random" :
-                                                                              a->rot_file);
+    cJSON_AddStringToObject(j, "rotations",
+                            a->rot_mode == SB_TB_ROT_NONE     ? "none"
+                            : a->rot_mode == SB_TB_ROT_RANDOM ? "random"
+                                                              : a->rot_file);
     cJSON_AddStringToObject(j, "tube_domain", s->strict ? "strict" : "continuation");
     cJSON_AddNumberToObject(j, "seed", (double)a->seed);
     cJSON_AddNumberToObject(j, "L", s->tube.L);
@@ -402,8 +413,10 @@ static int build_batch(sb_tb_setup *s, const setting *set, int nset, size_t tria
 {
     size_t d = s->d, B = (size_t)nset * trials;
     if ((double)B * (double)(d + 1) * 40.0 > 8e9)
-        return sb_fail(err, SB_EUSAGE, "tube: %zu trajectories of dimension %zu need more "
-                       "than 8 GB; use fewer --trials or settings", B, d);
+        return sb_fail(err, SB_EUSAGE,
+                       "tube: %zu trajectories of dimension %zu need more "
+                       "than 8 GB; use fewer --trials or settings",
+                       B, d);
     sb_tb_traj *tr = malloc(sizeof *tr * B);
     double *x0 = malloc(sizeof(double) * B * d);
     if (!tr || !x0) {
@@ -416,10 +429,14 @@ static int build_batch(sb_tb_setup *s, const setting *set, int nset, size_t tria
         for (size_t i = 0; i < trials; i++) {
             size_t t = (size_t)si * trials + i;
             int traced = (long)i < ntrace_trials;
-            tr[t] = (sb_tb_traj){set[si].opt, set[si].sched,
-                                 rot_mode == SB_TB_ROT_NONE ? -1 :
-                                 rot_mode == SB_TB_ROT_FILE ? 0 : (int)i,
-                                 traced ? row++ : -1, set[si].lr, set[si].beta};
+            tr[t] = (sb_tb_traj){set[si].opt,
+                                 set[si].sched,
+                                 rot_mode == SB_TB_ROT_NONE   ? -1
+                                 : rot_mode == SB_TB_ROT_FILE ? 0
+                                                              : (int)i,
+                                 traced ? row++ : -1,
+                                 set[si].lr,
+                                 set[si].beta};
             memcpy(x0 + t * d, x0s + i * d, sizeof(double) * d);
         }
     s->B = B;
@@ -484,8 +501,8 @@ static int batch_prepare(const sb_tube_cfg *a, batch *b, sb_err *err)
     s->pgd_tthres = (int)a->pgd_t;
     s->trace_len = a->traces > 0 ? (size_t)a->steps + 1 : 0;
     long ntt = a->traces < (long)b->trials ? a->traces : (long)b->trials;
-    if ((st = build_batch(s, b->set, b->nset, b->trials, b->Qs, b->nrot, b->x0s, a->rot_mode,
-                          (int)ntt, &b->tr, &b->x0, err)))
+    if ((st = build_batch(s, b->set, b->nset, b->trials, b->Qs, b->nrot, b->x0s,
+                          a->rot_mode, (int)ntt, &b->tr, &b->x0, err)))
         return st;
     return sb_tb_check(s, err);
 }
@@ -503,7 +520,8 @@ static cJSON *summary_json(const sb_tube_cfg *a, const sb_ctx *ctx, const batch 
                             (double)b->s.B * (double)(b->s.K + 1) / b->out.seconds);
     cJSON *res = cJSON_AddArrayToObject(root, "results");
     for (int si = 0; si < b->nset; si++) {
-        cJSON *agg = aggregate(&b->set[si], &b->out, (size_t)si * b->trials, b->trials, fstar);
+        cJSON *agg =
+            aggregate(&b->set[si], &b->out, (size_t)si * b->trials, b->trials, fstar);
         if (!agg) {
             cJSON_Delete(root);
             return NULL;
@@ -600,7 +618,8 @@ static int warm(sb_tb_engine *e, const sb_tb_setup *s, long per_launch, sb_err *
 /* The bench's document from its three timed runs (batched, one trajectory with many steps
  * per launch, one trajectory with a launch per step). */
 static cJSON *bench_json(const sb_tube_cfg *a, const sb_ctx *ctx, const sb_tb_setup *s,
-                         const sb_tb_out *o1, double batched, double single, double stepwise)
+                         const sb_tb_out *o1, double batched, double single,
+                         double stepwise)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "schema", "signbench-tube-bench-1");
@@ -701,7 +720,8 @@ done:
 /* ---- --study orbits ----------------------------------------------------------------- */
 
 enum { V_CONST, V_INVSQRT, V_SIGNUM, NV };
-static const char *const variant_names[NV] = {"signgd const", "signgd invsqrt", "signum const"};
+static const char *const variant_names[NV] = {"signgd const", "signgd invsqrt",
+                                              "signum const"};
 
 /* Trapped at a saddle: an exact orbit there, or never at the minimum and no new region
  * reached during the second half of the run. */
@@ -798,8 +818,8 @@ static int study_one_d(const sb_tube_cfg *a, sb_ctx *ctx, orbit_counts *c, int d
     s.stop_at_orbit = 1; /* an orbit repeats forever: nothing more to learn */
     s.stop_at_basin = 1; /* reaching the minimum's basin settles "not stuck" */
     if (st == SB_OK)
-        st = build_batch(&s, set, nset, trials, Qs, nrot, x0s, SB_TB_ROT_RANDOM, 0, &tr, &x0,
-                         err);
+        st = build_batch(&s, set, nset, trials, Qs, nrot, x0s, SB_TB_ROT_RANDOM, 0, &tr,
+                         &x0, err);
     if (st == SB_OK)
         st = sb_tb_engine_open(&eng, ctx, d, a->f64, err);
     if (st == SB_OK)
@@ -834,15 +854,16 @@ static cJSON *study_head(const sb_tube_cfg *a, const sb_ctx *ctx, const orbit_co
     cJSON_AddNumberToObject(root, "steps", (double)a->steps);
     cJSON_AddNumberToObject(root, "momentum", a->mom[0]);
     cJSON_AddStringToObject(root, "precision", a->f64 ? "f64" : "f32");
-    cJSON_AddStringToObject(root, "definition",
-                            "saddle_orbit: exact periodic orbit (repeated lattice vector) in "
-                            "a region <= d with every point within tau of that region's "
-                            "saddle (unrotated coordinates); only constant-step signgd "
-                            "lives on a lattice. trapped_at_saddle: a saddle orbit, or never "
-                            "at the minimum and no new region reached in the second half of "
-                            "the steps. never_reached_minimum: did not enter the basin of the "
-                            "minimum within the steps. signgd invsqrt runs lr_effective = lr "
-                            "K / sum_k 1/sqrt(k), the constant step's path length");
+    cJSON_AddStringToObject(
+        root, "definition",
+        "saddle_orbit: exact periodic orbit (repeated lattice vector) in "
+        "a region <= d with every point within tau of that region's "
+        "saddle (unrotated coordinates); only constant-step signgd "
+        "lives on a lattice. trapped_at_saddle: a saddle orbit, or never "
+        "at the minimum and no new region reached in the second half of "
+        "the steps. never_reached_minimum: did not enter the basin of the "
+        "minimum within the steps. signgd invsqrt runs lr_effective = lr "
+        "K / sum_k 1/sqrt(k), the constant step's path length");
     cJSON_AddNumberToObject(root, "invsqrt_lr_scale", c->inv_scale);
     return root;
 }
@@ -878,11 +899,12 @@ static void study_rows(const sb_tube_cfg *a, const orbit_counts *c, cJSON *rows,
                 cJSON_AddItemToObject(r, "never_reached_minimum", frac_ci(ks, n));
                 cJSON_AddNumberToObject(r, "seconds_for_d", c->secs[di]);
                 cJSON_AddItemToArray(rows, r);
-                sb_tb_textf(csv, "%ld,%s,%g,%.6g,%zu,%ld,%.6g,%.6g,%.6g,%ld,%.6g,%.6g,%.6g,"
-                                 "%ld,%.6g,%.6g,%.6g,%.3f\n",
+                sb_tb_textf(csv,
+                            "%ld,%s,%g,%.6g,%zu,%ld,%.6g,%.6g,%.6g,%ld,%.6g,%.6g,%.6g,"
+                            "%ld,%.6g,%.6g,%.6g,%.3f\n",
                             a->study_d[di], variant_names[v], c->lrs[l], lre, c->trials, ko,
-                            (double)ko / (double)n, olo, ohi, kt, (double)kt / (double)n, tlo,
-                            thi, ks, (double)ks / (double)n, slo, shi, c->secs[di]);
+                            (double)ko / (double)n, olo, ohi, kt, (double)kt / (double)n,
+                            tlo, thi, ks, (double)ks / (double)n, slo, shi, c->secs[di]);
             }
 }
 
@@ -915,7 +937,12 @@ static int study_plot(const char *dir, const sb_tube_cfg *a, const orbit_counts 
         char path[1200];
         snprintf(path, sizeof path, "%s/orbits", dir);
         sb_plot p = {"signGD on the rotated tube: periodic orbits around saddles",
-                     "dimension d", "probability (95% Wilson CI)", 1, 0, 0, 0};
+                     "dimension d",
+                     "probability (95% Wilson CI)",
+                     1,
+                     0,
+                     0,
+                     0};
         st = sb_plot_lines_pens(path, &p, ser, NULL, ns, err);
     }
     free(ser);

@@ -8,12 +8,12 @@
 #include "sb.h"
 
 typedef struct sb_fit {
-    size_t n;              /* points used */
+    size_t n; /* points used */
     double slope, intercept;
-    double se_slope;       /* standard error of the slope */
-    double level;          /* confidence level of the interval, e.g. 0.95 */
-    double ci_lo, ci_hi;   /* slope +- t_{(1+level)/2, n-2} se_slope (infinite if n = 2) */
-    double r2;             /* coefficient of determination */
+    double se_slope;     /* standard error of the slope */
+    double level;        /* confidence level of the interval, e.g. 0.95 */
+    double ci_lo, ci_hi; /* slope +- t_{(1+level)/2, n-2} se_slope (infinite if n = 2) */
+    double r2;           /* coefficient of determination */
 } sb_fit;
 
 /* Ordinary least squares y = intercept + slope x. Pairs with a non-finite x or y are

@@ -112,7 +112,8 @@ int sb_run_begin(const char *dir, sb_err *err)
     static const char note[] = "This run did not finish (interrupted, or a write failed): "
                                "its results are partial. signbench removes this file when "
                                "the run completes.\n";
-    int ok = write(fd, note, sizeof note - 1) == (ssize_t)(sizeof note - 1) && fsync(fd) == 0;
+    int ok =
+        write(fd, note, sizeof note - 1) == (ssize_t)(sizeof note - 1) && fsync(fd) == 0;
     int eno = errno;
     ok = close(fd) == 0 && ok;
     if (!ok) {

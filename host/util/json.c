@@ -54,13 +54,16 @@ int sb_json_parse(const char *name, const char *text, size_t n, cJSON **out, sb_
         return SB_OK;
     }
     if (json_depth(text, n) > CJSON_NESTING_LIMIT)
-        return sb_fail(err, SB_EUSAGE, "%s: arrays and objects nested deeper than %d levels "
-                       "(the limit of the JSON reader)", name, CJSON_NESTING_LIMIT);
+        return sb_fail(err, SB_EUSAGE,
+                       "%s: arrays and objects nested deeper than %d levels "
+                       "(the limit of the JSON reader)",
+                       name, CJSON_NESTING_LIMIT);
     const char *at = cJSON_GetErrorPtr();
     size_t off = at && at >= text && at <= text + n ? (size_t)(at - text) : 0, line = 1;
     for (size_t i = 0; i < off; i++)
         line += text[i] == '\n';
-    return sb_fail(err, SB_EUSAGE, "%s:%zu: not valid JSON (near byte %zu)", name, line, off);
+    return sb_fail(err, SB_EUSAGE, "%s:%zu: not valid JSON (near byte %zu)", name, line,
+                   off);
 }
 
 int sb_json_load(const char *path, cJSON **out, sb_err *err)

@@ -35,7 +35,8 @@ int sb_parse_size(const char *opt, const char *s, size_t *out, sb_err *err)
     v *= mul;
     if (errno || end == s || *end || !(v >= 1) || v > 1e15 || v != floor(v))
         return sb_fail(err, SB_EUSAGE,
-                       "%s '%s': expected a positive count such as 1000, 64K or 16M", opt, s);
+                       "%s '%s': expected a positive count such as 1000, 64K or 16M", opt,
+                       s);
     *out = (size_t)v;
     return SB_OK;
 }
@@ -59,7 +60,8 @@ int sb_parse_double_list(const char *cmd, const char *opt, const char *s, double
     char buf[512];
     snprintf(buf, sizeof buf, "%s", s);
     *n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         if (*n >= max)
             return sb_fail(err, SB_EUSAGE, "%s: %s: at most %d values", cmd, opt, max);
         if (sb_parse_double(opt, t, lo, hi, &v[(*n)++], err))

@@ -168,7 +168,8 @@ static int run_gnuplot(const char *script, size_t len, const char *base, sb_err 
 {
     char gp[4096];
     if (!find_gnuplot(gp, sizeof gp))
-        return sb_fail(err, SB_ERUNTIME, "plot: gnuplot not found on PATH (install the "
+        return sb_fail(err, SB_ERUNTIME,
+                       "plot: gnuplot not found on PATH (install the "
                        "gnuplot-nox package, or set SIGNBENCH_GNUPLOT to its path)");
     char logpath[] = "/tmp/signbench-gnuplot-XXXXXX";
     int fd = mkstemp(logpath);
@@ -251,8 +252,8 @@ typedef struct dat_info {
     int nx, ny, mark_x, mark_y;
     char **xtics, **ytics; /* heatmaps; malloc'ed */
     int nxt, nyt;
-    double zmin, zmax;     /* heatmaps: the colour scale (zmin < zmax), else automatic */
-    char note[256];        /* heatmaps: a line under the map */
+    double zmin, zmax; /* heatmaps: the colour scale (zmin < zmax), else automatic */
+    char note[256];    /* heatmaps: a line under the map */
 } dat_info;
 
 static void dat_free(dat_info *d)
@@ -280,8 +281,8 @@ static int push_tic(char ***list, int *n, const char *v)
 
 static const char *style_name(int s)
 {
-    static const char *names[] = {"lines", "points", "linespoints", "errorbars", "band",
-                                  "dashed"};
+    static const char *names[] = {"lines",     "points", "linespoints",
+                                  "errorbars", "band",   "dashed"};
     return s >= 0 && s <= SB_PLOT_DASHED ? names[s] : "lines";
 }
 
@@ -298,8 +299,10 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
     memset(d, 0, sizeof *d);
     d->mark_x = d->mark_y = -1;
     if (strncmp(text, MAGIC, strlen(MAGIC)) != 0)
-        return sb_fail(err, SB_EUSAGE, "plot: %s is not a signbench plot data file (no '%s' "
-                       "header)", path, MAGIC "...");
+        return sb_fail(err, SB_EUSAGE,
+                       "plot: %s is not a signbench plot data file (no '%s' "
+                       "header)",
+                       path, MAGIC "...");
     sscanf(text + strlen(MAGIC), "%15s", d->kind);
     if (strcmp(d->kind, "lines") && strcmp(d->kind, "heatmap") && strcmp(d->kind, "bars"))
         return sb_fail(err, SB_EUSAGE, "plot: %s: unknown plot kind '%s'", path, d->kind);
@@ -358,7 +361,8 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
                 *at = '\0';
                 pen = atoi(at + 1);
                 if (pen < 1 || pen > SB_PLOT_NPENS)
-                    return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path, v);
+                    return sb_fail(err, SB_EUSAGE, "plot: %s: bad series line '%s'", path,
+                                   v);
             }
             char *colon = strchr(sty, ':'); /* STYLE[:COLOR]: older files named a colour, */
             if (colon) {                    /* now every series gets its own */
@@ -382,8 +386,8 @@ static int dat_parse(const char *path, const char *text, dat_info *d, sb_err *er
         d->height = 560;
     if ((!strcmp(d->kind, "lines") || !strcmp(d->kind, "bars")) && d->nseries == 0)
         return sb_fail(err, SB_EUSAGE, "plot: %s: no data series", path);
-    if (!strcmp(d->kind, "heatmap") && (d->nx < 1 || d->ny < 1 || d->nx > 10000 ||
-                                        d->ny > 10000))
+    if (!strcmp(d->kind, "heatmap") &&
+        (d->nx < 1 || d->ny < 1 || d->nx > 10000 || d->ny > 10000))
         return sb_fail(err, SB_EUSAGE, "plot: %s: missing or bad 'cells' line", path);
     return SB_OK;
 }
@@ -417,14 +421,16 @@ static void script_head(buf *b, const dat_info *d, const char *term, const char 
 {
     int height = canvas_height(d);
     if (!strcmp(term, "png"))
-        bprintf(b, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-                   "  set terminal pngcairo noenhanced size %d,%d font 'Sans,10' "
-                   "background rgb 'white'\n"
-                   "} else {\n  set terminal png noenhanced size %d,%d\n}\n",
+        bprintf(b,
+                "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+                "  set terminal pngcairo noenhanced size %d,%d font 'Sans,10' "
+                "background rgb 'white'\n"
+                "} else {\n  set terminal png noenhanced size %d,%d\n}\n",
                 d->width, height, d->width, height);
     else
-        bprintf(b, "set terminal svg noenhanced size %d,%d font 'Sans,12' "
-                   "background rgb 'white'\n",
+        bprintf(b,
+                "set terminal svg noenhanced size %d,%d font 'Sans,12' "
+                "background rgb 'white'\n",
                 d->width, height);
     bprintf(b, "set output ");
     put_quoted(b, out);
@@ -490,9 +496,7 @@ static void series_clause(buf *b, const dat_info *d, int i, const char *dt, cons
 {
     int pt = series_marker(i);
     switch (d->style[i]) {
-    case SB_PLOT_POINTS:
-        bprintf(b, " using 1:2 with points pt %d ps 0.8", pt);
-        break;
+    case SB_PLOT_POINTS: bprintf(b, " using 1:2 with points pt %d ps 0.8", pt); break;
     case SB_PLOT_LINESPOINTS:
         bprintf(b, " using 1:2 with linespoints dt %s pt %d ps 0.7 lw 1.5", dt, pt);
         break;
@@ -520,7 +524,8 @@ static void script_lines(buf *b, const dat_info *d, const char *dat)
         int ref = d->style[i] == SB_PLOT_DASHED, k = ref ? nref++ : i - nref;
         const char *dt = series_dash(k, ref);
         if (d->pen[i]) { /* the caller's pen: the same series keeps it across figures */
-            snprintf(rgb, sizeof rgb, "#%06x", sb_plot_pen(d->pen[i], dash, sizeof dash) & 0xffffffu);
+            snprintf(rgb, sizeof rgb, "#%06x",
+                     sb_plot_pen(d->pen[i], dash, sizeof dash) & 0xffffffu);
             dt = dash;
         } else {
             series_color(i, rgb);
@@ -529,8 +534,10 @@ static void script_lines(buf *b, const dat_info *d, const char *dat)
             bprintf(b, ", \\\n     ");
         if (d->style[i] == SB_PLOT_BAND) {
             put_quoted(b, dat);
-            bprintf(b, " index %d using 1:3:4 with filledcurves fs transparent solid 0.2 "
-                       "noborder lc rgb '%s' notitle, ", i, rgb);
+            bprintf(b,
+                    " index %d using 1:3:4 with filledcurves fs transparent solid 0.2 "
+                    "noborder lc rgb '%s' notitle, ",
+                    i, rgb);
         }
         put_quoted(b, dat);
         bprintf(b, " index %d", i);
@@ -574,8 +581,9 @@ static void script_heatmap(buf *b, const dat_info *d, const char *dat)
     tics(b, "y", d->ytics, d->nyt < d->ny ? d->nyt : d->ny);
     bprintf(b, "unset object\n");
     if (d->mark_x >= 0 && d->mark_y >= 0)
-        bprintf(b, "set object 1 rect from %g,%g to %g,%g front fs empty border lc rgb "
-                   "'black' lw 3\n",
+        bprintf(b,
+                "set object 1 rect from %g,%g to %g,%g front fs empty border lc rgb "
+                "'black' lw 3\n",
                 d->mark_x - 0.5, d->mark_y - 0.5, d->mark_x + 0.5, d->mark_y + 0.5);
     bprintf(b, "plot ");
     put_quoted(b, dat);
@@ -731,8 +739,8 @@ static int lines_write(const char *base, const sb_plot *p, const sb_plot_series 
         if (s[i].n && (!s[i].x || !s[i].y))
             return sb_fail(err, SB_EUSAGE, "plot: series '%s' has no data arrays",
                            s[i].label ? s[i].label : "?");
-        if ((s[i].style == SB_PLOT_ERRORBARS || s[i].style == SB_PLOT_BAND) &&
-            s[i].n && (!s[i].ylo || !s[i].yhi))
+        if ((s[i].style == SB_PLOT_ERRORBARS || s[i].style == SB_PLOT_BAND) && s[i].n &&
+            (!s[i].ylo || !s[i].yhi))
             return sb_fail(err, SB_EUSAGE, "plot: series '%s' needs ylo and yhi",
                            s[i].label ? s[i].label : "?");
         any += s[i].n > 0;
@@ -740,8 +748,9 @@ static int lines_write(const char *base, const sb_plot *p, const sb_plot_series 
     if (!any)
         return sb_fail(err, SB_EUSAGE, "plot: %s: every series is empty", base);
     if (!drawable_points(p, s, ns))
-        return sb_fail(err, SB_EUSAGE, "plot: %s: no point to draw (every value is missing%s)",
-                       base, p->logx || p->logy ? " or not positive on a log axis" : "");
+        return sb_fail(err, SB_EUSAGE,
+                       "plot: %s: no point to draw (every value is missing%s)", base,
+                       p->logx || p->logy ? " or not positive on a log axis" : "");
     buf b = {0};
     bprintf(&b, MAGIC "lines\n");
     put_text(&b, "title", p->title);
@@ -827,7 +836,8 @@ unsigned sb_plot_pen(int p, char *dash, size_t n)
         return t10[p - 1];
     double h = fmod((p - 10) * 0.6180339887498949, 1.0) * 6;
     double sat = (p % 2) ? 0.85 : 0.55, val = 0.55 + 0.15 * (p / 2 % 3);
-    double c = val * sat, x = c * (1 - fabs(fmod(h, 2) - 1)), m = val - c, r = 0, g = 0, b = 0;
+    double c = val * sat, x = c * (1 - fabs(fmod(h, 2) - 1)), m = val - c, r = 0, g = 0,
+           b = 0;
     int hi = (int)h;
     r = hi == 0 || hi == 5 ? c : (hi == 1 || hi == 4 ? x : 0);
     g = hi == 1 || hi == 2 ? c : (hi == 0 || hi == 3 ? x : 0);
@@ -878,8 +888,10 @@ int sb_plot_bars(const char *base, const sb_bars *p, sb_err *err)
 {
     if (!base || !*base || !p || p->ngroups < 1 || p->nseries < 1 ||
         p->nseries > MAX_SERIES || !p->groups || !p->series || !p->v)
-        return sb_fail(err, SB_EUSAGE, "plot: bars need an output name, groups and 1 to %d "
-                       "series", MAX_SERIES);
+        return sb_fail(err, SB_EUSAGE,
+                       "plot: bars need an output name, groups and 1 to %d "
+                       "series",
+                       MAX_SERIES);
     buf b = {0};
     bprintf(&b, MAGIC "bars\n");
     put_text(&b, "title", p->title);

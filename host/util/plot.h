@@ -58,16 +58,16 @@ unsigned sb_plot_pen(int p, char *dash, size_t n);
 
 typedef struct sb_heatmap {
     const char *title, *xlabel, *ylabel;
-    const char *zlabel;           /* colour bar label */
-    int nx, ny;                   /* cells */
-    const char *const *xtics;     /* nx labels (may be NULL: indices) */
-    const char *const *ytics;     /* ny labels */
-    const double *z;              /* ny * nx values, row y = 0 first; NaN = no value */
-    int mark_x, mark_y;           /* a cell to outline (the best), -1 for none */
+    const char *zlabel;       /* colour bar label */
+    int nx, ny;               /* cells */
+    const char *const *xtics; /* nx labels (may be NULL: indices) */
+    const char *const *ytics; /* ny labels */
+    const double *z;          /* ny * nx values, row y = 0 first; NaN = no value */
+    int mark_x, mark_y;       /* a cell to outline (the best), -1 for none */
     int width, height;
-    double zmin, zmax;            /* the colour scale, shared by related maps; automatic
+    double zmin, zmax; /* the colour scale, shared by related maps; automatic
                                      unless zmin < zmax */
-    const char *note;             /* a line under the map (NULL: none) */
+    const char *note;  /* a line under the map (NULL: none) */
 } sb_heatmap;
 
 /* Heatmap with each cell's value printed in it; BASE.png, BASE.svg, BASE.dat. */
@@ -75,10 +75,10 @@ int sb_plot_heatmap(const char *base, const sb_heatmap *h, sb_err *err);
 
 typedef struct sb_bars {
     const char *title, *xlabel, *ylabel;
-    int ngroups, nseries;          /* clusters along x; bars per cluster */
-    const char *const *groups;     /* ngroups labels */
-    const char *const *series;     /* nseries legend entries */
-    const double *v;               /* ngroups * nseries values, group-major; NaN: none */
+    int ngroups, nseries;      /* clusters along x; bars per cluster */
+    const char *const *groups; /* ngroups labels */
+    const char *const *series; /* nseries legend entries */
+    const double *v;           /* ngroups * nseries values, group-major; NaN: none */
     int width, height;
 } sb_bars;
 

@@ -54,8 +54,8 @@ static int column(const csv_table *t, const char *path, const char *name, int *o
 
 /* The x column and the y columns: the named ones, else for a train trace f, grad1 and
  * grad2, else every column but x. *trace: the file is a train trace. */
-static int pick_columns(const csv_table *t, const char *path, const sb_plot_csv_opts *o, int *xi,
-                        int *ys, int *ny, int *trace, sb_err *err)
+static int pick_columns(const csv_table *t, const char *path, const sb_plot_csv_opts *o,
+                        int *xi, int *ys, int *ny, int *trace, sb_err *err)
 {
     *trace = t->nc >= 5 && !strcmp(t->head[0], "step") && !strcmp(t->head[2], "f") &&
              !strcmp(t->head[3], "grad1");
@@ -68,8 +68,8 @@ static int pick_columns(const csv_table *t, const char *path, const sb_plot_csv_
         snprintf(buf, sizeof buf, "%s", o->y);
         for (char *s2 = NULL, *c = strtok_r(buf, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
             if (*ny >= MAXCOL || column(t, path, c, &ys[(*ny)++], err))
-                return *ny >= MAXCOL ? sb_fail(err, SB_EUSAGE, "plot: --y: at most %d columns",
-                                               MAXCOL)
+                return *ny >= MAXCOL ? sb_fail(err, SB_EUSAGE,
+                                               "plot: --y: at most %d columns", MAXCOL)
                                      : err->code;
     } else if (*trace) {
         ys[0] = 2, ys[1] = 3, ys[2] = 4, *ny = 3;
@@ -115,8 +115,9 @@ static int read_rows(csv_table *t, const char *path, char **save, sb_err *err)
         if (k == 1 && !cells[0][0])
             continue;
         if (k != t->nc)
-            return sb_fail(err, SB_EUSAGE, "plot: %s: row %zu has %d columns, the header %d",
-                           path, t->n + 2, k, t->nc);
+            return sb_fail(err, SB_EUSAGE,
+                           "plot: %s: row %zu has %d columns, the header %d", path,
+                           t->n + 2, k, t->nc);
         if (t->n == cap) {
             cap *= 2;
             double *q = realloc(t->v, cap * (size_t)t->nc * sizeof *q);
@@ -149,29 +150,33 @@ static int read_header(const char *path, csv_table *t, char **save, sb_err *err)
 /* The plotted columns must hold numbers: a named column (--x, --y, a trace's) or one
  * mixing numbers and text is refused with its first text cell; by default, columns of
  * text only (labels) are left out. */
-static int numeric_columns(const csv_table *t, const char *path, const sb_plot_csv_opts *o, int xi,
-                           int *ys, int *ny, int trace, sb_err *err)
+static int numeric_columns(const csv_table *t, const char *path, const sb_plot_csv_opts *o,
+                           int xi, int *ys, int *ny, int trace, sb_err *err)
 {
     int m = 0, named = o->y || trace;
     for (int k = -1; k < *ny; k++) {
         int c = k < 0 ? xi : ys[k];
         if (t->text_row[c] && (k < 0 || named || t->numbers[c]))
-            return sb_fail(err, SB_EUSAGE, "plot: %s:%zu: column '%s' holds '%s', not a "
+            return sb_fail(err, SB_EUSAGE,
+                           "plot: %s:%zu: column '%s' holds '%s', not a "
                            "number (plot numeric columns; choose them with --x and --y)",
                            path, t->text_row[c], t->head[c], t->cell[c]);
         if (k >= 0 && !t->text_row[c])
             ys[m++] = c;
     }
     if (!m)
-        return sb_fail(err, SB_EUSAGE, "plot: %s: no numeric column to plot against '%s' "
-                       "(every other column holds text)", path, t->head[xi]);
+        return sb_fail(err, SB_EUSAGE,
+                       "plot: %s: no numeric column to plot against '%s' "
+                       "(every other column holds text)",
+                       path, t->head[xi]);
     *ny = m;
     return SB_OK;
 }
 
 /* Columns xi and ys of t as one line plot into BASE. */
-static int draw_columns(const char *path, const csv_table *t, const sb_plot_csv_opts *o, int xi,
-                        const int *ys, int ny, int trace, const char *base, sb_err *err)
+static int draw_columns(const char *path, const csv_table *t, const sb_plot_csv_opts *o,
+                        int xi, const int *ys, int ny, int trace, const char *base,
+                        sb_err *err)
 {
     size_t n = t->n;
     double *cols = malloc((size_t)(ny + 1) * n * sizeof *cols);
@@ -183,11 +188,17 @@ static int draw_columns(const char *path, const csv_table *t, const sb_plot_csv_
         for (int k = 0; k < ny; k++) {
             for (size_t r = 0; r < n; r++)
                 cols[(size_t)(k + 1) * n + r] = t->v[r * (size_t)t->nc + (size_t)ys[k]];
-            s[k] = (sb_plot_series){t->head[ys[k]], n, cols, cols + (size_t)(k + 1) * n, NULL,
-                                    NULL, SB_PLOT_LINES};
+            s[k] = (sb_plot_series){
+                t->head[ys[k]], n,    cols,         cols + (size_t)(k + 1) * n,
+                NULL,           NULL, SB_PLOT_LINES};
         }
-        sb_plot p = {o->title ? o->title : path, t->head[xi], trace ? "value" : "", o->logx,
-                     o->logy || (trace && !o->y), 0, 0};
+        sb_plot p = {o->title ? o->title : path,
+                     t->head[xi],
+                     trace ? "value" : "",
+                     o->logx,
+                     o->logy || (trace && !o->y),
+                     0,
+                     0};
         rc = sb_plot_lines(base, &p, s, ny, err);
     }
     free(cols);
@@ -212,4 +223,3 @@ int sb_plot_csv(const char *path, const sb_plot_csv_opts *o, const char *base, s
     free(t.text);
     return rc;
 }
-

@@ -50,19 +50,24 @@ static size_t lower_rank(size_t n, int *exact)
 int sb_shift_hl(const double *d, size_t n, sb_shift *out, sb_err *err)
 {
     if (n < SB_SHIFT_MIN_PAIRS)
-        return sb_fail(err, SB_EUSAGE, "shift interval: %zu pairs, a 95%% interval needs at "
-                       "least %d", n, SB_SHIFT_MIN_PAIRS);
+        return sb_fail(err, SB_EUSAGE,
+                       "shift interval: %zu pairs, a 95%% interval needs at "
+                       "least %d",
+                       n, SB_SHIFT_MIN_PAIRS);
     if (n > SB_SHIFT_MAX_PAIRS)
         return sb_fail(err, SB_EUSAGE, "shift interval: %zu pairs, at most %d", n,
                        SB_SHIFT_MAX_PAIRS);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(d[i]))
-            return sb_fail(err, SB_EUSAGE, "shift interval: difference %zu is not finite "
-                           "(%g)", i, d[i]);
+            return sb_fail(err, SB_EUSAGE,
+                           "shift interval: difference %zu is not finite "
+                           "(%g)",
+                           i, d[i]);
     size_t m = n * (n + 1) / 2, k = 0;
     double *w = malloc(m * sizeof *w);
     if (!w)
-        return sb_fail(err, SB_ERUNTIME, "shift interval: out of memory for %zu averages", m);
+        return sb_fail(err, SB_ERUNTIME, "shift interval: out of memory for %zu averages",
+                       m);
     for (size_t i = 0; i < n; i++)
         for (size_t j = i; j < n; j++)
             w[k++] = 0.5 * (d[i] + d[j]);
@@ -71,8 +76,10 @@ int sb_shift_hl(const double *d, size_t n, sb_shift *out, sb_err *err)
     size_t c = lower_rank(n, &exact);
     if (c == 0) {
         free(w);
-        return sb_fail(err, SB_ERUNTIME, "shift interval: no rank for n = %zu (out of "
-                       "memory?)", n);
+        return sb_fail(err, SB_ERUNTIME,
+                       "shift interval: no rank for n = %zu (out of "
+                       "memory?)",
+                       n);
     }
     out->n = n;
     out->estimate = m % 2 ? w[m / 2] : 0.5 * (w[m / 2 - 1] + w[m / 2]);

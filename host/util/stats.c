@@ -30,7 +30,8 @@ static int check_sample(const char *what, const double *x, size_t n, sb_err *err
         return sb_fail(err, SB_EUSAGE, "%s: empty sample", what);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
-            return sb_fail(err, SB_EUSAGE, "%s: value %zu is not finite (%g)", what, i, x[i]);
+            return sb_fail(err, SB_EUSAGE, "%s: value %zu is not finite (%g)", what, i,
+                           x[i]);
     return SB_OK;
 }
 
@@ -82,7 +83,7 @@ static double *u_counts(size_t na, size_t nb)
         size_t up = nb + i;
         for (size_t k = top; k >= up; k--) /* times (1 - q^up), high degrees first */
             c[k] -= c[k - up];
-        for (size_t k = i; k <= top; k++)   /* divided by (1 - q^i): a running sum */
+        for (size_t k = i; k <= top; k++) /* divided by (1 - q^i): a running sum */
             c[k] += c[k - i];
     }
     return c;

@@ -23,11 +23,11 @@ int sb_stats_compute(const double *x, size_t n, sb_stats *out, sb_err *err);
 double sb_quantile_sorted(const double *sorted, size_t n, double q);
 
 typedef struct sb_mwu {
-    double u_a;   /* U statistic of sample a: pairs (a_i, b_j) with a_i > b_j, ties 1/2 */
-    double u_b;   /* na * nb - u_a */
-    double z;     /* normal score with tie and continuity corrections (0 when exact) */
-    double p;     /* two-sided p-value */
-    int exact;    /* 1: p from the exact null distribution (small samples, no ties) */
+    double u_a; /* U statistic of sample a: pairs (a_i, b_j) with a_i > b_j, ties 1/2 */
+    double u_b; /* na * nb - u_a */
+    double z;   /* normal score with tie and continuity corrections (0 when exact) */
+    double p;   /* two-sided p-value */
+    int exact;  /* 1: p from the exact null distribution (small samples, no ties) */
 } sb_mwu;
 
 /* Samples up to this combined size without ties get the exact p-value. */

@@ -99,7 +99,8 @@ int sb_write_file(const char *path, const void *data, size_t n, sb_err *err)
     if (len > sizeof live_tmp)
         return sb_fail(err, SB_EUSAGE, "cannot write %s: path too long", path);
     if (live)
-        return sb_fail(err, SB_ERUNTIME, "cannot write %s while %s is open", path, live_tmp);
+        return sb_fail(err, SB_ERUNTIME, "cannot write %s while %s is open", path,
+                       live_tmp);
     snprintf(live_tmp, sizeof live_tmp, "%s.tmp", path);
     live = 1;
     FILE *f = fopen(live_tmp, "wb");
@@ -188,9 +189,10 @@ static int read_stream(const char *path, FILE *f, size_t limit, int text, char *
     if (len > limit && !(text && memchr(buf, '\0', len))) {
         char h[32];
         free(buf);
-        return sb_fail(err, SB_EUSAGE, "%s is larger than the %s limit on input files "
-                       "(raise it with SIGNBENCH_MAX_INPUT=BYTES)", path,
-                       sb_human_bytes((double)limit, h, sizeof h));
+        return sb_fail(err, SB_EUSAGE,
+                       "%s is larger than the %s limit on input files "
+                       "(raise it with SIGNBENCH_MAX_INPUT=BYTES)",
+                       path, sb_human_bytes((double)limit, h, sizeof h));
     }
     buf[len] = '\0';
     *out = buf;
@@ -234,8 +236,10 @@ int sb_read_text(const char *path, char **out, size_t *n, sb_err *err)
         size_t at = (size_t)(nul - t);
         free(t);
         *out = NULL;
-        return sb_fail(err, SB_EUSAGE, "%s:%zu: NUL byte (at byte %zu): not a text file "
-                       "(text inputs are ASCII or UTF-8; UTF-16 is not read)", path, line, at);
+        return sb_fail(err, SB_EUSAGE,
+                       "%s:%zu: NUL byte (at byte %zu): not a text file "
+                       "(text inputs are ASCII or UTF-8; UTF-16 is not read)",
+                       path, line, at);
     }
     /* A UTF-8 byte-order mark (as some editors write) is dropped. */
     if (len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3)) {
