@@ -18,6 +18,8 @@ usage_error warmup-negative --warmup -1
 usage_error kernel-unknown --kernels sign,frobnicate
 usage_error kernel-empty --kernels ,
 usage_error sizes-backwards --sizes 1M..1K
+# every size too large for the device: nothing measured is a failure, not exit 0
+usage_error sizes-all-skipped --sizes 64G --kernels sign --reps 3
 usage_error sizes-text --sizes lots
 usage_error sizes-zero --sizes 0
 usage_error local-zero --local-size 0
@@ -35,8 +37,9 @@ usage_error bad-option --frobnicate
 require_device
 
 usage_error unknown-device --device no-such-device --sizes 33
-# A size far beyond device memory is skipped with a note, not an error.
-if "$bin" micro --sizes 8G --kernels copy --no-host --no-clblast >"$tmp/big" 2>&1 &&
+# A size far beyond device memory is skipped with a note, not an error, while another
+# size is measured (every size skipped is an error: sizes-all-skipped above).
+if "$bin" micro --sizes 4K,8G --kernels copy --no-host --no-clblast >"$tmp/big" 2>&1 &&
         grep -q "note: n = 8589934592 skipped" "$tmp/big"; then ok
 else bad "8G not skipped with a note: $(tail -3 "$tmp/big")"; fi
 

@@ -1043,6 +1043,7 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
     int m = (int)mo->vote_m, dry = mo->dry;
     if (!size_fits(s, c, n, m))
         return SB_OK;
+    s->sizes_run++;
     sb_micro_bufs b = {.n = n, .words = (n + 31) / 32, .m = m};
     if (!dry && sb_micro_bufs_alloc(&b, c, n, m, err) != SB_OK)
         return sb_wrap(err, "micro n = %zu", n);
@@ -1141,6 +1142,10 @@ int sb_micro_sweep(sb_micro_run *s, const sb_micro_opts *mo, sb_err *err)
     for (int p = 0; p < passes && st == SB_OK; p++)
         st = sweep_pass(s, p, err);
     sb_progress_end(&s->prog);
+    /* Exit 0 with nothing measured would pass a script that only checks the status. */
+    if (st == SB_OK && s->sizes_run == 0)
+        st = sb_fail(err, SB_EUSAGE, "micro: every size was skipped, nothing measured (%s)",
+                     s->nnotes ? s->notes[0] : "no size given");
     if (!mo->no_clblast)
         CLBlastClearCache(); /* CLBlast's programs and kernels for our contexts */
     return st;

@@ -167,6 +167,7 @@ typedef struct sb_micro_run {
     sb_micro_results rs;
     char notes[16][256];
     int nnotes;
+    int sizes_run; /* sizes that fitted the device and host (the rest were noted) */
     sb_progress prog;
     long done;
     sb_ctx ctx; /* the first pass's context, open for the report's device fields */

@@ -27,7 +27,7 @@ declare -A files=(
     [libsvm]="$src/host/problems/dataset.c $src/host/problems/oracle.c $u/util.c"
     [csv]="$src/host/problems/dataset.c $src/host/problems/oracle.c $u/util.c"
     [json]="$u/json.c $u/util.c"
-    [compare]="$src/host/study/compare.c $u/stats.c $u/json.c $u/util.c"
+    [compare]="$src/host/study/compare.c $u/stats.c $u/shift.c $u/json.c $u/util.c"
     [binary]="$src/host/ocl/binary.c $u/util.c"
 )
 libs=(-lcjson -lm -lOpenCL $(pkg-config --libs gsl 2>/dev/null))
