@@ -179,24 +179,26 @@ static void print_table(const sb_comm_cfg *c, const sb_comm_result *r)
     }
 }
 
+/* comm's options. */
+static const struct option comm_longopts[] = {
+    {"quick", no_argument, 0, O_QUICK},
+    {"ranks", required_argument, 0, O_RANKS},
+    {"bandwidths", required_argument, 0, O_BW},
+    {"aggregates", required_argument, 0, O_AGG},
+    {"d", required_argument, 0, O_D},
+    {"steps", required_argument, 0, O_STEPS},
+    {"sigma", required_argument, 0, O_SIGMA},
+    {"target-d", required_argument, 0, O_TD},
+    {"target-sigma", required_argument, 0, O_TSIG},
+    {"target-frac", required_argument, 0, O_TFRAC},
+    {"target-steps", required_argument, 0, O_TSTEPS},
+    {"out", required_argument, 0, O_OUT},
+    {"json", no_argument, 0, O_JSON},
+    SB_COMMON_LONGOPTS,
+    {0, 0, 0, 0}};
+
 int sb_cmd_comm(int argc, char **argv, sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"quick", no_argument, 0, O_QUICK},
-        {"ranks", required_argument, 0, O_RANKS},
-        {"bandwidths", required_argument, 0, O_BW},
-        {"aggregates", required_argument, 0, O_AGG},
-        {"d", required_argument, 0, O_D},
-        {"steps", required_argument, 0, O_STEPS},
-        {"sigma", required_argument, 0, O_SIGMA},
-        {"target-d", required_argument, 0, O_TD},
-        {"target-sigma", required_argument, 0, O_TSIG},
-        {"target-frac", required_argument, 0, O_TFRAC},
-        {"target-steps", required_argument, 0, O_TSTEPS},
-        {"out", required_argument, 0, O_OUT},
-        {"json", no_argument, 0, O_JSON},
-        SB_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
     /* --quick changes defaults: find it first so other options override */
     int quick = 0;
     for (int i = 1; i < argc; i++)
@@ -209,9 +211,9 @@ int sb_cmd_comm(int argc, char **argv, sb_err *err)
     size_t zv;
     optind = 1;
     opterr = 0;
-    if (sb_cli_check_args("comm", argc, argv, "", longopts, err))
+    if (sb_cli_check_args("comm", argc, argv, "", comm_longopts, err))
         return err->code;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", comm_longopts, NULL)) != -1) {
         if (sb_cli_common(ch, optarg, &c.dev))
             continue;
         const char *a = optarg;

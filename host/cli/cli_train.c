@@ -338,54 +338,56 @@ typedef struct train_args {
 } train_args;
 
 /* The options into cfg and ta (ta->help set when --help was shown). */
+/* train's options (the common, problem, MPI and Byzantine ones included). */
+static const struct option train_longopts[] = {
+    {"optimizer", required_argument, 0, O_OPT},
+    {"steps", required_argument, 0, O_STEPS},
+    {"evals", required_argument, 0, O_EVALS},
+    {"target-grad1", required_argument, 0, O_TG1},
+    {"target-loss", required_argument, 0, O_TLOSS},
+    {"lr", required_argument, 0, O_LR},
+    {"schedule", required_argument, 0, O_SCHED},
+    {"gamma", required_argument, 0, O_GAMMA},
+    {"step-every", required_argument, 0, O_STEP_EVERY},
+    {"b1", required_argument, 0, O_B1},
+    {"b2", required_argument, 0, O_B2},
+    {"eps", required_argument, 0, O_EPS},
+    {"wd", required_argument, 0, O_WD},
+    {"wd-mode", required_argument, 0, O_WDMODE},
+    {"pgd-r", required_argument, 0, O_PGDR},
+    {"pgd-g", required_argument, 0, O_PGDG},
+    {"pgd-t", required_argument, 0, O_PGDT},
+    {"compress", required_argument, 0, O_COMPRESS},
+    {"batch", required_argument, 0, O_BATCH},
+    {"sigma", required_argument, 0, O_SIGMA},
+    {"seed", required_argument, 0, O_SEED},
+    {"log-every", required_argument, 0, O_LOG},
+    {"out", required_argument, 0, O_OUT},
+    {"json", no_argument, 0, O_JSON},
+    {"no-split", no_argument, 0, O_NOSPLIT},
+    {"workers", required_argument, 0, O_WORKERS},
+    SB_BYZ_LONGOPTS,
+    {"worker-devices", required_argument, 0, O_WDEV},
+#ifdef SB_HAVE_MPI
+    {"mpi", no_argument, 0, O_MPI},
+    SB_MPI_LONGOPTS,
+#endif
+    SB_PROBLEM_LONGOPTS,
+    SB_COMMON_LONGOPTS,
+    {0, 0, 0, 0}};
+
 static int parse_options(int argc, char **argv, sb_train_cfg *cfg, train_args *ta,
                          sb_err *err)
 {
-    static const struct option longopts[] = {
-        {"optimizer", required_argument, 0, O_OPT},
-        {"steps", required_argument, 0, O_STEPS},
-        {"evals", required_argument, 0, O_EVALS},
-        {"target-grad1", required_argument, 0, O_TG1},
-        {"target-loss", required_argument, 0, O_TLOSS},
-        {"lr", required_argument, 0, O_LR},
-        {"schedule", required_argument, 0, O_SCHED},
-        {"gamma", required_argument, 0, O_GAMMA},
-        {"step-every", required_argument, 0, O_STEP_EVERY},
-        {"b1", required_argument, 0, O_B1},
-        {"b2", required_argument, 0, O_B2},
-        {"eps", required_argument, 0, O_EPS},
-        {"wd", required_argument, 0, O_WD},
-        {"wd-mode", required_argument, 0, O_WDMODE},
-        {"pgd-r", required_argument, 0, O_PGDR},
-        {"pgd-g", required_argument, 0, O_PGDG},
-        {"pgd-t", required_argument, 0, O_PGDT},
-        {"compress", required_argument, 0, O_COMPRESS},
-        {"batch", required_argument, 0, O_BATCH},
-        {"sigma", required_argument, 0, O_SIGMA},
-        {"seed", required_argument, 0, O_SEED},
-        {"log-every", required_argument, 0, O_LOG},
-        {"out", required_argument, 0, O_OUT},
-        {"json", no_argument, 0, O_JSON},
-        {"no-split", no_argument, 0, O_NOSPLIT},
-        {"workers", required_argument, 0, O_WORKERS},
-        SB_BYZ_LONGOPTS,
-        {"worker-devices", required_argument, 0, O_WDEV},
-#ifdef SB_HAVE_MPI
-        {"mpi", no_argument, 0, O_MPI},
-        SB_MPI_LONGOPTS,
-#endif
-        SB_PROBLEM_LONGOPTS,
-        SB_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
     sb_problem_opts *po = &cfg->problem;
     sb_optim_params *hp = &cfg->hyper;
     int c, st = SB_OK;
     long lv;
     optind = 1;
     opterr = 0;
-    if (sb_cli_check_args("train", argc, argv, "", longopts, err))
+    if (sb_cli_check_args("train", argc, argv, "", train_longopts, err))
         return err->code;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", train_longopts, NULL)) != -1) {
         if (sb_cli_common(c, optarg, &cfg->dev))
             continue;
         int pc = sb_problem_cli(c, optarg, po, err);
