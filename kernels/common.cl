@@ -1,5 +1,5 @@
 /* common.cl - definitions every kernel file shares; embedded first in the program.
- * Build options supply SB_LOCAL_SIZE and SB_CHUNKED from the per-device table. */
+ * Build options set SB_LOCAL_SIZE, SB_CHUNKED and SB_NT_STORES (per-device table). */
 #ifndef SB_LOCAL_SIZE
 #define SB_LOCAL_SIZE 64
 #endif
@@ -42,17 +42,67 @@ typedef struct sb_hyper {
  * size. host/ocl/ocl.c passes SB_CHUNKED from its per-device table; the guess below only
  * serves builds made without those options. */
 #ifndef SB_CHUNKED
-#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) ||                    \
     defined(__arm__) || defined(__powerpc64__) || defined(__riscv)
 #define SB_CHUNKED 1
 #else
 #define SB_CHUNKED 0
 #endif
 #endif
+/* Streaming (non-temporal) stores for write-only outputs. On a CPU a plain store first
+ * reads the line it writes (read for ownership): a write-only output costs twice its
+ * bytes. A streaming store writes around the cache, as memcpy does for large copies;
+ * kernels/roofline.cl times both forms, and the kernels with a write-only output (sign,
+ * unpack, scaled_sign) use it where host/ocl/ocl.c's table sets SB_NT_STORES. Only for
+ * vectors at their own alignment (index i of float8 or float16 from a buffer's base:
+ * buffers are aligned to CL_DEVICE_MEM_BASE_ADDR_ALIGN, at least 128 bytes) and for
+ * scalars. In-place vectors gain nothing (their line is read anyway), measured: see
+ * roofline.cl. */
+#ifndef SB_NT_STORES
+#define SB_NT_STORES SB_CHUNKED
+#endif
+#define SB_ST_1(v, i, p) ((p)[i] = (v))
+#define SB_ST_4(v, i, p) vstore4(v, i, p)
+#define SB_ST_8(v, i, p) vstore8(v, i, p)
+#define SB_ST_16(v, i, p) (vstore8((v).lo, 2 * (i), p), vstore8((v).hi, 2 * (i) + 1, p))
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define SB_HAVE_NT 1
+#define SB_NTX_1(v, i, p) __builtin_nontemporal_store((v), (p) + (i))
+#define SB_NTX_4(v, i, p) __builtin_nontemporal_store((v), (__global float4 *)(p) + (i))
+#define SB_NTX_8(v, i, p) __builtin_nontemporal_store((v), (__global float8 *)(p) + (i))
+#define SB_NTX_16(v, i, p) __builtin_nontemporal_store((v), (__global float16 *)(p) + (i))
+#endif
+#endif
+/* SB_NTX_W: a streaming store where the compiler has one; SB_NTST_W: the kernels'
+ * store for write-only outputs, streaming where the device table asks for it. */
+#if !defined(SB_HAVE_NT) || !SB_NT_STORES
+#define SB_NTST_1 SB_ST_1
+#define SB_NTST_4 SB_ST_4
+#define SB_NTST_8 SB_ST_8
+#define SB_NTST_16 SB_ST_16
+#else
+#define SB_NTST_1 SB_NTX_1
+#define SB_NTST_4 SB_NTX_4
+#define SB_NTST_8 SB_NTX_8
+#define SB_NTST_16 SB_NTX_16
+#endif
+/* Streaming stores are weakly ordered: a kernel that made them fences before it ends. */
+#if defined(SB_HAVE_NT) && SB_NT_STORES
+#define SB_NTST_FENCE() mem_fence(CLK_GLOBAL_MEM_FENCE)
+#else
+#define SB_NTST_FENCE()
+#endif
+#ifndef SB_HAVE_NT /* roofline.cl then has no streaming variants */
+#define SB_NTX_1 SB_ST_1
+#define SB_NTX_4 SB_ST_4
+#define SB_NTX_8 SB_ST_8
+#define SB_NTX_16 SB_ST_16
+#endif
+
 #define SB_FOR_UNITS(i, nv)                                                                \
-    for (size_t sb_W_ = get_global_size(0), sb_per_ = ((nv) + sb_W_ - 1) / sb_W_,        \
-                sb_k_ = 0,                                                                 \
-                i = SB_CHUNKED ? get_global_id(0) * sb_per_ : get_global_id(0);            \
+    for (size_t sb_W_ = get_global_size(0), sb_per_ = ((nv) + sb_W_ - 1) / sb_W_,          \
+                sb_k_ = 0, i = SB_CHUNKED ? get_global_id(0) * sb_per_ : get_global_id(0); \
          sb_k_ < sb_per_ && i < (nv); sb_k_++, i += SB_CHUNKED ? 1 : sb_W_)
 
 /* Sign from the bits, exact whatever the device's denormal mode: +1, -1, 0 at +-0 and
@@ -73,6 +123,20 @@ inline int4 sb_neg4(float4 v)
     return (u < 0) & ((mag - 1u) < 0x7f800000u);
 }
 
+/* sb_sign4 on 8 lanes in integer operations only (same results, bit for bit). */
+inline float8 sb_sign8(float8 v)
+{
+    int8 u = as_int8(v), mag = u & 0x7fffffff;
+    int8 one = (u & (int)0x80000000) | 0x3f800000; /* +-1.0f with v's sign */
+    return as_float8(one & ((mag != 0) & (mag <= 0x7f800000)));
+}
+
+/* Lane-wise magnitude bits; a running max of them above 0x7f800000 means a NaN. */
+inline uint8 sb_mag8(float8 v)
+{
+    return as_uint8(v) & 0x7fffffffu;
+}
+
 inline int sb_nan4(float4 v)
 {
     return any(as_uint4(as_int4(v) & 0x7fffffff) > 0x7f800000u);
@@ -85,34 +149,33 @@ inline int sb_nan4(float4 v)
  * SB_LOCAL_SIZE. */
 #define SB_REDUCE_KERNEL(NAME, TERM, COMB)                                                 \
     __kernel __attribute__((reqd_work_group_size(SB_LOCAL_SIZE, 1, 1))) void NAME(         \
-        __global const float *a, __global const float *b, uint n,                          \
-        __global float *partial)                                                           \
+        __global const float *a, __global const float *b, uint n, __global float *partial) \
     {                                                                                      \
         __local float sh[SB_LOCAL_SIZE];                                                   \
-        size_t nv = n / 16;                                                            \
+        size_t nv = n / 16;                                                                \
         /* 16 lanes as two float8 (no 16-wide builtin calls: on AVX2 their ABI warns); \
-         * lane by lane the same operations, so the same bits as float16. */           \
-        float8 olo = 0.0f, ohi = 0.0f, ilo = 0.0f, ihi = 0.0f;                         \
-        int cnt = 0;                                                                   \
-        SB_FOR_UNITS(i, nv)                                                            \
-        {                                                                              \
-            ilo = COMB(ilo, TERM(vload8(2 * i, a), vload8(2 * i, b)));                 \
-            ihi = COMB(ihi, TERM(vload8(2 * i + 1, a), vload8(2 * i + 1, b)));         \
-            if (++cnt == 16) {                                                         \
-                olo = COMB(olo, ilo);                                                  \
-                ohi = COMB(ohi, ihi);                                                  \
-                ilo = ihi = 0.0f;                                                      \
-                cnt = 0;                                                               \
-            }                                                                          \
-        }                                                                              \
-        olo = COMB(olo, ilo);                                                          \
-        ohi = COMB(ohi, ihi);                                                          \
-        float8 o8 = COMB(olo, ohi);                                                    \
-        float4 o4 = COMB(o8.lo, o8.hi);                                                \
-        float r = COMB(COMB(o4.x, o4.y), COMB(o4.z, o4.w));                            \
-        size_t t = 16 * nv + get_global_id(0);                                         \
-        if (t < n)                                                                     \
-            r = COMB(r, TERM((float8)(a[t]), (float8)(b[t])).s0);                      \
+         * lane by lane the same operations, so the same bits as float16. */   \
+        float8 olo = 0.0f, ohi = 0.0f, ilo = 0.0f, ihi = 0.0f;                             \
+        int cnt = 0;                                                                       \
+        SB_FOR_UNITS(i, nv)                                                                \
+        {                                                                                  \
+            ilo = COMB(ilo, TERM(vload8(2 * i, a), vload8(2 * i, b)));                     \
+            ihi = COMB(ihi, TERM(vload8(2 * i + 1, a), vload8(2 * i + 1, b)));             \
+            if (++cnt == 16) {                                                             \
+                olo = COMB(olo, ilo);                                                      \
+                ohi = COMB(ohi, ihi);                                                      \
+                ilo = ihi = 0.0f;                                                          \
+                cnt = 0;                                                                   \
+            }                                                                              \
+        }                                                                                  \
+        olo = COMB(olo, ilo);                                                              \
+        ohi = COMB(ohi, ihi);                                                              \
+        float8 o8 = COMB(olo, ohi);                                                        \
+        float4 o4 = COMB(o8.lo, o8.hi);                                                    \
+        float r = COMB(COMB(o4.x, o4.y), COMB(o4.z, o4.w));                                \
+        size_t t = 16 * nv + get_global_id(0);                                             \
+        if (t < n)                                                                         \
+            r = COMB(r, TERM((float8)(a[t]), (float8)(b[t])).s0);                          \
         size_t lid = get_local_id(0);                                                      \
         sh[lid] = r;                                                                       \
         barrier(CLK_LOCAL_MEM_FENCE);                                                      \

@@ -5,24 +5,29 @@
  * operation, and the tests and training runs compare against them. Reset at the end. */
 #pragma OPENCL FP_CONTRACT OFF
 
-/* s = sign(g); *flag = 1 when g holds a NaN. */
+/* s = sign(g); *flag = 1 when g holds a NaN. Units of 16 floats as two float8 (no
+ * 16-wide builtin calls: their ABI warns on AVX2), stored with streaming stores where the
+ * device table asks (common.cl); launch at least 15 work-items for the tail. */
 __kernel void vec_sign(__global const float *g, __global float *s, uint n,
                        __global int *flag)
 {
-    size_t nv = n / 4;
-    int nan = 0;
+    size_t nv = n / 16;
+    uint8 big = 0; /* largest magnitude bits per lane */
     SB_FOR_UNITS(i, nv)
     {
-        float4 v = vload4(i, g);
-        nan |= sb_nan4(v);
-        vstore4(sb_sign4(v), i, s);
+        float8 a = vload8(2 * i, g), b = vload8(2 * i + 1, g);
+        big = max(big, max(sb_mag8(a), sb_mag8(b)));
+        SB_NTST_8(sb_sign8(a), 2 * i, s);
+        SB_NTST_8(sb_sign8(b), 2 * i + 1, s);
     }
-    size_t t = 4 * nv + get_global_id(0);
+    int nan = any(big > 0x7f800000u);
+    size_t t = 16 * nv + get_global_id(0);
     if (t < n) {
         float4 v = (float4)(g[t], 0.0f, 0.0f, 0.0f);
         nan |= sb_nan4(v);
         s[t] = sb_sign4(v).x;
     }
+    SB_NTST_FENCE();
     if (nan)
         *flag = 1;
 }
@@ -72,43 +77,54 @@ __kernel void vec_pack(__global const float *g, __global uint *bits, uint n,
         *flag = 1;
 }
 
-/* Expand one word to 32 floats: bit 1 -> -1, bit 0 -> +1. */
-inline void sb_unpack32(uint w, __global float *p)
+/* Expand word w to the 32 floats at float8 index j8 of p: bit 1 -> -1, bit 0 -> +1
+ * (1.0f with the bit as its sign bit). */
+inline void sb_unpack32(uint w, __global float *p, size_t j8)
 {
+    const uint8 sh = (uint8)(0, 1, 2, 3, 4, 5, 6, 7);
+    const uint8 one = as_uint8((float8)(1.0f));
 #pragma unroll
-    for (int k = 0; k < 8; k++) {
-        uint4 b = ((uint4)(w) >> (uint4)(4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3)) & 1u;
-        vstore4(select((float4)(1.0f), (float4)(-1.0f), as_int4(b) << 31), k, p);
-    }
+    for (int k = 0; k < 4; k++)
+        SB_NTST_8(as_float8(one | ((((uint8)(w >> (8 * k))) >> sh) << 31)), j8 + k, p);
 }
 
-/* s = +-1 from bits (n elements). */
+/* s = +-1 from bits (n elements): units of four words (128 floats), then the last full
+ * words one per work-item, then a partial word. */
 __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
 {
-    size_t nw = n / 32;
-    SB_FOR_UNITS(w, nw)
+    size_t nw = n / 32, nq = nw / 4;
+    SB_FOR_UNITS(q, nq)
     {
-        sb_unpack32(bits[w], s + 32 * w);
+        uint4 w = vload4(q, bits);
+        sb_unpack32(w.x, s, 16 * q);
+        sb_unpack32(w.y, s, 16 * q + 4);
+        sb_unpack32(w.z, s, 16 * q + 8);
+        sb_unpack32(w.w, s, 16 * q + 12);
     }
+    size_t w = 4 * nq + get_global_id(0);
+    if (w < nw)
+        sb_unpack32(bits[w], s, 4 * w);
     if (get_global_id(0) == 0 && n % 32) {
         uint word = bits[nw];
         for (size_t i = 32 * nw; i < n; i++)
             s[i] = (word >> (i % 32)) & 1u ? -1.0f : 1.0f;
     }
+    SB_NTST_FENCE();
 }
 
-/* Majority of m voters, bit-sliced: c[j] holds bit j of each position's count of ones.
- * The result bit is 1 iff count > m/2 (a tie gives 0, i.e. +1). Works for uint and
- * uint4 (T), loading voter v with LOAD(v). m < 65536. */
-#define SB_VOTE(T, LOAD, m, out)                                                           \
+/* Majority of m voters, bit-sliced: c[j] holds bit j of each position's count of ones,
+ * NB = bits of m counters. The result bit is 1 iff count > m/2 (a tie gives 0, i.e.
+ * +1). Works for uint and uintN (T), loading voter v with LOAD(v). m < 65536. With NB a
+ * compile-time constant (SB_VOTE_SWITCH) the counters stay in registers and the ripple
+ * is unrolled: 1.4x the throughput of a run-time NB, whose array goes to the stack. */
+#define SB_VOTE(T, LOAD, m, NB, out)                                                       \
     do {                                                                                   \
-        T c_[16];                                                                          \
-        int nb_ = 32 - clz((uint)(m));                                                     \
-        for (int j_ = 0; j_ < nb_; j_++)                                                   \
-            c_[j_] = (T)(0u);                                                              \
+        T c_[NB];                                                                          \
+        _Pragma("unroll") for (int j_ = 0; j_ < (NB); j_++) c_[j_] = (T)(0u);              \
         for (int v_ = 0; v_ < (m); v_++) {                                                 \
             T carry_ = LOAD(v_);                                                           \
-            for (int j_ = 0; j_ < nb_; j_++) {                                             \
+            _Pragma("unroll") for (int j_ = 0; j_ < (NB); j_++)                            \
+            {                                                                              \
                 T t_ = c_[j_] & carry_;                                                    \
                 c_[j_] ^= carry_;                                                          \
                 carry_ = t_;                                                               \
@@ -116,7 +132,8 @@ __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
         }                                                                                  \
         uint th_ = (uint)(m) / 2u;                                                         \
         T gt_ = (T)(0u), eq_ = (T)(0xffffffffu);                                           \
-        for (int j_ = nb_ - 1; j_ >= 0; j_--) {                                            \
+        _Pragma("unroll") for (int j_ = (NB)-1; j_ >= 0; j_--)                             \
+        {                                                                                  \
             if ((th_ >> j_) & 1u) {                                                        \
                 eq_ &= c_[j_];                                                             \
             } else {                                                                       \
@@ -127,25 +144,53 @@ __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
         (out) = gt_;                                                                       \
     } while (0)
 
+/* BODY(NB) once per counter width 1..16, chosen by m at run time (outside the loops). */
+#define SB_VOTE_SWITCH(m, BODY)                                                            \
+    switch (32 - clz((uint)(m))) {                                                         \
+    case 1: BODY(1); break;                                                                \
+    case 2: BODY(2); break;                                                                \
+    case 3: BODY(3); break;                                                                \
+    case 4: BODY(4); break;                                                                \
+    case 5: BODY(5); break;                                                                \
+    case 6: BODY(6); break;                                                                \
+    case 7: BODY(7); break;                                                                \
+    case 8: BODY(8); break;                                                                \
+    case 9: BODY(9); break;                                                                \
+    case 10: BODY(10); break;                                                              \
+    case 11: BODY(11); break;                                                              \
+    case 12: BODY(12); break;                                                              \
+    case 13: BODY(13); break;                                                              \
+    case 14: BODY(14); break;                                                              \
+    case 15: BODY(15); break;                                                              \
+    default: BODY(16); break;                                                              \
+    }
+
 /* out = majority of m packed vectors of nw = ceil(n/32) words each, back to back; 16
  * words per unit so the bit-sliced counters are 16-wide vectors (64-byte loads, as the
  * fastest read variants in kernels/roofline.cl). */
 __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint *out)
 {
     size_t nq = nw / 16;
-    SB_FOR_UNITS(q, nq)
-    {
-        uint16 r;
-#define SB_LOAD16(v) vload16(0, bits + (size_t)(v) * nw + 16 * q)
-        SB_VOTE(uint16, SB_LOAD16, m, r);
-#undef SB_LOAD16
-        vstore16(r, q, out);
+/* 16 words as two uint8 loads, and stores: 16-wide builtin calls warn on AVX2 (ABI). */
+#define SB_LOAD16(v)                                                                       \
+    (uint16)(vload8(0, bits + (size_t)(v) * nw + 16 * q),                                  \
+             vload8(1, bits + (size_t)(v) * nw + 16 * q))
+#define SB_VOTE16(NB)                                                                      \
+    SB_FOR_UNITS(q, nq)                                                                    \
+    {                                                                                      \
+        uint16 r;                                                                          \
+        SB_VOTE(uint16, SB_LOAD16, m, NB, r);                                              \
+        vstore8(r.lo, 2 * q, out);                                                         \
+        vstore8(r.hi, 2 * q + 1, out);                                                     \
     }
+    SB_VOTE_SWITCH(m, SB_VOTE16)
+#undef SB_VOTE16
+#undef SB_LOAD16
     size_t t = 16 * nq + get_global_id(0);
     if (t < nw) {
         uint r;
 #define SB_LOAD1(v) bits[(size_t)(v) * nw + t]
-        SB_VOTE(uint, SB_LOAD1, m, r);
+        SB_VOTE(uint, SB_LOAD1, m, 16, r);
 #undef SB_LOAD1
         out[t] = r;
     }
@@ -175,28 +220,31 @@ __kernel void vec_vote_update(__global float *x, __global const uint *bits, int 
                               uint n, float lr)
 {
     size_t nw = (n + 31) / 32, nu = n / 256;
-    SB_FOR_UNITS(q, nu)
-    {
-        uint8 r;
 #define SB_LOAD8(v) vload8(0, bits + (size_t)(v) * nw + 8 * q)
-        SB_VOTE(uint8, SB_LOAD8, m, r);
-#undef SB_LOAD8
-        __global float *p = x + 256 * q;
-        sb_step32(r.s0, p, lr);
-        sb_step32(r.s1, p + 32, lr);
-        sb_step32(r.s2, p + 64, lr);
-        sb_step32(r.s3, p + 96, lr);
-        sb_step32(r.s4, p + 128, lr);
-        sb_step32(r.s5, p + 160, lr);
-        sb_step32(r.s6, p + 192, lr);
-        sb_step32(r.s7, p + 224, lr);
+#define SB_VOTE8(NB)                                                                       \
+    SB_FOR_UNITS(q, nu)                                                                    \
+    {                                                                                      \
+        uint8 r;                                                                           \
+        SB_VOTE(uint8, SB_LOAD8, m, NB, r);                                                \
+        __global float *p = x + 256 * q;                                                   \
+        sb_step32(r.s0, p, lr);                                                            \
+        sb_step32(r.s1, p + 32, lr);                                                       \
+        sb_step32(r.s2, p + 64, lr);                                                       \
+        sb_step32(r.s3, p + 96, lr);                                                       \
+        sb_step32(r.s4, p + 128, lr);                                                      \
+        sb_step32(r.s5, p + 160, lr);                                                      \
+        sb_step32(r.s6, p + 192, lr);                                                      \
+        sb_step32(r.s7, p + 224, lr);                                                      \
     }
+    SB_VOTE_SWITCH(m, SB_VOTE8)
+#undef SB_VOTE8
+#undef SB_LOAD8
     /* The remaining words, one per work-item; a partial last word element-wise. */
     size_t w = 8 * nu + get_global_id(0);
     if (w < nw) {
         uint r;
 #define SB_LOADW(v) bits[(size_t)(v) * nw + w]
-        SB_VOTE(uint, SB_LOADW, m, r);
+        SB_VOTE(uint, SB_LOADW, m, 16, r);
 #undef SB_LOADW
         if (32 * w + 32 <= n) {
             sb_step32(r, x + 32 * w, lr);
@@ -207,18 +255,21 @@ __kernel void vec_vote_update(__global float *x, __global const uint *bits, int 
     }
 }
 
-/* out = scale * sign(g), scale = norm1(g)/n reduced beforehand (reduce.cl). */
+/* out = scale * sign(g), scale = norm1(g)/n reduced beforehand (reduce.cl); as vec_sign,
+ * units of 16 floats with streaming stores where the device table asks. */
 __kernel void vec_scaled_sign(__global const float *g, __global float *out, uint n,
                               float scale)
 {
-    size_t nv = n / 4;
+    size_t nv = n / 16;
     SB_FOR_UNITS(i, nv)
     {
-        vstore4(scale * sb_sign4(vload4(i, g)), i, out);
+        SB_NTST_8(scale * sb_sign8(vload8(2 * i, g)), 2 * i, out);
+        SB_NTST_8(scale * sb_sign8(vload8(2 * i + 1, g)), 2 * i + 1, out);
     }
-    size_t t = 4 * nv + get_global_id(0);
+    size_t t = 16 * nv + get_global_id(0);
     if (t < n)
         out[t] = scale * sb_sign4((float4)(g[t], 0.0f, 0.0f, 0.0f)).x;
+    SB_NTST_FENCE();
 }
 
 #pragma OPENCL FP_CONTRACT ON

@@ -250,53 +250,67 @@ static uint32_t *random_bits(int m, size_t n)
     return b;
 }
 
+/* The kernels' vote and fused vote + update against ref.c, exactly, for m voters of n
+ * bits; ref.c itself against a plain count per bit. */
+static void check_vote(int m, size_t n, int omp)
+{
+    size_t nw = words(n);
+    uint32_t *b = random_bits(m, n), *r = malloc(nw * 4), *d = malloc(nw * 4);
+    sb_ref_vote(b, m, n, r, omp);
+    /* ref.c counts bit-sliced like the kernel: check it against a plain count
+     * per bit (ties give +1, bit 0). */
+    for (size_t w = 0; w < nw; w++)
+        for (int bit = 0; bit < 32; bit++) {
+            int ones = 0;
+            for (int v = 0; v < m; v++)
+                ones += (b[(size_t)v * nw + w] >> bit) & 1u;
+            CHECK(((r[w] >> bit) & 1u) == (uint32_t)(2 * ones > m), "vote rule m=%d", m);
+        }
+    cl_mem db = upload(b, (size_t)m * nw * 4), dout = upload(NULL, nw * 4);
+    sb_err err_ = {0, ""};
+    OK(sb_op_vote(&ops, db, m, n, dout, NULL, &err_));
+    download(dout, d, nw * 4);
+    for (size_t w = 0; w < nw; w++)
+        CHECK(r[w] == d[w], "vote m=%d n=%zu word %zu: %08x vs %08x", m, n, w, r[w], d[w]);
+    /* Fused vote + update, exact: x -= lr * (+-1) rounds once either way. */
+    float *x = random_vec(n, 0.0f), *xr = malloc(n * 4), *xd = malloc(n * 4);
+    memcpy(xr, x, n * 4);
+    sb_ref_vote_update(xr, b, m, n, 0.01f, 0);
+    cl_mem dx = upload(x, n * 4);
+    OK(sb_op_vote_update(&ops, dx, db, m, n, 0.01f, NULL, &err_));
+    download(dx, xd, n * 4);
+    for (size_t i = 0; i < n; i++)
+        CHECK(xr[i] == xd[i], "vote_update m=%d n=%zu i=%zu: %.9g vs %.9g", m, n, i, xr[i],
+              xd[i]);
+    clReleaseMemObject(db);
+    clReleaseMemObject(dout);
+    clReleaseMemObject(dx);
+    free(b);
+    free(r);
+    free(d);
+    free(x);
+    free(xr);
+    free(xd);
+}
+
 START_TEST(vote_exact)
 {
     const int ms[] = {1, 2, 3, 7, 8, 64, 65};
     const size_t ns[] = {1, 31, 33, 100, 4097, 100003};
-    for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
-        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
-            int m = ms[mi];
-            size_t n = ns[ni], nw = words(n);
-            uint32_t *b = random_bits(m, n), *r = malloc(nw * 4), *d = malloc(nw * 4);
-            sb_ref_vote(b, m, n, r, mi % 2);
-            /* ref.c counts bit-sliced like the kernel: check it against a plain count
-             * per bit (ties give +1, bit 0). */
-            for (size_t w = 0; w < nw; w++)
-                for (int bit = 0; bit < 32; bit++) {
-                    int ones = 0;
-                    for (int v = 0; v < m; v++)
-                        ones += (b[(size_t)v * nw + w] >> bit) & 1u;
-                    CHECK(((r[w] >> bit) & 1u) == (uint32_t)(2 * ones > m),
-                          "vote rule m=%d", m);
-                }
-            cl_mem db = upload(b, (size_t)m * nw * 4), dout = upload(NULL, nw * 4);
-            sb_err err_ = {0, ""};
-            OK(sb_op_vote(&ops, db, m, n, dout, NULL, &err_));
-            download(dout, d, nw * 4);
-            for (size_t w = 0; w < nw; w++)
-                CHECK(r[w] == d[w], "vote m=%d n=%zu word %zu: %08x vs %08x", m, n, w, r[w],
-                      d[w]);
-            /* Fused vote + update, exact: x -= lr * (+-1) rounds once either way. */
-            float *x = random_vec(n, 0.0f), *xr = malloc(n * 4), *xd = malloc(n * 4);
-            memcpy(xr, x, n * 4);
-            sb_ref_vote_update(xr, b, m, n, 0.01f, 0);
-            cl_mem dx = upload(x, n * 4);
-            OK(sb_op_vote_update(&ops, dx, db, m, n, 0.01f, NULL, &err_));
-            download(dx, xd, n * 4);
-            for (size_t i = 0; i < n; i++)
-                CHECK(xr[i] == xd[i], "vote_update m=%d n=%zu i=%zu: %.9g vs %.9g", m, n, i,
-                      xr[i], xd[i]);
-            clReleaseMemObject(db);
-            clReleaseMemObject(dout);
-            clReleaseMemObject(dx);
-            free(b);
-            free(r);
-            free(d);
-            free(x);
-            free(xr);
-            free(xd);
-        }
+    for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+            check_vote(ms[mi], ns[ni], mi % 2);
+}
+END_TEST
+
+/* The kernels specialise the vote by the bits of m's counters (1 to 16): every width,
+ * at its smallest and largest m, on a size with full units and a tail. */
+START_TEST(vote_every_counter_width)
+{
+    for (int nb = 1; nb <= 16; nb++) {
+        size_t n = nb <= 10 ? 4097 : 300;
+        check_vote(1 << (nb - 1), n, 0);
+        check_vote((1 << nb) - 1, n, 1);
     }
 }
 END_TEST
@@ -621,8 +635,8 @@ START_TEST(ref_threads_agree)
 }
 END_TEST
 
-/* The ceiling variants (roofline.cl) against ref_stream: every pattern, width, split and
- * work-group size; element-wise results exactly, sums within the reduction tolerance. */
+/* The ceiling variants (roofline.cl) against ref_stream: every pattern, width, shape
+ * (split, streaming stores) and work-group size; element-wise results exactly, sums within the reduction tolerance. */
 START_TEST(ceiling_variants_vs_reference)
 {
     static const size_t ns[] = {1, 33, 1000, 4097};
@@ -634,9 +648,16 @@ START_TEST(ceiling_variants_vs_reference)
         cl_mem din = upload(in, n * 4), part = upload(NULL, items * 4 + 4);
         for (int p = 0; p < SB_PAT_N; p++)
             for (int w = 0; w < 4; w++)
-                for (int ch = 0; ch < 2; ch++)
+                for (int ch = 0; ch < 4; ch++) /* SB_STREAM_* shapes */
                     for (size_t local = 64; local <= 256; local *= 4) {
                         const sb_pattern_info *pi = &sb_patterns[p];
+                        int has = sb_op_stream_has(&ops, (sb_pattern)p, widths[w], ch);
+                        CHECK(has || (ch & SB_STREAM_NT), "%s w%d shape %d missing",
+                              pi->name, widths[w], ch);
+                        CHECK(!has || !(ch & SB_STREAM_NT) || pi->nout,
+                              "%s has streaming-store variants", pi->name);
+                        if (!has)
+                            continue;
                         cl_mem d[4];
                         for (int j = 0; j < 4; j++) {
                             h[j] = random_vec(n, 0);
@@ -715,6 +736,7 @@ int main(void)
     tcase_add_test(tc, nan_is_flagged);
     tcase_add_test(tc, vote_ties);
     tcase_add_test(tc, vote_exact);
+    tcase_add_test(tc, vote_every_counter_width);
     tcase_add_test(tc, reduce_known_values);
     tcase_add_test(tc, reductions);
     tcase_add_test(tc, update_reference_formulas);

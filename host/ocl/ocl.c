@@ -30,19 +30,22 @@
  * keep a reduction's tree in local memory at one barrier per halving; NVIDIA and AMD
  * compute units (SMs, CUs) hold several such groups at once, Intel's (EUs) fewer. These
  * GPU rows follow the vendors' guides; no GPU has measured them in this repository yet
- * (bench/device-check does, where a GPU is available). */
+ * (bench/device-check does, where a GPU is available). nt_stores: streaming stores for
+ * the kernels' write-only outputs (SB_NT_STORES in kernels/common.cl; -1: on CPU devices
+ * only, where a plain store reads the line first: sign +27%, unpack and fill +60% on
+ * PoCL/AVX2). GPUs keep plain stores until one is measured. */
 static const sb_devparams sb_params_table[] = {
-    {"NVIDIA", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
-    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
-    {"AMD Accelerated Parallel Processing", CL_DEVICE_TYPE_GPU, "", 256, 0, 32},
-    {"Intel(R) Corporation", CL_DEVICE_TYPE_GPU, "", 256, 0, 8},
-    {"Intel(R) Corporation", CL_DEVICE_TYPE_CPU, "", 128, 1, 0},
-    {"NVIDIA", 0, "", 256, 0, 0},
-    {"Advanced Micro Devices", 0, "", 256, -1, 0},
-    {"Intel(R) Corporation", 0, "", 256, -1, 0},
-    {"Portable Computing Language", 0, "", 64, 1, 0},
-    {"pthread", 0, "", 64, 1, 0},
-    {"", 0, "", 128, -1, 0},
+    {"NVIDIA", CL_DEVICE_TYPE_GPU, "", 256, 0, 32, -1},
+    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, "", 256, 0, 32, -1},
+    {"AMD Accelerated Parallel Processing", CL_DEVICE_TYPE_GPU, "", 256, 0, 32, -1},
+    {"Intel(R) Corporation", CL_DEVICE_TYPE_GPU, "", 256, 0, 8, -1},
+    {"Intel(R) Corporation", CL_DEVICE_TYPE_CPU, "", 128, 1, 0, -1},
+    {"NVIDIA", 0, "", 256, 0, 0, -1},
+    {"Advanced Micro Devices", 0, "", 256, -1, 0, -1},
+    {"Intel(R) Corporation", 0, "", 256, -1, 0, -1},
+    {"Portable Computing Language", 0, "", 64, 1, 0, -1},
+    {"pthread", 0, "", 64, 1, 0, -1},
+    {"", 0, "", 128, -1, 0, -1},
 };
 
 /* ---- helpers for the table ---------------------------------------------- */
@@ -155,10 +158,14 @@ const char *sb_ctx_build_options(const sb_ctx *c)
     static char opts[1024];
     int chunked = c->params->chunked >= 0 ? c->params->chunked
                                           : (c->dev.type & CL_DEVICE_TYPE_CPU) != 0;
-    snprintf(opts, sizeof opts,
-             "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_CHUNKED=%d%s %s",
-             SB_RANDOM123_INCLUDE, c->params->local_size, chunked,
-             c->fp64 ? " -DSB_HAVE_FP64=1" : "", c->params->build_opts);
+
+    int cpu = (c->dev.type & CL_DEVICE_TYPE_CPU) != 0;
+    int nt = c->params->nt_stores >= 0 ? c->params->nt_stores : cpu;
+    snprintf(
+        opts, sizeof opts,
+        "-cl-std=CL1.2 -I %s -DSB_LOCAL_SIZE=%zu -DSB_CHUNKED=%d -DSB_NT_STORES=%d%s %s",
+        SB_RANDOM123_INCLUDE, c->params->local_size, chunked, nt,
+        c->fp64 ? " -DSB_HAVE_FP64=1" : "", c->params->build_opts);
     return opts;
 }
 

@@ -27,6 +27,8 @@ typedef struct sb_devparams {
                                -1: chunked on CPU devices only */
     size_t groups_per_cu;   /* most work-groups per compute unit a streaming launch
                                uses (the rest is the kernels' loop); 0: 64 */
+    int nt_stores;          /* 1: streaming stores for write-only outputs, 0: plain,
+                               -1: on CPU devices only */
 } sb_devparams;
 
 /* ---- context --------------------------------------------------------------- */

@@ -233,7 +233,8 @@ static int sign_or_pack(sb_ops *o, int kind, cl_mem g, cl_mem out, size_t n, int
     SETARG(k, 1, out);
     SETARG(k, 2, un);
     SETARG(k, 3, o->flag);
-    size_t units = kind == K_SIGN ? n / 4 : n / 32;
+    /* sign: units of 16 floats and at least 15 work-items for the tail */
+    size_t units = kind == K_SIGN ? n / 16 + 15 : n / 32;
     if (launch(o, k, global_for(o, units), what, dev_s, err))
         return err->code;
     return nan ? read_flag(o, nan, err) : SB_OK;
@@ -262,7 +263,8 @@ int sb_op_unpack(sb_ops *o, cl_mem bits, cl_mem s, size_t n, double *dev_s, sb_e
     SETARG(k, 0, bits);
     SETARG(k, 1, s);
     SETARG(k, 2, un);
-    return launch(o, k, global_for(o, n / 32), "unpack", dev_s, err);
+    /* units of 4 words, and at least 3 work-items for the last full words */
+    return launch(o, k, global_for(o, n / 128 + 3), "unpack", dev_s, err);
 }
 
 static int check_m(int m, sb_err *err)
@@ -363,7 +365,7 @@ int sb_op_scaled_sign(sb_ops *o, cl_mem g, cl_mem out, size_t n, double *dev_s, 
     SETARG(k, 1, out);
     SETARG(k, 2, un);
     SETARG(k, 3, scale);
-    return launch(o, k, global_for(o, n / 4), "scaled_sign", dev_s, err);
+    return launch(o, k, global_for(o, n / 16 + 15), "scaled_sign", dev_s, err);
 }
 
 int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem s1,
@@ -474,28 +476,48 @@ size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n)
     return groups * local;
 }
 
-int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local, cl_mem in,
+_Static_assert(SB_PAT_N * 16 == sizeof((sb_ops *)0)->stream_k / sizeof(cl_kernel),
+               "stream_k holds one kernel per pattern, width and shape");
+
+/* The kernel of one variant (roofline.cl: ceil_PAT_wW_{c,g}[n]), created on first use;
+ * NULL with *err set when the program has none. */
+static cl_kernel stream_kernel(sb_ops *o, sb_pattern p, int width, int shape, sb_err *err)
+{
+    int w = width_index(width);
+    if (p < 0 || p >= SB_PAT_N || w < 0 || shape < 0 || shape > 3) {
+        sb_fail(err, SB_EUSAGE, "stream: no variant of pattern %d at width %d", p, width);
+        return NULL;
+    }
+    int idx = (int)p * 16 + 4 * w + shape;
+    if (!o->stream_k[idx]) {
+        char name[64];
+        snprintf(name, sizeof name, "ceil_%s_w%d_%s%s", sb_patterns[p].name, width,
+                 shape & SB_STREAM_CHUNKED ? "c" : "g", shape & SB_STREAM_NT ? "n" : "");
+        if (sb_ctx_kernel(o->ctx, name, &o->stream_k[idx], err) != SB_OK)
+            return NULL;
+    }
+    return o->stream_k[idx];
+}
+
+int sb_op_stream_has(sb_ops *o, sb_pattern p, int width, int shape)
+{
+    sb_err e = {0, ""};
+    return stream_kernel(o, p, width, shape, &e) != NULL;
+}
+
+int sb_op_stream(sb_ops *o, sb_pattern p, int width, int shape, size_t local, cl_mem in,
                  const cl_mem y[3], cl_mem out, size_t n, float c, double *dev_s,
                  sb_err *err)
 {
-    int w = width_index(width);
-    if (p < 0 || p >= SB_PAT_N || w < 0 || local == 0)
-        return sb_fail(err, SB_EUSAGE, "stream: no variant of pattern %d at width %d", p,
-                       width);
+    if (local == 0)
+        return sb_fail(err, SB_EUSAGE, "stream: work-group size 0");
     if (check_n(n, "stream", err))
         return err->code;
     if (n == 0)
         return SB_OK;
-    int idx = (int)p * 8 + 2 * w + (chunked ? 0 : 1);
-    cl_kernel k = o->stream_k[idx];
-    if (!k) {
-        char name[64];
-        snprintf(name, sizeof name, "ceil_%s_w%d_%s", sb_patterns[p].name, width,
-                 chunked ? "c" : "g");
-        if (sb_ctx_kernel(o->ctx, name, &o->stream_k[idx], err) != SB_OK)
-            return err->code;
-        k = o->stream_k[idx];
-    }
+    cl_kernel k = stream_kernel(o, p, width, shape, err);
+    if (!k)
+        return err->code;
     cl_uint nn = (cl_uint)n;
     SETARG(k, 0, in);
     SETARG(k, 1, y[0]);

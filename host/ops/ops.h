@@ -52,8 +52,9 @@ typedef struct sb_ops {
     cl_mem partial; /* per-work-group partial sums of reductions */
     size_t partial_n;
     float *partial_host;
-    cl_kernel k[32];           /* indexed privately by ops.c */
-    cl_kernel stream_k[8 * 8]; /* ceiling variants, created on first use */
+    cl_kernel k[32]; /* indexed privately by ops.c */
+    cl_kernel
+        stream_k[8 * 16]; /* ceiling variants (pattern x width x shape), made on use */
 } sb_ops;
 
 int sb_ops_init(sb_ops *o, sb_ctx *ctx, sb_err *err);
@@ -121,14 +122,20 @@ typedef struct sb_pattern_info {
 
 extern const sb_pattern_info sb_patterns[SB_PAT_N];
 
-/* One ceiling variant of pattern p: vector width 1, 4, 8 or 16, chunked (1) or
- * grid-stride (0) work split, work-group size local, over at most groups work-groups
- * (0: the default cap). in, y[0..2] and out are n floats each where the pattern uses
- * them (any buffer otherwise); for a sum, out receives one partial per work-item and
- * must hold sb_op_stream_items(...) floats. Same dev_s contract as the ops above. */
-int sb_op_stream(sb_ops *o, sb_pattern p, int width, int chunked, size_t local, cl_mem in,
+/* Shape of a ceiling variant: chunked (one contiguous chunk per work-item) or grid-stride
+ * work split, and for patterns with a write-only output optionally streaming stores. */
+enum { SB_STREAM_CHUNKED = 1, SB_STREAM_NT = 2 };
+
+/* One ceiling variant of pattern p: vector width 1, 4, 8 or 16, shape (SB_STREAM_*
+ * flags), work-group size local. in, y[0..2] and out are n floats each where the pattern
+ * uses them (any buffer otherwise); for a sum, out receives one partial per work-item
+ * and must hold sb_op_stream_items(...) floats. Same dev_s contract as the ops above. */
+int sb_op_stream(sb_ops *o, sb_pattern p, int width, int shape, size_t local, cl_mem in,
                  const cl_mem y[3], cl_mem out, size_t n, float c, double *dev_s,
                  sb_err *err);
+/* 1 when this device's program has that variant (streaming stores need the compiler's
+ * builtin), 0 when not. */
+int sb_op_stream_has(sb_ops *o, sb_pattern p, int width, int shape);
 /* Work-items sb_op_stream launches for these arguments. */
 size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n);
 

@@ -33,6 +33,8 @@ static void annotate(cJSON *doc, int first, const sb_micro_result *r)
                                     r->ceil_gbps * 1e9);
             cJSON_AddBoolToObject(row, "ceiling_exceeded", r->exceeded);
         }
+        if (r->variant[0])
+            cJSON_AddBoolToObject(row, "pruned", r->pruned);
         cJSON_AddBoolToObject(row, "noisy", r->noisy);
         cJSON_AddBoolToObject(row, "launch_bound", r->launch_bound);
         if (r->exceeded)

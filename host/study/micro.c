@@ -369,9 +369,9 @@ typedef enum { V_OCL, V_BUILTIN, V_CLBLAST, V_OMP } vkind;
 typedef struct variant {
     sb_pattern pat;
     vkind kind;
-    int width, chunked; /* V_OCL */
-    size_t local;       /* V_OCL */
-    sb_micro_blas bl;   /* V_CLBLAST */
+    int width, shape; /* V_OCL: SB_STREAM_* flags */
+    size_t local;     /* V_OCL */
+    sb_micro_blas bl; /* V_CLBLAST */
     char name[32];
 } variant;
 
@@ -379,24 +379,30 @@ static const int widths[] = {1, 4, 8, 16};
 static const size_t wg_sizes[] = {64, 256};
 
 /* Every variant of pattern p on this device: our stream kernels at each width, split
- * and work-group size; OpenCL's own copy and fill; CLBlast's routine with the pattern;
- * on a CPU device the OpenMP C loop. */
-static int variants_of(sb_pattern p, const sb_ctx *c, int clblast, variant *out, int cap)
+ * and work-group size, with streaming stores too where the pattern has a write-only
+ * output and the device's compiler has them; OpenCL's own copy and fill; CLBlast's
+ * routine with the pattern; on a CPU device the OpenMP C loop. */
+static int variants_of(sb_pattern p, const sb_ctx *c, sb_ops *ops, int clblast,
+                       variant *out, int cap)
 {
     int n = 0;
     for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
-        for (int ch = 1; ch >= 0; ch--)
-            for (size_t l = 0; l < sizeof wg_sizes / sizeof wg_sizes[0]; l++) {
-                if ((c->max_wg && wg_sizes[l] > c->max_wg) || n == cap)
+        for (int nt = 0; nt <= (sb_patterns[p].nout ? SB_STREAM_NT : 0); nt += SB_STREAM_NT)
+            for (int ch = SB_STREAM_CHUNKED; ch >= 0; ch -= SB_STREAM_CHUNKED) {
+                if (nt && !sb_op_stream_has(ops, p, widths[w], ch | nt))
                     continue;
-                variant *v = &out[n++];
-                *v = (variant){.pat = p,
-                               .kind = V_OCL,
-                               .width = widths[w],
-                               .chunked = ch,
-                               .local = wg_sizes[l]};
-                snprintf(v->name, sizeof v->name, "w%d_%s_wg%zu", widths[w],
-                         ch ? "chunked" : "grid", wg_sizes[l]);
+                for (size_t l = 0; l < sizeof wg_sizes / sizeof wg_sizes[0]; l++) {
+                    if ((c->max_wg && wg_sizes[l] > c->max_wg) || n == cap)
+                        continue;
+                    variant *v = &out[n++];
+                    *v = (variant){.pat = p,
+                                   .kind = V_OCL,
+                                   .width = widths[w],
+                                   .shape = ch | nt,
+                                   .local = wg_sizes[l]};
+                    snprintf(v->name, sizeof v->name, "w%d_%s%s_wg%zu", widths[w],
+                             ch ? "chunked" : "grid", nt ? "_nt" : "", wg_sizes[l]);
+                }
             }
     if ((p == SB_PAT_COPY || p == SB_PAT_WRITE) && n < cap) {
         out[n] = (variant){.pat = p, .kind = V_BUILTIN};
@@ -480,7 +486,7 @@ static int run_variant(const call *c, double *dev_s, sb_err *err)
         return SB_OK;
     }
     const cl_mem y[3] = {b->dx, b->ds1, b->ds2};
-    return sb_op_stream(c->ops, v->pat, v->width, v->chunked, v->local, b->da, y,
+    return sb_op_stream(c->ops, v->pat, v->width, v->shape, v->local, b->da, y,
                         pi->red ? c->partial : b->dout, b->n, 1e-4f, dev_s, err);
 }
 
@@ -808,8 +814,8 @@ static int size_fits(sb_micro_run *s, const sb_ctx *c, size_t n, int m)
     return 1;
 }
 
-#define MAX_UNITS 256
-#define MAX_VARIANTS 24
+#define MAX_UNITS 384
+#define MAX_VARIANTS 40
 
 /* What one size times in its interleaved rounds: every kernel, every variant of every
  * pattern those kernels' ceilings need, and the CLBlast baselines. */
@@ -875,7 +881,7 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
      * matches them too), and the variants the filter names by themselves. */
     for (int p = 0; p < SB_PAT_N && st == SB_OK; p++) {
         pl->nvars[p] =
-            variants_of((sb_pattern)p, c, !mo->no_clblast, pl->vars[p], MAX_VARIANTS);
+            variants_of((sb_pattern)p, c, ops, !mo->no_clblast, pl->vars[p], MAX_VARIANTS);
         for (int v = 0; v < pl->nvars[p] && st == SB_OK; v++) {
             const variant *va = &pl->vars[p][v];
             call cv = {
@@ -906,31 +912,76 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
     return st;
 }
 
+/* A ceiling variant under this fraction of its pattern's best rate in the second and
+ * third rounds (the first compiles work-group functions and touches pages; the better of
+ * two calls, as load comes in bursts) is timed no further: it cannot set the ceiling,
+ * and on a CPU the grid-stride variants run 3-50x slower than the chunked ones, so
+ * timing them every round would take most of the run. Its row stays (the same names in
+ * every run), marked pruned, with the samples it has: its timed rounds, or the two
+ * warm-up calls that decided. */
+#define PRUNE_BELOW (1.0 / 3)
+#define PRUNE_AFTER 2 /* the round after which the cut is made */
+
+static void prune_variants(sb_micro_run *s, plan *pl, double (*w)[2], int timed)
+{
+    double best[SB_PAT_N] = {0};
+    for (int u = 0; u < pl->n; u++) {
+        const sb_micro_result *r = &s->rs.r[pl->result[u]];
+        double t = fmin(w[u][0], w[u][1]);
+        if (pl->calls[u].what == 3 && t > 0 && r->bytes / t > best[r->pat])
+            best[r->pat] = r->bytes / t;
+    }
+    for (int u = 0; u < pl->n; u++) {
+        sb_micro_result *r = &s->rs.r[pl->result[u]];
+        double t = fmin(w[u][0], w[u][1]);
+        if (pl->calls[u].what != 3 || !(t > 0) ||
+            r->bytes / t >= PRUNE_BELOW * best[r->pat])
+            continue;
+        r->pruned = 1;
+        if (timed < 2) { /* reps >= 3, so real[] holds both */
+            r->real[0] = r->cpu[0] = w[u][0];
+            r->real[1] = r->cpu[1] = w[u][1];
+            timed = 2;
+        }
+        r->reps = timed;
+    }
+}
+
 /* Warm-up rounds, then reps rounds, each calling every unit once, in reverse order on
  * odd rounds (A B C, C B A, ...): drift over the run moves every unit alike, and the
- * ceilings come from the same rounds as the kernels. */
+ * ceilings come from the same rounds as the kernels. After round PRUNE_AFTER, hopeless
+ * ceiling variants are pruned (PRUNE_BELOW). */
 static int run_rounds(sb_micro_run *s, plan *pl, sb_err *err)
 {
     int reps = (int)s->mo->reps, warm = (int)s->mo->warmup;
-    double d;
-    for (int w = 0; w < warm; w++)
-        for (int u = 0; u < pl->n; u++)
-            if (call_once(&pl->calls[u], &d, err) != SB_OK)
-                return sb_wrap(err, "micro: %s at n = %zu", s->rs.r[pl->result[u]].kernel,
-                               pl->calls[u].b->n);
-    for (int i = 0; i < reps; i++) {
-        for (int j = 0; j < pl->n; j++) {
-            int u = i & 1 ? pl->n - 1 - j : j;
+    double(*w)[2] = calloc((size_t)pl->n, sizeof *w); /* rounds 1 and 2, per unit */
+    if (!w)
+        return sb_fail(err, SB_ERUNTIME, "micro: out of memory");
+    int st = SB_OK;
+    for (int g = 0; g < warm + reps && st == SB_OK; g++) {
+        int i = g - warm; /* timed round, or < 0 in the warm-up */
+        for (int j = 0; j < pl->n && st == SB_OK; j++) {
+            int u = i >= 0 && (i & 1) ? pl->n - 1 - j : j;
             sb_micro_result *r = &s->rs.r[pl->result[u]];
-            if (timed_once(&pl->calls[u], &r->real[i], &r->cpu[i], err) != SB_OK)
-                return sb_wrap(err, "micro: %s at n = %zu", r->kernel, r->n);
+            if (r->pruned)
+                continue;
+            double real, cpu;
+            st = timed_once(&pl->calls[u], i >= 0 ? &r->real[i] : &real,
+                            i >= 0 ? &r->cpu[i] : &cpu, err);
+            if (st != SB_OK)
+                st = sb_wrap(err, "micro: %s at n = %zu", r->kernel, r->n);
+            else if (g == PRUNE_AFTER - 1 || g == PRUNE_AFTER)
+                w[u][g - PRUNE_AFTER + 1] = i >= 0 ? r->real[i] : real;
         }
-        sb_progress_step(&s->prog, ++s->done);
+        if (g == PRUNE_AFTER && st == SB_OK)
+            prune_variants(s, pl, w, i + 1);
+        if (i >= 0)
+            sb_progress_step(&s->prog, ++s->done);
     }
-    for (int u = 0; u < pl->n; u++)
-        if (finish_result(&s->rs.r[pl->result[u]], err) != SB_OK)
-            return err->code;
-    return SB_OK;
+    free(w);
+    for (int u = 0; u < pl->n && st == SB_OK; u++)
+        st = finish_result(&s->rs.r[pl->result[u]], err);
+    return st;
 }
 
 /* The ceiling of pattern p: the fastest variant's rate; *by gets its index. */

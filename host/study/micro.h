@@ -148,6 +148,8 @@ typedef struct sb_micro_result {
     int manual;        /* real is device time */
     int no_copy;       /* map_read on a device sharing host memory: a latency, no rate */
     const char *unit;  /* time unit of its report rows, fixed by the kind of benchmark */
+    int pruned;        /* a ceiling variant cut after the second round (too slow to set
+                        * the ceiling); reps counts the samples it kept */
     int hidden;        /* timed because a reported row needs it (a ceiling, the launch
                        * latency) but its own name does not match the filter */
 } sb_micro_result;
