@@ -1,21 +1,24 @@
 /* roofline.cl - reference kernels with the traffic patterns of the measured ones, in
- * the same style (SB_FOR_UNITS, float4): vec_copy, vec_read (sum), vec_rmw (x += a*g). */
+ * their style: vec_copy, vec_read (sum), vec_rmw (x += a*g); then the ceiling variants. */
 
 /* No fused multiply-add contraction here: the host references (ref.c) round every
  * operation, and the tests and training runs compare against them. Reset at the end. */
 #pragma OPENCL FP_CONTRACT OFF
 
-/* b = a: read 4, write 4 bytes per element. */
+/* b = a: read 4, write 4 bytes per element; like vec_sign (sign.cl), 16 floats per unit
+ * as two float8, stored as it stores (SB_NTST_8); launch at least 15 work-items. */
 __kernel void vec_copy(__global const float *a, __global float *b, uint n)
 {
-    size_t nv = n / 4;
+    size_t nv = n / 16;
     SB_FOR_UNITS(i, nv)
     {
-        vstore4(vload4(i, a), i, b);
+        SB_NTST_8(vload8(2 * i, a), 2 * i, b);
+        SB_NTST_8(vload8(2 * i + 1, a), 2 * i + 1, b);
     }
-    size_t t = 4 * nv + get_global_id(0);
+    size_t t = 16 * nv + get_global_id(0);
     if (t < n)
         b[t] = a[t];
+    SB_NTST_FENCE();
 }
 
 /* Sum of a (read 4 bytes per element), partials per work-group, written exactly like

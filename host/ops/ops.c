@@ -427,7 +427,7 @@ int sb_op_copy(sb_ops *o, cl_mem a, cl_mem b, size_t n, double *dev_s, sb_err *e
     SETARG(k, 0, a);
     SETARG(k, 1, b);
     SETARG(k, 2, un);
-    return launch(o, k, global_for(o, n / 4), "copy", dev_s, err);
+    return launch(o, k, global_for(o, n / 16 + 15), "copy", dev_s, err);
 }
 
 int sb_op_read(sb_ops *o, cl_mem a, size_t n, double *sum, double *dev_s, sb_err *err)

@@ -826,7 +826,22 @@ typedef struct plan {
     variant vars[SB_PAT_N][MAX_VARIANTS];
     int nvars[SB_PAT_N];
     int need[SB_PAT_N];
+    /* The vote's read ceiling at its own footprint (ceiling_n): the same buffers over
+     * fewer elements, and that pattern's variants. */
+    sb_micro_bufs fp_b;
+    variant fp_vars[MAX_VARIANTS];
 } plan;
+
+/* The element count a kernel's pass is measured against: the kernel's own size, except
+ * for the vote, whose m packed voters (and its result) take (m + 1) ceil(n/32) words:
+ * 1/4 of n floats at m = 8. A read of n floats would stream 4x the bytes, from memory,
+ * while the vote's few fit partly in the last-level cache: its ceiling is a read of as
+ * many bytes (when fewer than n floats). */
+static size_t ceiling_n(const sb_micro_kernel *k, size_t n, int m)
+{
+    size_t fp = (size_t)(m + 1) * ((n + 31) / 32);
+    return k->kind == SB_MK_VOTE && fp < n ? fp : n;
+}
 
 static int plan_add(sb_micro_run *s, plan *pl, const call *c, const char *kernel,
                     const char *impl, size_t local, double bytes, sb_err *err)
@@ -858,6 +873,46 @@ static int keep_planned(sb_micro_run *s, plan *pl, int needed)
     return 1;
 }
 
+/* One ceiling variant of pattern p over the buffers b, kept when `needed` or matched:
+ * 1 when kept, 0 when dropped, -1 on error (in *err). */
+static int plan_variant(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro_bufs *b,
+                        cl_mem partial, const variant *va, size_t local, int needed,
+                        sb_err *err)
+{
+    int p = va->pat;
+    call cv = {.what = 3, .ops = ops, .ctx = c, .b = b, .v = va, .partial = partial};
+    int st = plan_add(s, pl, &cv, ceiling_kernel[p], variant_impl(va),
+                      s->mo->nlocals ? local : 0,
+                      sb_patterns[p].bytes_per_elem * (double)b->n, err);
+    if (st != SB_OK)
+        return -1;
+    sb_micro_result *r = &s->rs.r[s->rs.n - 1];
+    r->pat = p;
+    r->bl = va->kind == V_CLBLAST ? va->bl : SB_BL_NONE;
+    snprintf(r->variant, sizeof r->variant, "%s", va->name);
+    return keep_planned(s, pl, needed) ? 1 : 0;
+}
+
+/* The vote's read ceiling at its footprint (ceiling_n), when smaller than n. */
+static int plan_footprint(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops,
+                          sb_micro_bufs *b, cl_mem partial, const sb_micro_kernel *k,
+                          size_t local, sb_err *err)
+{
+    size_t fp = ceiling_n(k, b->n, b->m);
+    if (fp == b->n ||
+        !sb_micro_find(&s->rs, k->name, "ocl", b->n, s->mo->nlocals ? local : 0))
+        return SB_OK; /* same size, or the vote itself was not kept */
+    pl->fp_b = *b;
+    pl->fp_b.n = fp;
+    int nv =
+        variants_of(SB_PAT_READ, c, ops, !s->mo->no_clblast, pl->fp_vars, MAX_VARIANTS);
+    for (int v = 0; v < nv; v++)
+        if (plan_variant(s, pl, c, ops, &pl->fp_b, partial, &pl->fp_vars[v], local, 1,
+                         err) < 0)
+            return err->code;
+    return SB_OK;
+}
+
 static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro_bufs *b,
                      cl_mem partial, size_t local, int baselines, sb_err *err)
 {
@@ -883,22 +938,17 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
         pl->nvars[p] =
             variants_of((sb_pattern)p, c, ops, !mo->no_clblast, pl->vars[p], MAX_VARIANTS);
         for (int v = 0; v < pl->nvars[p] && st == SB_OK; v++) {
-            const variant *va = &pl->vars[p][v];
-            call cv = {
-                .what = 3, .ops = ops, .ctx = c, .b = b, .v = va, .partial = partial};
-            st = plan_add(s, pl, &cv, ceiling_kernel[p], variant_impl(va),
-                          mo->nlocals ? local : 0,
-                          sb_patterns[p].bytes_per_elem * (double)b->n, err);
-            if (st != SB_OK)
-                break;
-            sb_micro_result *r = &s->rs.r[s->rs.n - 1];
-            r->pat = p;
-            r->bl = va->kind == V_CLBLAST ? va->bl : SB_BL_NONE;
-            snprintf(r->variant, sizeof r->variant, "%s", va->name);
-            if (keep_planned(s, pl, pl->need[p]))
+            int kept = plan_variant(s, pl, c, ops, b, partial, &pl->vars[p][v], local,
+                                    pl->need[p], err);
+            if (kept < 0)
+                st = err->code;
+            else if (kept)
                 pl->need[p] = 1; /* a variant kept by name makes its pattern's ceiling */
         }
     }
+    for (int i = 0; i < n_all && st == SB_OK; i++)
+        if (mo->selected[i] && all_kernels[i].kind == SB_MK_VOTE)
+            st = plan_footprint(s, pl, c, ops, b, partial, &all_kernels[i], local, err);
     /* CLBlast routines shown beside the kernels that are not ceiling variants already. */
     for (int bl = 1; bl < SB_BL_N && st == SB_OK && baselines && !mo->no_clblast; bl++) {
         if (!used_blas[bl] || bl == SB_BL_SAXPY || bl == SB_BL_SCOPY || bl == SB_BL_SASUM)
@@ -984,14 +1034,15 @@ static int run_rounds(sb_micro_run *s, plan *pl, sb_err *err)
     return st;
 }
 
-/* The ceiling of pattern p: the fastest variant's rate; *by gets its index. */
-static double best_variant(const sb_micro_run *s, const plan *pl, int p, int *by)
+/* The ceiling of pattern p over n elements: the fastest variant's rate; *by gets its
+ * index. */
+static double best_variant(const sb_micro_run *s, const plan *pl, int p, size_t n, int *by)
 {
     double best = 0;
     *by = -1;
     for (int u = 0; u < pl->n; u++) {
         const sb_micro_result *r = &s->rs.r[pl->result[u]];
-        if (r->pat == p && r->gbps > best)
+        if (r->pat == p && r->n == n && r->gbps > best)
             best = r->gbps, *by = pl->result[u];
     }
     return best;
@@ -1006,15 +1057,19 @@ static void set_ceiling(const sb_micro_run *s, const plan *pl, sb_micro_result *
     r->ceil_by[0] = '\0';
     for (int p = 0; p < k->npass; p++) {
         int by;
-        double c = best_variant(s, pl, k->pass[p], &by);
+        size_t cn = ceiling_n(k, r->n, (int)s->mo->vote_m);
+        double c = best_variant(s, pl, k->pass[p], cn, &by);
         if (!(c > 0))
             return;
         double bytes = k->npass == 1 ? r->bytes : k->pass_bpe[p] * (double)r->n;
         t += bytes / c, total += bytes;
         const sb_micro_result *v = &s->rs.r[by];
         size_t len = strlen(r->ceil_by);
-        snprintf(r->ceil_by + len, sizeof r->ceil_by - len, "%s%s:%s/%s", p ? "+" : "",
-                 sb_patterns[k->pass[p]].name, v->impl, v->variant);
+        char at[32] = "";
+        if (cn != r->n)
+            snprintf(at, sizeof at, "@%zu", cn);
+        snprintf(r->ceil_by + len, sizeof r->ceil_by - len, "%s%s%s:%s/%s", p ? "+" : "",
+                 sb_patterns[k->pass[p]].name, at, v->impl, v->variant);
     }
     sb_micro_ceiling_name(k, r->ceil_ref, sizeof r->ceil_ref);
     r->ceil_gbps = total / t;
