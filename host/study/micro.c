@@ -972,28 +972,36 @@ static int plan_size(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_micro
 #define PRUNE_BELOW (1.0 / 3)
 #define PRUNE_AFTER 2 /* the round after which the cut is made */
 
-static void prune_variants(sb_micro_run *s, plan *pl, double (*w)[2], int timed)
+/* The best rate in rounds 2-3 of the variants of pattern p over n elements. */
+static double best_early(const sb_micro_run *s, const plan *pl, double (*w)[2], int p,
+                         size_t n)
 {
-    double best[SB_PAT_N] = {0};
+    double best = 0;
     for (int u = 0; u < pl->n; u++) {
         const sb_micro_result *r = &s->rs.r[pl->result[u]];
         double t = fmin(w[u][0], w[u][1]);
-        if (pl->calls[u].what == 3 && t > 0 && r->bytes / t > best[r->pat])
-            best[r->pat] = r->bytes / t;
+        if (pl->calls[u].what == 3 && r->pat == p && r->n == n && t > 0 &&
+            r->bytes / t > best)
+            best = r->bytes / t;
     }
+    return best;
+}
+
+static void prune_variants(sb_micro_run *s, plan *pl, double (*w)[2], int timed)
+{
     for (int u = 0; u < pl->n; u++) {
         sb_micro_result *r = &s->rs.r[pl->result[u]];
         double t = fmin(w[u][0], w[u][1]);
         if (pl->calls[u].what != 3 || !(t > 0) ||
-            r->bytes / t >= PRUNE_BELOW * best[r->pat])
+            r->bytes / t >= PRUNE_BELOW * best_early(s, pl, w, r->pat, r->n))
             continue;
         r->pruned = 1;
+        r->reps = timed;
         if (timed < 2) { /* reps >= 3, so real[] holds both */
             r->real[0] = r->cpu[0] = w[u][0];
             r->real[1] = r->cpu[1] = w[u][1];
-            timed = 2;
+            r->reps = 2;
         }
-        r->reps = timed;
     }
 }
 
@@ -1174,6 +1182,8 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
     for (int i = 0; st == SB_OK && !dry && i < s->rs.n; i++)
         if (s->rs.r[i].n == n)
             mark_noise(s, &s->rs.r[i]);
+    for (int u = 0; st == SB_OK && !dry && u < pl->n; u++) /* the vote's footprint too */
+        mark_noise(s, &s->rs.r[pl->result[u]]);
     if (partial)
         clReleaseMemObject(partial);
     free(pl);
