@@ -124,6 +124,17 @@ reader dev-zero "/dev/zero:1: NUL byte" /dev/zero
 reader folder "is a folder, not a file" "$tmp"
 reader missing "nonexistent.json: No such file or directory" "$tmp/nonexistent.json"
 reader broken "broken.json:1: not valid JSON (near byte 16)" "$tmp/broken.json"
+# A file of a run marked INCOMPLETE is refused, in its run folder or a step's subfolder
+# (train/, devices/P-D/), in both modes.
+mkdir -p "$tmp/part/train"
+cp "$tmp/base.json" "$tmp/part/micro.json"; cp "$tmp/base.json" "$tmp/part/train/t.json"
+: >"$tmp/part/INCOMPLETE"
+check incomplete 2 "$bin" compare "$tmp/base.json" "$tmp/part/micro.json"
+error_line incomplete-line "$bin" compare "$tmp/base.json" "$tmp/part/micro.json"
+check incomplete-subfolder 2 "$bin" compare "$tmp/part/train/t.json" "$tmp/base.json"
+check incomplete-paired 2 "$bin" compare --paired "${pairs[@]:0:11}" "$tmp/part/train/t.json"
+rm "$tmp/part/INCOMPLETE"
+check complete-subfolder 0 "$bin" compare "$tmp/part/train/t.json" "$tmp/base.json"
 # A BOM (some editors write one) is dropped, as by every text reader.
 printf '\xef\xbb\xbf' | cat - "$tmp/base.json" >"$tmp/bom.json"
 check reader-bom 0 "$bin" compare "$tmp/base.json" "$tmp/bom.json"
