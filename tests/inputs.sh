@@ -80,6 +80,18 @@ printf '1 1:1\n-1 2:1\n1 100000000:1\n' >"$tmp/wide.libsvm"
 refused wide-libsvm 2 timeout 120 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
 contains wide-libsvm-msg "3 rows x 100000000 features as a dense matrix need 1.1 GiB" \
     timeout 120 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
+# The points of eval and the rotation of tube go through the same reader: a NUL byte,
+# the size limit and a folder are refused in one line.
+printf '0.1,0.2\n\0' >"$tmp/nul-points.csv"
+printf '0.1,0.2\n0.3,0.4\n' >"$tmp/points.csv"
+refused points-nul 2 "$bin" eval --problem quad --d 2 --points "$tmp/nul-points.csv"
+contains points-nul-msg "nul-points.csv:2: NUL byte" "$bin" eval --problem quad --d 2 --points "$tmp/nul-points.csv"
+refused points-over-limit 2 env SIGNBENCH_MAX_INPUT=8 "$bin" eval --problem quad --d 2 --points "$tmp/points.csv"
+contains points-over-limit-msg "larger than the 8 bytes limit" env SIGNBENCH_MAX_INPUT=8 "$bin" eval --problem quad --d 2 --points "$tmp/points.csv"
+refused points-folder 2 "$bin" eval --problem quad --d 2 --points "$tmp"
+refused rotation-nul 2 "$bin" tube --d 2 --trials 1 --steps 5 --rotations "$tmp/nul-points.csv" --out "$tmp/rot"
+contains rotation-nul-msg "nul-points.csv:2: NUL byte" "$bin" tube --d 2 --trials 1 --steps 5 --rotations "$tmp/nul-points.csv" --out "$tmp/rot"
+refused rotation-over-limit 2 env SIGNBENCH_MAX_INPUT=8 "$bin" tube --d 2 --trials 1 --steps 5 --rotations "$tmp/points.csv" --out "$tmp/rot"
 # A batch larger than the data set.
 refused big-batch 2 "${t[@]}" --problem logreg --data "$tmp/ok.libsvm" --batch 4
 contains big-batch-msg "batch 4 is larger than the 3 training rows" "${t[@]}" --problem logreg --data "$tmp/ok.libsvm" --batch 4
