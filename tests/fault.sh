@@ -155,6 +155,28 @@ for sig in INT TERM HUP; do
     fi
 done
 
+# On a terminal the handler's line does not share the progress bar's line: the bar is
+# erased first ("\r" and erase-to-end, or a newline, right before "signbench: "). The
+# signal is sent once the bar shows, after the kernel build: a signal while PoCL's LLVM
+# compiles may meet LLVM's own handler, which chains to ours but not always in time.
+if command -v script >/dev/null; then
+    d=$tmp/tty
+    SB_TTY_PID=$tmp/tty.pid script -qfec "sh -c 'echo \$\$ >\"\$SB_TTY_PID\"; exec \"\$0\" tube --d 10 --trials 2000 --steps 3000 --out \"\$1\"' '$bin' '$d'" "$tmp/tty.log" >/dev/null 2>&1 &
+    spid=$!
+    while kill -0 "$spid" 2>/dev/null && ! grep -q '% ' "$tmp/tty.log" 2>/dev/null; do sleep 0.1; done
+    if [ -s "$tmp/tty.pid" ] && kill -TERM "$(cat "$tmp/tty.pid")" 2>/dev/null; then
+        wait "$spid"
+        python3 - "$tmp/tty.log" <<'PY' && ok || bad "tty: the interrupted line shares the bar's line: $(tail -c 300 "$tmp/tty.log" | od -c | tail -5)"
+import sys
+t = open(sys.argv[1], "rb").read()
+i = t.find(b"signbench: interrupted")
+assert i > 0 and (t[i - 1:i] == b"\n" or t[i - 4:i] == b"\r\x1b[K"), t[max(0, i - 80):i + 30]
+PY
+    else
+        wait "$spid"; echo "tty: tube finished before the signal; not checked"
+    fi
+fi
+
 # gnuplot writes BASE.png.tmp and BASE.svg.tmp itself: a signal while it runs kills it
 # and removes them (a stand-in gnuplot writes its outputs, then waits to be killed).
 cat >"$tmp/gnuplot" <<'SH'

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "version.h"
 
 int sb_cmd_devices(int argc, char **argv, sb_err *err);
@@ -194,6 +195,7 @@ int main(int argc, char **argv)
     int st = c->fn(n, args, &err);
     free(args);
     if (st != SB_OK) {
+        sb_progress_clear(); /* a bar left on screen by a failed step: not on its line */
         fprintf(stderr, "signbench: %s\n", err.msg[0] ? err.msg : "failed");
         return st == SB_EUSAGE ? SB_EUSAGE : SB_ERUNTIME;
     }

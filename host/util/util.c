@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sb.h"
 
+#include "progress.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <math.h>
@@ -110,6 +112,7 @@ static void on_signal(int sig)
     for (int i = 0; i < SB_TMP_SLOTS; i++)
         if (tmp_held[i])
             unlink(tmp_path[i]);
+    sb_progress_clear();
     static const char msg[] = "signbench: interrupted; partial results removed, the run "
                               "folder (if any) keeps its INCOMPLETE mark\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
