@@ -69,6 +69,21 @@ refused huge-synthetic 2 timeout 120 "${t[@]}" --problem logreg --n 100000000 --
 
 require_device
 
+# Synthetic logreg data whose matrix fits the host (under half its memory) but not one
+# device buffer: refused before the data are made, naming the device's largest buffer.
+read -r dev alloc < <("$bin" devices --json 2>/dev/null | python3 -c '
+import json, os, sys
+d = json.load(sys.stdin)["devices"][0]
+host = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGESIZE")
+ok = d["max_alloc_bytes"] * 1.01 + 4e6 < host / 2
+print("%d:%d" % (d["platform_index"], d["device_index"]), d["max_alloc_bytes"] if ok else 0)')
+if [ "${alloc:-0}" -gt 0 ]; then
+    dd=$(( alloc / 4000 + 1000 ))  # n = 1000 rows of dd floats: just over one buffer
+    refused synthetic-max-alloc 2 timeout 120 "${t[@]}" --device "$dev" --problem logreg --n 1000 --d "$dd"
+    contains synthetic-max-alloc-msg "CL_DEVICE_MAX_MEM_ALLOC_SIZE" timeout 120 "${t[@]}" --device "$dev" --problem logreg --n 1000 --d "$dd"
+else
+    echo "synthetic-max-alloc: the device's largest buffer is over half the host memory; not checked"
+fi
 # A BOM at the start of a data file is dropped (the file reads as without it).
 printf '\xef\xbb\xbf1 1:1\n-1 2:1\n1 3:1\n' >"$tmp/bom.libsvm"
 check bom 0 "${t[@]}" --problem logreg --data "$tmp/bom.libsvm"
