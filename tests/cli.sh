@@ -25,6 +25,9 @@ for cmd in $("$bin" help | awk '/^Commands:/{on=1; next} on && NF==0{exit} on{pr
     check "help-$cmd" 0 "$bin" "$cmd" --help
     if [ "$("$bin" "$cmd" -h 2>&1)" = "$("$bin" "$cmd" --help 2>&1)" ]; then ok
     else bad "$cmd -h is not --help"; fi
+    # also after global options (they go ahead of the command's own)
+    if [ "$("$bin" --verbose --device cpu "$cmd" -h 2>&1)" = "$("$bin" "$cmd" --help 2>&1)" ]; then ok
+    else bad "--verbose --device cpu $cmd -h is not --help"; fi
     refused "bad-option-$cmd" 2 "$bin" "$cmd" --no-such-option
     # Plain wording: no tracker references ("issue", "targets (issue 3)"), no printf
     # doubling left in ("95 %%"). byzantine's help still says "30%%" (cli_byzantine.c).

@@ -188,9 +188,14 @@ int main(int argc, char **argv)
         args[n++] = argv[i];
     args[n] = NULL;
     /* `signbench CMD -h` is `signbench CMD --help` for every command; only as the first
-     * argument, where it can never be the value of another option. */
-    if (n > 1 && !strcmp(args[1], "-h"))
+     * argument after the command, where it can never be the value of another option. The
+     * global options before the command are dropped then: the help needs none of them
+     * (compare, plot, history and help take none). */
+    if (first + 1 < argc && !strcmp(argv[first + 1], "-h")) {
         args[1] = "--help";
+        args[2] = NULL;
+        n = 2;
+    }
     sb_err err = {0, ""};
     int st = c->fn(n, args, &err);
     free(args);
