@@ -698,7 +698,7 @@ int sb_plot_redraw(const char *dat_path, sb_err *err)
 {
     char *text = NULL;
     size_t n;
-    if (sb_read_file(dat_path, &text, &n, err) != SB_OK)
+    if (sb_read_text(dat_path, &text, &n, err) != SB_OK)
         return sb_wrap(err, "plot"); /* its reason and status (out of memory is 1) */
     dat_info d;
     int rc = dat_parse(dat_path, text, &d, err);
