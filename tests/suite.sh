@@ -111,6 +111,16 @@ error_line plot-csv-labels-only-line "$bin" plot "$tmp/labels.csv"
 check plot-csv-text-x 2 "$bin" plot --x name "$tmp/labels.csv"
 check plot-csv-text-y 2 "$bin" plot --y name "$tmp/labels.csv"
 [ ! -e "$tmp/mixed.dat" ] && [ ! -e "$tmp/labels.dat" ] && ok || bad "a refused CSV left a .dat"
+# plot's CSV reader is the shared bounded one: a NUL byte (rows after it were dropped
+# silently) and a file over the size limit are refused in one line, leaving no .dat.
+printf 'step,f\n1,0.5\n\0002,0.25\n3,0.1\n' >"$tmp/nul.csv"
+check plot-csv-nul 2 "$bin" plot "$tmp/nul.csv"
+error_line plot-csv-nul-line "$bin" plot "$tmp/nul.csv"
+holds plot-csv-nul-msg test -n "$("$bin" plot "$tmp/nul.csv" 2>&1 | grep 'nul.csv:3: NUL byte')"
+printf 'step,f\n1,0.5\n2,0.25\n' >"$tmp/ok.csv"
+check plot-csv-over-limit 2 env SIGNBENCH_MAX_INPUT=8 "$bin" plot "$tmp/ok.csv"
+holds plot-csv-over-limit-msg test -n "$(SIGNBENCH_MAX_INPUT=8 "$bin" plot "$tmp/ok.csv" 2>&1 | grep 'larger than the 8 bytes limit')"
+[ ! -e "$tmp/nul.dat" ] && [ ! -e "$tmp/ok.dat" ] && ok || bad "a refused CSV left a .dat"
 # A grid file without a test error to draw is refused, and no heatmap is drawn.
 echo '{"schema": "signbench-grid", "lrs": [0.1], "wds": [0], "optimizers": [{"name": "sgd", "test_error": [[[null]]]}]}' >"$tmp/g-diverged.json"
 echo '{"schema": "signbench-grid", "lrs": [0.1], "wds": [0], "optimizers": []}' >"$tmp/g-none.json"

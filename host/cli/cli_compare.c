@@ -232,9 +232,7 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
     o.metrics = metrics;
     if (o.threshold < 0)
         o.threshold = paired ? 0.10 : 0.15;
-    if (paired)
-        return paired_cmd(argc - optind, argv + optind, &o, json, err);
-    if (argc - optind != 2)
+    if (!paired && argc - optind != 2)
         return sb_fail(err, SB_EUSAGE,
                        "compare: expected two files, BASE and NEW (see "
                        "'signbench compare --help')");
@@ -244,6 +242,8 @@ int sb_cmd_compare(int argc, char **argv, sb_err *err)
                            "compare: %s is in a run folder marked %s (the run "
                            "did not finish): its results are partial",
                            argv[i], SB_RUN_MARKER);
+    if (paired)
+        return paired_cmd(argc - optind, argv + optind, &o, json, err);
     sb_cmp_set a, b;
     if (sb_cmp_load(argv[optind], &a, err))
         return err->code;

@@ -113,8 +113,8 @@ static int redraw_dat(const char *path, const char *base, sb_err *err)
     size_t n = 0;
     if (snprintf(copy, sizeof copy, "%s.dat", base) >= (int)sizeof copy)
         return sb_fail(err, SB_EUSAGE, "plot: output path too long: %s", base);
-    if (sb_read_file(path, &text, &n, err))
-        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
+    if (sb_read_text(path, &text, &n, err))
+        return sb_wrap(err, "plot");
     int rc = sb_write_file(copy, text, n, err);
     free(text);
     if (rc == SB_OK && (rc = sb_plot_redraw(copy, err)) != SB_OK && sb_plot_available())

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "version.h"
 
 int sb_cmd_devices(int argc, char **argv, sb_err *err);
@@ -187,13 +188,19 @@ int main(int argc, char **argv)
         args[n++] = argv[i];
     args[n] = NULL;
     /* `signbench CMD -h` is `signbench CMD --help` for every command; only as the first
-     * argument, where it can never be the value of another option. */
-    if (n > 1 && !strcmp(args[1], "-h"))
+     * argument after the command, where it can never be the value of another option. The
+     * global options before the command are dropped then: the help needs none of them
+     * (compare, plot, history and help take none). */
+    if (first + 1 < argc && !strcmp(argv[first + 1], "-h")) {
         args[1] = "--help";
+        args[2] = NULL;
+        n = 2;
+    }
     sb_err err = {0, ""};
     int st = c->fn(n, args, &err);
     free(args);
     if (st != SB_OK) {
+        sb_progress_clear(); /* a bar left on screen by a failed step: not on its line */
         fprintf(stderr, "signbench: %s\n", err.msg[0] ? err.msg : "failed");
         return st == SB_EUSAGE ? SB_EUSAGE : SB_ERUNTIME;
     }

@@ -311,9 +311,9 @@ int sb_problem_logreg_create(const sb_problem_opts *o, sb_ctx *ctx, sb_problem *
     sb_dataset_limit lim = {ctx ? (size_t)ctx->max_alloc : 0,
                             "the device's largest buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)"};
     if (ctx && !o->data) {
-        size_t n = o->n_synth ? o->n_synth : 1000, d = o->d ? o->d : 20;
-        if (sb_problem_check_size("logreg", (double)n * (double)d * 4, 0, (double)n * d * 4,
-                                  ctx, err) != SB_OK)
+        size_t n = o->n_synth ? o->n_synth : 1000, d = (o->d ? o->d : 20) + (o->bias != 0);
+        double x_bytes = (double)n * (double)d * 4; /* X: one device buffer */
+        if (sb_problem_check_size("logreg", x_bytes, x_bytes, x_bytes, ctx, err) != SB_OK)
             return err->code;
     }
     int st = o->data

@@ -355,28 +355,27 @@ int sb_cmp_from_json(const cJSON *root, const char *path, sb_cmp_set *out, sb_er
     return SB_OK;
 }
 
+int sb_cmp_parse(const char *path, const char *text, size_t n, sb_cmp_set *out, sb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *root = NULL;
+    if (sb_json_parse(path, text, n, &root, err) != SB_OK)
+        return sb_wrap(err, "compare");
+    int rc = sb_cmp_from_json(root, path, out, err);
+    cJSON_Delete(root);
+    return rc;
+}
+
 int sb_cmp_load(const char *path, sb_cmp_set *out, sb_err *err)
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
     size_t n = 0;
-    if (sb_read_file(path, &text, &n, err) != SB_OK)
-        return sb_fail(err, SB_EUSAGE, "compare: cannot read %s (does it exist?)", path);
-    if (n == 0) {
-        free(text);
-        return sb_fail(err, SB_EUSAGE, "compare: %s is empty", path);
-    }
-    cJSON *root = cJSON_ParseWithLength(text, n);
-    if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        long off = at && at >= text && at <= text + n ? (long)(at - text) : -1;
-        free(text);
-        return sb_fail(err, SB_EUSAGE, "compare: %s is not valid JSON (near byte %ld)",
-                       path, off);
-    }
+    /* The shared bounded reader: the size limit, NUL bytes, folders, a BOM. */
+    if (sb_read_text(path, &text, &n, err) != SB_OK)
+        return sb_wrap(err, "compare");
+    int rc = sb_cmp_parse(path, text, n, out, err);
     free(text);
-    int rc = sb_cmp_from_json(root, path, out, err);
-    cJSON_Delete(root);
     return rc;
 }
 

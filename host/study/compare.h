@@ -32,9 +32,13 @@ typedef struct sb_cmp_set {
     size_t n, cap;
 } sb_cmp_set;
 
-/* Load a result file. SB_EUSAGE with one line for unreadable, malformed, empty or
- * unrecognised files. */
+/* Load a result file through the shared bounded reader (sb_read_text, sb_json_parse:
+ * the size limit, NUL bytes, deep nesting). SB_EUSAGE with one line for unreadable,
+ * malformed, empty or unrecognised files. */
 int sb_cmp_load(const char *path, sb_cmp_set *out, sb_err *err);
+/* The same from N bytes of TEXT already read (PATH is only used in messages). */
+int sb_cmp_parse(const char *path, const char *text, size_t n, sb_cmp_set *out,
+                 sb_err *err);
 /* The same from an already parsed document (path is only used in messages). */
 int sb_cmp_from_json(const cJSON *root, const char *path, sb_cmp_set *out, sb_err *err);
 void sb_cmp_set_free(sb_cmp_set *s);

@@ -235,8 +235,8 @@ static int add_one(addctx *a, const char *path, int *added, sb_err *err)
 {
     char *text = NULL;
     size_t len = 0;
-    if (sb_read_file(path, &text, &len, err) != SB_OK)
-        return sb_fail(err, SB_EUSAGE, "history add: cannot read %s", path);
+    if (sb_read_text(path, &text, &len, err) != SB_OK)
+        return sb_wrap(err, "history add");
     char hash[32];
     snprintf(hash, sizeof hash, "%016llx",
              (unsigned long long)sb_fnv1a(SB_FNV_INIT, text, len));
@@ -251,10 +251,11 @@ static int add_one(addctx *a, const char *path, int *added, sb_err *err)
         free(text);
         return db_fail(a->h, rc, "looking up a file", err);
     }
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    cJSON *root = NULL;
+    int pst = sb_json_parse(path, text, len, &root, err);
     free(text);
-    if (!root)
-        return sb_fail(err, SB_EUSAGE, "history add: %s is not valid JSON", path);
+    if (pst != SB_OK)
+        return sb_wrap(err, "history add");
     sb_cmp_set set;
     int st = sb_cmp_from_json(root, path, &set, err);
     if (st != SB_OK) {

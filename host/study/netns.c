@@ -32,12 +32,23 @@ static void remove_ns(const sb_netns *ns)
         waitpid(p, NULL, 0);
 }
 
+/* The handlers in place before the namespace's (sb_signals_install's, which remove the
+ * FILE.tmp being written): run after the namespace is removed, restored with it. */
+static const int handled[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction before[3];
+
 static void on_signal(int sig)
 {
     if (running > 0)
         kill(-running, SIGKILL);
     if (live && live->up)
         remove_ns(live);
+    for (int i = 0; i < 3; i++)
+        if (handled[i] == sig && !(before[i].sa_flags & SA_SIGINFO) &&
+            before[i].sa_handler != SIG_DFL && before[i].sa_handler != SIG_IGN) {
+            before[i].sa_handler(sig); /* sb's handler: ends the process by sig */
+            break;
+        }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -93,9 +104,11 @@ int sb_netns_create(sb_netns *ns, sb_err *err)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; i++)
+        sigaddset(&sa.sa_mask, handled[i]);
+    for (int i = 0; i < 3; i++)
+        sigaction(handled[i], &sa, &before[i]);
     char *const mtu[] = {"ip", "-n",  ns->name, "link", "set",
                          "lo", "mtu", "9000",   "up",   NULL};
     st = run_plain(ns->ip, mtu, err);
@@ -219,8 +232,7 @@ void sb_netns_destroy(sb_netns *ns)
     ns->up = 0;
     if (live == ns) {
         live = NULL;
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
+        for (int i = 0; i < 3; i++)
+            sigaction(handled[i], &before[i], NULL);
     }
 }

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,14 +138,24 @@ void sb_run_end(const char *dir)
 
 int sb_run_incomplete(const char *path)
 {
-    char buf[1100];
+    /* PATH's folder (PATH itself when it is one) and the folders above it, up to
+     * SB_RUN_DEPTH: suite writes below its run folder (train/, devices/P-D/). */
+    char dir[1024], buf[1100];
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(buf, sizeof buf, "%s/%s", path, SB_RUN_MARKER);
-    } else {
+    snprintf(dir, sizeof dir, "%s", path);
+    if (!(stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
         char copy[1024];
         snprintf(copy, sizeof copy, "%s", path);
-        snprintf(buf, sizeof buf, "%s/%s", dirname(copy), SB_RUN_MARKER);
+        snprintf(dir, sizeof dir, "%s", dirname(copy));
     }
-    return access(buf, F_OK) == 0;
+    for (int up = 0; up <= SB_RUN_DEPTH; up++) {
+        snprintf(buf, sizeof buf, "%s/%s", dir, SB_RUN_MARKER);
+        if (access(buf, F_OK) == 0)
+            return 1;
+        char real[PATH_MAX];
+        if (!realpath(dir, real) || !strcmp(real, "/"))
+            return 0;
+        snprintf(dir, sizeof dir, "%s", dirname(real));
+    }
+    return 0;
 }

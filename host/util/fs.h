@@ -28,7 +28,10 @@ void sb_slug(const char *in, char *out, size_t n);
 #define SB_RUN_MARKER "INCOMPLETE"
 int sb_run_begin(const char *dir, sb_err *err);
 void sb_run_end(const char *dir);
-/* 1 when PATH (a run folder, or a file in one) is marked INCOMPLETE. */
+/* 1 when PATH (a run folder, or a file in one) is marked INCOMPLETE: PATH's folder or
+ * one of the SB_RUN_DEPTH folders above it holds the mark (a file of a step's subfolder,
+ * train/ or devices/P-D/, belongs to the run). */
+#define SB_RUN_DEPTH 2
 int sb_run_incomplete(const char *path);
 
 #endif

@@ -163,6 +163,50 @@ static void first_error_line(const char *path, char *out, size_t cap)
     fclose(f);
 }
 
+/* Run gnuplot (GP) on the script, its stderr into the file LOGFD; the status of waitpid,
+ * or -1 when it could not be started. While it runs it is the signal handlers' child
+ * (sb_tmp_child): a signal kills it before its output files are removed. */
+static int gnuplot_child(const char *gp, const char *script, size_t len, int logfd)
+{
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pfd[1]);
+        if (dup2(pfd[0], STDIN_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
+            _exit(127);
+        execl(gp, gp, (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[0]);
+    if (pid < 0) {
+        close(pfd[1]);
+        return -1;
+    }
+    sb_tmp_child(pid);
+    /* gnuplot may stop reading early on an error: don't die of SIGPIPE then. */
+    struct sigaction ign = {0}, old;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(pfd[1], script + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    close(pfd[1]);
+    sigaction(SIGPIPE, &old, NULL);
+    int st = -1;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    sb_tmp_child(0);
+    return st;
+}
+
 /* Feed the script to gnuplot, then move BASE.{png,svg}.tmp into place. */
 static int run_gnuplot(const char *script, size_t len, const char *base, sb_err *err)
 {
@@ -171,39 +215,10 @@ static int run_gnuplot(const char *script, size_t len, const char *base, sb_err 
         return sb_fail(err, SB_ERUNTIME,
                        "plot: gnuplot not found on PATH (install the "
                        "gnuplot-nox package, or set SIGNBENCH_GNUPLOT to its path)");
-    char logpath[] = "/tmp/signbench-gnuplot-XXXXXX";
-    int fd = mkstemp(logpath);
-    if (fd < 0)
-        return sb_fail(err, SB_ERUNTIME, "plot: cannot create a temporary file: %s",
-                       strerror(errno));
-    close(fd);
-    buf cmd = {0};
-    bprintf(&cmd, "'");
-    for (const char *p = gp; *p; p++)
-        bprintf(&cmd, *p == '\'' ? "'\\''" : "%c", *p);
-    bprintf(&cmd, "' 2>%s", logpath);
-    if (cmd.oom) {
-        free(cmd.s);
-        remove(logpath);
-        return sb_fail(err, SB_ERUNTIME, "plot: out of memory");
-    }
-    /* gnuplot may stop reading early on an error: don't die of SIGPIPE then. */
-    struct sigaction ign = {0}, old;
-    ign.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &ign, &old);
-    fflush(NULL);
-    FILE *f = popen(cmd.s, "w");
-    int st = -1;
-    if (f) {
-        fwrite(script, 1, len, f);
-        st = pclose(f);
-    }
-    sigaction(SIGPIPE, &old, NULL);
-    free(cmd.s);
-
     size_t bl = strlen(base) + 16;
     char *png = malloc(bl), *svg = malloc(bl), *png_t = malloc(bl), *svg_t = malloc(bl);
-    int rc = SB_OK;
+    char logpath[] = "/tmp/signbench-gnuplot-XXXXXX";
+    int rc = SB_OK, fd = -1, s_png = -1, s_svg = -1;
     if (!png || !svg || !png_t || !svg_t) {
         rc = sb_fail(err, SB_ERUNTIME, "plot: out of memory");
         goto out;
@@ -212,8 +227,19 @@ static int run_gnuplot(const char *script, size_t len, const char *base, sb_err 
     snprintf(svg, bl, "%s.svg", base);
     snprintf(png_t, bl, "%s.png.tmp", base);
     snprintf(svg_t, bl, "%s.svg.tmp", base);
+    fd = mkstemp(logpath);
+    if (fd < 0) {
+        rc = sb_fail(err, SB_ERUNTIME, "plot: cannot create a temporary file: %s",
+                     strerror(errno));
+        goto out;
+    }
+    /* gnuplot's outputs and its log are removed by a signal too (sb_signals_install). */
+    s_png = sb_tmp_add(png_t);
+    s_svg = sb_tmp_add(svg_t);
+    int s_log = sb_tmp_add(logpath);
+    int st = gnuplot_child(gp, script, len, fd);
     struct stat s1, s2;
-    if (!f || st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || stat(png_t, &s1) != 0 ||
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || stat(png_t, &s1) != 0 ||
         stat(svg_t, &s2) != 0 || s1.st_size == 0 || s2.st_size == 0) {
         char line[300];
         first_error_line(logpath, line, sizeof line);
@@ -221,15 +247,18 @@ static int run_gnuplot(const char *script, size_t len, const char *base, sb_err 
                      line[0] ? line : "no message (exit status)");
         remove(png_t);
         remove(svg_t);
-        goto out;
-    }
-    if (rename(png_t, png) != 0 || rename(svg_t, svg) != 0) {
+    } else if (rename(png_t, png) != 0 || rename(svg_t, svg) != 0) {
         rc = sb_fail(err, SB_ERUNTIME, "plot: cannot write %s: %s", png, strerror(errno));
         remove(png_t);
         remove(svg_t);
     }
-out:
     remove(logpath);
+    sb_tmp_drop(s_log);
+out:
+    if (fd >= 0)
+        close(fd);
+    sb_tmp_drop(s_png);
+    sb_tmp_drop(s_svg);
     free(png);
     free(svg);
     free(png_t);
@@ -669,7 +698,7 @@ int sb_plot_redraw(const char *dat_path, sb_err *err)
 {
     char *text = NULL;
     size_t n;
-    if (sb_read_file(dat_path, &text, &n, err) != SB_OK)
+    if (sb_read_text(dat_path, &text, &n, err) != SB_OK)
         return sb_wrap(err, "plot"); /* its reason and status (out of memory is 1) */
     dat_info d;
     int rc = dat_parse(dat_path, text, &d, err);

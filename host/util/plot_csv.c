@@ -138,8 +138,8 @@ static int read_rows(csv_table *t, const char *path, char **save, sb_err *err)
 static int read_header(const char *path, csv_table *t, char **save, sb_err *err)
 {
     size_t len = 0;
-    if (sb_read_file(path, &t->text, &len, err))
-        return sb_fail(err, SB_EUSAGE, "plot: cannot read %s", path);
+    if (sb_read_text(path, &t->text, &len, err)) /* NUL bytes refused, the size bounded */
+        return sb_wrap(err, "plot");
     char *line = strtok_r(t->text, "\n", save);
     if (!line)
         return sb_fail(err, SB_EUSAGE, "plot: %s is empty", path);

@@ -4,6 +4,7 @@
 #include "progress.h"
 #include "sb.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,7 +12,7 @@
 
 /* Bars started while another is shown (a suite step's own bar) stay hidden: two bars
  * would take turns on one line. */
-static int shown;
+static volatile sig_atomic_t shown;
 
 /* Columns of the terminal on stderr; 80 when it does not say. */
 static int columns(void)
@@ -94,4 +95,13 @@ void sb_progress_end(sb_progress *p)
     fflush(stderr);
     p->on = 0;
     shown = 0;
+}
+
+void sb_progress_clear(void)
+{
+    if (!shown)
+        return;
+    static const char erase[] = "\r\033[K";
+    ssize_t w = write(STDERR_FILENO, erase, sizeof erase - 1);
+    (void)w;
 }

@@ -17,6 +17,9 @@ typedef struct sb_progress {
 void sb_progress_start(sb_progress *p, const char *label, long total);
 void sb_progress_step(sb_progress *p, long done);
 void sb_progress_end(sb_progress *p);
+/* Erase the line of the bar shown, if any, so that a message printed next (an error, the
+ * signal handlers' line) does not share it. Async-signal-safe (one write). */
+void sb_progress_clear(void);
 /* The bar's text at time now for a terminal of width columns, at most width - 1 long
  * (the bar shrinks first, then the text is cut); returns its length. For tests. */
 int sb_progress_format(const sb_progress *p, double now, int width, char *out, size_t n);

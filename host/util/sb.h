@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SB_VERSION "0.1.0"
 
@@ -48,9 +49,17 @@ int sb_read_file(const char *path, char **out, size_t *n, sb_err *err);
 /* sb_read_file for text inputs: a NUL byte is refused (naming its line), a leading
  * UTF-8 byte-order mark dropped. */
 int sb_read_text(const char *path, char **out, size_t *n, sb_err *err);
-/* SIGINT, SIGTERM, SIGHUP: remove the FILE.tmp being written, say so, then die of the
- * signal (a run folder keeps its INCOMPLETE mark, see fs.h). */
+/* SIGINT, SIGTERM, SIGHUP: kill the child of sb_tmp_child, remove the files of
+ * sb_tmp_add (the FILE.tmp being written), say so, then die of the signal (exit status
+ * 128 + its number in a shell; a run folder keeps its INCOMPLETE mark, see fs.h). */
 void sb_signals_install(void);
+/* A temporary file the handlers remove: a slot (-1 when none is free: at most 4 files
+ * at once), to give back with sb_tmp_drop once the file is renamed or removed. */
+int sb_tmp_add(const char *path);
+void sb_tmp_drop(int slot);
+/* The child process writing those files (gnuplot), 0 for none: the handlers kill and
+ * reap it first, so it cannot write them again after their removal. */
+void sb_tmp_child(pid_t pid);
 /* Physical memory of this machine in bytes (INFINITY when unknown). */
 double sb_host_memory(void);
 /* A byte count for messages: "1.5 GiB", "640 bytes". */

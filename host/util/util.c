@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sb.h"
 
+#include "progress.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 int sb_fail(sb_err *err, int code, const char *fmt, ...)
 {
@@ -65,15 +68,51 @@ uint64_t sb_fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-/* The temporary file being written, removed by the signal handler (one at a time: the
- * writers are single-threaded). */
-static char live_tmp[4096];
-static volatile sig_atomic_t live;
+/* The temporary files being written, removed by the signal handler: sb_write_file's
+ * FILE.tmp and gnuplot's BASE.{png,svg}.tmp. A slot's path is complete before the slot
+ * is marked held, and the mark is cleared before the path is reused. */
+#define SB_TMP_SLOTS 4
+static char tmp_path[SB_TMP_SLOTS][4096];
+static volatile sig_atomic_t tmp_held[SB_TMP_SLOTS];
+/* A child writing those files (gnuplot): killed and reaped before they are removed, so
+ * it cannot write them again after the handler. */
+static volatile sig_atomic_t tmp_child;
+
+int sb_tmp_add(const char *path)
+{
+    if (strlen(path) >= sizeof tmp_path[0])
+        return -1;
+    for (int i = 0; i < SB_TMP_SLOTS; i++)
+        if (!tmp_held[i]) {
+            memcpy(tmp_path[i], path, strlen(path) + 1);
+            tmp_held[i] = 1;
+            return i;
+        }
+    return -1;
+}
+
+void sb_tmp_drop(int slot)
+{
+    if (slot >= 0 && slot < SB_TMP_SLOTS)
+        tmp_held[slot] = 0;
+}
+
+void sb_tmp_child(pid_t pid)
+{
+    tmp_child = pid;
+}
 
 static void on_signal(int sig)
 {
-    if (live)
-        unlink(live_tmp);
+    pid_t child = tmp_child;
+    if (child > 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    for (int i = 0; i < SB_TMP_SLOTS; i++)
+        if (tmp_held[i])
+            unlink(tmp_path[i]);
+    sb_progress_clear();
     static const char msg[] = "signbench: interrupted; partial results removed, the run "
                               "folder (if any) keeps its INCOMPLETE mark\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -88,6 +127,10 @@ void sb_signals_install(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* Every handled signal is blocked while one handler runs: one removal, one line. */
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGHUP);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
@@ -95,33 +138,34 @@ void sb_signals_install(void)
 
 int sb_write_file(const char *path, const void *data, size_t n, sb_err *err)
 {
-    size_t len = strlen(path) + 8;
-    if (len > sizeof live_tmp)
+    char tmp[4096];
+    if (strlen(path) + 5 > sizeof tmp)
         return sb_fail(err, SB_EUSAGE, "cannot write %s: path too long", path);
-    if (live)
-        return sb_fail(err, SB_ERUNTIME, "cannot write %s while %s is open", path,
-                       live_tmp);
-    snprintf(live_tmp, sizeof live_tmp, "%s.tmp", path);
-    live = 1;
-    FILE *f = fopen(live_tmp, "wb");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int slot = sb_tmp_add(tmp);
+    if (slot < 0)
+        return sb_fail(err, SB_ERUNTIME, "cannot write %s: too many files open at once",
+                       path);
+    FILE *f = fopen(tmp, "wb");
     if (!f) {
-        live = 0;
-        return sb_fail(err, SB_EUSAGE, "cannot write %s: %s", path, strerror(errno));
+        int eno = errno;
+        sb_tmp_drop(slot);
+        return sb_fail(err, SB_EUSAGE, "cannot write %s: %s", path, strerror(eno));
     }
     /* Flushed to the disk before the rename: a crash leaves the old file or the new one. */
     int ok = fwrite(data, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
     int eno = errno;
     ok = (fclose(f) == 0) && ok;
-    if (ok && rename(live_tmp, path) != 0)
+    if (ok && rename(tmp, path) != 0)
         ok = 0, eno = errno;
     else if (!ok && !eno)
         eno = errno ? errno : EIO;
     if (!ok) {
-        unlink(live_tmp);
-        live = 0;
+        unlink(tmp);
+        sb_tmp_drop(slot);
         return sb_fail(err, SB_ERUNTIME, "cannot write %s: %s", path, strerror(eno));
     }
-    live = 0;
+    sb_tmp_drop(slot);
     return SB_OK;
 }
 

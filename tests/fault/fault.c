@@ -10,9 +10,10 @@
 /* SB_FAULT=N (N >= 1): the N-th wrapped call fails (the allocators return NULL with
  * ENOMEM, the OpenCL calls CL_OUT_OF_RESOURCES), every other call runs. SB_FAULT=0 or
  * unset: nothing fails. SB_FAULT_ENOSPC=N: the N-th fsync fails with ENOSPC (a full
- * disk). SB_FAULT_LOG=FILE: at exit, "calls C" (how many wrapped calls ran) and, when one
- * was failed, "failed N NAME". */
-static long target = -1, enospc = -1, calls, fsyncs;
+ * disk). SB_FAULT_STALL=N: the N-th fsync never returns (the process waits for a signal
+ * with FILE.tmp written and not yet renamed: the signal tests). SB_FAULT_LOG=FILE: at
+ * exit, "calls C" (how many wrapped calls ran) and, when one was failed, "failed N NAME". */
+static long target = -1, enospc = -1, stall = -1, calls, fsyncs;
 static const char *failed_name;
 static int ready;
 
@@ -31,9 +32,11 @@ static void report(void)
 static void setup(void)
 {
     ready = 1;
-    const char *v = getenv("SB_FAULT"), *e = getenv("SB_FAULT_ENOSPC");
+    const char *v = getenv("SB_FAULT"), *e = getenv("SB_FAULT_ENOSPC"),
+               *w = getenv("SB_FAULT_STALL");
     target = v && *v ? atol(v) : 0;
     enospc = e && *e ? atol(e) : 0;
+    stall = w && *w ? atol(w) : 0;
     atexit(report);
 }
 
@@ -89,6 +92,9 @@ int __wrap_fsync(int fd)
         errno = ENOSPC;
         return -1;
     }
+    if (fsyncs == stall)
+        for (;;)
+            pause();
     return __real_fsync(fd);
 }
 
@@ -122,7 +128,8 @@ WRAP_OBJECT(cl_context, clCreateContext,
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 WRAP_OBJECT(cl_command_queue, clCreateCommandQueue,
-            (cl_context c, cl_device_id d, cl_command_queue_properties p, cl_int *errcode_ret),
+            (cl_context c, cl_device_id d, cl_command_queue_properties p,
+             cl_int *errcode_ret),
             (c, d, p, errcode_ret))
 #pragma GCC diagnostic pop
 WRAP_OBJECT(cl_program, clCreateProgramWithSource,
@@ -132,8 +139,8 @@ WRAP_OBJECT(cl_program, clCreateProgramWithBinary,
             (cl_context c, cl_uint n, const cl_device_id *d, const size_t *l,
              const unsigned char **b, cl_int *st, cl_int *errcode_ret),
             (c, n, d, l, b, st, errcode_ret))
-WRAP_OBJECT(cl_kernel, clCreateKernel, (cl_program p, const char *name, cl_int *errcode_ret),
-            (p, name, errcode_ret))
+WRAP_OBJECT(cl_kernel, clCreateKernel,
+            (cl_program p, const char *name, cl_int *errcode_ret), (p, name, errcode_ret))
 WRAP_OBJECT(cl_mem, clCreateBuffer,
             (cl_context c, cl_mem_flags f, size_t n, void *h, cl_int *errcode_ret),
             (c, f, n, h, errcode_ret))

@@ -24,11 +24,11 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
     -I/usr/include/cjson)
 u=$src/host/util
 declare -A files=(
-    [libsvm]="$src/host/problems/dataset.c $src/host/problems/oracle.c $u/util.c"
-    [csv]="$src/host/problems/dataset.c $src/host/problems/oracle.c $u/util.c"
-    [json]="$u/json.c $u/util.c"
-    [compare]="$src/host/study/compare.c $u/stats.c $u/shift.c $u/json.c $u/util.c"
-    [binary]="$src/host/ocl/binary.c $u/util.c"
+    [libsvm]="$src/host/problems/dataset.c $src/host/problems/oracle.c $u/util.c $u/progress.c"
+    [csv]="$src/host/problems/dataset.c $src/host/problems/oracle.c $u/util.c $u/progress.c"
+    [json]="$u/json.c $u/util.c $u/progress.c"
+    [compare]="$src/host/study/compare.c $u/stats.c $u/shift.c $u/json.c $u/util.c $u/progress.c"
+    [binary]="$src/host/ocl/binary.c $u/util.c $u/progress.c"
 )
 libs=(-lcjson -lm -lOpenCL $(pkg-config --libs gsl 2>/dev/null))
 fails=0
