@@ -143,24 +143,35 @@ inline int sb_nan4(float4 v)
 }
 
 /* A reduction kernel NAME(a, b, n, partial): each work-item folds TERM(a16, b16) over
- * 16-wide vectors with COMB in two levels (blocks of 16 vectors, then across blocks) to
+ * 16-wide vectors with COMB in two levels (blocks of 16 steps, then across blocks) to
  * keep float rounding small; the work-group reduces in local memory and writes
- * partial[group]. The host combines the partials in double. Launch with local size
- * SB_LOCAL_SIZE. */
-#define SB_REDUCE_KERNEL(NAME, TERM, COMB)                                                 \
+ * partial[group]. The host combines the partials in double. The vectors are read in S
+ * streams side by side (a work-item's chunk of each S-th; the tail, under 16 S
+ * elements, strided over the work-items): a CPU core keeps more lines in flight over
+ * several streams than over one (kernels/roofline.cl, SB_READ4_KERNEL): 4 for one
+ * input; dot, with two inputs, was slower at 2 (0.95x) and keeps 1. Launch with local
+ * size SB_LOCAL_SIZE. */
+#define SB_RED_T(TERM, v) TERM(vload8(2 * (v), a), vload8(2 * (v), b))
+#define SB_RED_T2(TERM, v) TERM(vload8(2 * (v) + 1, a), vload8(2 * (v) + 1, b))
+#define SB_REDUCE_KERNEL(NAME, TERM, COMB, S)                                              \
     __kernel __attribute__((reqd_work_group_size(SB_LOCAL_SIZE, 1, 1))) void NAME(         \
         __global const float *a, __global const float *b, uint n, __global float *partial) \
     {                                                                                      \
         __local float sh[SB_LOCAL_SIZE];                                                   \
-        size_t nv = n / 16;                                                                \
-        /* 16 lanes as two float8 (no 16-wide builtin calls: on AVX2 their ABI warns); \
-         * lane by lane the same operations, so the same bits as float16. */   \
+        size_t q = n / (16 * (S)); /* 16-float vectors per stream */                       \
+        /* 16 lanes as two float8 (no 16-wide builtin calls: on AVX2 their ABI warns). */  \
         float8 olo = 0.0f, ohi = 0.0f, ilo = 0.0f, ihi = 0.0f;                             \
         int cnt = 0;                                                                       \
-        SB_FOR_UNITS(i, nv)                                                                \
+        SB_FOR_UNITS(i, q)                                                                 \
         {                                                                                  \
-            ilo = COMB(ilo, TERM(vload8(2 * i, a), vload8(2 * i, b)));                     \
-            ihi = COMB(ihi, TERM(vload8(2 * i + 1, a), vload8(2 * i + 1, b)));             \
+            float8 tlo = SB_RED_T(TERM, i), thi = SB_RED_T2(TERM, i);                      \
+            _Pragma("unroll") for (int s_ = 1; s_ < (S); s_++)                             \
+            {                                                                              \
+                tlo = COMB(tlo, SB_RED_T(TERM, i + s_ * q));                               \
+                thi = COMB(thi, SB_RED_T2(TERM, i + s_ * q));                              \
+            }                                                                              \
+            ilo = COMB(ilo, tlo);                                                          \
+            ihi = COMB(ihi, thi);                                                          \
             if (++cnt == 16) {                                                             \
                 olo = COMB(olo, ilo);                                                      \
                 ohi = COMB(ohi, ihi);                                                      \
@@ -173,8 +184,7 @@ inline int sb_nan4(float4 v)
         float8 o8 = COMB(olo, ohi);                                                        \
         float4 o4 = COMB(o8.lo, o8.hi);                                                    \
         float r = COMB(COMB(o4.x, o4.y), COMB(o4.z, o4.w));                                \
-        size_t t = 16 * nv + get_global_id(0);                                             \
-        if (t < n)                                                                         \
+        for (size_t t = 16 * (S) * q + get_global_id(0); t < n; t += get_global_size(0))   \
             r = COMB(r, TERM((float8)(a[t]), (float8)(b[t])).s0);                          \
         size_t lid = get_local_id(0);                                                      \
         sh[lid] = r;                                                                       \

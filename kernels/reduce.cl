@@ -10,10 +10,10 @@
 #define SB_T_DOT(p, q) ((p) * (q))
 
 /* b is unused by the norms: pass a again. */
-SB_REDUCE_KERNEL(reduce_norm1, SB_T_ABS, SB_ADD)
-SB_REDUCE_KERNEL(reduce_norm2, SB_T_SQ, SB_ADD)
-SB_REDUCE_KERNEL(reduce_norminf, SB_T_ABS, fmax)
-SB_REDUCE_KERNEL(reduce_dot, SB_T_DOT, SB_ADD)
+SB_REDUCE_KERNEL(reduce_norm1, SB_T_ABS, SB_ADD, 4)
+SB_REDUCE_KERNEL(reduce_norm2, SB_T_SQ, SB_ADD, 4)
+SB_REDUCE_KERNEL(reduce_norminf, SB_T_ABS, fmax, 4)
+SB_REDUCE_KERNEL(reduce_dot, SB_T_DOT, SB_ADD, 1)
 
 /* Error feedback, first pass: e = p = lr * g + e (g += wd x when weight decay is
  * coupled) and partial[group] = norm1 of p over the group. The second pass is

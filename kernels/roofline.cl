@@ -24,7 +24,7 @@ __kernel void vec_copy(__global const float *a, __global float *b, uint n)
 /* Sum of a (read 4 bytes per element), partials per work-group, written exactly like
  * the norms (SB_REDUCE_KERNEL); b is unused (pass a). */
 #define SB_T_SUM(p, q) (p)
-SB_REDUCE_KERNEL(vec_read, SB_T_SUM, SB_ADD)
+SB_REDUCE_KERNEL(vec_read, SB_T_SUM, SB_ADD, 4)
 
 /* x += a*g in place: read 8, write 4 bytes per element, the pattern of every update,
  * and like them (update.cl) on float8. */
@@ -143,6 +143,31 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
 SB_STREAM_NT_VARIANTS(write, 0, 0, 1, 0)
 SB_STREAM_NT_VARIANTS(copy, 1, 0, 1, 0)
 #endif
+
+/* Reads in four streams: a work-item's chunk of each quarter of the vector, read side by
+ * side. A CPU core keeps more lines in flight over several sequential streams than over
+ * one (PoCL/AVX2, 2 cores: 19-20 GB/s against 15); in-place and streaming-store patterns
+ * were slower so (their lines are written back, and write-combining buffers are few).
+ * The tail (under 4W elements) goes one element per work-item: launch at least 4W. */
+#define SB_READ4_KERNEL(NAME, W)                                                           \
+    __kernel void NAME(__global const float *in, __global float *y0, __global float *y1,   \
+                       __global float *y2, __global float *out, uint n, float c)           \
+    {                                                                                      \
+        size_t q = n / (4 * (W)); /* vectors per stream */                                 \
+        SB_CAT(SB_VT_, W) acc = 0.0f;                                                      \
+        SB_SPLIT_LOOP(i, q, 1)                                                             \
+        {                                                                                  \
+            acc += (SB_CAT(SB_LD_, W)(i, in) + SB_CAT(SB_LD_, W)(i + q, in)) +             \
+                   (SB_CAT(SB_LD_, W)(i + 2 * q, in) + SB_CAT(SB_LD_, W)(i + 3 * q, in));  \
+        }                                                                                  \
+        float tail = 0.0f;                                                                 \
+        for (size_t t = 4 * (W) * q + get_global_id(0); t < n; t += get_global_size(0))    \
+            tail += in[t];                                                                 \
+        out[get_global_id(0)] = SB_CAT(SB_HSUM_, W)(acc) + tail;                           \
+    }
+SB_READ4_KERNEL(ceil_read_w4_cs, 4)
+SB_READ4_KERNEL(ceil_read_w8_cs, 8)
+SB_READ4_KERNEL(ceil_read_w16_cs, 16)
 
 /* The patterns of host/ops/ops.c's sb_patterns table, in its order. */
 SB_STREAM_VARIANTS(read, 1, 0, 0, 1)

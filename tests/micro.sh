@@ -117,11 +117,13 @@ for p, k in (("rmw", "saxpy"), ("read", "sasum"), ("copy", "scopy")):
 # Every pattern a kernel needs has several variants: widths 1/4/8/16, chunked and grid,
 # two work-group sizes, and on a CPU device the OpenMP loop.
 # Patterns with a write-only output also have streaming-store variants (_nt_) where
-# the device's compiler has them: all 16 or none.
+# the device's compiler has them: all 16 or none; the read also reads four streams.
 for (p, n), vs in variants.items():
-    plain = sum(1 for v in vs if v.startswith("ocl/w") and "_nt_" not in v)
+    plain = sum(1 for v in vs if v.startswith("ocl/w") and "_nt_" not in v and "_s4_" not in v)
     nt = sum(1 for v in vs if v.startswith("ocl/w") and "_nt_" in v)
+    s4 = sum(1 for v in vs if v.startswith("ocl/w") and "_chunked_s4_" in v)
     assert plain == 16 and nt in ((0, 16) if p in ("write", "copy") else (0,)), (p, n, sorted(vs))
+    assert s4 == (6 if p == "read" else 0), (p, n, sorted(vs))  # widths 4/8/16, two groups
     for w in ("w1_", "w4_", "w8_", "w16_"):
         assert any(v.startswith("ocl/" + w) for v in vs), (p, w)
 # A pruned variant (too slow to set the ceiling) keeps its row, marked, with the two

@@ -648,14 +648,18 @@ START_TEST(ceiling_variants_vs_reference)
         cl_mem din = upload(in, n * 4), part = upload(NULL, items * 4 + 4);
         for (int p = 0; p < SB_PAT_N; p++)
             for (int w = 0; w < 4; w++)
-                for (int ch = 0; ch < 4; ch++) /* SB_STREAM_* shapes */
+                for (int ch = 0; ch < 8; ch++) /* SB_STREAM_* shapes */
                     for (size_t local = 64; local <= 256; local *= 4) {
                         const sb_pattern_info *pi = &sb_patterns[p];
                         int has = sb_op_stream_has(&ops, (sb_pattern)p, widths[w], ch);
-                        CHECK(has || (ch & SB_STREAM_NT), "%s w%d shape %d missing",
-                              pi->name, widths[w], ch);
+                        CHECK(has || ch > 1, "%s w%d shape %d missing", pi->name, widths[w],
+                              ch);
                         CHECK(!has || !(ch & SB_STREAM_NT) || pi->nout,
-                              "%s has streaming-store variants", pi->name);
+                              "%s has streaming-store variants (w%d shape %d)", pi->name,
+                              widths[w], ch);
+                        CHECK(!has || !(ch & SB_STREAM_S4) ||
+                                  (pi->red && ch == (SB_STREAM_S4 | SB_STREAM_CHUNKED)),
+                              "%s has four-stream variants of shape %d", pi->name, ch);
                         if (!has)
                             continue;
                         cl_mem d[4];

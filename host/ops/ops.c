@@ -476,23 +476,24 @@ size_t sb_op_stream_items(const sb_ops *o, int width, size_t local, size_t n)
     return groups * local;
 }
 
-_Static_assert(SB_PAT_N * 16 == sizeof((sb_ops *)0)->stream_k / sizeof(cl_kernel),
+_Static_assert(SB_PAT_N * 32 == sizeof((sb_ops *)0)->stream_k / sizeof(cl_kernel),
                "stream_k holds one kernel per pattern, width and shape");
 
-/* The kernel of one variant (roofline.cl: ceil_PAT_wW_{c,g}[n]), created on first use;
+/* The kernel of one variant (roofline.cl: ceil_PAT_wW_{c,g}[n|s]), created on first use;
  * NULL with *err set when the program has none. */
 static cl_kernel stream_kernel(sb_ops *o, sb_pattern p, int width, int shape, sb_err *err)
 {
     int w = width_index(width);
-    if (p < 0 || p >= SB_PAT_N || w < 0 || shape < 0 || shape > 3) {
+    if (p < 0 || p >= SB_PAT_N || w < 0 || shape < 0 || shape > 7) {
         sb_fail(err, SB_EUSAGE, "stream: no variant of pattern %d at width %d", p, width);
         return NULL;
     }
-    int idx = (int)p * 16 + 4 * w + shape;
+    int idx = (int)p * 32 + 8 * w + shape;
     if (!o->stream_k[idx]) {
         char name[64];
-        snprintf(name, sizeof name, "ceil_%s_w%d_%s%s", sb_patterns[p].name, width,
-                 shape & SB_STREAM_CHUNKED ? "c" : "g", shape & SB_STREAM_NT ? "n" : "");
+        snprintf(name, sizeof name, "ceil_%s_w%d_%s%s%s", sb_patterns[p].name, width,
+                 shape & SB_STREAM_CHUNKED ? "c" : "g", shape & SB_STREAM_NT ? "n" : "",
+                 shape & SB_STREAM_S4 ? "s" : "");
         if (sb_ctx_kernel(o->ctx, name, &o->stream_k[idx], err) != SB_OK)
             return NULL;
     }

@@ -52,9 +52,8 @@ typedef struct sb_ops {
     cl_mem partial; /* per-work-group partial sums of reductions */
     size_t partial_n;
     float *partial_host;
-    cl_kernel k[32]; /* indexed privately by ops.c */
-    cl_kernel
-        stream_k[8 * 16]; /* ceiling variants (pattern x width x shape), made on use */
+    cl_kernel k[32];            /* indexed privately by ops.c */
+    cl_kernel stream_k[8 * 32]; /* ceiling variants, made on first use */
 } sb_ops;
 
 int sb_ops_init(sb_ops *o, sb_ctx *ctx, sb_err *err);
@@ -123,8 +122,9 @@ typedef struct sb_pattern_info {
 extern const sb_pattern_info sb_patterns[SB_PAT_N];
 
 /* Shape of a ceiling variant: chunked (one contiguous chunk per work-item) or grid-stride
- * work split, and for patterns with a write-only output optionally streaming stores. */
-enum { SB_STREAM_CHUNKED = 1, SB_STREAM_NT = 2 };
+ * work split; for patterns with a write-only output optionally streaming stores; for the
+ * read, chunked, optionally four streams side by side. */
+enum { SB_STREAM_CHUNKED = 1, SB_STREAM_NT = 2, SB_STREAM_S4 = 4 };
 
 /* One ceiling variant of pattern p: vector width 1, 4, 8 or 16, shape (SB_STREAM_*
  * flags), work-group size local. in, y[0..2] and out are n floats each where the pattern

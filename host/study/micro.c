@@ -380,16 +380,21 @@ static const size_t wg_sizes[] = {64, 256};
 
 /* Every variant of pattern p on this device: our stream kernels at each width, split
  * and work-group size, with streaming stores too where the pattern has a write-only
- * output and the device's compiler has them; OpenCL's own copy and fill; CLBlast's
+ * output and the device's compiler has them, and for the read in four streams; OpenCL's own copy and fill; CLBlast's
  * routine with the pattern; on a CPU device the OpenMP C loop. */
 static int variants_of(sb_pattern p, const sb_ctx *c, sb_ops *ops, int clblast,
                        variant *out, int cap)
 {
     int n = 0;
+    /* plain, streaming stores (patterns with a write-only output), four read streams */
+    const int extra[] = {0, SB_STREAM_NT, SB_STREAM_S4};
     for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
-        for (int nt = 0; nt <= (sb_patterns[p].nout ? SB_STREAM_NT : 0); nt += SB_STREAM_NT)
+        for (size_t e = 0; e < sizeof extra / sizeof extra[0]; e++)
             for (int ch = SB_STREAM_CHUNKED; ch >= 0; ch -= SB_STREAM_CHUNKED) {
-                if (nt && !sb_op_stream_has(ops, p, widths[w], ch | nt))
+                int shape = ch | extra[e];
+                if ((extra[e] == SB_STREAM_NT && !sb_patterns[p].nout) ||
+                    (extra[e] == SB_STREAM_S4 && (!sb_patterns[p].red || !ch)) ||
+                    (extra[e] && !sb_op_stream_has(ops, p, widths[w], shape)))
                     continue;
                 for (size_t l = 0; l < sizeof wg_sizes / sizeof wg_sizes[0]; l++) {
                     if ((c->max_wg && wg_sizes[l] > c->max_wg) || n == cap)
@@ -398,10 +403,14 @@ static int variants_of(sb_pattern p, const sb_ctx *c, sb_ops *ops, int clblast,
                     *v = (variant){.pat = p,
                                    .kind = V_OCL,
                                    .width = widths[w],
-                                   .shape = ch | nt,
+                                   .shape = shape,
                                    .local = wg_sizes[l]};
                     snprintf(v->name, sizeof v->name, "w%d_%s%s_wg%zu", widths[w],
-                             ch ? "chunked" : "grid", nt ? "_nt" : "", wg_sizes[l]);
+                             ch ? "chunked" : "grid",
+                             extra[e] == SB_STREAM_NT   ? "_nt"
+                             : extra[e] == SB_STREAM_S4 ? "_s4"
+                                                        : "",
+                             wg_sizes[l]);
                 }
             }
     if ((p == SB_PAT_COPY || p == SB_PAT_WRITE) && n < cap) {
