@@ -1051,6 +1051,17 @@ static int run_rounds(sb_micro_run *s, plan *pl, sb_err *err)
     return st;
 }
 
+/* A row that can set pattern p's ceiling: one of its variants, or the reference kernel
+ * with that traffic (copy, read, rmw: kernels/roofline.cl), one more way to move the
+ * same bytes. */
+static int sets_ceiling(const sb_micro_result *r, int p)
+{
+    if (r->pat == p)
+        return 1;
+    return r->k && r->k->kind <= SB_MK_RMW && (int)r->k->pass[0] == p &&
+           !strcmp(r->impl, "ocl");
+}
+
 /* The ceiling of pattern p over n elements: the fastest variant's rate; *by gets its
  * index. */
 static double best_variant(const sb_micro_run *s, const plan *pl, int p, size_t n, int *by)
@@ -1059,7 +1070,7 @@ static double best_variant(const sb_micro_run *s, const plan *pl, int p, size_t 
     *by = -1;
     for (int u = 0; u < pl->n; u++) {
         const sb_micro_result *r = &s->rs.r[pl->result[u]];
-        if (r->pat == p && r->n == n && r->gbps > best)
+        if (sets_ceiling(r, p) && r->n == n && r->gbps > best)
             best = r->gbps, *by = pl->result[u];
     }
     return best;
@@ -1086,7 +1097,8 @@ static void set_ceiling(const sb_micro_run *s, const plan *pl, sb_micro_result *
         if (cn != r->n)
             snprintf(at, sizeof at, "@%zu", cn);
         snprintf(r->ceil_by + len, sizeof r->ceil_by - len, "%s%s%s:%s/%s", p ? "+" : "",
-                 sb_patterns[k->pass[p]].name, at, v->impl, v->variant);
+                 sb_patterns[k->pass[p]].name, at, v->impl,
+                 v->variant[0] ? v->variant : v->kernel);
     }
     sb_micro_ceiling_name(k, r->ceil_ref, sizeof r->ceil_ref);
     r->ceil_gbps = total / t;
