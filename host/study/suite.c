@@ -99,6 +99,32 @@ int sb_suite_report_only(const char *dir, sb_err *err)
 
 /* ---- the plan ----------------------------------------------------------------------- */
 
+/* The weights: the seconds each step takes, estimates. The quick ones were measured once,
+ * with `suite --quick` on PoCL on 2 cores of an AMD EPYC shared with other jobs (load
+ * about 5): devices 0.0 s, micro 167, train 1.2, tube 1.1, figure1 1.1, grid 6.0, sweep
+ * 23, byzantine 18 (micro is two thirds of the run, so step counts made the bar's time
+ * left far too short after it). The full ones are scaled from those by the work each
+ * does (steps, trials, grid cells, sizes), not measured. Only their ratios matter: the
+ * bar extrapolates the time left from the share of this work done. */
+typedef struct step_weight {
+    const char *name;
+    long quick, full;
+} step_weight;
+static const step_weight weights[] = {
+    {"devices", 1, 1},        {"micro", 167, 1700},   {"train", 1, 12},
+    {"tube", 1, 10},          {"figure1", 1, 1},      {"grid", 6, 18},
+    {"sweep", 23, 300},       {"byzantine", 18, 100}, {"sweep-quad-rotated", 0, 180},
+    {"sweep-logreg", 0, 180}, {"sweep-tube", 0, 180},
+};
+
+static long weight_of(const char *name, int full)
+{
+    for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++)
+        if (!strcmp(weights[i].name, name))
+            return full ? weights[i].full : weights[i].quick;
+    return 1;
+}
+
 /* A new step running command cmd (also its argv[0]) under name. */
 static sb_suite_step *new_step(sb_suite *s, const char *name, const char *cmd)
 {
@@ -107,7 +133,7 @@ static sb_suite_step *new_step(sb_suite *s, const char *name, const char *cmd)
     st->name = name;
     st->cmd = cmd;
     st->argv[st->argc++] = (char *)cmd;
-    st->weight = 1;
+    st->weight = weight_of(name, s->full);
     return st;
 }
 

@@ -30,8 +30,8 @@ int sb_suite_dir_busy(const char *dir);
  * report.html rewritten from its files. */
 int sb_suite_report_only(const char *dir, sb_err *err);
 
-/* One step: the command, its arguments, and its weight, by which the progress bar
- * advances (1 each). */
+/* One step: the command, its arguments, and its weight: the seconds it is expected to
+ * take (estimates, see suite.c), by which the progress bar advances. */
 #define SB_SUITE_MAX_ARGS 40
 typedef struct sb_suite_step {
     const char *name, *cmd;
