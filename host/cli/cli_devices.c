@@ -35,28 +35,24 @@ static const char help_text[] =
     "    caches[]{level, kind (data|instruction|unified), size_bytes, count}\n"
     "  bound (with --bind): index, cpuset, numa_nodes[]\n";
 
+enum { OPT_JSON = SB_OPT_FIRST_FREE };
+
+static int devices_option(int c, const char *arg, void *ctx, sb_err *err)
+{
+    if (c != OPT_JSON)
+        return -1;
+    *(int *)ctx = 1;
+    return SB_OK;
+}
+
 static int parse_args(int argc, char **argv, sb_opts *o, int *json, int *help, sb_err *err)
 {
-    enum { OPT_JSON = SB_OPT_FIRST_FREE };
     static const struct option longopts[] = {
         {"json", no_argument, 0, OPT_JSON}, SB_COMMON_LONGOPTS, {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    opterr = 0;
-    if (sb_cli_check_args("devices", argc, argv, "", longopts, err))
-        return err->code;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c == SB_OPT_HELP) {
-            *help = 1;
-            return SB_OK;
-        }
-        if (c == OPT_JSON)
-            *json = 1;
-        else if (!sb_cli_common(c, optarg, o))
-            return sb_cli_bad_option("devices", argc, argv, err);
-    }
-    if (optind < argc)
-        return sb_fail(err, SB_EUSAGE, "devices: unexpected argument '%s'", argv[optind]);
+    static const sb_cli_parser p = {"devices", "", longopts, devices_option, 0};
+    int rc = sb_cli_parse(&p, argc, argv, json, o, help, err);
+    if (rc || *help)
+        return rc;
     if (o->kernel_dir || o->kernel_binary)
         return sb_fail(err, SB_EUSAGE,
                        "devices: --%s has no effect here (it builds no kernel)",

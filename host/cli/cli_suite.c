@@ -58,9 +58,24 @@ static sb_suite_cmd_fn lookup(const char *name)
 }
 
 typedef struct suite_args {
-    const char *out, *only, *device, *report_only;
+    sb_opts dev;
+    const char *out, *only, *report_only;
     int full, quick, help;
 } suite_args;
+
+static int suite_option(int c, const char *arg, void *ctx, sb_err *err)
+{
+    suite_args *a = ctx;
+    switch (c) {
+    case 'q': a->quick = 1; break;
+    case 'f': a->full = 1; break;
+    case 'o': a->out = arg; break;
+    case 'O': a->only = arg; break;
+    case 'R': a->report_only = arg; break;
+    default: return -1;
+    }
+    return SB_OK;
+}
 
 static int parse_args(int argc, char **argv, suite_args *a, sb_err *err)
 {
@@ -71,36 +86,10 @@ static int parse_args(int argc, char **argv, suite_args *a, sb_err *err)
                                              {"report-only", required_argument, 0, 'R'},
                                              SB_COMMON_LONGOPTS,
                                              {0, 0, 0, 0}};
-    sb_opts dev = {0};
-    int c;
-    optind = 1;
-    opterr = 0;
-    if (sb_cli_check_args("suite", argc, argv, "o:", longopts, err))
-        return err->code;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (c == SB_OPT_DEVICE)
-            a->device = optarg;
-        if (sb_cli_common(c, optarg, &dev))
-            continue;
-        if (c == SB_OPT_HELP) {
-            a->help = 1;
-            return SB_OK;
-        }
-        if (c == 'q')
-            a->quick = 1;
-        else if (c == 'f')
-            a->full = 1;
-        else if (c == 'o')
-            a->out = optarg;
-        else if (c == 'O')
-            a->only = optarg;
-        else if (c == 'R')
-            a->report_only = optarg;
-        else
-            return sb_cli_bad_option("suite", argc, argv, err);
-    }
-    if (optind < argc)
-        return sb_fail(err, SB_EUSAGE, "suite: unexpected argument '%s'", argv[optind]);
+    static const sb_cli_parser p = {"suite", "o:", longopts, suite_option, 0};
+    int rc = sb_cli_parse(&p, argc, argv, a, &a->dev, &a->help, err);
+    if (rc || a->help)
+        return rc;
     if (a->quick && a->full)
         return sb_fail(err, SB_EUSAGE,
                        "suite: --quick and --full conflict; give one of them");
@@ -108,7 +97,7 @@ static int parse_args(int argc, char **argv, suite_args *a, sb_err *err)
         return SB_OK;
     if (a->only && sb_suite_check_only(a->only, err))
         return err->code;
-    if (dev.kernel_dir || dev.kernel_binary || dev.bind)
+    if (a->dev.kernel_dir || a->dev.kernel_binary || a->dev.bind)
         return sb_fail(err, SB_EUSAGE, "suite: only --device is passed on to the steps");
     int busy = a->out ? sb_suite_dir_busy(a->out) : 0;
     if (busy < 0)
@@ -126,7 +115,7 @@ static int parse_args(int argc, char **argv, suite_args *a, sb_err *err)
 /* The steps, the train figure, summary.json and the report. */
 static int run(sb_suite *s, const suite_args *a, sb_err *err)
 {
-    if (sb_suite_prepare(s, a->device, a->out, err) || sb_suite_run(s, err))
+    if (sb_suite_prepare(s, a->dev.device, a->out, err) || sb_suite_run(s, err))
         return err->code;
     if (sb_suite_wanted(a->only, "train")) {
         sb_err pe = {0, ""};
