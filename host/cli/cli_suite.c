@@ -144,7 +144,7 @@ int sb_cmd_suite(int argc, char **argv, sb_err *err)
     if (a.help)
         return sb_cli_help(help);
     if (a.report_only) {
-        if (sb_suite_report_only(a.report_only, err))
+        if (sb_suite_check_run_folder(a.report_only, err))
             return err->code;
         if (sb_report_write(a.report_only, err))
             return sb_wrap(err, "suite");

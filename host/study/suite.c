@@ -80,7 +80,7 @@ static int is_run_folder(const char *dir)
     return ok;
 }
 
-int sb_suite_report_only(const char *dir, sb_err *err)
+int sb_suite_check_run_folder(const char *dir, sb_err *err)
 {
     if (access(dir, R_OK | X_OK))
         return sb_fail(err, SB_EUSAGE, "suite: --report-only %s: no such run folder", dir);

@@ -26,9 +26,10 @@ int sb_suite_check_only(const char *only, sb_err *err);
 /* 1 when DIR exists and holds anything (a run folder holds one run), -1 when DIR exists
  * but is not a readable folder, 0 when it does not exist or is empty. */
 int sb_suite_dir_busy(const char *dir);
-/* --report-only DIR: the checks (a finished suite run folder), then report.md and
- * report.html rewritten from its files. */
-int sb_suite_report_only(const char *dir, sb_err *err);
+/* --report-only DIR: SB_OK when DIR is a finished suite run folder (it exists, has no
+ * INCOMPLETE mark, holds summary.json with the summary schema), whose report can then be
+ * rewritten from its files; else SB_EUSAGE saying which. */
+int sb_suite_check_run_folder(const char *dir, sb_err *err);
 
 /* One step: the command, its arguments, and its weight: the seconds it is expected to
  * take (estimates, see suite.c), by which the progress bar advances. */
