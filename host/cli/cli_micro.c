@@ -120,16 +120,23 @@ static void print_list(const sb_micro_run *s)
         }
 }
 
-/* Fail now, not after a long sweep, when an output file cannot be written. */
+/* Fail now, not after a long sweep, when an output file cannot be written. The probe is
+ * the FILE.tmp the result writer (sb_write_file) uses, held like it for the signal
+ * handlers, so an interrupt in between does not leave it behind. */
 static int check_writable(const char *opt, const char *path, sb_err *err)
 {
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
+    int ok = snprintf(tmp, sizeof tmp, "%s.tmp", path) < (int)sizeof tmp;
+    int slot = ok ? sb_tmp_add(tmp) : -1;
+    FILE *f = ok ? fopen(tmp, "wb") : NULL;
+    ok = f != NULL;
+    if (f) {
+        fclose(f);
+        remove(tmp);
+    }
+    sb_tmp_drop(slot);
+    if (!ok)
         return sb_fail(err, SB_EUSAGE, "micro: %s %s: cannot write there", opt, path);
-    fclose(f);
-    remove(tmp);
     return SB_OK;
 }
 
