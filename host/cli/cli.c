@@ -36,6 +36,44 @@ int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err)
         cmd);
 }
 
+int sb_cli_parse(const sb_cli_parser *p, int argc, char **argv, void *ctx, sb_opts *dev,
+                 int *help, sb_err *err)
+{
+    int c;
+    optind = 1;
+    opterr = 0;
+    if (sb_cli_check_args(p->cmd, argc, argv, p->shortopts, p->longopts, err))
+        return err->code;
+    while ((c = getopt_long(argc, argv, p->shortopts, p->longopts, NULL)) != -1) {
+        if (sb_cli_common(c, optarg, dev))
+            continue;
+        if (c == SB_OPT_HELP) {
+            *help = 1;
+            return SB_OK;
+        }
+        int rc = p->option(c, optarg, ctx, err);
+        if (rc < 0)
+            return sb_cli_bad_option(p->cmd, argc, argv, err);
+        if (rc) {
+            if (p->prefix && strncmp(err->msg, p->cmd, strlen(p->cmd)))
+                sb_wrap(err, "%s", p->cmd);
+            return rc;
+        }
+    }
+    if (optind < argc)
+        return sb_fail(err, SB_EUSAGE, "%s: unexpected argument '%s'", p->cmd,
+                       argv[optind]);
+    return SB_OK;
+}
+
+int sb_cli_has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], flag))
+            return 1;
+    return 0;
+}
+
 int sb_cli_help(const char *text)
 {
     fputs(text, stdout);

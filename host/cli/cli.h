@@ -70,6 +70,30 @@ int sb_cli_check_args(const char *cmd, int argc, char **argv, const char *shorto
 /* The getopt_long loop's failure cases, as one line: unknown option, missing value. */
 int sb_cli_bad_option(const char *cmd, int argc, char **argv, sb_err *err);
 
+/* One of a command's own options (not a common one) into its settings ctx: SB_OK, an
+ * error (err filled), or -1 when c is not one of its options. */
+typedef int (*sb_cli_option_fn)(int c, const char *arg, void *ctx, sb_err *err);
+
+/* How a command reads its options with sb_cli_parse. */
+typedef struct sb_cli_parser {
+    const char *cmd; /* the command's name, which every message starts with */
+    const char *shortopts;
+    const struct option *longopts; /* SB_COMMON_LONGOPTS among them */
+    sb_cli_option_fn option;
+    int prefix; /* 1: "cmd: " goes before an option's message that lacks it */
+} sb_cli_parser;
+
+/* A command's getopt_long loop: sb_cli_check_args first, the common options into *dev,
+ * --help sets *help and stops there, every other option to p->option (an unknown one
+ * is refused with sb_cli_bad_option); then a stray argument is refused. SB_OK or the
+ * failure's code. */
+int sb_cli_parse(const sb_cli_parser *p, int argc, char **argv, void *ctx, sb_opts *dev,
+                 int *help, sb_err *err);
+
+/* 1 when argv holds flag (a command whose defaults depend on --quick reads it first, so
+ * that the other options override them). */
+int sb_cli_has_flag(int argc, char **argv, const char *flag);
+
 /* A command over a device list (--device A,B or all, else $SIGNBENCH_DEVICE): when it
  * names several devices, runs fn once per device (argv with --device P:D, the values of
  * file_opts suffixed -P-D before their extension), sets *handled and returns the first

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "byzstudy.h"
 #include "cli.h"
@@ -62,6 +61,34 @@ static void print_table(const cJSON *j)
            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "theory"), "statement")->valuestring);
 }
 
+typedef struct byz_args {
+    sb_byzstudy_cfg c;
+    const char *out;
+    int json, help;
+} byz_args;
+
+static int byz_option(int ch, const char *arg, void *ctx, sb_err *err)
+{
+    byz_args *a = ctx;
+    long v;
+    int st = SB_OK;
+    switch (ch) {
+    case O_QUICK: break; /* read first: it sets the defaults */
+    case O_WORKERS:
+        st = sb_parse_long("--workers", arg, 3, 127, &v, err);
+        a->c.workers = (int)v;
+        break;
+    case O_STEPS:
+        st = sb_parse_long("--steps", arg, 1, 10000000, &v, err);
+        a->c.steps = (int)v;
+        break;
+    case O_OUT: a->out = arg; break;
+    case O_JSON: a->json = 1; break;
+    default: return -1;
+    }
+    return st;
+}
+
 int sb_cmd_byzantine(int argc, char **argv, sb_err *err)
 {
     static const struct option longopts[] = {{"quick", no_argument, 0, O_QUICK},
@@ -71,54 +98,26 @@ int sb_cmd_byzantine(int argc, char **argv, sb_err *err)
                                              {"json", no_argument, 0, O_JSON},
                                              SB_COMMON_LONGOPTS,
                                              {0, 0, 0, 0}};
-    int quick = 0;
-    for (int i = 1; i < argc; i++)
-        quick |= !strcmp(argv[i], "--quick");
-    sb_byzstudy_cfg c;
-    sb_byzstudy_cfg_default(&c, quick);
-    const char *out = "results/byzantine";
-    int json = 0, ch, st = SB_OK;
-    long v;
-    optind = 1;
-    opterr = 0;
-    if (sb_cli_check_args("byzantine", argc, argv, "", longopts, err))
+    static const sb_cli_parser p = {"byzantine", "", longopts, byz_option, 0};
+    byz_args a = {.out = "results/byzantine"};
+    sb_byzstudy_cfg_default(&a.c, sb_cli_has_flag(argc, argv, "--quick"));
+    if (sb_cli_parse(&p, argc, argv, &a, &a.c.dev, &a.help, err))
         return err->code;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (sb_cli_common(ch, optarg, &c.dev))
-            continue;
-        switch (ch) {
-        case SB_OPT_HELP: return sb_cli_help(help);
-        case O_QUICK: break;
-        case O_WORKERS:
-            st = sb_parse_long("--workers", optarg, 3, 127, &v, err);
-            c.workers = (int)v;
-            break;
-        case O_STEPS:
-            st = sb_parse_long("--steps", optarg, 1, 10000000, &v, err);
-            c.steps = (int)v;
-            break;
-        case O_OUT: out = optarg; break;
-        case O_JSON: json = 1; break;
-        default: return sb_cli_bad_option("byzantine", argc, argv, err);
-        }
-        if (st != SB_OK)
-            return err->code;
-    }
-    if (optind < argc)
-        return sb_fail(err, SB_EUSAGE, "byzantine: unexpected argument '%s'", argv[optind]);
-    if (sb_mkdir_p(out, err))
+    if (a.help)
+        return sb_cli_help(help);
+    if (sb_mkdir_p(a.out, err))
         return sb_wrap(err, "byzantine");
-    c.out = out;
-    c.progress = !json;
+    a.c.out = a.out;
+    a.c.progress = !a.json;
     cJSON *j = NULL;
-    st = sb_byzstudy_run(&c, &j, err);
-    if (st != SB_OK)
+    if (sb_byzstudy_run(&a.c, &j, err) != SB_OK)
         return sb_wrap(err, "byzantine");
-    if (json)
+    if (a.json)
         sb_json_print(j);
     else {
         print_table(j);
-        printf("byzantine.json%s in %s/\n", sb_plot_available() ? " and figures" : "", out);
+        printf("byzantine.json%s in %s/\n", sb_plot_available() ? " and figures" : "",
+               a.out);
     }
     cJSON_Delete(j);
     return SB_OK;

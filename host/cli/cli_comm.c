@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "comm.h"
+#include "fs.h"
 #include "json.h"
 #include "plot.h"
 
@@ -197,65 +197,90 @@ static const struct option comm_longopts[] = {
     SB_COMMON_LONGOPTS,
     {0, 0, 0, 0}};
 
-int sb_cmd_comm(int argc, char **argv, sb_err *err)
-{
-    /* --quick changes defaults: find it first so other options override */
-    int quick = 0;
-    for (int i = 1; i < argc; i++)
-        quick |= !strcmp(argv[i], "--quick");
+typedef struct comm_args {
     sb_comm_cfg c;
-    sb_comm_cfg_default(&c, quick);
-    const char *out = NULL;
-    int json = 0, ch, st = SB_OK;
+    const char *out;
+    int json, help;
+} comm_args;
+
+static int comm_option(int ch, const char *a, void *ctx, sb_err *err)
+{
+    sb_comm_cfg *c = &((comm_args *)ctx)->c;
     long lv;
     size_t zv;
-    optind = 1;
-    opterr = 0;
-    if (sb_cli_check_args("comm", argc, argv, "", comm_longopts, err))
-        return err->code;
-    while ((ch = getopt_long(argc, argv, "", comm_longopts, NULL)) != -1) {
-        if (sb_cli_common(ch, optarg, &c.dev))
-            continue;
-        const char *a = optarg;
-        switch (ch) {
-        case SB_OPT_HELP: return sb_cli_help(help);
-        case O_QUICK: break;
-        case O_RANKS: st = parse_ranks(a, &c, err); break;
-        case O_BW: st = parse_bw(a, c.bw, &c.nbw, err); break;
-        case O_AGG: st = parse_algs(a, &c, err); break;
-        case O_D:
-            st = sb_parse_size("--d", a, &zv, err);
-            c.d = zv;
-            break;
-        case O_STEPS:
-            st = sb_parse_long("--steps", a, 3, 100000, &lv, err);
-            c.steps = (int)lv;
-            break;
-        case O_SIGMA: st = sb_parse_double("--sigma", a, 0, 1e6, &c.sigma, err); break;
-        case O_TD:
-            st = sb_parse_size("--target-d", a, &zv, err);
-            c.target_d = zv;
-            break;
-        case O_TSIG:
-            st = sb_parse_double("--target-sigma", a, 0, 1e6, &c.target_sigma, err);
-            break;
-        case O_TFRAC:
-            st = sb_parse_double("--target-frac", a, 1e-9, 1, &c.target_frac, err);
-            break;
-        case O_TSTEPS:
-            st = sb_parse_long("--target-steps", a, 1, 1000000, &lv, err);
-            c.target_steps = (int)lv;
-            break;
-        case O_OUT: out = a; break;
-        case O_JSON: json = 1; break;
-        default: return sb_cli_bad_option("comm", argc, argv, err);
-        }
-        if (st != SB_OK)
-            return err->code;
+    int st = SB_OK;
+    switch (ch) {
+    case O_QUICK: break; /* read first: it sets the defaults */
+    case O_RANKS: st = parse_ranks(a, c, err); break;
+    case O_BW: st = parse_bw(a, c->bw, &c->nbw, err); break;
+    case O_AGG: st = parse_algs(a, c, err); break;
+    case O_D:
+        st = sb_parse_size("--d", a, &zv, err);
+        c->d = zv;
+        break;
+    case O_STEPS:
+        st = sb_parse_long("--steps", a, 3, 100000, &lv, err);
+        c->steps = (int)lv;
+        break;
+    case O_SIGMA: st = sb_parse_double("--sigma", a, 0, 1e6, &c->sigma, err); break;
+    case O_TD:
+        st = sb_parse_size("--target-d", a, &zv, err);
+        c->target_d = zv;
+        break;
+    case O_TSIG:
+        st = sb_parse_double("--target-sigma", a, 0, 1e6, &c->target_sigma, err);
+        break;
+    case O_TFRAC:
+        st = sb_parse_double("--target-frac", a, 1e-9, 1, &c->target_frac, err);
+        break;
+    case O_TSTEPS:
+        st = sb_parse_long("--target-steps", a, 1, 1000000, &lv, err);
+        c->target_steps = (int)lv;
+        break;
+    case O_OUT: ((comm_args *)ctx)->out = a; break;
+    case O_JSON: ((comm_args *)ctx)->json = 1; break;
+    default: return -1;
     }
-    if (optind < argc)
-        return sb_fail(err, SB_EUSAGE, "comm: unexpected argument '%s'", argv[optind]);
-    if (c.d < 1 || c.target_d < 1)
+    return st;
+}
+
+/* The run and its files: comm.json, the plots; then the table or the JSON. */
+static int run(sb_comm_cfg *c, const char *out, int json, sb_err *err)
+{
+    sb_comm_result r;
+    int st = sb_comm_run(c, &r, err);
+    if (st != SB_OK) {
+        sb_comm_result_free(&r);
+        return sb_wrap(err, "comm");
+    }
+    cJSON *j = sb_comm_json(c, &r);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/comm.json", out);
+    st = sb_json_save(path, j, err);
+    if (st == SB_OK && sb_plot_available())
+        st = sb_comm_plot(c, &r, err);
+    if (st == SB_OK && json)
+        sb_json_print(j);
+    else if (st == SB_OK) {
+        print_table(c, &r);
+        printf("comm.json%s in %s/ (%.0f s)\n",
+               sb_plot_available() ? " and comm-ttt-P*.png" : "", out, r.wall_s);
+    }
+    cJSON_Delete(j);
+    sb_comm_result_free(&r);
+    return st;
+}
+
+int sb_cmd_comm(int argc, char **argv, sb_err *err)
+{
+    static const sb_cli_parser p = {"comm", "", comm_longopts, comm_option, 0};
+    comm_args a = {.out = NULL};
+    sb_comm_cfg_default(&a.c, sb_cli_has_flag(argc, argv, "--quick"));
+    if (sb_cli_parse(&p, argc, argv, &a, &a.c.dev, &a.help, err))
+        return err->code;
+    if (a.help)
+        return sb_cli_help(help);
+    if (a.c.d < 1 || a.c.target_d < 1)
         return sb_fail(err, SB_EUSAGE, "comm: --d and --target-d must be at least 1");
     if (geteuid() != 0)
         return sb_fail(err, SB_EUSAGE,
@@ -266,39 +291,13 @@ int sb_cmd_comm(int argc, char **argv, sb_err *err)
     if (n <= 0)
         return sb_fail(err, SB_ERUNTIME, "comm: cannot find this program (/proc/self/exe)");
     self[n] = '\0';
-    if (!out) {
+    if (!a.out) {
         char ts[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(dir, sizeof dir, "results/comm/%s", ts);
-        out = dir;
+        snprintf(dir, sizeof dir, "results/comm/%s", sb_utc_stamp(ts, sizeof ts));
+        a.out = dir;
     }
-    c.self = self;
-    c.out = out;
-    c.progress = !json;
-    sb_comm_result r;
-    st = sb_comm_run(&c, &r, err);
-    if (st != SB_OK) {
-        sb_comm_result_free(&r);
-        return sb_wrap(err, "comm");
-    }
-    cJSON *j = sb_comm_json(&c, &r);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/comm.json", out);
-    st = sb_json_save(path, j, err);
-    if (st == SB_OK && sb_plot_available()) {
-        st = sb_comm_plot(&c, &r, err);
-    }
-    if (st == SB_OK && json)
-        sb_json_print(j);
-    else if (st == SB_OK) {
-        print_table(&c, &r);
-        printf("comm.json%s in %s/ (%.0f s)\n",
-               sb_plot_available() ? " and comm-ttt-P*.png" : "", out, r.wall_s);
-    }
-    cJSON_Delete(j);
-    sb_comm_result_free(&r);
-    return st;
+    a.c.self = self;
+    a.c.out = a.out;
+    a.c.progress = !a.json;
+    return run(&a.c, a.out, a.json, err);
 }

@@ -97,14 +97,17 @@ static int any_test_error(const cJSON *j)
 
 /* What the command line asks for beyond the grid's own settings. */
 typedef struct grid_args {
+    sb_grid *g;
     sb_opts dev;
     const char *out, *optimizers;
     int json, help;
 } grid_args;
 
 /* One option c (not a common one) into the grid's settings; -1 when c is none. */
-static int grid_option(int c, const char *arg, sb_grid *g, grid_args *a, sb_err *err)
+static int grid_option(int c, const char *arg, void *ctx, sb_err *err)
 {
+    grid_args *a = ctx;
+    sb_grid *g = a->g;
     long v;
     size_t z;
     int rc = SB_OK;
@@ -134,7 +137,7 @@ static int grid_option(int c, const char *arg, sb_grid *g, grid_args *a, sb_err 
     return rc;
 }
 
-static int parse_args(int argc, char **argv, sb_grid *g, grid_args *a, sb_err *err)
+static int parse_args(int argc, char **argv, grid_args *a, sb_err *err)
 {
     static const struct option longopts[] = {{"data", required_argument, 0, 'D'},
                                              {"optimizers", required_argument, 0, 'O'},
@@ -149,32 +152,11 @@ static int parse_args(int argc, char **argv, sb_grid *g, grid_args *a, sb_err *e
                                              {"json", no_argument, 0, 'j'},
                                              SB_COMMON_LONGOPTS,
                                              {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    opterr = 0;
-    if (sb_cli_check_args("grid", argc, argv, "o:", longopts, err))
-        return err->code;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (sb_cli_common(c, optarg, &a->dev))
-            continue;
-        if (c == SB_OPT_HELP) {
-            a->help = 1;
-            return SB_OK;
-        }
-        int rc = grid_option(c, optarg, g, a, err);
-        if (rc < 0)
-            rc = sb_cli_bad_option("grid", argc, argv, err);
-        if (rc) {
-            if (strncmp(err->msg, "grid", 4))
-                sb_wrap(err, "grid");
-            return rc;
-        }
-    }
-    if (optind < argc)
-        return sb_fail(err, SB_EUSAGE, "grid: unexpected argument '%s'", argv[optind]);
-    if (a->optimizers)
-        return sb_grid_set_optimizers(g, a->optimizers, err);
-    return SB_OK;
+    static const sb_cli_parser p = {"grid", "o:", longopts, grid_option, 1};
+    int rc = sb_cli_parse(&p, argc, argv, a, &a->dev, &a->help, err);
+    if (!rc && !a->help && a->optimizers)
+        return sb_grid_set_optimizers(a->g, a->optimizers, err);
+    return rc;
 }
 
 int sb_cmd_grid(int argc, char **argv, sb_err *err)
@@ -183,8 +165,8 @@ int sb_cmd_grid(int argc, char **argv, sb_err *err)
     if (!g)
         return sb_fail(err, SB_ERUNTIME, "grid: out of memory");
     sb_grid_defaults(g);
-    grid_args a = {0};
-    int rc = parse_args(argc, argv, g, &a, err);
+    grid_args a = {.g = g};
+    int rc = parse_args(argc, argv, &a, err);
     if (!rc && a.help) {
         free(g);
         return sb_cli_help(help);

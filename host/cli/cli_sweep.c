@@ -178,14 +178,17 @@ static void print_table(const cJSON *j)
 
 /* What the command line asks for beyond the sweep's own settings. */
 typedef struct sweep_args {
+    sb_sweep *w;
     sb_opts dev;
     const char *out;
     int json, help;
 } sweep_args;
 
 /* One option c (not a common one) into the sweep's settings; -1 when c is none. */
-static int sweep_option(int c, const char *arg, sb_sweep *w, sweep_args *a, sb_err *err)
+static int sweep_option(int c, const char *arg, void *ctx, sb_err *err)
 {
+    sweep_args *a = ctx;
+    sb_sweep *w = a->w;
     long l;
     size_t z;
     int rc = SB_OK;
@@ -234,7 +237,7 @@ static int sweep_option(int c, const char *arg, sb_sweep *w, sweep_args *a, sb_e
     return rc;
 }
 
-static int parse_args(int argc, char **argv, sb_sweep *w, sweep_args *a, sb_err *err)
+static int parse_args(int argc, char **argv, sweep_args *a, sb_err *err)
 {
     static const struct option longopts[] = {{"problem", required_argument, 0, 'p'},
                                              {"dims", required_argument, 0, 'd'},
@@ -250,30 +253,8 @@ static int parse_args(int argc, char **argv, sb_sweep *w, sweep_args *a, sb_err 
                                              {"json", no_argument, 0, 'j'},
                                              SB_COMMON_LONGOPTS,
                                              {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    opterr = 0;
-    if (sb_cli_check_args("sweep", argc, argv, "o:", longopts, err))
-        return err->code;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (sb_cli_common(c, optarg, &a->dev))
-            continue;
-        if (c == SB_OPT_HELP) {
-            a->help = 1;
-            return SB_OK;
-        }
-        int rc = sweep_option(c, optarg, w, a, err);
-        if (rc < 0)
-            rc = sb_cli_bad_option("sweep", argc, argv, err);
-        if (rc) {
-            if (rc == SB_EUSAGE && strncmp(err->msg, "sweep", 5))
-                sb_wrap(err, "sweep");
-            return rc;
-        }
-    }
-    if (optind < argc)
-        return sb_fail(err, SB_EUSAGE, "sweep: unexpected argument '%s'", argv[optind]);
-    return SB_OK;
+    static const sb_cli_parser p = {"sweep", "o:", longopts, sweep_option, 1};
+    return sb_cli_parse(&p, argc, argv, a, &a->dev, &a->help, err);
 }
 
 int sb_cmd_sweep(int argc, char **argv, sb_err *err)
@@ -282,8 +263,8 @@ int sb_cmd_sweep(int argc, char **argv, sb_err *err)
     if (!w)
         return sb_fail(err, SB_ERUNTIME, "sweep: out of memory");
     sb_sweep_defaults(w);
-    sweep_args a = {0};
-    int rc = parse_args(argc, argv, w, &a, err);
+    sweep_args a = {.w = w};
+    int rc = parse_args(argc, argv, &a, err);
     if (!rc && a.help) {
         free(w);
         return sb_cli_help(help);

@@ -1,18 +1,14 @@
-/* cli_train.c - `signbench train`: parse the options, run one or several optimisers on
- * the same problem and seed (train.c), print them side by side, write traces and summaries. */
-#include <errno.h>
-#include <math.h>
+/* cli_train.c - `signbench train`: its options, then one or several optimisers on the same
+ * problem and seed (study/train_runs.c), printed side by side (report/train_print.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
-#include "problem.h"
-#include "train.h"
-#include "json.h"
 #include "cli_dist.h"
+#include "problem.h"
+#include "train_print.h"
+#include "train_runs.h"
 
 #ifdef SB_HAVE_MPI
 #define MPI_HELP SB_MPI_HELP
@@ -115,54 +111,6 @@ enum {
     O_WDEV
 };
 
-/* mkdir -p */
-static int make_dirs(const char *path, sb_err *err)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return sb_fail(err, SB_EUSAGE, "train: --out path too long");
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return sb_fail(err, SB_EUSAGE, "train: cannot create folder %s: %s", buf,
-                               strerror(errno));
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    struct stat sbuf;
-    if (stat(path, &sbuf) != 0 || !S_ISDIR(sbuf.st_mode))
-        return sb_fail(err, SB_EUSAGE, "train: --out %s is not a folder", path);
-    return SB_OK;
-}
-
-/* Device name as a file-name slug: lower case, [a-z0-9-] only. */
-static void slug(const char *in, char *out, size_t n)
-{
-    size_t k = 0;
-    int dash = 0;
-    for (const char *p = in; *p && k + 1 < n && k < 40; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            out[k++] = c;
-            dash = 0;
-        } else if (!dash && k) {
-            out[k++] = '-';
-            dash = 1;
-        }
-    }
-    while (k && out[k - 1] == '-')
-        k--;
-    out[k] = '\0';
-    if (!k)
-        snprintf(out, n, "device");
-}
-
 static int parse_u64(const char *opt, const char *s, uint64_t *out, sb_err *err)
 {
     size_t v;
@@ -172,161 +120,25 @@ static int parse_u64(const char *opt, const char *s, uint64_t *out, sb_err *err)
     return SB_OK;
 }
 
-static void print_table(sb_train_result *rs, int n, int has_acc)
+/* Every optimiser of the list, then the table or the JSON (rank 0 only under MPI). */
+static int train_all(sb_train_cfg *cfg, const char *const *list, int n, const char *out,
+                     int json, int rank, sb_err *err)
 {
-    printf("%-11s %13s %13s %11s %9s %10s %8s", "optimizer", "f_final", "f_best",
-           "grad1_min", "steps", "evals", "time_s");
-    if (has_acc)
-        printf(" %8s", "test_acc");
-    printf("  %s\n", "status");
-    for (int i = 0; i < n; i++) {
-        sb_train_result *r = &rs[i];
-        printf("%-11s %13.6g %13.6g %11.4g %9llu %10llu %8.3f", r->optimizer, r->f_final,
-               r->f_best, r->grad1_min, (unsigned long long)r->steps,
-               (unsigned long long)r->evals, r->time_s);
-        if (has_acc) {
-            if (r->has_test_accuracy)
-                printf(" %8.4f", r->test_accuracy);
-            else
-                printf(" %8s", "-");
-        }
-        if (r->diverged)
-            printf("  DIVERGED: %s\n", r->diverged_reason);
-        else if (r->has_target)
-            printf(r->reached ? "  target at step %llu (%llu evals)\n"
-                              : "  target not reached\n",
-                   (unsigned long long)r->steps_to_target,
-                   (unsigned long long)r->evals_to_target);
-        else
-            printf("  ok\n");
-    }
-    for (int i = 0; i < n; i++) {
-        sb_train_result *r = &rs[i];
-        if (!r->has_theory)
-            continue;
-        if (r->theorem[8] == '1')
-            printf("%s: %s: E[min norm1(grad)] <= %.6g (loose form %.6g); measured min "
-                   "norm1 %.6g\n",
-                   r->optimizer, r->theorem, r->theory_bound, r->theory_bound_loose,
-                   r->theory_measured);
-        else
-            printf("%s: %s: E[min norm2(grad)^2] <= %.6g; measured min norm2^2 %.6g\n",
-                   r->optimizer, r->theorem, r->theory_bound, r->theory_measured);
-    }
-}
-
-/* --worker-devices: per worker the time computing, idle, and the step time alone. */
-static void print_workers(const sb_train_result *r)
-{
-    if (!r->nworker_devices)
-        return;
-    printf("%s on %d worker devices: %.3f ms per step together; largest |x_w - x_0| %.3g\n",
-           r->optimizer, r->nworker_devices, r->worker_step_s * 1e3, r->worker_x_diff);
-    printf("  %-3s %-6s %-32s %12s %12s %18s\n", "w", "device", "name", "compute s",
-           "idle s", "alone ms/step");
-    for (int w = 0; w < r->nworker_devices; w++) {
-        const sb_worker_figures *f = &r->worker_dev[w];
-        printf("  %-3d %-6s %-32.32s %12.4f %12.4f %18.3f\n", w, f->index, f->name,
-               f->compute_s, f->idle_s, f->alone_step_s * 1e3);
-    }
-}
-
-/* Open the device, run every optimiser of the list, report (rank 0 only under MPI). */
-static int train_all(sb_train_cfg *cfg, const char **list, int n, const char *out, int json,
-                     int rank, sb_err *err)
-{
-    sb_problem_opts *po = &cfg->problem;
-    int st;
-    sb_ctx ctx;
-    if ((st = sb_ctx_open(&ctx, &cfg->dev, err)) != SB_OK) {
-        return st;
-    }
-    sb_ops ops;
-    if ((st = sb_ops_init(&ops, &ctx, err)) != SB_OK) {
-        sb_ctx_close(&ctx);
-        return st;
-    }
-    char dir[4096];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
-    else {
-        char s[64], ts[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-        slug(ctx.dev.name, s, sizeof s);
-        snprintf(dir, sizeof dir, "results/runs/%s-%s", ts, s);
-    }
-    if (rank == 0)
-        st = make_dirs(dir, err);
-
-    cfg->ctx = &ctx;
-    cfg->ops = &ops;
     cfg->progress = !json && rank == 0;
-    sb_train_result *rs = calloc((size_t)n, sizeof *rs);
-    cJSON *all = cJSON_CreateObject();
-    cJSON *runs = all ? cJSON_AddArrayToObject(all, "runs") : NULL;
-    if (!rs || !runs)
-        st = sb_fail(err, SB_ERUNTIME, "out of memory");
-    if (runs) {
-        /* not signbench-train/1: that is one run's summary, this a list of them */
-        cJSON_AddStringToObject(all, "schema", "signbench-train-runs/1");
-        cJSON_AddStringToObject(all, "out", dir);
-    }
-    int has_acc = 0, done = 0;
-    for (int i = 0; i < n && st == SB_OK; i++) {
-        cfg->optimizer = list[i];
-        st = sb_train_run(cfg, &rs[i], err);
-        done = i + 1;
-        if (st != SB_OK) {
-            sb_wrap(err, "train: %s on %s", list[i], po->name);
-            break;
-        }
-        sb_train_result *r = &rs[i];
-        if (rank != 0)
-            continue; /* MPI: rank 0 reports for all */
-        if (r->diverged)
-            fprintf(stderr, "signbench: train: %s diverged: %s (recorded in the summary)\n",
-                    r->optimizer, r->diverged_reason);
-        if (r->tube_strict && r->left_domain)
-            fprintf(stderr,
-                    "signbench: train: %s left the tube set at step %llu and stopped "
-                    "(--tube-domain strict; recorded in the summary)\n",
-                    r->optimizer, (unsigned long long)r->left_domain_step);
-        has_acc |= r->has_test_accuracy;
-        char path[4200];
-        snprintf(path, sizeof path, "%s/train-%s.csv", dir, r->optimizer);
-        st = sb_train_write_trace(path, r, err);
-        snprintf(path, sizeof path, "%s/train-%s.json", dir, r->optimizer);
-        if (st == SB_OK)
-            st = sb_train_write_summary(path, cfg, r, err);
-        if (st == SB_OK)
-            cJSON_AddItemToArray(runs, sb_train_summary_json(cfg, r));
-    }
+    sb_train_runs r;
+    int st = sb_train_runs_run(cfg, list, n, out, rank == 0, &r, err);
     if (st == SB_OK && rank == 0) {
         if (json) {
-            char *s = cJSON_Print(all);
+            char *s = cJSON_Print(r.all);
             if (s) {
                 printf("%s\n", s);
                 cJSON_free(s);
             } else
                 st = sb_fail(err, SB_ERUNTIME, "out of memory printing JSON");
-        } else {
-            printf("train: %s, d = %zu, seed %llu, on %s\n", rs[0].problem, rs[0].d,
-                   (unsigned long long)cfg->seed, ctx.dev.name);
-            print_table(rs, n, has_acc);
-            for (int i = 0; i < n; i++)
-                print_workers(&rs[i]);
-            printf("traces and summaries in %s/\n", dir);
-        }
+        } else
+            sb_train_print(&r, cfg->seed);
     }
-    for (int i = 0; i < done; i++)
-        sb_train_result_free(&rs[i]);
-    free(rs);
-    cJSON_Delete(all);
-    sb_ops_free(&ops);
-    sb_ctx_close(&ctx);
+    sb_train_runs_free(&r);
     return st;
 }
 
@@ -337,7 +149,6 @@ typedef struct train_args {
     int help; /* --help was shown: nothing more to do */
 } train_args;
 
-/* The options into cfg and ta (ta->help set when --help was shown). */
 /* train's options (the common, problem, MPI and Byzantine ones included). */
 static const struct option train_longopts[] = {
     {"optimizer", required_argument, 0, O_OPT},
