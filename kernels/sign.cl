@@ -53,16 +53,23 @@ inline uint sb_pack32(__global const float *p, int16 *nanv)
     return w2.x | w2.y;
 }
 
-/* bits[w] = packed signs of g[32w .. 32w+31]; padding bits of the last word are 0. */
+/* bits[w] = packed signs of g[32w .. 32w+31]; padding bits of the last word are 0. The
+ * full words are read in four streams side by side, as the norms read (common.cl,
+ * SB_REDUCE_KERNEL), the last few (under four) strided over the work-items. */
 __kernel void vec_pack(__global const float *g, __global uint *bits, uint n,
                        __global int *flag)
 {
-    size_t nw = n / 32; /* full words */
+    size_t nw = n / 32, q = nw / 4; /* full words; words per stream */
     int16 nanv = 0;
-    SB_FOR_UNITS(w, nw)
+    SB_FOR_UNITS(w, q)
     {
         bits[w] = sb_pack32(g + 32 * w, &nanv);
+        bits[w + q] = sb_pack32(g + 32 * (w + q), &nanv);
+        bits[w + 2 * q] = sb_pack32(g + 32 * (w + 2 * q), &nanv);
+        bits[w + 3 * q] = sb_pack32(g + 32 * (w + 3 * q), &nanv);
     }
+    for (size_t w = 4 * q + get_global_id(0); w < nw; w += get_global_size(0))
+        bits[w] = sb_pack32(g + 32 * w, &nanv);
     int nan = any(nanv.lo | nanv.hi); /* any() of int8: as any(int16) */
     if (get_global_id(0) == 0 && n % 32) {
         uint word = 0;
