@@ -18,6 +18,11 @@ mkdir -p "$tmp/notrun" && echo x >"$tmp/notrun/notes.txt"
 check report-only-not-run 2 "$bin" suite --report-only "$tmp/notrun"
 error_line report-only-not-run-line "$bin" suite --report-only "$tmp/notrun"
 [ ! -e "$tmp/notrun/report.md" ] && [ ! -e "$tmp/notrun/report.html" ] && ok || bad "report written into a non-run folder"
+# A truncated summary.json is named as what it is (the reader's words), not as missing.
+mkdir -p "$tmp/trunc" && printf '{"schema": "signbench-summary", "steps": [' >"$tmp/trunc/summary.json"
+check report-only-truncated 2 "$bin" suite --report-only "$tmp/trunc"
+"$bin" suite --report-only "$tmp/trunc" 2>&1 | grep -q 'summary.json.*JSON' && ok ||
+    bad "report-only-truncated-msg: $("$bin" suite --report-only "$tmp/trunc" 2>&1 | tail -1)"
 check quick-full 2 "$bin" suite --quick --full
 error_line quick-full-line "$bin" suite --full --quick
 # A non-empty --out is refused before anything runs (a run folder holds one run).

@@ -107,16 +107,17 @@ holds bench-schema-file json "$tmp/bj/bench.json" 'j["schema"] == "signbench-tub
 
 # ---- default run folders: results/runs/<UTC>-<device slug> for tube, figure1, train, suite ----
 mkdir -p "$tmp/cwd"
-# suite first: it refuses a folder another run made in the same second (README, suite).
+# Runs that start in the same second get their own folders (-2, -3, ... appended).
 (cd "$tmp/cwd" && "$bin" suite --only devices >/dev/null 2>&1) && ok || bad "suite without --out failed"
 (cd "$tmp/cwd" && "$bin" tube --d 2 --trials 1 --steps 10 --optimizers gd --traces 0 >/dev/null 2>&1) \
     && ok || bad "tube without --out failed"
 (cd "$tmp/cwd" && "$bin" figure1 --d 2 --steps 20 >/dev/null 2>&1) && ok || bad "figure1 without --out failed"
 (cd "$tmp/cwd" && "$bin" train --problem quad --d 4 --optimizer sgd --steps 3 >/dev/null 2>&1) && ok || bad "train without --out failed"
+(cd "$tmp/cwd" && "$bin" train --problem quad --d 4 --optimizer sgd --steps 3 >/dev/null 2>&1) && ok || bad "second train without --out failed"
 slug=$(pj "$out/summary.json" '__import__("re").sub("-+$", "", __import__("re").sub("[^a-z0-9]+", "-", j["settings"]["device"].lower()).lstrip("-")[:40]).rstrip("-") or "device"')
-n_tube=$(ls -d "$tmp"/cwd/results/runs/*/ 2>/dev/null | grep -cE "/[0-9]{8}T[0-9]{6}Z-$slug/$")
+n_tube=$(ls -d "$tmp"/cwd/results/runs/*/ 2>/dev/null | grep -cE "/[0-9]{8}T[0-9]{6}Z-$slug(-[0-9]+)?/$")
 n_all=$(ls -d "$tmp"/cwd/results/runs/*/ 2>/dev/null | wc -l)
-[ "$n_all" -ge 1 ] && [ "$n_tube" -eq "$n_all" ] && ok || bad "default run folders are not <UTC>-$slug: $(ls "$tmp/cwd/results/runs" 2>&1)"
+[ "$n_all" -eq 5 ] && [ "$n_tube" -eq "$n_all" ] && ok || bad "default run folders are not 5 x <UTC>-$slug[-N]: $(ls "$tmp/cwd/results/runs" 2>&1)"
 
 # ---- help and output: plain wording ----
 "$bin" tube --help > "$tmp/tube-help.txt" 2>&1

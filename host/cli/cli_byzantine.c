@@ -17,7 +17,7 @@ static const char help[] =
     "(P-1)/2 (K/P below one half) and every attack: flip (negated true-gradient signs),\n"
     "random, blind (own stochastic signs negated), collude (one shared negated vector).\n"
     "Problems: quad (d = 1000, sigma 1, lr 0.002) and logreg on the built-in breast-cancer\n"
-    "data (standardized, bias, 30%% held out, minibatch 4 per worker, lr 0.01). Beside the\n"
+    "data (standardized, bias, 30% held out, minibatch 4 per worker, lr 0.01). Beside the\n"
     "measurements, what the theory promises: convergence while K/P < 1/2 for blind\n"
     "multiplicative adversaries under unimodal, symmetric noise, the noise term growing as\n"
     "1/(1 - 2K/P) (Bernstein et al. 2019, Theorem 2); the other attacks are outside it.\n\n"

@@ -509,12 +509,8 @@ int sb_figure1_run(const sb_figure1_cfg *a, sb_ctx *ctx, sb_figure1_report *r, s
     memset(r, 0, sizeof *r);
     if (a->out)
         snprintf(r->dir, sizeof r->dir, "%s", a->out);
-    else {
-        char stamp[32], slug[64];
-        sb_utc_stamp(stamp, sizeof stamp);
-        sb_slug(ctx->dev.name, slug, sizeof slug);
-        snprintf(r->dir, sizeof r->dir, "results/runs/%s-%s", stamp, slug);
-    }
+    else
+        sb_default_run_dir(ctx->dev.name, r->dir, sizeof r->dir);
     sb_tb_engine eng = {0};
     fig_runs fr = {
         .left = {"left", 4, {SB_TB_GD, SB_TB_PGD, SB_TB_SIGNGD, SB_TB_NGD}, {0}, {0}},

@@ -66,17 +66,27 @@ int sb_suite_dir_busy(const char *dir)
 }
 
 /* A run folder is one a suite wrote: it holds summary.json with the summary schema. */
-static int is_run_folder(const char *dir)
+/* 1 when dir holds a suite's summary.json; else 0 and why (missing, unreadable or not
+ * JSON with the reader's words, another schema). */
+static int is_run_folder(const char *dir, char *why, size_t cap)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/summary.json", dir);
     cJSON *j = NULL;
-    sb_err e;
-    if (access(path, R_OK) || sb_json_load(path, &j, &e) != SB_OK)
+    sb_err e = {0, ""};
+    if (access(path, R_OK)) {
+        snprintf(why, cap, "no summary.json");
         return 0;
+    }
+    if (sb_json_load(path, &j, &e) != SB_OK) {
+        snprintf(why, cap, "%s", e.msg);
+        return 0;
+    }
     const char *schema = cJSON_GetStringValue(cJSON_GetObjectItem(j, "schema"));
     int ok = schema && !strcmp(schema, "signbench-summary");
     cJSON_Delete(j);
+    if (!ok)
+        snprintf(why, cap, "summary.json without schema signbench-summary");
     return ok;
 }
 
@@ -89,11 +99,10 @@ int sb_suite_check_run_folder(const char *dir, sb_err *err)
                        "suite: --report-only %s: the run did not finish "
                        "(%s/%s is there): its results are partial; run the suite again",
                        dir, dir, SB_RUN_MARKER);
-    if (!is_run_folder(dir))
+    char why[400];
+    if (!is_run_folder(dir, why, sizeof why))
         return sb_fail(err, SB_EUSAGE,
-                       "suite: --report-only %s: not a suite run folder "
-                       "(no summary.json with schema signbench-summary)",
-                       dir);
+                       "suite: --report-only %s: not a suite run folder (%s)", dir, why);
     return SB_OK;
 }
 
@@ -309,7 +318,7 @@ int sb_suite_prepare(sb_suite *s, const char *device, const char *out, sb_err *e
     if (out)
         snprintf(s->dir, sizeof s->dir, "%s", out);
     else
-        snprintf(s->dir, sizeof s->dir, "results/runs/%s-%s", s->stamp, slug);
+        sb_default_run_dir(s->devlabel, s->dir, sizeof s->dir);
     if (!out && sb_suite_dir_busy(s->dir))
         return sb_fail(err, SB_EUSAGE,
                        "suite: %s already holds a run (started the same "
@@ -392,6 +401,7 @@ static void run_step(sb_suite *s, sb_suite_step *st, cJSON *jsteps)
              strcmp(st->name, "devices") ? "log" : "json");
     double secs = 0;
     sb_err e = {0, ""};
+    sb_progress_clear(); /* the line goes above the bar, not onto it */
     fprintf(stderr, "suite: %s ...\n", st->name);
     int rc = run_cmd(s, st->cmd, st->argc, st->argv, log, &secs, &e);
     char cmdline[1024] = "signbench";
@@ -406,6 +416,7 @@ static void run_step(sb_suite *s, sb_suite_step *st, cJSON *jsteps)
     cJSON_AddNumberToObject(js, "seconds", secs);
     if (rc) {
         cJSON_AddStringToObject(js, "error", e.msg);
+        sb_progress_clear();
         fprintf(stderr, "suite: %s failed: %s\n", st->name, e.msg);
         if (!s->failed++)
             snprintf(s->firstfail, sizeof s->firstfail, "%s: %s", st->name, e.msg);

@@ -15,10 +15,7 @@ static void run_dir(const char *out, const char *device, char *dir, size_t cap)
         snprintf(dir, cap, "%s", out);
         return;
     }
-    char s[64], ts[32];
-    sb_utc_stamp(ts, sizeof ts);
-    sb_slug(device, s, sizeof s);
-    snprintf(dir, cap, "results/runs/%s-%s", ts, s);
+    sb_default_run_dir(device, dir, cap);
 }
 
 /* Run i's notes on stderr and its files; its summary into the runs' JSON. */

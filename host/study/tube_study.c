@@ -366,12 +366,8 @@ static int out_dir(const sb_tube_cfg *a, const sb_ctx *ctx, char *dir, size_t n,
 {
     if (a->out)
         snprintf(dir, n, "%s", a->out);
-    else {
-        char stamp[32], slug[64];
-        sb_utc_stamp(stamp, sizeof stamp);
-        sb_slug(ctx->dev.name, slug, sizeof slug);
-        snprintf(dir, n, "results/runs/%s-%s", stamp, slug);
-    }
+    else
+        sb_default_run_dir(ctx->dev.name, dir, n);
     return sb_mkdir_p(dir, err);
 }
 

@@ -95,6 +95,16 @@ void sb_slug(const char *in, char *out, size_t n)
     out[k] = '\0';
 }
 
+void sb_default_run_dir(const char *device, char *dir, size_t cap)
+{
+    char stamp[32], slug[64];
+    sb_utc_stamp(stamp, sizeof stamp);
+    sb_slug(device, slug, sizeof slug);
+    snprintf(dir, cap, "results/runs/%s-%s", stamp, slug);
+    for (int k = 2; k < 100 && access(dir, F_OK) == 0; k++)
+        snprintf(dir, cap, "results/runs/%s-%s-%d", stamp, slug, k);
+}
+
 /* The folder whose INCOMPLETE mark this process made (the outermost run: suite runs grid
  * and sweep into its own folder, their marks are its mark). */
 static char marked[1024];

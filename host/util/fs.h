@@ -19,6 +19,9 @@ int sb_find_source_file(const char *rel, int up, char *out, size_t cap);
 const char *sb_utc_stamp(char *buf, size_t n);
 /* Lower-case letters, digits and single dashes from a device name ("pthread-cpu"). */
 void sb_slug(const char *in, char *out, size_t n);
+/* The default run folder of a command on device: results/runs/<UTC stamp>-<device slug>,
+ * with -2, -3, ... appended when a run started in the same second has that name. */
+void sb_default_run_dir(const char *device, char *dir, size_t cap);
 
 /* A run folder holds INCOMPLETE from the start of a run until it completes: a run that
  * was interrupted or failed to write its results keeps it, and the report and compare
