@@ -166,7 +166,7 @@ __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
             _Pragma("unroll") for (int j_ = 0; j_ < (NB); j_++)                            \
             {                                                                              \
                 T s_, co_;                                                                 \
-                if (j_ < 4) {                                                              \
+                if (j_ < 4) { /* the index stays in k_ in unrolled copies with j_ >= 4 */  \
                     SB_FA(T, c_[j_], k_[j_ < 4 ? j_ : 0], carry_, s_, co_);                \
                 } else {                                                                   \
                     SB_HA(c_[j_], carry_, s_, co_);                                        \
