@@ -50,27 +50,10 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
  * of in, one partial per work-item in out). Per element, with t = in[i] (c without an
  * input): y += c * (NIN ? t : y) for each in-place y, out = t. ref_stream in
  * host/ops/ref.c does the same. */
-#define SB_CAT_(a, b) a##b
-#define SB_CAT(a, b) SB_CAT_(a, b)
-#define SB_VT_1 float
-#define SB_VT_4 float4
-#define SB_VT_8 float8
-#define SB_VT_16 float16
-#define SB_LD_1(i, p) ((p)[i])
-#define SB_LD_4(i, p) vload4(i, p)
-#define SB_LD_8(i, p) vload8(i, p)
-/* 16 lanes as two float8 loads (and stores, common.cl): 16-wide builtin calls change the
- * ABI without AVX-512, and PoCL's compiler warns about each. */
-#define SB_LD_16(i, p) ((float16)(vload8(2 * (i), p), vload8(2 * (i) + 1, p)))
 #define SB_HSUM_1(v) (v)
 #define SB_HSUM_4(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3))
 #define SB_HSUM_8(v) (SB_HSUM_4((v).lo) + SB_HSUM_4((v).hi))
 #define SB_HSUM_16(v) (SB_HSUM_8((v).lo) + SB_HSUM_8((v).hi))
-
-#define SB_SPLIT_LOOP(i, nv, CH)                                                           \
-    for (size_t sbW_ = get_global_size(0), sbP_ = ((nv) + sbW_ - 1) / sbW_, sbK_ = 0,      \
-                i = (CH) ? get_global_id(0) * sbP_ : get_global_id(0);                     \
-         sbK_ < sbP_ && i < (nv); sbK_++, i += (CH) ? 1 : sbW_)
 
 /* One element (W = 1) or vector (W > 1) at index i. */
 #define SB_STREAM_STEP(W, i, NT, NIN, NIO, NOUT, RED, acc)                                 \
