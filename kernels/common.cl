@@ -53,7 +53,7 @@ typedef struct sb_hyper {
  * reads the line it writes (read for ownership): a write-only output costs twice its
  * bytes. A streaming store writes around the cache, as memcpy does for large copies;
  * kernels/roofline.cl times both forms, and the kernels with a write-only output (sign,
- * unpack, scaled_sign) use it where host/ocl/ocl.c's table sets SB_NT_STORES. Only for
+ * unpack, scaled_sign, vote) use it where host/ocl/ocl.c's table sets SB_NT_STORES. Only for
  * vectors at their own alignment (index i of float8 or float16 from a buffer's base:
  * buffers are aligned to CL_DEVICE_MEM_BASE_ADDR_ALIGN, at least 128 bytes) and for
  * scalars. In-place vectors gain nothing (their line is read anyway), measured: see

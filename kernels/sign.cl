@@ -221,7 +221,8 @@ __kernel void vec_unpack(__global const uint *bits, __global float *s, uint n)
 
 /* out = majority of m packed vectors of nw = ceil(n/32) words each, back to back; 16
  * words per unit so the bit-sliced counters are 16-wide vectors (64-byte loads, as the
- * fastest read variants in kernels/roofline.cl). */
+ * fastest read variants in kernels/roofline.cl). out is write-only: streaming stores
+ * where the device table asks (common.cl), as sign and unpack store. */
 __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint *out)
 {
     size_t nq = nw / 16;
@@ -234,8 +235,8 @@ __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint 
     {                                                                                      \
         uint16 r;                                                                          \
         SB_VOTE(uint16, SB_LOAD16, m, NB, r);                                              \
-        vstore8(r.lo, 2 * q, out);                                                         \
-        vstore8(r.hi, 2 * q + 1, out);                                                     \
+        SB_NTST_8(as_float8(r.lo), 2 * q, (__global float *)out);                          \
+        SB_NTST_8(as_float8(r.hi), 2 * q + 1, (__global float *)out);                      \
     }
     SB_VOTE_SWITCH(m, SB_VOTE16)
 #undef SB_VOTE16
@@ -248,6 +249,7 @@ __kernel void vec_vote(__global const uint *bits, int m, uint nw, __global uint 
 #undef SB_LOAD1
         out[t] = r;
     }
+    SB_NTST_FENCE();
 }
 
 /* x[0..31] -= lr * (+-1) from the bits of one word (bit 1: -1). */
