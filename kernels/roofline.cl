@@ -45,10 +45,11 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
  * measured against is the best of them rather than one implementation's speed: vector
  * width W (1, 4, 8, 16 floats), and the work split CH (1: one contiguous chunk per
  * work-item, 0: grid stride), launched by the host at several work-group sizes. One
- * shape for every pattern: NIN read-only inputs (0 or 1), NIO vectors read and written
- * in place (0 to 3), NOUT write-only outputs (0 or 1), RED 1 for a reduction (the sum
- * of in, one partial per work-item in out). Per element, with t = in[i] (c without an
- * input): y += c * (NIN ? t : y) for each in-place y, out = t. ref_stream in
+ * shape for every pattern: NIN read-only inputs (0 to 2; the second is y0, in a
+ * pattern with no in-place vector), NIO vectors read and written in place (0 to 3),
+ * NOUT write-only outputs (0 or 1), RED 1 for a reduction (the sum of t, one partial
+ * per work-item in out). Per element, with t = in[i] (c without an input, in[i] +
+ * y0[i] with two): y += c * (NIN ? t : y) for each in-place y, out = t. ref_stream in
  * host/ops/ref.c does the same. */
 #define SB_HSUM_1(v) (v)
 #define SB_HSUM_4(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3))
@@ -61,6 +62,8 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
         SB_CAT(SB_VT_, W) t_ = (SB_CAT(SB_VT_, W))(c);                                     \
         if (NIN)                                                                           \
             t_ = SB_CAT(SB_LD_, W)(i, in);                                                 \
+        if (NIN > 1)                                                                       \
+            t_ += SB_CAT(SB_LD_, W)(i, y0);                                                \
         if (NIO > 0) {                                                                     \
             SB_CAT(SB_VT_, W) y_ = SB_CAT(SB_LD_, W)(i, y0);                               \
             SB_CAT(SB_ST_, W)(y_ + c * (NIN ? t_ : y_), i, y0);                            \
@@ -155,5 +158,6 @@ SB_STREAM_VARIANTS(rmw, 1, 1, 0, 0)
 SB_STREAM_VARIANTS(rmw2, 1, 2, 0, 0)
 SB_STREAM_VARIANTS(rmw3, 1, 3, 0, 0)
 SB_STREAM_VARIANTS(inplace2, 0, 2, 0, 0)
+SB_STREAM_VARIANTS(read2, 2, 0, 0, 1)
 
 #pragma OPENCL FP_CONTRACT ON

@@ -67,7 +67,7 @@ need = ["name", "run_name", "run_type", "repetitions", "threads", "iterations",
 kernels = ["sign", "pack", "unpack", "vote", "vote_update", "scaled_sign", "sgd",
            "momentum", "signsgd", "signum", "ef-signsgd", "lion", "adam", "rmsprop",
            "norm1", "norm2", "norminf", "dot", "copy", "read", "rmw"]
-patterns = ["read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2"]
+patterns = ["read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2", "read2"]
 seen, variants = {}, {}
 for r in rows:
     for f in need:

@@ -457,7 +457,7 @@ int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s, s
 const sb_pattern_info sb_patterns[SB_PAT_N] = {
     {"read", 1, 0, 0, 1, 4.0},  {"write", 0, 0, 1, 0, 4.0},     {"copy", 1, 0, 1, 0, 8.0},
     {"scale", 0, 1, 0, 0, 8.0}, {"rmw", 1, 1, 0, 0, 12.0},      {"rmw2", 1, 2, 0, 0, 20.0},
-    {"rmw3", 1, 3, 0, 0, 28.0}, {"inplace2", 0, 2, 0, 0, 16.0},
+    {"rmw3", 1, 3, 0, 0, 28.0}, {"inplace2", 0, 2, 0, 0, 16.0}, {"read2", 2, 0, 0, 1, 8.0},
 };
 
 static int width_index(int width)

@@ -53,7 +53,7 @@ typedef struct sb_ops {
     size_t partial_n;
     float *partial_host;
     cl_kernel k[32];            /* indexed privately by ops.c */
-    cl_kernel stream_k[8 * 32]; /* ceiling variants, made on first use */
+    cl_kernel stream_k[9 * 32]; /* ceiling variants (SB_PAT_N x 32), made on first use */
 } sb_ops;
 
 int sb_ops_init(sb_ops *o, sb_ctx *ctx, sb_err *err);
@@ -99,7 +99,8 @@ int sb_op_read(sb_ops *o, cl_mem a, size_t n, double *sum, double *dev_s, sb_err
 int sb_op_rmw(sb_ops *o, cl_mem x, cl_mem g, size_t n, float a, double *dev_s, sb_err *err);
 
 /* Traffic patterns of the ceiling variants (kernels/roofline.cl): nin read-only inputs,
- * nio vectors read and written in place, nout write-only outputs, red 1 for a sum. */
+ * nio vectors read and written in place, nout write-only outputs, red 1 for a sum (of
+ * the elements of both inputs when nin is 2: read2, the traffic of dot). */
 typedef enum {
     SB_PAT_READ,
     SB_PAT_WRITE,
@@ -109,12 +110,14 @@ typedef enum {
     SB_PAT_RMW2,
     SB_PAT_RMW3,
     SB_PAT_INPLACE2,
+    SB_PAT_READ2,
     SB_PAT_N
 } sb_pattern;
 
 typedef struct sb_pattern_info {
     const char
-        *name; /* "read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2" */
+        *name; /* "read", "write", "copy", "scale", "rmw", "rmw2", "rmw3", "inplace2",
+                  "read2" */
     int nin, nio, nout, red;
     double bytes_per_elem; /* 4 (nin + 2 nio + nout) */
 } sb_pattern_info;

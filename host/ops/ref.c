@@ -418,7 +418,11 @@ double sb_ref_stream(const sb_pattern_info *p, const float *in, float *const y[3
     int nin = p->nin, nio = p->nio, nout = p->nout;
     float *y0 = y[0], *y1 = y[1], *y2 = y[2];
     /* One loop per shape so that each vectorises like the kernel's. */
-    if (p->red) {
+    if (p->red && nin > 1) { /* the second input in y0 */
+#pragma omp parallel for if (par) schedule(static) reduction(+ : sum)
+        for (size_t i = 0; i < n; i++)
+            sum += in[i] + y0[i];
+    } else if (p->red) {
 #pragma omp parallel for if (par) schedule(static) reduction(+ : sum)
         for (size_t i = 0; i < n; i++)
             sum += in[i];

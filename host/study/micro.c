@@ -76,7 +76,7 @@ static void build_registry(void)
     add_kernel("norm1", SB_MK_NORM1, NULL, SB_PAT_READ, SB_BL_SASUM);
     add_kernel("norm2", SB_MK_NORM2, NULL, SB_PAT_READ, SB_BL_SNRM2);
     add_kernel("norminf", SB_MK_NORMINF, NULL, SB_PAT_READ, SB_BL_ISAMAX);
-    add_kernel("dot", SB_MK_DOT, NULL, SB_PAT_READ, SB_BL_SDOT);
+    add_kernel("dot", SB_MK_DOT, NULL, SB_PAT_READ2, SB_BL_SDOT);
 }
 
 const sb_micro_kernel *sb_micro_kernels(int *n)
@@ -421,6 +421,7 @@ static int variants_of(sb_pattern p, const sb_ctx *c, sb_ops *ops, int clblast,
     sb_micro_blas bl = p == SB_PAT_COPY   ? SB_BL_SCOPY
                        : p == SB_PAT_RMW  ? SB_BL_SAXPY
                        : p == SB_PAT_READ ? SB_BL_SASUM
+                       : p == SB_PAT_READ2 ? SB_BL_SDOT
                                           : SB_BL_NONE;
     if (clblast && bl != SB_BL_NONE && n < cap) {
         out[n] = (variant){.pat = p, .kind = V_CLBLAST, .bl = bl};
@@ -440,7 +441,7 @@ static const char *variant_impl(const variant *v)
 
 static const char *const ceiling_kernel[SB_PAT_N] = {
     "ceiling_read", "ceiling_write", "ceiling_copy", "ceiling_scale",
-    "ceiling_rmw",  "ceiling_rmw2",  "ceiling_rmw3", "ceiling_inplace2"};
+    "ceiling_rmw",  "ceiling_rmw2",  "ceiling_rmw3", "ceiling_inplace2", "ceiling_read2"};
 
 static int run_builtin(sb_ctx *c, sb_pattern p, sb_micro_bufs *b, double *dev_s,
                        sb_err *err)
