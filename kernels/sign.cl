@@ -32,25 +32,25 @@ __kernel void vec_sign(__global const float *g, __global float *s, uint n,
         *flag = 1;
 }
 
-/* Bits of 32 consecutive floats: bit k of the word is 1 when p[k] is negative. Two
- * 16-wide vectors, each lane masked to its own bit, then OR-reduced: a few vector
- * operations per word instead of 32 scalar shifts. NaN lanes accumulate in *nanv. */
-inline uint sb_pack32(__global const float *p, int16 *nanv)
+/* Bits of 32 consecutive floats: bit k of the word is 1 when p[k] is negative (not -0.0,
+ * not NaN). Four 8-wide vectors, each lane masked to its own bit, then OR-reduced: a
+ * few vector operations per word instead of 32 scalar shifts. Negative is two signed
+ * compares on the bits (INT_MIN < u <= the bits of -inf), NaN a running max of the
+ * magnitude bits in *big (above 0x7f800000: a NaN): half the operations of unsigned
+ * compares, which AVX2 lacks, and pack was bound by its operations. */
+inline uint sb_pack32(__global const float *p, uint8 *big)
 {
-    const uint16 lo = (uint16)(0x1u, 0x2u, 0x4u, 0x8u, 0x10u, 0x20u, 0x40u, 0x80u, 0x100u,
-                               0x200u, 0x400u, 0x800u, 0x1000u, 0x2000u, 0x4000u, 0x8000u);
-    /* float8 loads: a float16 builtin call warns about its ABI on AVX2 (PoCL). */
-    int16 ua = as_int16((float16)(vload8(0, p), vload8(1, p)));
-    int16 ub = as_int16((float16)(vload8(2, p), vload8(3, p)));
-    uint16 ma = as_uint16(ua & 0x7fffffff), mb = as_uint16(ub & 0x7fffffff);
-    *nanv |= (ma > 0x7f800000u) | (mb > 0x7f800000u);
-    int16 na = (ua < 0) & ((ma - 1u) < 0x7f800000u);
-    int16 nb = (ub < 0) & ((mb - 1u) < 0x7f800000u);
-    uint16 w = (as_uint16(na) & lo) | (as_uint16(nb) & (lo << 16));
-    uint8 w8 = w.lo | w.hi;
-    uint4 w4 = w8.lo | w8.hi;
-    uint2 w2 = w4.lo | w4.hi;
-    return w2.x | w2.y;
+    const int8 bit = (int8)(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80);
+    int8 w = 0;
+#pragma unroll
+    for (int k = 0; k < 4; k++) {
+        int8 u = as_int8(vload8(k, p));
+        *big = max(*big, as_uint8(u & 0x7fffffff));
+        w |= ((u > (int)0x80000000) & (u < (int)0xff800001)) & (bit << (8 * k));
+    }
+    int4 w4 = w.lo | w.hi;
+    int2 w2 = w4.lo | w4.hi;
+    return (uint)(w2.x | w2.y);
 }
 
 /* bits[w] = packed signs of g[32w .. 32w+31]; padding bits of the last word are 0. The
@@ -60,17 +60,17 @@ __kernel void vec_pack(__global const float *g, __global uint *bits, uint n,
                        __global int *flag)
 {
     size_t nw = n / 32, q = nw / 4; /* full words; words per stream */
-    int16 nanv = 0;
+    uint8 big = 0; /* largest magnitude bits per lane */
     SB_FOR_UNITS(w, q)
     {
-        bits[w] = sb_pack32(g + 32 * w, &nanv);
-        bits[w + q] = sb_pack32(g + 32 * (w + q), &nanv);
-        bits[w + 2 * q] = sb_pack32(g + 32 * (w + 2 * q), &nanv);
-        bits[w + 3 * q] = sb_pack32(g + 32 * (w + 3 * q), &nanv);
+        bits[w] = sb_pack32(g + 32 * w, &big);
+        bits[w + q] = sb_pack32(g + 32 * (w + q), &big);
+        bits[w + 2 * q] = sb_pack32(g + 32 * (w + 2 * q), &big);
+        bits[w + 3 * q] = sb_pack32(g + 32 * (w + 3 * q), &big);
     }
     for (size_t w = 4 * q + get_global_id(0); w < nw; w += get_global_size(0))
-        bits[w] = sb_pack32(g + 32 * w, &nanv);
-    int nan = any(nanv.lo | nanv.hi); /* any() of int8: as any(int16) */
+        bits[w] = sb_pack32(g + 32 * w, &big);
+    int nan = any(big > 0x7f800000u);
     if (get_global_id(0) == 0 && n % 32) {
         uint word = 0;
         for (size_t i = 32 * nw; i < n; i++) {

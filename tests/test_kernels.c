@@ -203,7 +203,7 @@ START_TEST(nan_is_flagged)
         size_t where[] = {0, n / 2, n - 1};
         for (int w = 0; w < 3; w++) {
             float *g = random_vec(n, 0.0f);
-            g[where[w]] = NAN;
+            g[where[w]] = w == 1 ? -NAN : NAN; /* either sign bit */
             float *tmp = malloc(n * 4);
             uint32_t *bits = malloc(words(n) * 4);
             ck_assert_int_eq(sb_ref_sign(g, tmp, n, 1), 1);
