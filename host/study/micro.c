@@ -365,9 +365,6 @@ static int run_host(const sb_micro_kernel *k, sb_micro_bufs *b, int omp, sb_err 
 
 typedef enum { V_OCL, V_BUILTIN, V_CLBLAST, V_OMP } vkind;
 
-/* The vote's footprint ceiling reads a, b and x in turn (plan_footprint). */
-#define FP_TURNS 3
-
 /* One implementation of a traffic pattern. */
 typedef struct variant {
     sb_pattern pat;
@@ -479,15 +476,13 @@ typedef struct call {
     sb_micro_bufs *b;
     int omp;
     const variant *v;
-    cl_mem partial;       /* a read variant's per-work-item sums */
-    sb_micro_bufs *turns; /* the vote's footprint: FP_TURNS buffers taken in turn */
-    int *turn;
+    cl_mem partial; /* a read variant's per-work-item sums */
 } call;
 
 static int run_variant(const call *c, double *dev_s, sb_err *err)
 {
     const variant *v = c->v;
-    sb_micro_bufs *b = c->turns ? &c->turns[(*c->turn)++ % FP_TURNS] : c->b;
+    sb_micro_bufs *b = c->b;
     *dev_s = 0;
     if (v->kind == V_BUILTIN)
         return run_builtin(c->ops->ctx, v->pat, b, dev_s, err);
@@ -841,10 +836,9 @@ typedef struct plan {
     variant vars[SB_PAT_N][MAX_VARIANTS];
     int nvars[SB_PAT_N];
     int need[SB_PAT_N];
-    /* The vote's read ceiling at its own footprint (ceiling_n): the first elements of
-     * the size's buffers a, b and x in turn, and that pattern's variants. */
-    sb_micro_bufs fp_b[FP_TURNS];
-    int fp_turn;
+    /* The vote's read ceiling at its own footprint (ceiling_n): the same buffers over
+     * fewer elements, and that pattern's variants. */
+    sb_micro_bufs fp_b;
     variant fp_vars[MAX_VARIANTS];
 } plan;
 
@@ -909,11 +903,7 @@ static int plan_variant(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, sb_mi
     return keep_planned(s, pl, needed) ? 1 : 0;
 }
 
-/* The vote's read ceiling at its footprint (ceiling_n), when smaller than n. Each call
- * reads the next of three buffers: the footprint (75 MB at n = 64M, m = 8) is near the
- * size of a last-level cache, and a variant reading the buffer its predecessor has just
- * read could find part of it still cached, which the vote, timed after other kernels,
- * cannot. */
+/* The vote's read ceiling at its footprint (ceiling_n), when smaller than n. */
 static int plan_footprint(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops,
                           sb_micro_bufs *b, cl_mem partial, const sb_micro_kernel *k,
                           size_t local, sb_err *err)
@@ -922,26 +912,14 @@ static int plan_footprint(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops,
     if (fp == b->n ||
         !sb_micro_find(&s->rs, k->name, "ocl", b->n, s->mo->nlocals ? local : 0))
         return SB_OK; /* same size, or the vote itself was not kept */
-    cl_mem dev[FP_TURNS] = {b->da, b->db, b->dx};
-    float *host[FP_TURNS] = {b->a, b->b, b->x};
-    for (int t = 0; t < FP_TURNS; t++) {
-        pl->fp_b[t] = *b;
-        pl->fp_b[t].n = fp;
-        pl->fp_b[t].da = dev[t];
-        pl->fp_b[t].a = host[t];
-    }
+    pl->fp_b = *b;
+    pl->fp_b.n = fp;
     int nv =
         variants_of(SB_PAT_READ, c, ops, !s->mo->no_clblast, pl->fp_vars, MAX_VARIANTS);
-    for (int v = 0; v < nv; v++) {
-        int kept = plan_variant(s, pl, c, ops, &pl->fp_b[0], partial, &pl->fp_vars[v],
-                                local, 1, err);
-        if (kept < 0)
+    for (int v = 0; v < nv; v++)
+        if (plan_variant(s, pl, c, ops, &pl->fp_b, partial, &pl->fp_vars[v], local, 1,
+                         err) < 0)
             return err->code;
-        if (kept) {
-            pl->calls[pl->n - 1].turns = pl->fp_b;
-            pl->calls[pl->n - 1].turn = &pl->fp_turn;
-        }
-    }
     return SB_OK;
 }
 
