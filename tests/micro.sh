@@ -212,6 +212,20 @@ n = ctx["bandwidth_n"]
 assert 4 * n >= 2 * llc and n & (n - 1) == 0 and (n == 1 << 20 or 2 * n < 2 * llc), (n, llc)
 PY
 
+# Cold caches: at --quick's bandwidth size (a vector at least twice the last-level
+# cache) every call is preceded by a flush, and the notes say so; at 4K none is.
+bw=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["context"]["bandwidth_n"])' "$tmp/m.json")
+if "$bin" micro --kernels read --sizes "4K,$bw" --reps 3 --warmup 1 --no-host --no-clblast \
+    --json "$tmp/flush.json" >/dev/null 2>&1 &&
+    python3 - "$tmp/flush.json" "$bw" <<'PY'
+import json, sys
+notes = json.load(open(sys.argv[1]))["context"]["notes"]
+flushed = [x for x in notes if "caches flushed before every call" in x]
+assert flushed == ["n = %s: caches flushed before every call" % sys.argv[2] + flushed[0].split("call", 1)[1]], notes
+assert "twice the cache" in flushed[0], flushed
+PY
+then ok; else bad "cold caches at the bandwidth size, and only there"; fi
+
 # roofline_fraction is reproducible from the file: every row that has one carries its
 # ceiling's rate, and on the median row fraction = bytes / real_time / that rate;
 # the CSV has the same column; the table shows it ("ref GB/s").

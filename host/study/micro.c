@@ -840,6 +840,10 @@ typedef struct plan {
      * fewer elements, and that pattern's variants. */
     sb_micro_bufs fp_b;
     variant fp_vars[MAX_VARIANTS];
+    /* Cold caches (flush_bytes): a read of `flush` before every call, on `fops`. */
+    cl_mem flush, flush_partial;
+    size_t flush_n;
+    sb_ops *fops;
 } plan;
 
 /* The element count a kernel's pass is measured against: the kernel's own size, except
@@ -1015,6 +1019,36 @@ static void prune_variants(sb_micro_run *s, plan *pl, double (*w)[2], int timed)
     }
 }
 
+/* Bytes to read before each call at size n so that no call finds its data in the cache:
+ * twice the larger of the device's global memory cache and, on a CPU device, the host's
+ * last-level cache (hwloc); 0 (no flush) while one vector of n floats is smaller than
+ * that cache, where the rows measure in-cache rates. Without it a call could find lines
+ * its predecessor left: the vote's voters (75 MB at 64M floats, m = 8) after vote_update
+ * and unpack read the same buffer, and each footprint variant after another. */
+static size_t flush_bytes(const sb_ctx *c, size_t n)
+{
+    cl_ulong dc = 0;
+    if (clGetDeviceInfo(c->dev.did, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof dc, &dc, NULL) !=
+        CL_SUCCESS)
+        dc = 0;
+    unsigned long long cache = (c->dev.type & CL_DEVICE_TYPE_CPU) ? llc_bytes() : 0;
+    if (dc > cache)
+        cache = dc;
+    return cache && (unsigned long long)n * sizeof(float) >= cache ? (size_t)(2 * cache) : 0;
+}
+
+/* The untimed read that evicts the previous call's lines (a four-stream read variant,
+ * waited for, so nothing of it overlaps the timed call). */
+static int flush_caches(const plan *pl, sb_err *err)
+{
+    static const cl_mem none[3] = {NULL, NULL, NULL};
+    int st = sb_op_stream(pl->fops, SB_PAT_READ, 16, SB_STREAM_CHUNKED | SB_STREAM_S4, 64,
+                          pl->flush, none, pl->flush_partial, pl->flush_n, 0.0f, NULL, err);
+    if (st == SB_OK && SB_CLFAIL(clFinish(pl->fops->ctx->queue), err, "clFinish"))
+        st = SB_ERUNTIME;
+    return st;
+}
+
 /* Warm-up rounds, then reps rounds, each calling every unit once, in reverse order on
  * odd rounds (A B C, C B A, ...): drift over the run moves every unit alike, and the
  * ceilings come from the same rounds as the kernels. After round PRUNE_AFTER, hopeless
@@ -1034,8 +1068,11 @@ static int run_rounds(sb_micro_run *s, plan *pl, sb_err *err)
             if (r->pruned)
                 continue;
             double real, cpu;
-            st = timed_once(&pl->calls[u], i >= 0 ? &r->real[i] : &real,
-                            i >= 0 ? &r->cpu[i] : &cpu, err);
+            if (pl->flush)
+                st = flush_caches(pl, err);
+            if (st == SB_OK)
+                st = timed_once(&pl->calls[u], i >= 0 ? &r->real[i] : &real,
+                                i >= 0 ? &r->cpu[i] : &cpu, err);
             if (st != SB_OK)
                 st = sb_wrap(err, "micro: %s at n = %zu", r->kernel, r->n);
             else if (g == PRUNE_AFTER - 1 || g == PRUNE_AFTER)
@@ -1170,6 +1207,34 @@ static void machine_warnings(sb_micro_run *s)
                  gov);
 }
 
+/* The flush buffer of size n (flush_bytes), written once so that its pages exist; the
+ * run's notes say so. */
+static int plan_flush(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, size_t n,
+                      sb_err *err)
+{
+    size_t bytes = flush_bytes(c, n);
+    if (!bytes)
+        return SB_OK;
+    char why[96];
+    snprintf(why, sizeof why, "a read of %.0f MB, twice the cache, untimed",
+             (double)bytes / 1e6);
+    note(s, "n = %zu: caches flushed before every call (%s)", n, why);
+    pl->fops = ops;
+    pl->flush_n = bytes / sizeof(float);
+    size_t items = sb_op_stream_items(ops, 16, 64, pl->flush_n);
+    static const float zero = 0.0f;
+    int st = sb_buffer(c, CL_MEM_READ_WRITE, bytes, NULL, &pl->flush, err);
+    if (st == SB_OK)
+        st = sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &pl->flush_partial,
+                       err);
+    if (st == SB_OK &&
+        SB_CLFAIL(clEnqueueFillBuffer(c->queue, pl->flush, &zero, sizeof zero, 0, bytes, 0,
+                                      NULL, NULL),
+                  err, "clEnqueueFillBuffer"))
+        st = SB_ERUNTIME;
+    return st;
+}
+
 /* Time everything selected at size n on one context (local size `local`; baselines
  * only when `baselines`). */
 static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t local,
@@ -1193,6 +1258,8 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
     if (st == SB_OK)
         st = plan_size(s, pl, c, ops, &b, partial, local, baselines, err);
     if (st == SB_OK && !dry)
+        st = plan_flush(s, pl, c, ops, n, err);
+    if (st == SB_OK && !dry)
         st = run_rounds(s, pl, err);
     for (int u = 0; st == SB_OK && !dry && u < pl->n; u++)
         if (pl->calls[u].what == 0)
@@ -1208,6 +1275,10 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
         mark_noise(s, &s->rs.r[pl->result[u]]);
     if (partial)
         clReleaseMemObject(partial);
+    if (pl && pl->flush)
+        clReleaseMemObject(pl->flush);
+    if (pl && pl->flush_partial)
+        clReleaseMemObject(pl->flush_partial);
     free(pl);
     if (!dry)
         sb_micro_bufs_free(&b);
