@@ -17,35 +17,42 @@ SB_REDUCE_KERNEL(reduce_dot, SB_T_DOT, SB_ADD, 1)
 
 /* Error feedback, first pass: e = p = lr * g + e (g += wd x when weight decay is
  * coupled) and partial[group] = norm1 of p over the group. The second pass is
- * update_ef_signsgd (update.cl) with h.scale = norm1(p)/n. */
+ * update_ef_signsgd (update.cl) with h.scale = norm1(p)/n. Units of 16 floats as two
+ * float8 (8 measured 1.07x slower for the pair of passes). */
 __kernel __attribute__((reqd_work_group_size(SB_LOCAL_SIZE, 1, 1))) void
 ef_accumulate(__global const float *x, __global const float *g, __global float *e, uint n,
               sb_hyper h, __global float *partial)
 {
     __local float sh[SB_LOCAL_SIZE];
-    size_t nv = n / 8; /* float8, as the second pass (update.cl) */
-    float8 outer = 0.0f, inner = 0.0f;
+    size_t nv = n / 16;
+    float8 olo = 0.0f, ohi = 0.0f, ilo = 0.0f, ihi = 0.0f;
     int cnt = 0;
     int coupled = h.wd != 0.0f && !h.decoupled;
     SB_FOR_UNITS(i, nv)
     {
-        float8 gv = vload8(i, g);
-        if (coupled)
-            gv = gv + h.wd * vload8(i, x);
-        float8 p = h.lr * gv + vload8(i, e);
-        vstore8(p, i, e);
-        inner += fabs(p);
-        if (++cnt == 32) {
-            outer += inner;
-            inner = 0.0f;
+        float8 ga = vload8(2 * i, g), gb = vload8(2 * i + 1, g);
+        if (coupled) {
+            ga = ga + h.wd * vload8(2 * i, x);
+            gb = gb + h.wd * vload8(2 * i + 1, x);
+        }
+        float8 pa = h.lr * ga + vload8(2 * i, e), pb = h.lr * gb + vload8(2 * i + 1, e);
+        vstore8(pa, 2 * i, e);
+        vstore8(pb, 2 * i + 1, e);
+        ilo += fabs(pa);
+        ihi += fabs(pb);
+        if (++cnt == 16) {
+            olo += ilo;
+            ohi += ihi;
+            ilo = ihi = 0.0f;
             cnt = 0;
         }
     }
-    outer += inner;
+    olo += ilo;
+    ohi += ihi;
+    float8 outer = olo + ohi;
     float4 o4 = outer.lo + outer.hi;
     float r = (o4.x + o4.y) + (o4.z + o4.w);
-    size_t t = 8 * nv + get_global_id(0);
-    if (t < n) {
+    for (size_t t = 16 * nv + get_global_id(0); t < n; t += get_global_size(0)) {
         float gv = g[t];
         if (coupled)
             gv = gv + h.wd * x[t];

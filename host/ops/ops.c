@@ -388,7 +388,9 @@ int sb_op_update(sb_ops *o, const sb_update_info *u, cl_mem x, cl_mem g, cl_mem 
     /* Unused state arguments must still be valid buffers. */
     cl_mem a = s1 ? s1 : x, b = s2 ? s2 : (s1 ? s1 : x);
     cl_uint un = (cl_uint)n;
-    size_t global = global_for(o, n / 8); /* update.cl works on float8 */
+    /* One work-item per 8 elements (fewer at large n): the kernels' loops cover any
+     * global size (update.cl on 1 or 8 floats, ef_accumulate on 16). */
+    size_t global = global_for(o, n / 8);
     if (strcmp(u->kernel, "update_ef_signsgd") == 0) {
         cl_kernel k = o->k[K_EF_ACC];
         SETARG(k, 0, x);
