@@ -418,11 +418,11 @@ static int variants_of(sb_pattern p, const sb_ctx *c, sb_ops *ops, int clblast,
         snprintf(out[n++].name, sizeof out[0].name, "%s",
                  p == SB_PAT_COPY ? "copybuffer" : "fillbuffer");
     }
-    sb_micro_blas bl = p == SB_PAT_COPY   ? SB_BL_SCOPY
-                       : p == SB_PAT_RMW  ? SB_BL_SAXPY
-                       : p == SB_PAT_READ ? SB_BL_SASUM
+    sb_micro_blas bl = p == SB_PAT_COPY    ? SB_BL_SCOPY
+                       : p == SB_PAT_RMW   ? SB_BL_SAXPY
+                       : p == SB_PAT_READ  ? SB_BL_SASUM
                        : p == SB_PAT_READ2 ? SB_BL_SDOT
-                                          : SB_BL_NONE;
+                                           : SB_BL_NONE;
     if (clblast && bl != SB_BL_NONE && n < cap) {
         out[n] = (variant){.pat = p, .kind = V_CLBLAST, .bl = bl};
         snprintf(out[n++].name, sizeof out[0].name, "%s", blas_names[bl]);
@@ -440,8 +440,8 @@ static const char *variant_impl(const variant *v)
 }
 
 static const char *const ceiling_kernel[SB_PAT_N] = {
-    "ceiling_read", "ceiling_write", "ceiling_copy", "ceiling_scale",
-    "ceiling_rmw",  "ceiling_rmw2",  "ceiling_rmw3", "ceiling_inplace2", "ceiling_read2"};
+    "ceiling_read", "ceiling_write", "ceiling_copy",     "ceiling_scale", "ceiling_rmw",
+    "ceiling_rmw2", "ceiling_rmw3",  "ceiling_inplace2", "ceiling_read2"};
 
 static int run_builtin(sb_ctx *c, sb_pattern p, sb_micro_bufs *b, double *dev_s,
                        sb_err *err)
@@ -1028,13 +1028,14 @@ static void prune_variants(sb_micro_run *s, plan *pl, double (*w)[2], int timed)
 static size_t flush_bytes(const sb_ctx *c, size_t n)
 {
     cl_ulong dc = 0;
-    if (clGetDeviceInfo(c->dev.did, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof dc, &dc, NULL) !=
-        CL_SUCCESS)
+    if (clGetDeviceInfo(c->dev.did, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof dc, &dc,
+                        NULL) != CL_SUCCESS)
         dc = 0;
     unsigned long long cache = (c->dev.type & CL_DEVICE_TYPE_CPU) ? llc_bytes() : 0;
     if (dc > cache)
         cache = dc;
-    return cache && (unsigned long long)n * sizeof(float) >= cache ? (size_t)(2 * cache) : 0;
+    return cache && (unsigned long long)n * sizeof(float) >= cache ? (size_t)(2 * cache)
+                                                                   : 0;
 }
 
 /* The untimed read that evicts the previous call's lines (a four-stream read variant,
@@ -1225,12 +1226,11 @@ static int plan_flush(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, size_t 
     static const float zero = 0.0f;
     int st = sb_buffer(c, CL_MEM_READ_WRITE, bytes, NULL, &pl->flush, err);
     if (st == SB_OK)
-        st = sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL, &pl->flush_partial,
-                       err);
-    if (st == SB_OK &&
-        SB_CLFAIL(clEnqueueFillBuffer(c->queue, pl->flush, &zero, sizeof zero, 0, bytes, 0,
-                                      NULL, NULL),
-                  err, "clEnqueueFillBuffer"))
+        st = sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL,
+                       &pl->flush_partial, err);
+    if (st == SB_OK && SB_CLFAIL(clEnqueueFillBuffer(c->queue, pl->flush, &zero,
+                                                     sizeof zero, 0, bytes, 0, NULL, NULL),
+                                 err, "clEnqueueFillBuffer"))
         st = SB_ERUNTIME;
     return st;
 }
