@@ -11,6 +11,7 @@
 #include <Random123/philox.h>
 
 #include "micro.h"
+#include "devinfo.h"
 #include "ref.h"
 #include "topo.h"
 
@@ -840,8 +841,9 @@ typedef struct plan {
      * fewer elements, and that pattern's variants. */
     sb_micro_bufs fp_b;
     variant fp_vars[MAX_VARIANTS];
-    /* Cold caches (flush_bytes): a read of `flush` before every call, on `fops`. */
-    cl_mem flush, flush_partial;
+    /* Cold caches (flush_bytes): a read of `flush` before every call, on `fops`, its
+     * sums in the read variants' `partial` (large enough: flush_n <= 2n). */
+    cl_mem flush, partial;
     size_t flush_n;
     sb_ops *fops;
 } plan;
@@ -1027,13 +1029,11 @@ static void prune_variants(sb_micro_run *s, plan *pl, double (*w)[2], int timed)
  * and unpack read the same buffer, and each footprint variant after another. */
 static size_t flush_bytes(const sb_ctx *c, size_t n)
 {
-    cl_ulong dc = 0;
-    if (clGetDeviceInfo(c->dev.did, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof dc, &dc,
-                        NULL) != CL_SUCCESS)
-        dc = 0;
+    sb_devinfo di;
+    sb_devinfo_query(&c->dev, &di);
     unsigned long long cache = (c->dev.type & CL_DEVICE_TYPE_CPU) ? llc_bytes() : 0;
-    if (dc > cache)
-        cache = dc;
+    if (di.global_cache > cache)
+        cache = di.global_cache;
     return cache && (unsigned long long)n * sizeof(float) >= cache ? (size_t)(2 * cache)
                                                                    : 0;
 }
@@ -1044,7 +1044,7 @@ static int flush_caches(const plan *pl, sb_err *err)
 {
     static const cl_mem none[3] = {NULL, NULL, NULL};
     int st = sb_op_stream(pl->fops, SB_PAT_READ, 16, SB_STREAM_CHUNKED | SB_STREAM_S4, 64,
-                          pl->flush, none, pl->flush_partial, pl->flush_n, 0.0f, NULL, err);
+                          pl->flush, none, pl->partial, pl->flush_n, 0.0f, NULL, err);
     if (st == SB_OK && SB_CLFAIL(clFinish(pl->fops->ctx->queue), err, "clFinish"))
         st = SB_ERUNTIME;
     return st;
@@ -1211,7 +1211,7 @@ static void machine_warnings(sb_micro_run *s)
 /* The flush buffer of size n (flush_bytes), written once so that its pages exist; the
  * run's notes say so. */
 static int plan_flush(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, size_t n,
-                      sb_err *err)
+                      cl_mem partial, sb_err *err)
 {
     size_t bytes = flush_bytes(c, n);
     if (!bytes)
@@ -1221,13 +1221,10 @@ static int plan_flush(sb_micro_run *s, plan *pl, sb_ctx *c, sb_ops *ops, size_t 
              (double)bytes / 1e6);
     note(s, "n = %zu: caches flushed before every call (%s)", n, why);
     pl->fops = ops;
+    pl->partial = partial;
     pl->flush_n = bytes / sizeof(float);
-    size_t items = sb_op_stream_items(ops, 16, 64, pl->flush_n);
     static const float zero = 0.0f;
     int st = sb_buffer(c, CL_MEM_READ_WRITE, bytes, NULL, &pl->flush, err);
-    if (st == SB_OK)
-        st = sb_buffer(c, CL_MEM_READ_WRITE, items * sizeof(float), NULL,
-                       &pl->flush_partial, err);
     if (st == SB_OK && SB_CLFAIL(clEnqueueFillBuffer(c->queue, pl->flush, &zero,
                                                      sizeof zero, 0, bytes, 0, NULL, NULL),
                                  err, "clEnqueueFillBuffer"))
@@ -1258,7 +1255,7 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
     if (st == SB_OK)
         st = plan_size(s, pl, c, ops, &b, partial, local, baselines, err);
     if (st == SB_OK && !dry)
-        st = plan_flush(s, pl, c, ops, n, err);
+        st = plan_flush(s, pl, c, ops, n, partial, err);
     if (st == SB_OK && !dry)
         st = run_rounds(s, pl, err);
     for (int u = 0; st == SB_OK && !dry && u < pl->n; u++)
@@ -1277,8 +1274,6 @@ static int run_size(sb_micro_run *s, sb_ctx *c, sb_ops *ops, size_t n, size_t lo
         clReleaseMemObject(partial);
     if (pl && pl->flush)
         clReleaseMemObject(pl->flush);
-    if (pl && pl->flush_partial)
-        clReleaseMemObject(pl->flush_partial);
     free(pl);
     if (!dry)
         sb_micro_bufs_free(&b);
