@@ -17,10 +17,6 @@ inline float8 __attribute__((overloadable)) sb_usign(float8 v)
 {
     return sb_sign8(v);
 }
-inline float16 __attribute__((overloadable)) sb_usign(float16 v)
-{
-    return (float16)(sb_sign8(v.lo), sb_sign8(v.hi));
-}
 
 /* Each step takes x (already decayed when decoupled), the gradient g (wd x already
  * added when coupled) and the state s1, s2, all lvalues of one vector type; the host
