@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fs.h"
 #include "report.h"
 #include "suite.h"
 
@@ -123,7 +124,8 @@ static int run(sb_suite *s, const suite_args *a, sb_err *err)
             fprintf(stderr, "suite: no convergence figure: %s\n", pe.msg);
     }
     if (sb_suite_finish(s, err) || sb_report_write(s->dir, err))
-        return sb_wrap(err, "suite");
+        return sb_wrap(err, "suite"); /* the folder keeps its INCOMPLETE mark */
+    sb_run_end(s->dir);
     char others[64] = "";
     if (s->set.n > 1)
         snprintf(others, sizeof others, " and %d other device(s)", s->set.n - 1);

@@ -1087,7 +1087,7 @@ static void section_figures(doc *d, const char *dir, const cJSON *summary)
 
 int sb_report_write(const char *dir, sb_err *err)
 {
-    if (sb_run_incomplete(dir))
+    if (sb_run_incomplete(dir) && !sb_run_marked_here(dir))
         return sb_fail(err, SB_EUSAGE,
                        "%s did not finish (%s/%s is there): no report of "
                        "partial results",

@@ -547,7 +547,6 @@ int sb_suite_finish(sb_suite *s, sb_err *err)
     snprintf(path, sizeof path, "%s/summary.json", s->dir);
     if (sb_json_save(path, s->summary, err))
         return err->code; /* the folder keeps its INCOMPLETE mark */
-    sb_run_end(s->dir);
     return SB_OK;
 }
 

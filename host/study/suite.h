@@ -85,8 +85,9 @@ int sb_suite_prepare(sb_suite *s, const char *device, const char *out, sb_err *e
  * the result files go into s->summary. A failing step is counted, the others still run. */
 int sb_suite_run(sb_suite *s, sb_err *err);
 
-/* cross_device.json (several devices), then DIR/summary.json; the INCOMPLETE mark is
- * removed once it is written (it stays when the write fails: err then names the file). */
+/* cross_device.json (several devices), then DIR/summary.json. The INCOMPLETE mark stays:
+ * the caller removes it (sb_run_end) once the report is written too, so that a signal
+ * or a failed write before then leaves the folder marked. */
 int sb_suite_finish(sb_suite *s, sb_err *err);
 
 void sb_suite_free(sb_suite *s);

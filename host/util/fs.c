@@ -146,6 +146,11 @@ void sb_run_end(const char *dir)
     marked[0] = '\0';
 }
 
+int sb_run_marked_here(const char *dir)
+{
+    return marked[0] && !strcmp(marked, dir);
+}
+
 int sb_run_incomplete(const char *path)
 {
     /* PATH's folder (PATH itself when it is one) and the folders above it, up to

@@ -36,5 +36,8 @@ void sb_run_end(const char *dir);
  * train/ or devices/P-D/, belongs to the run). */
 #define SB_RUN_DEPTH 2
 int sb_run_incomplete(const char *path);
+/* 1 when DIR is the folder this process marked and has not yet ended: the run writing
+ * its own last files (the suite's report) may read a folder that is still marked. */
+int sb_run_marked_here(const char *dir);
 
 #endif
