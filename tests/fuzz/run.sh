@@ -31,7 +31,7 @@ declare -A files=(
     [binary]="$src/host/ocl/binary.c $u/util.c $u/progress.c"
 )
 libs=(-lcjson -lm -lOpenCL $(pkg-config --libs gsl 2>/dev/null))
-fails=0
+fails=0 targets=()
 for t in libsvm csv json compare binary; do
     # shellcheck disable=SC2086 # the file lists split on blanks
     if ! "$cc" "${flags[@]}" "$src/tests/fuzz/fuzz_$t.c" ${files[$t]} "${libs[@]}" \
@@ -45,10 +45,26 @@ for t in libsvm csv json compare binary; do
             fails=$((fails+1)); continue
         fi
     fi
+    targets+=("$t")
+done
+# Each fuzzer uses one core for $secs seconds: as many run at once as there are cores
+# (the time each gets, and so what it explores, is the same as one after another).
+fuzz() { # fuzz T: run target T from its seeds; its exit status lands in $out/T.rc
+    local t=$1
     rm -rf "$out/corpus-$t"; mkdir -p "$out/corpus-$t"
-    if "$out/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -timeout=10 \
+    "$out/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -timeout=10 \
         -artifact_prefix="$out/crash-$t-" "$out/corpus-$t" "$src/tests/fuzz/$t" \
-        >"$out/$t.log" 2>&1; then
+        >"$out/$t.log" 2>&1
+    echo $? >"$out/$t.rc"
+}
+jobs_max=$(nproc 2>/dev/null || echo 1)
+for t in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+    fuzz "$t" &
+done
+wait
+for t in "${targets[@]}"; do
+    if [ "$(cat "$out/$t.rc" 2>/dev/null)" = 0 ]; then
         echo "fuzz_$t: $(grep -o 'Done [0-9]* runs.*' "$out/$t.log" | tail -1)"
     else
         echo "FAIL fuzz_$t: crash found; the input is in $(ls "$out"/crash-$t-* 2>/dev/null | head -1)"
