@@ -71,8 +71,9 @@ ip netns delete "$ns-a"; ip netns delete "$ns-b"
 check comm-small 0 timeout 300 "$bin" comm --ranks 2 --bandwidths 1G,unshaped --d 100000 --steps 3 --aggregates allreduce,scatter-vote --target-d 1000 --target-steps 100 --out "$tmp/c"
 holds comm-json json "$tmp/c/comm.json" 'len(j["points"]) == 4 and all(p["ok"] and p["step_s"] > 0 and 1 <= p["wire_over_theory"] < 1.1 for p in j["points"]) and j["ranks"][0]["steps_to_target"]["scatter-vote"] > 0'
 holds comm-ns-removed bash -c "! ip netns list | grep -q sbcomm-"
-# A signal mid-run removes the namespace too.
-"$bin" comm --ranks 2 --bandwidths unshaped --d 100000 --steps 50 --aggregates allreduce --out "$tmp/s" >/dev/null 2>&1 &
+# A signal mid-run removes the namespace too. The run is long (5000 steps, minutes) so
+# that the signal always lands in it, however fast the machine.
+"$bin" comm --ranks 2 --bandwidths unshaped --d 100000 --steps 5000 --aggregates allreduce --out "$tmp/s" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do ip netns list | grep -q "sbcomm-$pid" && break; sleep 0.1; done
 sleep 1
