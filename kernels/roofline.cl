@@ -22,8 +22,11 @@ __kernel void vec_copy(__global const float *a, __global float *b, uint n)
 }
 
 /* Sum of a (read 4 bytes per element), partials per work-group, written exactly like
- * the norms (SB_REDUCE_KERNEL); b is unused (pass a). */
-#define SB_T_SUM(p, q) (p)
+ * the norms (SB_REDUCE_KERNEL); b is unused (pass a). "+ 0.0f" is exact (it turns -0
+ * into +0, which leaves a sum alone) and keeps the loads whole: PoCL's LLVM 15 splits an
+ * add of two vload8 into 8-byte loads (vmovsd), so that this kernel was slower than
+ * norm1, whose fabs sits between load and add. With it: 1.15x [1.09, 1.23] at 64M. */
+#define SB_T_SUM(p, q) ((p) + 0.0f)
 SB_REDUCE_KERNEL(vec_read, SB_T_SUM, SB_ADD, 4)
 
 /* x += a*g in place: read 8, write 4 bytes per element, the pattern of every update,
@@ -62,8 +65,8 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
         SB_CAT(SB_VT_, W) t_ = (SB_CAT(SB_VT_, W))(c);                                     \
         if (NIN)                                                                           \
             t_ = SB_CAT(SB_LD_, W)(i, in);                                                 \
-        if (NIN > 1)                                                                       \
-            t_ += SB_CAT(SB_LD_, W)(i, y0);                                                \
+        if (NIN > 1 && RED) /* summed on its own: an add of two loads splits them */       \
+            acc += SB_CAT(SB_LD_, W)(i, y0);                                               \
         if (NIO > 0) {                                                                     \
             SB_CAT(SB_VT_, W) y_ = SB_CAT(SB_LD_, W)(i, y0);                               \
             SB_CAT(SB_ST_, W)(y_ + c * (NIN ? t_ : y_), i, y0);                            \
@@ -125,21 +128,26 @@ SB_STREAM_NT_VARIANTS(copy, 1, 0, 1, 0)
 #endif
 
 /* Reads in four streams: a work-item's chunk of each quarter of the vector, read side by
- * side. A CPU core keeps more lines in flight over several sequential streams than over
- * one (PoCL/AVX2, 2 cores: 19-20 GB/s against 15); in-place and streaming-store patterns
- * were slower so (their lines are written back, and write-combining buffers are few).
- * The tail (under 4W elements) goes one element per work-item: launch at least 4W. */
+ * side, each into its own sum (an add of two loads makes PoCL's LLVM split them into
+ * 8-byte loads, as in vec_read above). A CPU core keeps more lines in flight over several
+ * sequential streams than over one (PoCL/AVX2, 2 cores: 19-20 GB/s against 15); in-place
+ * and streaming-store patterns were slower so (their lines are written back, and
+ * write-combining buffers are few). The tail (under 4W elements) goes one element per
+ * work-item: launch at least 4W. */
 #define SB_READ4_KERNEL(NAME, W)                                                           \
     __kernel void NAME(__global const float *in, __global float *y0, __global float *y1,   \
                        __global float *y2, __global float *out, uint n, float c)           \
     {                                                                                      \
         size_t q = n / (4 * (W)); /* vectors per stream */                                 \
-        SB_CAT(SB_VT_, W) acc = 0.0f;                                                      \
+        SB_CAT(SB_VT_, W) acc = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;               \
         SB_SPLIT_LOOP(i, q, 1)                                                             \
         {                                                                                  \
-            acc += (SB_CAT(SB_LD_, W)(i, in) + SB_CAT(SB_LD_, W)(i + q, in)) +             \
-                   (SB_CAT(SB_LD_, W)(i + 2 * q, in) + SB_CAT(SB_LD_, W)(i + 3 * q, in));  \
+            acc += SB_CAT(SB_LD_, W)(i, in);                                               \
+            acc1 += SB_CAT(SB_LD_, W)(i + q, in);                                          \
+            acc2 += SB_CAT(SB_LD_, W)(i + 2 * q, in);                                      \
+            acc3 += SB_CAT(SB_LD_, W)(i + 3 * q, in);                                      \
         }                                                                                  \
+        acc = (acc + acc1) + (acc2 + acc3);                                                \
         float tail = 0.0f;                                                                 \
         for (size_t t = 4 * (W) * q + get_global_id(0); t < n; t += get_global_size(0))    \
             tail += in[t];                                                                 \
