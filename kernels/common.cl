@@ -63,7 +63,10 @@ typedef struct sb_hyper {
 #endif
 /* Vector type, load and store of W floats at vector index i (W = 1, 4, 8, 16). 16
  * lanes go as two float8: 16-wide builtin calls change the ABI without AVX-512, and
- * PoCL's compiler warns about each. */
+ * PoCL's compiler warns about each. Never add (or multiply) two loads' results
+ * directly: PoCL's LLVM 15 then splits both loads into 8-byte ones (vmovsd) with 2-wide
+ * arithmetic. Sum each load on its own, or pass one through an exact "+ 0.0f" (it only
+ * turns -0 into +0): vec_read measured 1.15x [1.09, 1.23] faster so, dot 1.09x. */
 #define SB_CAT_(a, b) a##b
 #define SB_CAT(a, b) SB_CAT_(a, b)
 #define SB_VT_1 float

@@ -7,8 +7,7 @@
 
 #define SB_T_ABS(p, q) fabs(p)
 #define SB_T_SQ(p, q) ((p) * (p))
-/* "+ 0.0f": exact (-0 becomes +0, which leaves the sum alone); without it PoCL's LLVM 15
- * splits the product of two vload8 into 8-byte loads (as vec_read, roofline.cl): 1.09x. */
+/* "+ 0.0f" keeps the two loads whole (common.cl, above SB_LD_1). */
 #define SB_T_DOT(p, q) (((p) + 0.0f) * (q))
 
 /* b is unused by the norms: pass a again. */

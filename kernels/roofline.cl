@@ -22,10 +22,8 @@ __kernel void vec_copy(__global const float *a, __global float *b, uint n)
 }
 
 /* Sum of a (read 4 bytes per element), partials per work-group, written exactly like
- * the norms (SB_REDUCE_KERNEL); b is unused (pass a). "+ 0.0f" is exact (it turns -0
- * into +0, which leaves a sum alone) and keeps the loads whole: PoCL's LLVM 15 splits an
- * add of two vload8 into 8-byte loads (vmovsd), so that this kernel was slower than
- * norm1, whose fabs sits between load and add. With it: 1.15x [1.09, 1.23] at 64M. */
+ * the norms (SB_REDUCE_KERNEL); b is unused (pass a). "+ 0.0f" keeps the loads whole
+ * (common.cl, above SB_LD_1), as norm1's fabs does. */
 #define SB_T_SUM(p, q) ((p) + 0.0f)
 SB_REDUCE_KERNEL(vec_read, SB_T_SUM, SB_ADD, 4)
 
@@ -65,7 +63,7 @@ __kernel void vec_rmw(__global float *x, __global const float *g, uint n, float 
         SB_CAT(SB_VT_, W) t_ = (SB_CAT(SB_VT_, W))(c);                                     \
         if (NIN)                                                                           \
             t_ = SB_CAT(SB_LD_, W)(i, in);                                                 \
-        if (NIN > 1 && RED) /* summed on its own: an add of two loads splits them */       \
+        if (NIN > 1 && RED) /* summed on its own (common.cl, above SB_LD_1) */             \
             acc += SB_CAT(SB_LD_, W)(i, y0);                                               \
         if (NIO > 0) {                                                                     \
             SB_CAT(SB_VT_, W) y_ = SB_CAT(SB_LD_, W)(i, y0);                               \
@@ -128,12 +126,11 @@ SB_STREAM_NT_VARIANTS(copy, 1, 0, 1, 0)
 #endif
 
 /* Reads in four streams: a work-item's chunk of each quarter of the vector, read side by
- * side, each into its own sum (an add of two loads makes PoCL's LLVM split them into
- * 8-byte loads, as in vec_read above). A CPU core keeps more lines in flight over several
- * sequential streams than over one (PoCL/AVX2, 2 cores: 19-20 GB/s against 15); in-place
- * and streaming-store patterns were slower so (their lines are written back, and
- * write-combining buffers are few). The tail (under 4W elements) goes one element per
- * work-item: launch at least 4W. */
+ * side, each into its own sum (common.cl, above SB_LD_1). A CPU core keeps more lines in
+ * flight over several sequential streams than over one (PoCL/AVX2, 2 cores: 19-20 GB/s
+ * against 15); in-place and streaming-store patterns were slower so (their lines are
+ * written back, and write-combining buffers are few). The tail (under 4W elements) goes
+ * one element per work-item: launch at least 4W. */
 #define SB_READ4_KERNEL(NAME, W)                                                           \
     __kernel void NAME(__global const float *in, __global float *y0, __global float *y1,   \
                        __global float *y2, __global float *out, uint n, float c)           \
