@@ -46,7 +46,7 @@ inline float8 __attribute__((overloadable)) sb_usign(float8 v)
     (s1 = h.b2 * s1 + (1.0f - h.b2) * (g * g), x = x - h.lr * (g / (sqrt(s1) + h.eps)))
 
 /* One update of W lanes at vector index i (W = 1 for the tail). */
-#define SB_UPDATE_AT(NAME, NS, USE_G, W, i)                                                \
+#define SB_UPDATE_AT(NAME, NS, USE_G, W, i, coupled, decoupled)                            \
     {                                                                                      \
         SB_CAT(SB_VT_, W) xv = SB_CAT(SB_LD_, W)(i, x), gv = 0.0f, a = 0.0f, b = 0.0f;     \
         if (USE_G)                                                                         \
@@ -67,6 +67,20 @@ inline float8 __attribute__((overloadable)) sb_usign(float8 v)
             SB_CAT(SB_ST_, W)(b, i, s2);                                                   \
     }
 
+/* The loop over the units and the tail, with the weight-decay mode CP (coupled) and DC
+ * (decoupled) as constants: with the test of the run-time flags inside the loop, PoCL's
+ * compiler kept a branch per vector there; hoisted, sgd and momentum ran 1.09x faster
+ * (PoCL/AVX2, 64M floats, interleaved A/B), the others the same. */
+#define SB_UPDATE_LOOP(NAME, NS, USE_G, W, CP, DC)                                         \
+    {                                                                                      \
+        size_t nv = n / (W);                                                               \
+        SB_FOR_UNITS(i, nv)                                                                \
+        SB_UPDATE_AT(NAME, NS, USE_G, W, i, CP, DC)                                        \
+        size_t t = (W)*nv + get_global_id(0); /* the tail, under W elements */              \
+        if (t < n)                                                                         \
+            SB_UPDATE_AT(NAME, NS, USE_G, 1, t, CP, DC)                                    \
+    }
+
 /* update_NAME(x, g, s1, s2, n, h) on W-wide vectors: NS state vectors are read and
  * written; USE_G is 0 when the step ignores g (ef-signsgd's second pass). The width is
  * per update, as measured on PoCL/AVX2 (interleaved, 64M floats): W = 1, a loop the
@@ -77,17 +91,15 @@ inline float8 __attribute__((overloadable)) sb_usign(float8 v)
                                 __global float *s1, __global float *s2, uint n,            \
                                 sb_hyper h)                                                \
     {                                                                                      \
-        int coupled = USE_G && h.wd != 0.0f && !h.decoupled;                               \
-        int decoupled = h.wd != 0.0f && h.decoupled;                                       \
         float keep = 1.0f - h.lr * h.wd;                                                   \
         float lrt = h.lr / h.bc1, rs2 = 1.0f / sqrt(h.bc2);                                \
-        (void)lrt, (void)rs2;                                                              \
-        size_t nv = n / (W);                                                               \
-        SB_FOR_UNITS(i, nv)                                                                \
-        SB_UPDATE_AT(NAME, NS, USE_G, W, i)                                                \
-        size_t t = (W)*nv + get_global_id(0); /* the tail, under W elements */              \
-        if (t < n)                                                                         \
-            SB_UPDATE_AT(NAME, NS, USE_G, 1, t)                                            \
+        (void)keep, (void)lrt, (void)rs2;                                                  \
+        if (USE_G && h.wd != 0.0f && !h.decoupled)                                         \
+            SB_UPDATE_LOOP(NAME, NS, USE_G, W, 1, 0)                                       \
+        else if (h.wd != 0.0f && h.decoupled)                                              \
+            SB_UPDATE_LOOP(NAME, NS, USE_G, W, 0, 1)                                       \
+        else                                                                               \
+            SB_UPDATE_LOOP(NAME, NS, USE_G, W, 0, 0)                                       \
     }
 
 SB_UPDATE_KERNEL(sgd, 0, 1, 1)
