@@ -3,7 +3,6 @@
 #include "micro_print.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 static double gbps_of(const sb_micro_run *s, const char *kernel, const char *impl, size_t n,
@@ -55,30 +54,23 @@ static void print_row(FILE *out, const sb_micro_run *s, const sb_micro_result *r
             r->ceil_by, blas_s, c1, omp, flags);
 }
 
-/* Per size: each pattern's ceiling (sb_micro_ceiling, as the rows use) and the row with
- * the best median, which the rows name. */
+/* Per size: each pattern's ceiling and the variant that set it. */
 static void print_ceilings(FILE *out, const sb_micro_run *s, size_t n, size_t local)
 {
-    int *idx = malloc((size_t)(s->rs.n ? s->rs.n : 1) * sizeof *idx);
-    if (!idx)
-        return; /* out of memory: the rows still name each ceiling */
     fprintf(out, "  ceilings at n = %zu:", n);
     for (int p = 0; p < SB_PAT_N; p++) {
-        int m = 0, by;
+        const sb_micro_result *best = NULL;
         for (int i = 0; i < s->rs.n; i++) {
             const sb_micro_result *r = &s->rs.r[i];
-            if (sb_micro_sets_ceiling(r, p) && r->n == n && r->local == local)
-                idx[m++] = i;
+            if (r->pat == p && r->n == n && r->local == local &&
+                (!best || r->gbps > best->gbps))
+                best = r;
         }
-        double c = sb_micro_ceiling(&s->rs, idx, m, &by);
-        if (by >= 0) {
-            const sb_micro_result *b = &s->rs.r[by];
-            fprintf(out, " %s %.2f (%s/%s)", sb_patterns[p].name, c, b->impl,
-                    b->variant[0] ? b->variant : b->kernel);
-        }
+        if (best)
+            fprintf(out, " %s %.2f (%s/%s)", sb_patterns[p].name, best->gbps, best->impl,
+                    best->variant);
     }
     fprintf(out, "\n");
-    free(idx);
 }
 
 static void print_extras(FILE *out, const sb_micro_run *s)
@@ -122,9 +114,8 @@ void sb_micro_print_table(FILE *out, const sb_micro_run *s, const sb_ctx *c)
         out,
         "%ld rounds after %ld warm-up; times are medians of OpenCL event time (END-START);"
         " GB = 1e9 bytes of minimal traffic; vote M = %ld\nroofline = GB/s over the "
-        "ceiling (best variant of the pattern, same rounds, out of sample); '!' = "
-        "ceiling exceeded: reference variant set incomplete; noisy = CV above %.0f%%; "
-        "launch-bound = host time\n"
+        "ceiling (best variant of the pattern, same rounds); '!' = ceiling exceeded: "
+        "reference variant set incomplete; noisy = CV above %.0f%%; launch-bound = host time\n"
         "under %.0fx the empty kernel's\n\n",
         mo->reps, mo->warmup, mo->vote_m, 100 * (mo->cv_limit > 0 ? mo->cv_limit : 0.10),
         SB_MICRO_LAUNCH_BOUND);

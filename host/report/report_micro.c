@@ -31,8 +31,6 @@ static void annotate(cJSON *doc, int first, const sb_micro_result *r)
             cJSON_AddStringToObject(row, "roofline_ref_variant", r->ceil_by);
             cJSON_AddNumberToObject(row, "roofline_ref_bytes_per_second",
                                     r->ceil_gbps * 1e9);
-            cJSON_AddNumberToObject(row, "roofline_ref_in_sample_bytes_per_second",
-                                    r->ceil_in_gbps * 1e9);
             cJSON_AddBoolToObject(row, "ceiling_exceeded", r->exceeded);
         }
         if (r->variant[0])

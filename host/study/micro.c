@@ -614,32 +614,10 @@ static void drop_last(sb_micro_run *s)
     free(r->real), free(r->cpu);
 }
 
-/* r's rate over its even (h = 0) and its odd (h = 1) timed rounds, for the out-of-sample
- * ceiling (sb_micro_ceiling); 0 for a half with no round. */
-static int half_rates(sb_micro_result *r, sb_err *err)
-{
-    double *t = malloc(((size_t)r->reps / 2 + 1) * sizeof *t);
-    if (!t)
-        return sb_fail(err, SB_ERUNTIME, "micro: out of memory");
-    int st = SB_OK;
-    for (int h = 0; h < 2 && st == SB_OK; h++) {
-        size_t m = 0;
-        for (int i = h; i < r->reps; i += 2)
-            t[m++] = r->real[i];
-        sb_stats hs;
-        r->half_gbps[h] = 0;
-        if (m && (st = sb_stats_compute(t, m, &hs, err)) == SB_OK && hs.median > 0)
-            r->half_gbps[h] = r->bytes / hs.median / 1e9;
-    }
-    free(t);
-    return st;
-}
-
 static int finish_result(sb_micro_result *r, sb_err *err)
 {
     if (sb_stats_compute(r->real, (size_t)r->reps, &r->rs, err) != SB_OK ||
-        sb_stats_compute(r->cpu, (size_t)r->reps, &r->cs, err) != SB_OK ||
-        half_rates(r, err) != SB_OK)
+        sb_stats_compute(r->cpu, (size_t)r->reps, &r->cs, err) != SB_OK)
         return sb_wrap(err, "%s/%s n=%zu", r->kernel, r->impl, r->n);
     r->gbps = r->rs.median > 0 ? r->bytes / r->rs.median / 1e9 : 0;
     return SB_OK;
@@ -1112,7 +1090,10 @@ static int run_rounds(sb_micro_run *s, plan *pl, sb_err *err)
     return st;
 }
 
-int sb_micro_sets_ceiling(const sb_micro_result *r, int p)
+/* A row that can set pattern p's ceiling: one of its variants, or the reference kernel
+ * with that traffic (copy, read, rmw: kernels/roofline.cl), one more way to move the
+ * same bytes. */
+static int sets_ceiling(const sb_micro_result *r, int p)
 {
     if (r->pat == p)
         return 1;
@@ -1120,46 +1101,18 @@ int sb_micro_sets_ceiling(const sb_micro_result *r, int p)
            !strcmp(r->impl, "ocl");
 }
 
-double sb_micro_ceiling(const sb_micro_results *rs, const int *idx, int m, int *by)
-{
-    double best = 0;
-    int reps = 0;
-    *by = -1;
-    for (int j = 0; j < m; j++) {
-        const sb_micro_result *r = &rs->r[idx[j]];
-        if (r->gbps > best)
-            best = r->gbps, *by = idx[j];
-        if (!r->pruned && (!reps || r->reps < reps))
-            reps = r->reps;
-    }
-    if (*by < 0 || reps < SB_MICRO_XFIT_REPS)
-        return best;
-    double est = 0;
-    for (int h = 0; h < 2; h++) {
-        const sb_micro_result *pick = NULL;
-        for (int j = 0; j < m; j++) {
-            const sb_micro_result *r = &rs->r[idx[j]];
-            if (!r->pruned && (!pick || r->half_gbps[h] > pick->half_gbps[h]))
-                pick = r;
-        }
-        if (!pick)
-            return best;
-        est += pick->half_gbps[!h] / 2;
-    }
-    return est;
-}
-
-/* The ceiling of pattern p over n elements among this pass's rows (sb_micro_ceiling);
- * *by gets the index of the row it names. */
+/* The ceiling of pattern p over n elements: the fastest variant's rate; *by gets its
+ * index. */
 static double best_variant(const sb_micro_run *s, const plan *pl, int p, size_t n, int *by)
 {
-    int idx[MAX_UNITS], m = 0;
+    double best = 0;
+    *by = -1;
     for (int u = 0; u < pl->n; u++) {
         const sb_micro_result *r = &s->rs.r[pl->result[u]];
-        if (sb_micro_sets_ceiling(r, p) && r->n == n)
-            idx[m++] = pl->result[u];
+        if (sets_ceiling(r, p) && r->n == n && r->gbps > best)
+            best = r->gbps, *by = pl->result[u];
     }
-    return sb_micro_ceiling(&s->rs, idx, m, by);
+    return best;
 }
 
 /* A kernel's ceiling: one pass at its pattern's best rate, or two passes back to back
@@ -1167,7 +1120,7 @@ static double best_variant(const sb_micro_run *s, const plan *pl, int p, size_t 
 static void set_ceiling(const sb_micro_run *s, const plan *pl, sb_micro_result *r)
 {
     const sb_micro_kernel *k = r->k;
-    double t = 0, t_in = 0, total = 0;
+    double t = 0, total = 0;
     r->ceil_by[0] = '\0';
     for (int p = 0; p < k->npass; p++) {
         int by;
@@ -1176,8 +1129,8 @@ static void set_ceiling(const sb_micro_run *s, const plan *pl, sb_micro_result *
         if (!(c > 0))
             return;
         double bytes = k->npass == 1 ? r->bytes : k->pass_bpe[p] * (double)r->n;
+        t += bytes / c, total += bytes;
         const sb_micro_result *v = &s->rs.r[by];
-        t += bytes / c, t_in += bytes / v->gbps, total += bytes;
         size_t len = strlen(r->ceil_by);
         char at[32] = "";
         if (cn != r->n)
@@ -1188,11 +1141,8 @@ static void set_ceiling(const sb_micro_run *s, const plan *pl, sb_micro_result *
     }
     sb_micro_ceiling_name(k, r->ceil_ref, sizeof r->ceil_ref);
     r->ceil_gbps = total / t;
-    r->ceil_in_gbps = total / t_in;
     r->roof = r->gbps / r->ceil_gbps;
-    /* Faster than the best median of every variant, not only than the out-of-sample
-     * estimate (which noise alone can put a few percent lower). */
-    r->exceeded = r->gbps > SB_MICRO_EXCEEDED * fmax(r->ceil_gbps, r->ceil_in_gbps);
+    r->exceeded = r->roof > SB_MICRO_EXCEEDED;
 }
 
 /* The plain C loops of each kernel, 1 thread and OpenMP, timed alone (side by side). */

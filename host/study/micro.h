@@ -135,27 +135,23 @@ typedef struct sb_micro_result {
     double *real, *cpu;
     int reps;
     sb_stats rs, cs;
-    double gbps;         /* bytes / median real time / 1e9 */
-    double half_gbps[2]; /* the same over the even and over the odd timed rounds */
-    int pat;             /* a ceiling variant's pattern (sb_pattern), -1 for other rows */
-    char variant[32];    /* a ceiling variant's name: w8_chunked_wg64, saxpy, loop... */
-    double roof;         /* roofline_fraction = gbps / ceil_gbps; NAN: none */
-    double ceil_gbps;    /* the ceiling: best variant of each pass's pattern, same rounds,
-                          * out of sample (sb_micro_ceiling) */
-    double ceil_in_gbps; /* the same from the best medians over all rounds */
-    char ceil_ref[24];   /* its patterns: "rmw", "read+copy" */
-    char ceil_by[96];    /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
-    int exceeded;        /* GB/s above SB_MICRO_EXCEEDED times both ceilings: the variant
-                          * set is incomplete */
-    int noisy;           /* CV of the real time above the run's limit */
-    int launch_bound;    /* median host time near the launch latency */
-    int manual;          /* real is device time */
-    int no_copy;         /* map_read on a device sharing host memory: a latency, no rate */
-    const char *unit;    /* time unit of its report rows, fixed by the kind of benchmark */
-    int pruned;          /* a ceiling variant cut after the second round (too slow to set
-                          * the ceiling); reps counts the samples it kept */
-    int hidden;          /* timed because a reported row needs it (a ceiling, the launch
-                          * latency) but its own name does not match the filter */
+    double gbps;       /* bytes / median real time / 1e9 */
+    int pat;           /* a ceiling variant's pattern (sb_pattern), -1 for other rows */
+    char variant[32];  /* a ceiling variant's name: w8_chunked_wg64, saxpy, loop... */
+    double roof;       /* roofline_fraction = gbps / ceil_gbps; NAN: none */
+    double ceil_gbps;  /* the ceiling: best variant of each pass's pattern, same rounds */
+    char ceil_ref[24]; /* its patterns: "rmw", "read+copy" */
+    char ceil_by[96];  /* the variants that set it: "rmw:ocl/w8_chunked_wg64" */
+    int exceeded;      /* roof > SB_MICRO_EXCEEDED: the variant set is incomplete */
+    int noisy;         /* CV of the real time above the run's limit */
+    int launch_bound;  /* median host time near the launch latency */
+    int manual;        /* real is device time */
+    int no_copy;       /* map_read on a device sharing host memory: a latency, no rate */
+    const char *unit;  /* time unit of its report rows, fixed by the kind of benchmark */
+    int pruned;        /* a ceiling variant cut after the second round (too slow to set
+                        * the ceiling); reps counts the samples it kept */
+    int hidden;        /* timed because a reported row needs it (a ceiling, the launch
+                       * latency) but its own name does not match the filter */
 } sb_micro_result;
 
 /* A result's benchmark name: kernel/impl/n[/local:L][/variant:V][/manual_time], the name
@@ -166,22 +162,6 @@ typedef struct sb_micro_results {
     sb_micro_result *r;
     int n, cap;
 } sb_micro_results;
-
-/* A row that can set pattern p's ceiling: one of its variants, or the reference kernel
- * with that traffic (copy, read, rmw: kernels/roofline.cl), one more way to move the
- * same bytes. */
-int sb_micro_sets_ceiling(const sb_micro_result *r, int p);
-
-/* A pattern's ceiling among the rows rs->r[idx[0..m-1]], the rows with its traffic at
- * one size: their best rate, estimated out of sample. The fastest of some twenty
- * near-equal medians is, in part, the one whose noise ran fast, so that maximum
- * overstates the pattern's rate (the winner's curse: 2-7% at 64M floats on PoCL/AVX2).
- * So the row is chosen on the even rounds and its rate taken from the odd ones, and the
- * other way round; the ceiling is the mean of the two. With fewer than
- * SB_MICRO_XFIT_REPS rounds, the best median. *by: the row with the best median over
- * all rounds (the one a row names); -1 and 0 returned when there is none. */
-#define SB_MICRO_XFIT_REPS 6
-double sb_micro_ceiling(const sb_micro_results *rs, const int *idx, int m, int *by);
 
 /* A whole sweep: every selected kernel at every size (and local size). */
 typedef struct sb_micro_run {
