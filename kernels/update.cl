@@ -69,8 +69,9 @@ inline float8 __attribute__((overloadable)) sb_usign(float8 v)
 
 /* The loop over the units and the tail, with the weight-decay mode CP (coupled) and DC
  * (decoupled) as constants: with the test of the run-time flags inside the loop, PoCL's
- * compiler kept a branch per vector there; hoisted, sgd and momentum ran 1.09x faster
- * (PoCL/AVX2, 64M floats, interleaved A/B), the others the same. */
+ * compiler kept a branch per vector there. Hoisted (PoCL/AVX2, interleaved A/B): at 1M
+ * floats, in cache, 1.12-1.45x (ef-signsgd 1.02x); at 64M, where memory bounds them,
+ * sgd 1.06-1.12x, signsgd 0.94-0.96x, the others the same. */
 #define SB_UPDATE_LOOP(NAME, NS, USE_G, W, CP, DC)                                         \
     {                                                                                      \
         size_t nv = n / (W);                                                               \
